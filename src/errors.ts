@@ -1,0 +1,68 @@
+/** Where a problem sits: a TorchScript code file position and, when the archive records it, the Python one. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column?: number;
+  /** Original Python position (`model.py:42`) from the archive's `.debug_pkl` records. */
+  python?: string;
+}
+
+/**
+ * Stable error codes. The prefix names the stage that raised it.
+ * Codes are part of the public API: never renumber, only add.
+ */
+export type ErrorCode =
+  | 'INPUT_NOT_FOUND'
+  | 'INPUT_UNREADABLE'
+  | 'OUTPUT_UNWRITABLE'
+  | 'OUTPUT_IS_INPUT'
+  | 'ARCHIVE_NOT_ZIP'
+  | 'ARCHIVE_CORRUPT'
+  | 'ARCHIVE_NOT_TORCHSCRIPT'
+  | 'ARCHIVE_TORCH_SAVE'
+  | 'ARCHIVE_UNSUPPORTED'
+  | 'PICKLE_FORBIDDEN_GLOBAL'
+  | 'PICKLE_CORRUPT'
+  | 'SCRIPT_SYNTAX'
+  | 'SCRIPT_NAME'
+  | 'TRACE_UNSUPPORTED'
+  | 'TRACE_RAISE'
+  | 'TRACE_TYPE'
+  | 'INPUT_SPEC'
+  | 'OP_UNSUPPORTED'
+  | 'OP_OPSET'
+  | 'OPTION_INVALID'
+  | 'INTERNAL';
+
+export class TsonnxError extends Error {
+  readonly code: ErrorCode;
+  readonly location?: SourceLocation;
+
+  constructor(code: ErrorCode, message: string, location?: SourceLocation) {
+    super(message);
+    this.name = 'TsonnxError';
+    this.code = code;
+    this.location = location;
+  }
+
+  /** One line: `code/__torch__/m.py:12 (model.py:40): TRACE_UNSUPPORTED: message`. */
+  format(): string {
+    return `${formatLocation(this.location)}${this.code}: ${this.message}`;
+  }
+
+  /** The same error with a location, unless it already has one. */
+  at(location: SourceLocation | undefined): TsonnxError {
+    if (this.location || !location) return this;
+    return new TsonnxError(this.code, this.message, location);
+  }
+}
+
+export function formatLocation(location: SourceLocation | undefined): string {
+  if (!location) return '';
+  const python = location.python ? ` (${location.python})` : '';
+  return `${location.file}:${location.line}${python}: `;
+}
+
+export function fail(code: ErrorCode, message: string, location?: SourceLocation): never {
+  throw new TsonnxError(code, message, location);
+}

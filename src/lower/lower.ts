@@ -1,0 +1,164 @@
+/**
+ * The lower stage's driver: walks the TorchGraph and asks each node's op definition for its ONNX
+ * form at the target opset. Values known at conversion time become constants; parameters become
+ * initializers named by their module path.
+ */
+import { fail, formatLocation, TsonnxError } from '../errors.js';
+import { GValue, type GNode, type GParameter, type TorchGraph, type ValueType } from '../trace/graph.js';
+import { emptyGraph, NameScope, OnnxBuilder } from './builder.js';
+import { castTo, onnxDtypeOf } from './helpers.js';
+import type { OnnxModel, OnnxValueInfo } from './onnx-graph.js';
+import { BoundArgs, findOp, loweringFor, type LowerContext } from './registry.js';
+import './ops/index.js';
+
+export interface LowerOptions {
+  opset: number;
+  /** Names for the graph inputs and outputs, overriding forward()'s argument names and `output_<i>`. */
+  inputNames?: readonly string[];
+  outputNames?: readonly string[];
+  /** Attach each node's TorchScript location as its doc_string. */
+  docStrings?: boolean;
+  producerVersion: string;
+}
+
+/** Constants folded at conversion time up to this many elements; larger known values keep their ops. */
+const FOLD_LIMIT = 1024;
+
+function valueInfo(name: string, type: ValueType): OnnxValueInfo {
+  if (type.kind === 'tensor') return { name, dtype: type.dtype, shape: type.shape };
+  if (type.kind === 'sequence') return { name, dtype: type.element.dtype, shape: type.element.shape, sequence: true };
+  return { name, dtype: type.scalar === 'int' ? 'int64' : type.scalar === 'float' ? 'float64' : 'bool', shape: [] };
+}
+
+class Lowerer {
+  private readonly names = new Map<GValue, string>();
+  private readonly parameters = new Map<GValue, GParameter>();
+  readonly b: OnnxBuilder;
+
+  constructor(
+    readonly graph: TorchGraph,
+    readonly options: LowerOptions,
+  ) {
+    this.b = new OnnxBuilder(emptyGraph(''), new NameScope());
+    this.b.graph.name = this.b.names.graphName();
+    for (const p of graph.parameters) this.parameters.set(p.value, p);
+  }
+
+  /** ONNX name of a graph value; parameters become initializers on first use. */
+  input(v: GValue): string {
+    const existing = this.names.get(v);
+    if (existing) return existing;
+    const param = this.parameters.get(v);
+    if (param) {
+      const t = v.tensor;
+      const data = typeof param.data === 'function' ? { kind: 'computed' as const, compute: param.data } : { kind: 'archive' as const, ref: param.data };
+      this.b.initializer({ name: param.name, dtype: t.dtype, dims: t.shape as number[], data });
+      this.names.set(v, param.name);
+      return param.name;
+    }
+    if (v.known) return this.constant(v);
+    return fail('INTERNAL', `value ${v.hint ?? v.id} is used before it is defined`);
+  }
+
+  private constant(v: GValue): string {
+    const k = v.known as NonNullable<GValue['known']>;
+    const name = this.b.constant(k.type.dtype, k.type.shape as number[], k.values);
+    this.names.set(v, name);
+    return name;
+  }
+
+  private foldable(node: GNode): boolean {
+    return node.outputs.length > 0 && node.outputs.every((o) => o.known && o.known.values.length <= FOLD_LIMIT);
+  }
+
+  lowerNode(node: GNode): void {
+    this.b.scope = node.scope;
+    this.b.docString = this.options.docStrings && node.location ? formatLocation(node.location).replace(/: $/, '') : undefined;
+    if (this.foldable(node)) return; // constants are emitted where they are used
+    const outs = this.special(node) ?? this.registered(node);
+    if (outs.length < node.outputs.length) fail('INTERNAL', `${node.op} lowered to ${outs.length} outputs, expected ${node.outputs.length}`);
+    node.outputs.forEach((o, i) => this.names.set(o, outs[i]));
+  }
+
+  private registered(node: GNode): string[] {
+    const entry = findOp(node.op);
+    if (!entry) return fail('OP_UNSUPPORTED', `${node.op} has no ONNX lowering`, node.location);
+    const schema = entry.schemas.find((s) => s.overload === (node.overload ?? '')) ?? entry.schemas[0];
+    const ctx: LowerContext = { opset: this.options.opset, node, b: this.b, input: (v) => this.input(v) };
+    try {
+      return loweringFor(node.op, entry.def, this.options.opset)(ctx, new BoundArgs(schema, node.args));
+    } catch (e) {
+      if (e instanceof TsonnxError) throw e.at(node.location);
+      throw e;
+    }
+  }
+
+  /** Interpreter-level ops that are not aten schemas: symbolic Python numbers and their tensors. */
+  private special(node: GNode): string[] | undefined {
+    const arg = (name: string) => node.args.get(name) as GValue;
+    switch (node.op) {
+      case 'prim::Constant':
+        return [this.constant(node.outputs[0])];
+      case 'aten::size': {
+        const shape = this.b.op1('Shape', [this.input(arg('self'))]);
+        return [this.b.op1('Gather', [shape, this.b.scalar('int64', node.args.get('dim') as number)], { axis: 0 })];
+      }
+      case 'aten::Int':
+      case 'aten::Float':
+      case 'aten::Bool':
+      case 'prim::NumToTensor': {
+        const a = arg('a');
+        return [castTo(this.ctx(node), this.input(a), onnxDtypeOf(a), onnxDtypeOf(node.outputs[0]))];
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  private ctx(node: GNode): LowerContext {
+    return { opset: this.options.opset, node, b: this.b, input: (v) => this.input(v) };
+  }
+
+  run(): OnnxModel {
+    const { graph, options } = this;
+    graph.inputs.forEach((input, i) => {
+      const name = options.inputNames?.[i] ?? input.name;
+      this.names.set(input.value, name);
+      this.b.graph.inputs.push(valueInfo(name, input.value.type));
+    });
+    for (const node of graph.body.nodes) this.lowerNode(node);
+    this.b.scope = '';
+    this.b.docString = undefined;
+    const taken = new Set(this.b.graph.inputs.map((i) => i.name));
+    graph.outputs.forEach((out, i) => {
+      const name = options.outputNames?.[i] ?? out.name ?? (graph.outputs.length === 1 ? 'output' : `output_${i}`);
+      const source = this.input(out.value);
+      this.bindOutput(source, name, taken);
+      this.b.graph.outputs.push(valueInfo(name, out.value.type));
+      taken.add(name);
+    });
+    return { graph: this.b.graph, opset: options.opset, domains: new Map(), producerName: 'tsonnx', producerVersion: options.producerVersion };
+  }
+
+  /**
+   * Gives the value the output's name: renames the producing node's output when the value is made
+   * by a node and named once, else adds an Identity (graph inputs, initializers, repeated outputs).
+   */
+  private bindOutput(source: string, name: string, taken: Set<string>): void {
+    const g = this.b.graph;
+    const producer = g.nodes.find((n) => n.outputs.includes(source));
+    if (producer && !taken.has(source) && !g.outputs.some((o) => o.name === source)) {
+      for (const n of g.nodes) {
+        n.inputs.forEach((x, i) => (n.inputs[i] = x === source ? name : x));
+        n.outputs.forEach((x, i) => (n.outputs[i] = x === source ? name : x));
+      }
+      for (const [v, n] of this.names) if (n === source) this.names.set(v, name);
+      return;
+    }
+    g.nodes.push({ opType: 'Identity', domain: '', inputs: [source], outputs: [name], attrs: {}, name: this.b.names.unique(`/Identity`) });
+  }
+}
+
+export function lower(graph: TorchGraph, options: LowerOptions): OnnxModel {
+  return new Lowerer(graph, options).run();
+}

@@ -1,0 +1,3 @@
+/** Loads every op family into the registry. Adding a family file means adding one import here. */
+import './activation.js';
+import './elementwise.js';

@@ -1,0 +1,216 @@
+/** Normalisation layers (batch, instance, group, layer) and the dropouts, which are no-ops in eval. */
+import type { DType } from '../../archive/types.js';
+import { fail } from '../../errors.js';
+import type { GValue } from '../../trace/graph.js';
+import { castTo, onnxDtypeOf, rankOf, shapeOf } from '../helpers.js';
+import { defineOps, type BoundArgs, type LowerContext } from '../registry.js';
+import { reduce, unsqueeze } from './pool.js';
+
+/** A parameter tensor in the input's dtype (BatchNormalization wants one dtype before opset 15). */
+function param(ctx: LowerContext, v: GValue, dtype: DType): string {
+  return castTo(ctx, ctx.input(v), onnxDtypeOf(v), dtype);
+}
+
+function filled(ctx: LowerContext, dtype: DType, size: number, value: number): string {
+  return ctx.b.constant(dtype, [size], Array(size).fill(value));
+}
+
+function channelCount(op: string, input: GValue, ...params: Array<GValue | undefined>): number | undefined {
+  for (const p of params) {
+    const size = p ? shapeOf(p)[0] : undefined;
+    if (typeof size === 'number') return size;
+  }
+  const size = shapeOf(input)[1];
+  if (size === undefined) fail('TRACE_TYPE', `${op}: input must have a channel dimension`);
+  return typeof size === 'number' ? size : undefined;
+}
+
+/** (x − mean) / sqrt(var + eps) over `axes`, with the biased variance PyTorch normalises with. */
+function standardize(ctx: LowerContext, x: string, dtype: DType, axes: number[], eps: number): string {
+  const centered = ctx.b.op1('Sub', [x, reduce(ctx, 'ReduceMean', x, axes, true)]);
+  const variance = reduce(ctx, 'ReduceMean', ctx.b.op1('Mul', [centered, centered]), axes, true);
+  const std = ctx.b.op1('Sqrt', [ctx.b.op1('Add', [variance, ctx.b.scalar(dtype, eps)])]);
+  return ctx.b.op1('Div', [centered, std]);
+}
+
+/** y·weight + bias with per-channel (dim 1) parameters of a rank-`rank` value. */
+function channelAffine(ctx: LowerContext, y: string, rank: number, dtype: DType, weight?: GValue, bias?: GValue): string {
+  const trailing = Array.from({ length: rank - 2 }, (_, i) => i + 1);
+  const perChannel = (v: GValue) => (trailing.length ? unsqueeze(ctx, param(ctx, v, dtype), trailing) : param(ctx, v, dtype));
+  let out = y;
+  if (weight) out = ctx.b.op1('Mul', [out, perChannel(weight)]);
+  if (bias) out = ctx.b.op1('Add', [out, perChannel(bias)]);
+  return out;
+}
+
+/** Axes 0, 2, 3, ...: batch statistics per channel. */
+function batchAxes(rank: number): number[] {
+  return [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2)];
+}
+
+/** Batch normalisation with running statistics: one BatchNormalization node. */
+function runningStatsNorm(
+  ctx: LowerContext,
+  op: string,
+  input: GValue,
+  p: { weight?: GValue; bias?: GValue; mean: GValue; variance: GValue },
+  eps: number,
+): string {
+  const dtype = input.tensor.dtype;
+  const channels = channelCount(op, input, p.weight, p.bias, p.mean, p.variance);
+  if ((!p.weight || !p.bias) && channels === undefined) {
+    fail('TRACE_UNSUPPORTED', `${op} without weight or bias needs a static channel count`);
+  }
+  const scale = p.weight ? param(ctx, p.weight, dtype) : filled(ctx, dtype, channels!, 1);
+  const shift = p.bias ? param(ctx, p.bias, dtype) : filled(ctx, dtype, channels!, 0);
+  const stats = [param(ctx, p.mean, dtype), param(ctx, p.variance, dtype)];
+  return ctx.b.op1('BatchNormalization', [ctx.input(input), scale, shift, ...stats], { epsilon: { f: eps } });
+}
+
+function lowerBatchNorm(ctx: LowerContext, a: BoundArgs): string[] {
+  const op = a.schema.name;
+  const input = a.tensor('input');
+  const dtype = input.tensor.dtype;
+  const rank = rankOf(input);
+  if (rank < 2) fail('TRACE_TYPE', `${op}: input must have at least 2 dimensions`);
+  const weight = a.optTensor('weight');
+  const bias = a.optTensor('bias');
+  const mean = a.optTensor('running_mean');
+  const variance = a.optTensor('running_var');
+  const eps = a.float('eps');
+  const x = ctx.input(input);
+  // Batch statistics: training=True, or a layer without running stats (track_running_stats=False).
+  if (a.bool('training') || !mean || !variance) {
+    return [channelAffine(ctx, standardize(ctx, x, dtype, batchAxes(rank), eps), rank, dtype, weight, bias)];
+  }
+  return [runningStatsNorm(ctx, op, input, { weight, bias, mean, variance }, eps)];
+}
+
+function lowerInstanceNorm(ctx: LowerContext, a: BoundArgs): string[] {
+  const op = a.schema.name;
+  const input = a.tensor('input');
+  const dtype = input.tensor.dtype;
+  const rank = rankOf(input);
+  if (rank < 3) fail('TRACE_TYPE', `${op}: input must have at least 3 dimensions`);
+  const weight = a.optTensor('weight');
+  const bias = a.optTensor('bias');
+  const eps = a.float('eps');
+  const x = ctx.input(input);
+  if (!a.bool('use_input_stats')) {
+    // Running statistics are per channel and shared by all samples: a batch norm in eval.
+    const mean = a.optTensor('running_mean');
+    const variance = a.optTensor('running_var');
+    if (!mean || !variance) fail('TRACE_TYPE', `${op}: use_input_stats=False needs running_mean and running_var`);
+    return [runningStatsNorm(ctx, op, input, { weight, bias, mean, variance }, eps)];
+  }
+  const channels = channelCount(op, input, weight, bias);
+  if (channels === undefined) {
+    const spatialAxes = Array.from({ length: rank - 2 }, (_, i) => i + 2);
+    return [channelAffine(ctx, standardize(ctx, x, dtype, spatialAxes, eps), rank, dtype, weight, bias)];
+  }
+  const scale = weight ? param(ctx, weight, dtype) : filled(ctx, dtype, channels, 1);
+  const shift = bias ? param(ctx, bias, dtype) : filled(ctx, dtype, channels, 0);
+  return [ctx.b.op1('InstanceNormalization', [x, scale, shift], { epsilon: { f: eps } })];
+}
+
+function lowerGroupNorm(ctx: LowerContext, a: BoundArgs): string[] {
+  const input = a.tensor('input');
+  const dtype = input.tensor.dtype;
+  const rank = rankOf(input);
+  if (rank < 2) fail('TRACE_TYPE', `${a.schema.name}: input must have at least 2 dimensions`);
+  const groups = a.int('num_groups');
+  const channels = shapeOf(input)[1];
+  if (typeof channels === 'number' && channels % groups !== 0) {
+    fail('TRACE_TYPE', `${a.schema.name}: ${channels} channels cannot be split into ${groups} groups`);
+  }
+  const x = ctx.input(input);
+  // Each group of channels is one instance-norm "channel" of an [N, groups, rest] view.
+  const grouped = ctx.b.op1('Reshape', [x, ctx.b.int64s([0, groups, -1])]);
+  const normalized = ctx.b.op1('InstanceNormalization', [grouped, filled(ctx, dtype, groups, 1), filled(ctx, dtype, groups, 0)], {
+    epsilon: { f: a.float('eps') },
+  });
+  const restored = ctx.b.op1('Reshape', [normalized, ctx.b.op1('Shape', [x])]);
+  return [channelAffine(ctx, restored, rank, dtype, a.optTensor('weight'), a.optTensor('bias'))];
+}
+
+function layerNormParts(a: BoundArgs) {
+  const input = a.tensor('input');
+  const normalized = a.ints('normalized_shape');
+  const rank = rankOf(input);
+  const trailing = shapeOf(input).slice(rank - normalized.length);
+  if (normalized.length > rank || trailing.some((d, i) => typeof d === 'number' && d !== normalized[i])) {
+    fail('TRACE_TYPE', `${a.schema.name}: normalized_shape [${normalized.join(', ')}] does not match input shape [${shapeOf(input).join(', ')}]`);
+  }
+  return { input, normalized, rank, weight: a.optTensor('weight'), bias: a.optTensor('bias'), eps: a.float('eps') };
+}
+
+function lowerLayerNormDecomposed(ctx: LowerContext, a: BoundArgs): string[] {
+  const { input, normalized, rank, weight, bias, eps } = layerNormParts(a);
+  const dtype = input.tensor.dtype;
+  const axes = normalized.map((_, i) => rank - normalized.length + i);
+  let y = standardize(ctx, ctx.input(input), dtype, axes, eps);
+  if (weight) y = ctx.b.op1('Mul', [y, param(ctx, weight, dtype)]);
+  if (bias) y = ctx.b.op1('Add', [y, param(ctx, bias, dtype)]);
+  return [y];
+}
+
+function lowerLayerNormalization(ctx: LowerContext, a: BoundArgs): string[] {
+  const { input, normalized, weight, bias, eps } = layerNormParts(a);
+  const dtype = input.tensor.dtype;
+  const count = normalized.reduce((x, y) => x * y, 1);
+  const scale = weight ? param(ctx, weight, dtype) : ctx.b.constant(dtype, normalized, Array(count).fill(1));
+  const inputs = [ctx.input(input), scale];
+  if (bias) inputs.push(param(ctx, bias, dtype));
+  return [ctx.b.op1('LayerNormalization', inputs, { axis: -normalized.length, epsilon: { f: eps } })];
+}
+
+/** Dropouts are the identity in eval; training-mode randomness is not something to export. */
+function dropout(schema: string) {
+  return {
+    schemas: [schema],
+    infer: (a: BoundArgs) => [a.tensor('input').type],
+    lower: {
+      1: (ctx: LowerContext, a: BoundArgs) => {
+        if (a.bool('train') && a.float('p') !== 0) {
+          fail('TRACE_UNSUPPORTED', `${a.schema.name} in training mode (train=True) cannot be exported; export the model in eval mode`);
+        }
+        return [ctx.input(a.tensor('input'))];
+      },
+    },
+  };
+}
+
+defineOps([
+  {
+    schemas: [
+      'aten::batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps, bool cudnn_enabled) -> Tensor',
+    ],
+    infer: (a) => [a.tensor('input').type],
+    lower: { 7: lowerBatchNorm },
+  },
+  {
+    schemas: [
+      'aten::instance_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool use_input_stats, float momentum, float eps, bool cudnn_enabled) -> Tensor',
+    ],
+    infer: (a) => [a.tensor('input').type],
+    lower: { 7: lowerInstanceNorm },
+  },
+  {
+    schemas: [
+      'aten::group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, float eps=1.0000000000000001e-05, bool cudnn_enabled=True) -> Tensor',
+    ],
+    infer: (a) => [a.tensor('input').type],
+    lower: { 7: lowerGroupNorm },
+  },
+  {
+    schemas: [
+      'aten::layer_norm(Tensor input, int[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1.0000000000000001e-05, bool cudnn_enable=True) -> Tensor',
+    ],
+    infer: (a) => [layerNormParts(a).input.type],
+    lower: { 7: lowerLayerNormDecomposed, 17: lowerLayerNormalization },
+  },
+  dropout('aten::dropout(Tensor input, float p, bool train) -> Tensor'),
+  dropout('aten::feature_dropout(Tensor input, float p, bool train) -> Tensor'),
+  dropout('aten::alpha_dropout(Tensor input, float p, bool train) -> Tensor'),
+  dropout('aten::feature_alpha_dropout(Tensor input, float p, bool train) -> Tensor'),
+]);

@@ -1,0 +1,155 @@
+/**
+ * Tensor bytes in ONNX layout: little-endian, C order, in the OnnxTensor's dtype. An archive tensor
+ * keeps its stored dtype until it is written, so the conversion to the ONNX dtype happens here,
+ * on whole elements, one chunk at a time when the writer streams.
+ */
+import type { DType } from '../archive/types.js';
+import { tensorBytes } from '../archive/tensor-data.js';
+import { fail } from '../errors.js';
+import { DTYPE_BYTES, ONNX_DTYPE, type OnnxTensor } from '../lower/onnx-graph.js';
+
+export function elementCount(dims: readonly number[]): number {
+  return dims.reduce((count, dim) => count * dim, 1);
+}
+
+export function tensorByteLength(tensor: OnnxTensor): number {
+  return elementCount(tensor.dims) * DTYPE_BYTES[tensor.dtype];
+}
+
+/** Quantized dtypes are written as their storage type, so e.g. qint8 → int8 needs no conversion. */
+export function sameEncoding(from: DType, to: DType): boolean {
+  return ONNX_DTYPE[from] === ONNX_DTYPE[to] && DTYPE_BYTES[from] === DTYPE_BYTES[to];
+}
+
+/**
+ * The tensor's bytes, all in memory: one tensor at a time for the writer, whole constants inside
+ * nodes and sub-graphs (which are small).
+ */
+export function tensorDataBytes(tensor: OnnxTensor): Uint8Array {
+  const { data } = tensor;
+  const bytes = data.kind === 'bytes' ? data.bytes
+    : data.kind === 'computed' ? data.compute()
+    : convertElements(tensorBytes(data.ref), data.ref.dtype, tensor.dtype);
+  const expected = tensorByteLength(tensor);
+  if (bytes.byteLength !== expected) {
+    fail('INTERNAL', `tensor ${tensor.name} has ${bytes.byteLength} bytes of data, its dims [${tensor.dims.join(', ')}] need ${expected}`);
+  }
+  return bytes;
+}
+
+type Scalar = number | bigint;
+
+/** Converts whole little-endian elements from one dtype to another, with PyTorch's cast rules. */
+export function convertElements(bytes: Uint8Array, from: DType, to: DType): Uint8Array {
+  if (sameEncoding(from, to)) return bytes;
+  const isComplex = (dtype: DType) => dtype === 'complex64' || dtype === 'complex128';
+  if (isComplex(from) || isComplex(to)) fail('INTERNAL', `cannot convert tensor data from ${from} to ${to}`);
+  const count = bytes.byteLength / DTYPE_BYTES[from];
+  const source = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const output = new Uint8Array(count * DTYPE_BYTES[to]);
+  const target = new DataView(output.buffer);
+  for (let index = 0; index < count; index++) {
+    writeElement(target, index, to, readElement(source, index, from));
+  }
+  return output;
+}
+
+function readElement(view: DataView, index: number, dtype: DType): Scalar {
+  switch (dtype) {
+    case 'uint8': case 'quint8': case 'bool': return view.getUint8(index);
+    case 'int8': case 'qint8': return view.getInt8(index);
+    case 'int16': return view.getInt16(index * 2, true);
+    case 'int32': case 'qint32': return view.getInt32(index * 4, true);
+    case 'int64': return view.getBigInt64(index * 8, true);
+    case 'float16': return float16Value(view.getUint16(index * 2, true));
+    case 'bfloat16': return bfloat16Value(view.getUint16(index * 2, true));
+    case 'float32': return view.getFloat32(index * 4, true);
+    case 'float64': return view.getFloat64(index * 8, true);
+    default: return fail('INTERNAL', `cannot read ${dtype} elements`);
+  }
+}
+
+function writeElement(view: DataView, index: number, dtype: DType, value: Scalar): void {
+  if (dtype === 'bool') {
+    view.setUint8(index, value === 0 || value === 0n ? 0 : 1);
+    return;
+  }
+  if (dtype === 'int64') {
+    view.setBigInt64(index * 8, typeof value === 'bigint' ? value : truncatedBigInt(value), true);
+    return;
+  }
+  const number = typeof value === 'bigint' ? Number(BigInt.asIntN(64, value)) : value;
+  // Float → int casts truncate toward zero, as in C++ and PyTorch.
+  const integer = Math.trunc(number);
+  switch (dtype) {
+    case 'uint8': case 'quint8': view.setUint8(index, integer); return;
+    case 'int8': case 'qint8': view.setInt8(index, integer); return;
+    case 'int16': view.setInt16(index * 2, integer, true); return;
+    case 'int32': case 'qint32': view.setInt32(index * 4, integer, true); return;
+    case 'float16': view.setUint16(index * 2, float16Bits(number), true); return;
+    case 'bfloat16': view.setUint16(index * 2, bfloat16Bits(number), true); return;
+    case 'float32': view.setFloat32(index * 4, number, true); return;
+    case 'float64': view.setFloat64(index * 8, number, true); return;
+    default: fail('INTERNAL', `cannot write ${dtype} elements`);
+  }
+}
+
+const INT64_MAX = (1n << 63n) - 1n;
+const INT64_MIN = -(1n << 63n);
+
+function truncatedBigInt(value: number): bigint {
+  if (Number.isNaN(value)) return 0n;
+  if (value >= 2 ** 63) return INT64_MAX;
+  if (value < -(2 ** 63)) return INT64_MIN;
+  return BigInt(Math.trunc(value));
+}
+
+const float32 = new Float32Array(1);
+const float32Bits = new Uint32Array(float32.buffer);
+
+export function float16Value(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const mantissa = bits & 0x3ff;
+  if (exponent === 0) return sign * mantissa * 2 ** -24;
+  if (exponent === 0x1f) return mantissa ? NaN : sign * Infinity;
+  return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
+}
+
+/** IEEE half bits of a number, rounding to nearest even (through float32, as PyTorch's casts do). */
+export function float16Bits(value: number): number {
+  float32[0] = value;
+  const bits = float32Bits[0]!;
+  const sign = (bits >>> 16) & 0x8000;
+  const exponent = (bits >>> 23) & 0xff;
+  const mantissa = bits & 0x7fffff;
+  if (exponent === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0);
+  const halfExponent = exponent - 127 + 15;
+  if (halfExponent >= 0x1f) return sign | 0x7c00;
+  if (halfExponent <= 0) {
+    if (halfExponent < -10) return sign;
+    const shift = 14 - halfExponent;
+    return sign | roundShift(mantissa | 0x800000, shift);
+  }
+  // A carry out of the mantissa correctly bumps the exponent (up to infinity).
+  return sign | ((halfExponent << 10) + roundShift(mantissa, 13));
+}
+
+function roundShift(value: number, shift: number): number {
+  const kept = value >>> shift;
+  const rest = value & ((1 << shift) - 1);
+  const halfway = 1 << (shift - 1);
+  return rest > halfway || (rest === halfway && (kept & 1)) ? kept + 1 : kept;
+}
+
+export function bfloat16Value(bits: number): number {
+  float32Bits[0] = bits << 16;
+  return float32[0]!;
+}
+
+export function bfloat16Bits(value: number): number {
+  float32[0] = value;
+  const bits = float32Bits[0]!;
+  if (Number.isNaN(value)) return ((bits >>> 16) & 0x8000) | 0x7fc0;
+  return roundShift(bits, 16) & 0xffff;
+}

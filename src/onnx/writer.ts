@@ -1,0 +1,395 @@
+/**
+ * The streaming ONNX writer. Everything but top-level initializer data is encoded with onnx-proto;
+ * the ModelProto/GraphProto framing around the initializers is written here, with lengths computed
+ * up front from the tensors' dims, so tensor bytes go from the archive to the file one chunk at a
+ * time and peak memory follows the largest in-memory tensor, not the model.
+ *
+ * Output appears atomically: temporary files in the output's folder, fsync, rename.
+ */
+import { randomBytes } from 'node:crypto';
+import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { getSystemErrorMap } from 'node:util';
+import { contiguousFileRange } from '../archive/tensor-data.js';
+import { fail, TsonnxError } from '../errors.js';
+import { DTYPE_BYTES, type OnnxModel, type OnnxTensor } from '../lower/onnx-graph.js';
+import { encodeNode, encodeTensorHeader, encodeValueInfo, onnx, type EncodeOptions } from './encode.js';
+import { convertElements, elementCount, tensorByteLength, tensorDataBytes } from './tensor-bytes.js';
+import { irVersionForOpset } from './versions.js';
+
+export interface WriteOptions extends EncodeOptions {
+  /** List every initializer in graph.input too, after the real inputs (torch's keep_initializers_as_inputs). */
+  keepInitializersAsInputs?: boolean;
+  /**
+   * 'auto' (default): external data only when the model would pass protobuf's 2 GiB limit;
+   * 'always': large initializers always go to `<out>.data`; 'never': fail instead.
+   */
+  externalData?: 'auto' | 'always' | 'never';
+  /**
+   * The archive the model was read from. It is never overwritten, and archive tensors stored
+   * contiguously are streamed straight from this file (their entries' byte ranges point into it).
+   */
+  archivePath?: string;
+}
+
+export interface WriteReport {
+  /** Absolute path of the .onnx file. */
+  path: string;
+  /** Size of the .onnx file. */
+  bytes: number;
+  initializers: number;
+  /** Initializer data, inline and external. */
+  initializerBytes: number;
+  externalData?: { path: string; bytes: number; tensors: number };
+}
+
+/** protobuf (and so onnx and onnxruntime) refuse messages of 2 GiB or more. */
+const PROTOBUF_LIMIT = 2 ** 31 - 1;
+/** Margin below the limit so a model at the edge still loads in readers that count slightly differently. */
+const PROTOBUF_HEADROOM = 2 ** 20;
+/** As torch.onnx and onnx's external-data conversion: small tensors stay inline. */
+const EXTERNAL_MIN_ELEMENTS = 1024;
+/** Page-aligned offsets let runtimes map external tensors straight from the file. */
+const EXTERNAL_ALIGNMENT = 4096;
+/** A multiple of every element size, so chunks hold whole elements. */
+const CHUNK_BYTES = 1 << 20;
+
+const WIRE_LENGTH_DELIMITED = 2;
+const MODEL_GRAPH_FIELD = 7;
+const GRAPH_INITIALIZER_FIELD = 5;
+const TENSOR_RAW_DATA_FIELD = 9;
+const TENSOR_EXTERNAL_LOCATION = onnx.TensorProto.DataLocation.EXTERNAL;
+
+export async function writeModel(model: OnnxModel, outPath: string, options: WriteOptions = {}): Promise<WriteReport> {
+  const target = path.resolve(outPath);
+  const dataPath = `${target}.data`;
+  const archivePath = options.archivePath === undefined ? undefined : path.resolve(options.archivePath);
+  await refuseInputAsOutput(target, archivePath);
+
+  const layout = planLayout(model, options, path.basename(dataPath));
+  if (layout.externalBytes > 0) await refuseInputAsOutput(dataPath, archivePath);
+
+  const archive = new ArchiveFile(archivePath);
+  const temporaries: string[] = [];
+  try {
+    let externalData: WriteReport['externalData'];
+    let dataTemporary: string | undefined;
+    if (layout.externalBytes > 0) {
+      dataTemporary = temporaryName(dataPath);
+      temporaries.push(dataTemporary);
+      await writeSyncedFile(dataTemporary, dataPath, layout.externalBytes, (sink) => writeExternalData(layout, sink, archive));
+      externalData = { path: dataPath, bytes: layout.externalBytes, tensors: layout.initializers.filter((item) => item.external !== undefined).length };
+    }
+    const modelTemporary = temporaryName(target);
+    temporaries.push(modelTemporary);
+    await writeSyncedFile(modelTemporary, target, layout.modelBytes, (sink) => writeModelProto(layout, sink, archive));
+    if (dataTemporary) await outputStep(dataPath, () => rename(dataTemporary, dataPath));
+    await outputStep(target, () => rename(modelTemporary, target));
+    return {
+      path: target,
+      bytes: layout.modelBytes,
+      initializers: layout.initializers.length,
+      initializerBytes: layout.initializers.reduce((total, item) => total + item.dataBytes, 0),
+      externalData,
+    };
+  } catch (error) {
+    await Promise.all(temporaries.map((file) => unlink(file).catch(() => undefined)));
+    throw error;
+  } finally {
+    await archive.close();
+  }
+}
+
+async function refuseInputAsOutput(output: string, input: string | undefined): Promise<void> {
+  if (input === undefined) return;
+  const message = `refusing to overwrite the input archive ${input} with ${output}`;
+  if (output === input) fail('OUTPUT_IS_INPUT', message);
+  const [outputStat, inputStat] = await Promise.all([stat(output).catch(() => undefined), stat(input).catch(() => undefined)]);
+  if (outputStat && inputStat && outputStat.dev === inputStat.dev && outputStat.ino === inputStat.ino) {
+    fail('OUTPUT_IS_INPUT', message);
+  }
+}
+
+interface InitializerLayout {
+  readonly tensor: OnnxTensor;
+  readonly dataBytes: number;
+  /** Offset in the external data file, when the tensor goes there. */
+  readonly external?: number;
+  /** TensorProto fields except raw_data. */
+  readonly header: Uint8Array;
+}
+
+interface Layout {
+  /** ModelProto fields before the graph, the graph's fields before and after the initializers, ModelProto fields after the graph. */
+  readonly modelHead: Uint8Array;
+  readonly graphHead: Uint8Array;
+  readonly initializers: InitializerLayout[];
+  readonly graphTail: Uint8Array;
+  readonly modelTail: Uint8Array;
+  readonly graphBytes: number;
+  readonly modelBytes: number;
+  readonly externalBytes: number;
+}
+
+function planLayout(model: OnnxModel, options: WriteOptions, dataLocation: string): Layout {
+  const { graph } = model;
+  const modelHead = onnx.ModelProto.encode({
+    irVersion: irVersionForOpset(model.opset),
+    producerName: model.producerName,
+    producerVersion: model.producerVersion,
+  }).finish();
+  const customDomains = [...model.domains].filter(([domain]) => domain !== '' && domain !== 'ai.onnx');
+  customDomains.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const modelTail = onnx.ModelProto.encode({
+    opsetImport: [{ domain: '', version: model.opset }, ...customDomains.map(([domain, version]) => ({ domain, version }))],
+  }).finish();
+  const graphHead = onnx.GraphProto.encode({
+    node: graph.nodes.map((node) => encodeNode(node, options)),
+    name: graph.name,
+  }).finish();
+  const initializerInputs = options.keepInitializersAsInputs
+    ? graph.initializers.map((tensor) => encodeValueInfo({ name: tensor.name, dtype: tensor.dtype, shape: tensor.dims }))
+    : [];
+  const graphTail = onnx.GraphProto.encode({
+    input: [...graph.inputs.map(encodeValueInfo), ...initializerInputs],
+    output: graph.outputs.map(encodeValueInfo),
+    valueInfo: graph.valueInfo.map(encodeValueInfo),
+  }).finish();
+
+  const layout = (useExternal: boolean): Layout => {
+    let externalBytes = 0;
+    const initializers = graph.initializers.map((tensor): InitializerLayout => {
+      const dataBytes = tensorByteLength(tensor);
+      if (!useExternal || elementCount(tensor.dims) <= EXTERNAL_MIN_ELEMENTS) {
+        return { tensor, dataBytes, header: onnx.TensorProto.encode(encodeTensorHeader(tensor)).finish() };
+      }
+      const offset = alignUp(externalBytes, EXTERNAL_ALIGNMENT);
+      externalBytes = offset + dataBytes;
+      const header = onnx.TensorProto.encode({
+        ...encodeTensorHeader(tensor),
+        externalData: [
+          { key: 'location', value: dataLocation },
+          { key: 'offset', value: String(offset) },
+          { key: 'length', value: String(dataBytes) },
+        ],
+        dataLocation: TENSOR_EXTERNAL_LOCATION,
+      }).finish();
+      return { tensor, dataBytes, external: offset, header };
+    });
+    const graphBytes = graphHead.byteLength + graphTail.byteLength
+      + initializers.reduce((total, item) => total + delimitedFieldBytes(GRAPH_INITIALIZER_FIELD, tensorMessageBytes(item)), 0);
+    const modelBytes = modelHead.byteLength + delimitedFieldBytes(MODEL_GRAPH_FIELD, graphBytes) + modelTail.byteLength;
+    return { modelHead, graphHead, initializers, graphTail, modelTail, graphBytes, modelBytes, externalBytes };
+  };
+
+  const mode = options.externalData ?? 'auto';
+  if (mode === 'always') return layout(true);
+  const inline = layout(false);
+  if (inline.modelBytes <= PROTOBUF_LIMIT - PROTOBUF_HEADROOM) return inline;
+  if (mode === 'never') {
+    fail('OPTION_INVALID', `the model is ${inline.modelBytes} bytes, over protobuf's 2 GiB limit: it needs external data (externalData 'never' was asked)`);
+  }
+  const external = layout(true);
+  if (external.modelBytes > PROTOBUF_LIMIT - PROTOBUF_HEADROOM) {
+    fail('OPTION_INVALID', `the model is ${external.modelBytes} bytes even with its large initializers as external data, over protobuf's 2 GiB limit`);
+  }
+  return external;
+}
+
+function tensorMessageBytes(item: InitializerLayout): number {
+  if (item.external !== undefined) return item.header.byteLength;
+  return item.header.byteLength + delimitedFieldBytes(TENSOR_RAW_DATA_FIELD, item.dataBytes);
+}
+
+function delimitedFieldBytes(field: number, length: number): number {
+  return varintBytes(fieldTag(field)) + varintBytes(length) + length;
+}
+
+function fieldTag(field: number): number {
+  return field * 8 + WIRE_LENGTH_DELIMITED;
+}
+
+function varintBytes(value: number): number {
+  let count = 1;
+  while (value >= 128) {
+    value = Math.floor(value / 128);
+    count++;
+  }
+  return count;
+}
+
+/** The tag and length of a length-delimited field, ahead of its content. */
+function fieldPrefix(field: number, length: number): Uint8Array {
+  const bytes: number[] = [];
+  for (let value of [fieldTag(field), length]) {
+    while (value >= 128) {
+      bytes.push((value % 128) | 128);
+      value = Math.floor(value / 128);
+    }
+    bytes.push(value);
+  }
+  return Uint8Array.from(bytes);
+}
+
+function alignUp(value: number, alignment: number): number {
+  return Math.ceil(value / alignment) * alignment;
+}
+
+async function writeModelProto(layout: Layout, sink: FileSink, archive: ArchiveFile): Promise<void> {
+  await sink.write(layout.modelHead);
+  await sink.write(fieldPrefix(MODEL_GRAPH_FIELD, layout.graphBytes));
+  await sink.write(layout.graphHead);
+  for (const item of layout.initializers) {
+    await sink.write(fieldPrefix(GRAPH_INITIALIZER_FIELD, tensorMessageBytes(item)));
+    await sink.write(item.header);
+    if (item.external !== undefined) continue;
+    await sink.write(fieldPrefix(TENSOR_RAW_DATA_FIELD, item.dataBytes));
+    await writeTensorData(item, sink, archive);
+  }
+  await sink.write(layout.graphTail);
+  await sink.write(layout.modelTail);
+}
+
+async function writeExternalData(layout: Layout, sink: FileSink, archive: ArchiveFile): Promise<void> {
+  for (const item of layout.initializers) {
+    if (item.external === undefined) continue;
+    await sink.zeros(item.external - sink.written);
+    await writeTensorData(item, sink, archive);
+  }
+}
+
+async function writeTensorData(item: InitializerLayout, sink: FileSink, archive: ArchiveFile): Promise<void> {
+  const { tensor } = item;
+  const start = sink.written;
+  const range = tensor.data.kind === 'archive' && archive.available ? contiguousFileRange(tensor.data.ref) : undefined;
+  if (tensor.data.kind === 'archive' && range) {
+    const from = tensor.data.ref.dtype;
+    for (let position = range.start; position < range.end; position += CHUNK_BYTES) {
+      const chunk = await archive.read(position, Math.min(CHUNK_BYTES, range.end - position));
+      await sink.write(convertElements(chunk, from, tensor.dtype));
+    }
+  } else {
+    await sink.write(tensorDataBytes(tensor));
+  }
+  const written = sink.written - start;
+  if (written !== item.dataBytes) {
+    fail('INTERNAL', `tensor ${tensor.name} has ${written} bytes of data, its dims [${tensor.dims.join(', ')}] need ${item.dataBytes}`);
+  }
+}
+
+function temporaryName(file: string): string {
+  return `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Writes `file` through `fill`, checks it got exactly `expectedBytes`, and flushes it to disk. */
+async function writeSyncedFile(
+  file: string,
+  reportedPath: string,
+  expectedBytes: number,
+  fill: (sink: FileSink) => Promise<void>,
+): Promise<void> {
+  const handle = await outputStep(reportedPath, () => open(file, 'wx'));
+  try {
+    const sink = new FileSink(handle, reportedPath);
+    await fill(sink);
+    await sink.flush();
+    if (sink.written !== expectedBytes) {
+      fail('INTERNAL', `wrote ${sink.written} bytes to ${reportedPath}, the layout planned ${expectedBytes}`);
+    }
+    await outputStep(reportedPath, () => handle.sync());
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+/** Output failures become OUTPUT_UNWRITABLE with the OS reason; pipeline errors pass through. */
+async function outputStep<T>(reportedPath: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof TsonnxError) throw error;
+    return fail('OUTPUT_UNWRITABLE', `cannot write ${reportedPath}: ${systemReason(error)}`);
+  }
+}
+
+function systemReason(error: unknown): string {
+  const { errno, code, message } = error as NodeJS.ErrnoException;
+  const known = errno === undefined ? undefined : getSystemErrorMap().get(errno);
+  if (known) return `${known[1]} (${known[0]})`;
+  const text = message ?? String(error);
+  return code ? `${text.split('\n')[0]} (${code})` : text.split('\n')[0]!;
+}
+
+/** Buffered sequential writes, so the many small protobuf pieces do not each cost a system call. */
+class FileSink {
+  written = 0;
+  private readonly buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  private buffered = 0;
+
+  constructor(private readonly handle: FileHandle, private readonly reportedPath: string) {}
+
+  async write(bytes: Uint8Array): Promise<void> {
+    if (this.buffered + bytes.byteLength > this.buffer.byteLength) await this.flush();
+    if (bytes.byteLength >= this.buffer.byteLength) {
+      await this.writeThrough(bytes);
+    } else {
+      this.buffer.set(bytes, this.buffered);
+      this.buffered += bytes.byteLength;
+    }
+    this.written += bytes.byteLength;
+  }
+
+  async zeros(count: number): Promise<void> {
+    for (let left = count; left > 0; left -= CHUNK_BYTES) {
+      await this.write(new Uint8Array(Math.min(left, CHUNK_BYTES)));
+    }
+  }
+
+  async flush(): Promise<void> {
+    if (this.buffered === 0) return;
+    await this.writeThrough(this.buffer.subarray(0, this.buffered));
+    this.buffered = 0;
+  }
+
+  private async writeThrough(bytes: Uint8Array): Promise<void> {
+    await outputStep(this.reportedPath, async () => {
+      for (let offset = 0; offset < bytes.byteLength;) {
+        const { bytesWritten } = await this.handle.write(bytes, offset, bytes.byteLength - offset);
+        offset += bytesWritten;
+      }
+    });
+  }
+}
+
+/** Positional reads from the archive file, into one reused chunk buffer. */
+class ArchiveFile {
+  private handle?: FileHandle;
+  private readonly chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+
+  constructor(private readonly file: string | undefined) {}
+
+  get available(): boolean {
+    return this.file !== undefined;
+  }
+
+  /** `length` bytes at `position`; valid until the next read. */
+  async read(position: number, length: number): Promise<Uint8Array> {
+    const file = this.file!;
+    try {
+      this.handle ??= await open(file, 'r');
+      for (let filled = 0; filled < length;) {
+        const { bytesRead } = await this.handle.read(this.chunk, filled, length - filled, position + filled);
+        if (bytesRead === 0) fail('INPUT_UNREADABLE', `${file} ended at byte ${position + filled} inside a tensor`);
+        filled += bytesRead;
+      }
+    } catch (error) {
+      if (error instanceof TsonnxError) throw error;
+      fail('INPUT_UNREADABLE', `cannot read ${file}: ${systemReason(error)}`);
+    }
+    return this.chunk.subarray(0, length);
+  }
+
+  async close(): Promise<void> {
+    await this.handle?.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Eval-mode BatchNorm after a Conv, folded into the Conv's weight and bias (as torch.onnx.export
+ * does in eval mode): W' = W·s, b' = (b − mean)·s + β with s = γ / √(var + ε).
+ * Folded tensors are computed when the writer streams them.
+ */
+import { tensorBytes } from '../archive/tensor-data.js';
+import type { TensorRef } from '../archive/types.js';
+import { GValue, type Arg, type GNode, type GParameter, type TorchGraph } from '../trace/graph.js';
+import { nodeInputs } from './dce.js';
+
+const CONVOLUTIONS = new Set(['aten::_convolution', 'aten::conv1d', 'aten::conv2d', 'aten::conv3d']);
+
+function floats(data: GParameter['data'], dtype: string): Float32Array | Float64Array {
+  const bytes = typeof data === 'function' ? data() : tensorBytes(data as TensorRef);
+  const copy = bytes.slice();
+  return dtype === 'float64' ? new Float64Array(copy.buffer, 0, copy.length / 8) : new Float32Array(copy.buffer, 0, copy.length / 4);
+}
+
+function bytesOf(values: Float32Array | Float64Array): Uint8Array {
+  return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+}
+
+export function foldConvBatchNorm(graph: TorchGraph): TorchGraph {
+  const params = new Map(graph.parameters.map((p) => [p.value, p]));
+  const uses = new Map<GValue, number>();
+  for (const node of graph.body.nodes) for (const v of nodeInputs(node)) uses.set(v, (uses.get(v) ?? 0) + 1);
+  for (const o of graph.outputs) uses.set(o.value, (uses.get(o.value) ?? 0) + 1);
+
+  const producer = new Map<GValue, GNode>();
+  for (const node of graph.body.nodes) for (const o of node.outputs) producer.set(o, node);
+
+  const replaced = new Map<GNode, GNode | null>();
+  const added: GParameter[] = [];
+  for (const bn of graph.body.nodes) {
+    if (bn.op !== 'aten::batch_norm' || bn.args.get('training') !== false) continue;
+    const x = bn.args.get('input');
+    if (!(x instanceof GValue) || uses.get(x) !== 1) continue;
+    const conv = producer.get(x);
+    if (!conv || !CONVOLUTIONS.has(conv.op) || replaced.has(conv) || conv.args.get('transposed') === true) continue;
+    const param = (name: string, node: GNode): GParameter | null | undefined => {
+      const a = node.args.get(name);
+      if (a === null) return null;
+      return a instanceof GValue ? params.get(a) : undefined;
+    };
+    const weight = param('weight', conv);
+    const bias = param('bias', conv);
+    const gamma = param('weight', bn);
+    const beta = param('bias', bn);
+    const mean = param('running_mean', bn);
+    const variance = param('running_var', bn);
+    if (!weight || bias === undefined || gamma === undefined || beta === undefined || !mean || !variance) continue;
+    const dtype = weight.value.tensor.dtype;
+    if (dtype !== 'float32' && dtype !== 'float64') continue;
+    const channels = weight.value.tensor.shape[0] as number;
+    const eps = bn.args.get('eps') as number;
+
+    const scale = (): Float64Array => {
+      const g = gamma ? floats(gamma.data, dtype) : undefined;
+      const v = floats(variance.data, dtype);
+      return Float64Array.from({ length: channels }, (_, c) => (g ? g[c] : 1) / Math.sqrt(v[c] + eps));
+    };
+    const foldedWeight = (): Uint8Array => {
+      const w = floats(weight.data, dtype);
+      const s = scale();
+      const per = w.length / channels;
+      for (let c = 0; c < channels; c++) for (let i = 0; i < per; i++) w[c * per + i] *= s[c];
+      return bytesOf(w);
+    };
+    const foldedBias = (): Uint8Array => {
+      const s = scale();
+      const m = floats(mean.data, dtype);
+      const b = bias ? floats(bias.data, dtype) : undefined;
+      const be = beta ? floats(beta.data, dtype) : undefined;
+      const out = dtype === 'float64' ? new Float64Array(channels) : new Float32Array(channels);
+      for (let c = 0; c < channels; c++) out[c] = ((b ? b[c] : 0) - m[c]) * s[c] + (be ? be[c] : 0);
+      return bytesOf(out);
+    };
+    const w = new GValue(weight.value.type, `${weight.name}_fused_bn`);
+    const b = new GValue({ kind: 'tensor', dtype, shape: [channels] }, `${bias?.name ?? weight.name.replace(/weight$/, 'bias')}_fused_bn`);
+    added.push({ name: w.hint as string, value: w, data: foldedWeight }, { name: b.hint as string, value: b, data: foldedBias });
+    const args = new Map<string, Arg>(conv.args);
+    args.set('weight', w);
+    args.set('bias', b);
+    replaced.set(conv, { ...conv, args, outputs: bn.outputs });
+    replaced.set(bn, null);
+  }
+  if (!replaced.size) return graph;
+  const nodes: GNode[] = [];
+  for (const node of graph.body.nodes) {
+    const r = replaced.get(node);
+    if (r === undefined) nodes.push(node);
+    else if (r) nodes.push(r);
+  }
+  return { ...graph, body: { ...graph.body, nodes }, parameters: [...graph.parameters, ...added] };
+}

@@ -1,0 +1,2 @@
+export { parseCode, parseType } from './parser.js';
+export type * from './ast.js';

@@ -1,0 +1,407 @@
+/**
+ * Python-level functions of printed TorchScript: builtins (`int`, `len`, `range`, `isinstance`...),
+ * `torch.X` on Python values (`torch.add(1, 2)`, `torch.append(l, x)`, `torch.size(x, 0)`) and the
+ * `ops.prim` helpers. They compute at conversion time; tensor math goes to the op registry instead.
+ */
+import { PyFloat } from '../archive/types.js';
+import { TsonnxError } from '../errors.js';
+import { isFloating, scalarTypeOf } from '../lower/dtypes.js';
+import { GValue, type Dim, type ScalarType, type TensorType } from './graph.js';
+import type { Interpreter } from './interpreter.js';
+import {
+  ClassRef,
+  Namespace,
+  PyDict,
+  PyList,
+  PyObject,
+  PyTuple,
+  TensorBox,
+  Uninitialized,
+  type DictKey,
+  type PyValue,
+} from './values.js';
+
+export const NOT_BUILTIN = Symbol('not a builtin');
+
+type Builtin = (it: Interpreter, args: PyValue[], kwargs: Map<string, PyValue>) => PyValue | typeof NOT_BUILTIN;
+
+const INT64_MAX = 9223372036854775807;
+
+function num(v: PyValue): number | undefined {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (v instanceof PyFloat) return v.value;
+  return undefined;
+}
+
+function isPyNumber(v: PyValue): boolean {
+  return typeof v === 'number' || typeof v === 'boolean' || v instanceof PyFloat;
+}
+
+/** Result of arithmetic on two Python numbers: float if either is a float. */
+function numberResult(a: PyValue, b: PyValue, value: number): PyValue {
+  return a instanceof PyFloat || b instanceof PyFloat ? new PyFloat(value) : value;
+}
+
+function tensorOf(v: PyValue): TensorType | undefined {
+  if (v instanceof TensorBox && v.value.type.kind === 'tensor') return v.value.type;
+  return undefined;
+}
+
+/** A symbolic Python number computed by a graph node. */
+function symbolicScalar(it: Interpreter, op: string, args: Record<string, PyValue>, scalar: ScalarType['scalar']): GValue {
+  const out = new GValue({ kind: 'scalar', scalar });
+  const bound = new Map(Object.entries(args).map(([k, v]) => [k, v instanceof TensorBox ? v.value : (v as never)]));
+  it.emit({ op, args: bound, outputs: [out], scope: '', location: it.location() });
+  return out;
+}
+
+function size(it: Interpreter, x: PyValue, dim?: PyValue): PyValue {
+  const t = tensorOf(x) as TensorType;
+  const dimValue = (d: Dim, i: number): PyValue =>
+    typeof d === 'number' ? d : symbolicScalar(it, 'aten::size', { self: x, dim: i }, 'int');
+  if (dim === undefined) return new PyList(t.shape.map(dimValue));
+  const d = num(dim) as number;
+  const i = d < 0 ? d + t.shape.length : d;
+  if (i < 0 || i >= t.shape.length) return it.fail('TRACE_TYPE', `dimension ${d} out of range for a tensor of rank ${t.shape.length}`);
+  return dimValue(t.shape[i], i);
+}
+
+function arith(op: (a: number, b: number) => number, floatResult = false): Builtin {
+  return (_it, [a, b]) => {
+    if (!isPyNumber(a) || !isPyNumber(b) || b === undefined) return NOT_BUILTIN;
+    const v = op(num(a) as number, num(b) as number);
+    return floatResult ? new PyFloat(v) : numberResult(a, b, v);
+  };
+}
+
+function pyEquals(a: PyValue, b: PyValue): boolean {
+  if (isPyNumber(a) && isPyNumber(b)) return num(a) === num(b);
+  if (a instanceof PyList || a instanceof PyTuple) {
+    if (!(b instanceof PyList || b instanceof PyTuple) || a.items.length !== b.items.length) return false;
+    return a.items.every((x, i) => pyEquals(x, b.items[i]));
+  }
+  return a === b;
+}
+
+function compare(op: (a: number, b: number) => boolean): Builtin {
+  return (_it, [a, b]) => {
+    if (isPyNumber(a) && isPyNumber(b)) return op(num(a) as number, num(b) as number);
+    if (typeof a === 'string' && typeof b === 'string') return op(a.localeCompare(b), 0);
+    return NOT_BUILTIN;
+  };
+}
+
+function index(len: number, i: number): number {
+  return i < 0 ? i + len : i;
+}
+
+function sliceBounds(len: number, start: PyValue, end: PyValue, step: PyValue): [number, number, number] {
+  const s = num(step) ?? 1;
+  const clamp = (v: number) => Math.max(0, Math.min(len, v < 0 ? v + len : v));
+  const lo = start === null || start === undefined ? 0 : clamp(num(start) as number);
+  const hi = end === null || end === undefined || (num(end) as number) >= INT64_MAX ? len : clamp(num(end) as number);
+  return [lo, hi, s];
+}
+
+function typeMatches(it: Interpreter, v: PyValue, t: PyValue): boolean {
+  if (t instanceof PyTuple) return t.items.some((x) => typeMatches(it, v, x));
+  if (t instanceof ClassRef) return v instanceof PyObject && v.cls.qualified === t.cls.qualified;
+  if (!(t instanceof Namespace)) return false;
+  const name = t.path.replace(/^builtins\./, '');
+  switch (name) {
+    case 'Tensor':
+      return v instanceof TensorBox;
+    case 'int':
+      return typeof v === 'number' || (v instanceof GValue && v.type.kind === 'scalar' && v.type.scalar === 'int');
+    case 'float':
+      return v instanceof PyFloat;
+    case 'bool':
+      return typeof v === 'boolean';
+    case 'str':
+      return typeof v === 'string';
+    case 'List':
+    case 'list':
+      return v instanceof PyList;
+    case 'Tuple':
+    case 'tuple':
+      return v instanceof PyTuple;
+    case 'Dict':
+    case 'dict':
+      return v instanceof PyDict;
+    case 'None':
+    case 'NoneType':
+      return v === null;
+    default:
+      return false;
+  }
+}
+
+function format(it: Interpreter, fmt: PyValue, rest: PyValue[]): string {
+  let i = 0;
+  return String(fmt).replace(/\{\}/g, () => it.describe(rest[i++] ?? null));
+}
+
+const BUILTINS: Record<string, Builtin> = {
+  // ----- Python builtins -----
+  'builtins.int': (it, [v]) => {
+    if (typeof v === 'number' || typeof v === 'boolean') return Number(v);
+    if (v instanceof PyFloat) return Math.trunc(v.value);
+    if (typeof v === 'string') return parseInt(v, 10);
+    const known = it.knownScalar(v);
+    if (known !== undefined) return Math.trunc(known);
+    if (v instanceof TensorBox || v instanceof GValue) return symbolicScalar(it, 'aten::Int', { a: v }, 'int');
+    return NOT_BUILTIN;
+  },
+  'builtins.float': (it, [v]) => {
+    if (typeof v === 'number' || typeof v === 'boolean') return new PyFloat(Number(v));
+    if (v instanceof PyFloat) return v;
+    if (typeof v === 'string') return new PyFloat(parseFloat(v));
+    const known = it.knownScalar(v);
+    if (known !== undefined) return new PyFloat(known);
+    if (v instanceof TensorBox || v instanceof GValue) return symbolicScalar(it, 'aten::Float', { a: v }, 'float');
+    return NOT_BUILTIN;
+  },
+  'builtins.bool': (it, [v]) => {
+    if (v instanceof TensorBox && it.knownScalar(v) === undefined) return symbolicScalar(it, 'aten::Bool', { a: v }, 'bool');
+    return it.truthy(v);
+  },
+  'builtins.str': (it, [v]) => it.describe(v),
+  'builtins.len': (it, [v]) => BUILTINS['torch.len'](it, [v], new Map()),
+  'builtins.range': (_it, args) => {
+    const [lo, hi, step] = args.length === 1 ? [0, num(args[0]) as number, 1] : [num(args[0]) as number, num(args[1]) as number, num(args[2]) ?? 1];
+    const out: number[] = [];
+    for (let i = lo; step > 0 ? i < hi : i > hi; i += step) out.push(i);
+    return new PyList(out);
+  },
+  'builtins.getattr': (it, [obj, name]) => it.attribute(obj, String(name)),
+  'builtins.hasattr': (_it, [obj, name]) => obj instanceof PyObject && (obj.pickled?.attributes.has(String(name)) ?? false),
+  'builtins.isinstance': (it, [v, t]) => typeMatches(it, v, t),
+  'builtins.print': () => null,
+  'builtins.annotate': (_it, [t, v]) =>
+    t instanceof Namespace && t.path === 'builtins.float' && typeof v === 'number' ? new PyFloat(v) : v,
+  'builtins.unchecked_cast': (_it, [, v]) => v,
+  'builtins.uninitialized': () => new Uninitialized(),
+  'builtins.sorted': (_it, [v]) => {
+    if (!(v instanceof PyList)) return NOT_BUILTIN;
+    return new PyList([...v.items].sort((a, b) => (num(a) ?? 0) - (num(b) ?? 0)));
+  },
+  'builtins.__new__': (it, [cls]) => {
+    if (!(cls instanceof ClassRef)) return NOT_BUILTIN;
+    return new PyObject(cls.cls, '');
+  },
+  'builtins.list': (_it, [v]) => (v instanceof PyList || v instanceof PyTuple ? new PyList([...v.items]) : NOT_BUILTIN),
+  'builtins.enumerate': (it, [v]) => new PyList(it.iterate(v).map((x, i) => new PyTuple([i, x]))),
+  'builtins.zip': (it, args) => {
+    const lists = args.map((a) => it.iterate(a));
+    const n = Math.min(...lists.map((l) => l.length));
+    return new PyList(Array.from({ length: n }, (_, i) => new PyTuple(lists.map((l) => l[i]))));
+  },
+  'builtins.min': (it, args) => BUILTINS['ops.prim.min'](it, args.length === 1 ? args : [new PyList(args)], new Map()),
+  'builtins.max': (it, args) => BUILTINS['ops.prim.max'](it, args.length === 1 ? args : [new PyList(args)], new Map()),
+  'builtins.abs': (_it, [v]) => (isPyNumber(v) ? numberResult(v, 0, Math.abs(num(v) as number)) : NOT_BUILTIN),
+  'builtins.round': (_it, [v]) => (isPyNumber(v) ? Math.round(num(v) as number) : NOT_BUILTIN),
+
+  // ----- torch.X on Python values -----
+  'torch.add': (it, [a, b], kw) => {
+    if (typeof a === 'string' && typeof b === 'string') return a + b;
+    if ((a instanceof PyList || a instanceof PyTuple) && (b instanceof PyList || b instanceof PyTuple)) return new PyList([...a.items, ...b.items]);
+    return arith((x, y) => x + y)(it, [a, b], kw);
+  },
+  'torch.sub': arith((a, b) => a - b),
+  'torch.mul': (it, [a, b], kw) => {
+    if (a instanceof PyList && typeof b === 'number') return new PyList(Array.from({ length: b }, () => a.items).flat());
+    return arith((x, y) => x * y)(it, [a, b], kw);
+  },
+  'torch.div': arith((a, b) => a / b, true),
+  'torch.floordiv': arith((a, b) => Math.floor(a / b)),
+  'torch.floor_divide': arith((a, b) => Math.floor(a / b)),
+  'torch.remainder': arith((a, b) => a - Math.floor(a / b) * b),
+  'torch.pow': arith((a, b) => a ** b),
+  'torch.neg': (_it, [a]) => (isPyNumber(a) ? numberResult(a, 0, -(num(a) as number)) : NOT_BUILTIN),
+  'torch.floor': (_it, [a]) => (isPyNumber(a) ? Math.floor(num(a) as number) : NOT_BUILTIN),
+  'torch.ceil': (_it, [a]) => (isPyNumber(a) ? Math.ceil(num(a) as number) : NOT_BUILTIN),
+  'torch.sqrt': (_it, [a]) => (isPyNumber(a) ? new PyFloat(Math.sqrt(num(a) as number)) : NOT_BUILTIN),
+  'torch.log': (_it, [a]) => (isPyNumber(a) ? new PyFloat(Math.log(num(a) as number)) : NOT_BUILTIN),
+  'torch.exp': (_it, [a]) => (isPyNumber(a) ? new PyFloat(Math.exp(num(a) as number)) : NOT_BUILTIN),
+  'torch.eq': (_it, [a, b]) => {
+    if (a instanceof TensorBox || b instanceof TensorBox || a instanceof GValue || b instanceof GValue) return NOT_BUILTIN;
+    return pyEquals(a, b);
+  },
+  'torch.ne': (_it, [a, b]) => {
+    if (a instanceof TensorBox || b instanceof TensorBox || a instanceof GValue || b instanceof GValue) return NOT_BUILTIN;
+    return !pyEquals(a, b);
+  },
+  'torch.lt': compare((a, b) => a < b),
+  'torch.le': compare((a, b) => a <= b),
+  'torch.gt': compare((a, b) => a > b),
+  'torch.ge': compare((a, b) => a >= b),
+  'torch.__and__': (_it, [a, b]) => (typeof a === 'boolean' && typeof b === 'boolean' ? a && b : NOT_BUILTIN),
+  'torch.__or__': (_it, [a, b]) => (typeof a === 'boolean' && typeof b === 'boolean' ? a || b : NOT_BUILTIN),
+  'torch.__xor__': (_it, [a, b]) => (typeof a === 'boolean' && typeof b === 'boolean' ? a !== b : NOT_BUILTIN),
+  'torch.__not__': (it, [a]) => !it.truthy(a),
+  'torch.__is__': (_it, [a, b]) => a === b || (a === null && b instanceof Namespace && b.path === 'builtins.None'),
+  'torch.__isnot__': (_it, [a, b]) => !(a === b),
+  'torch.__contains__': (_it, [container, key]) => {
+    if (container instanceof PyDict) return container.map.has(key as DictKey);
+    if (container instanceof PyList || container instanceof PyTuple) return container.items.some((x) => pyEquals(x, key));
+    if (typeof container === 'string') return container.includes(String(key));
+    return NOT_BUILTIN;
+  },
+  'torch.size': (it, [x, dim]) => (tensorOf(x) ? size(it, x, dim) : NOT_BUILTIN),
+  'torch.dim': (_it, [x]) => tensorOf(x)?.shape.length ?? NOT_BUILTIN,
+  'torch.numel': (_it, [x]) => {
+    const t = tensorOf(x);
+    if (!t || !t.shape.every((d) => typeof d === 'number')) return NOT_BUILTIN;
+    return (t.shape as number[]).reduce((a, b) => a * b, 1);
+  },
+  'torch.len': (it, [v]) => {
+    if (v instanceof PyList || v instanceof PyTuple) return v.items.length;
+    if (v instanceof PyDict) return v.map.size;
+    if (typeof v === 'string') return v.length;
+    const t = tensorOf(v);
+    if (t) return size(it, v, 0);
+    if (v instanceof PyObject) return it.iterate(v).length;
+    return NOT_BUILTIN;
+  },
+  'torch.is_floating_point': (_it, [x]) => {
+    const t = tensorOf(x);
+    return t ? isFloating(t.dtype) : NOT_BUILTIN;
+  },
+  'torch.append': (_it, [l, v]) => {
+    if (!(l instanceof PyList)) return NOT_BUILTIN;
+    l.items.push(v);
+    return l;
+  },
+  'torch.insert': (_it, [l, i, v]) => {
+    if (!(l instanceof PyList)) return NOT_BUILTIN;
+    l.items.splice(index(l.items.length, num(i) as number), 0, v);
+    return null;
+  },
+  'torch.extend': (_it, [l, other]) => {
+    if (!(l instanceof PyList) || !(other instanceof PyList || other instanceof PyTuple)) return NOT_BUILTIN;
+    l.items.push(...other.items);
+    return null;
+  },
+  'torch.pop': (_it, [l, i]) => {
+    if (!(l instanceof PyList)) return NOT_BUILTIN;
+    return l.items.splice(index(l.items.length, i === undefined ? -1 : (num(i) as number)), 1)[0];
+  },
+  'torch.clear': (_it, [l]) => {
+    if (!(l instanceof PyList)) return NOT_BUILTIN;
+    l.items.length = 0;
+    return null;
+  },
+  'torch.reverse': (_it, [l]) => {
+    if (!(l instanceof PyList)) return NOT_BUILTIN;
+    l.items.reverse();
+    return null;
+  },
+  'torch.list': (_it, [l]) => (l instanceof PyList || l instanceof PyTuple ? new PyList([...l.items]) : NOT_BUILTIN),
+  'torch.copy': (_it, [l]) => (l instanceof PyList ? new PyList([...l.items]) : l instanceof PyDict ? new PyDict(new Map(l.map)) : NOT_BUILTIN),
+  'torch.slice': (_it, [l, start, end, step]) => {
+    if (!(l instanceof PyList || l instanceof PyTuple || typeof l === 'string')) return NOT_BUILTIN;
+    const items = typeof l === 'string' ? [...l] : l.items;
+    const [lo, hi, s] = sliceBounds(items.length, start ?? null, end ?? null, step ?? 1);
+    const out: PyValue[] = [];
+    for (let i = lo; i < hi; i += s) out.push(items[i]);
+    if (typeof l === 'string') return out.join('');
+    return l instanceof PyTuple ? new PyTuple(out) : new PyList(out);
+  },
+  'torch.__getitem__': (it, [c, key]) => {
+    if (c instanceof PyList || c instanceof PyTuple) {
+      const i = index(c.items.length, num(key) as number);
+      if (i < 0 || i >= c.items.length) return it.fail('TRACE_TYPE', `list index ${String(key)} out of range`);
+      return c.items[i];
+    }
+    if (c instanceof PyDict) {
+      if (!c.map.has(key as DictKey)) return it.fail('TRACE_RAISE', `the model looks up a missing key ${String(key)}`);
+      return c.map.get(key as DictKey) as PyValue;
+    }
+    if (typeof c === 'string') return c[index(c.length, num(key) as number)];
+    if (c instanceof PyObject) return it.getAttr(c, String(key));
+    return NOT_BUILTIN;
+  },
+  'torch._set_item': (_it, [c, key, v]) => {
+    if (c instanceof PyDict) c.map.set(key as DictKey, v);
+    else if (c instanceof PyList) c.items[index(c.items.length, num(key) as number)] = v;
+    else return NOT_BUILTIN;
+    return null;
+  },
+  'torch.keys': (_it, [d]) => (d instanceof PyDict ? new PyList([...d.map.keys()]) : NOT_BUILTIN),
+  'torch.values': (_it, [d]) => (d instanceof PyDict ? new PyList([...d.map.values()]) : NOT_BUILTIN),
+  'torch.items': (_it, [d]) => (d instanceof PyDict ? new PyList([...d.map.entries()].map(([k, v]) => new PyTuple([k, v]))) : NOT_BUILTIN),
+  'torch.get': (_it, [d, key, fallback]) => (d instanceof PyDict ? (d.map.has(key as DictKey) ? (d.map.get(key as DictKey) as PyValue) : (fallback ?? null)) : NOT_BUILTIN),
+  'torch.format': (it, [fmt, ...rest]) => format(it, fmt, rest),
+  'torch.warn': (it, [msg]) => {
+    it.warn(`the model warns: ${it.describe(msg)}`);
+    return null;
+  },
+  'torch.device': (_it, [d]) => (typeof d === 'string' ? { kind: 'device', device: d } : NOT_BUILTIN),
+  'torch._unwrap_optional': (_it, [v]) => v,
+  'torch.is_scripting': () => true,
+  'torch.is_grad_enabled': () => false,
+  'torch.is_autocast_enabled': () => false,
+  'torch.__range_length': (_it, [lo, hi, step]) => {
+    const [l, h, s] = [num(lo) as number, num(hi) as number, num(step) as number];
+    return Math.max(0, Math.ceil((h - l) / s));
+  },
+  'torch.__derive_index': (_it, [i, start, step]) => (num(start) as number) + (num(i) as number) * (num(step) as number),
+
+  // ----- ops.prim -----
+  'ops.prim.RaiseException': (it, [msg, cls]) =>
+    it.fail('TRACE_RAISE', `the model raises ${cls ? `${String(cls).replace(/^builtins\./, '')}: ` : ''}${it.describe(msg ?? null)}`),
+  'ops.prim.NumToTensor': (it, [n]) => {
+    if (typeof n === 'number' || typeof n === 'boolean') return it.knownTensor({ type: { kind: 'tensor', dtype: 'int64', shape: [] }, values: [Number(n)] });
+    if (n instanceof PyFloat) return it.knownTensor({ type: { kind: 'tensor', dtype: 'float64', shape: [] }, values: [n.value] });
+    if (n instanceof GValue) {
+      const out = new GValue({ kind: 'tensor', dtype: n.type.kind === 'scalar' && n.type.scalar === 'float' ? 'float64' : 'int64', shape: [] });
+      it.emit({ op: 'prim::NumToTensor', args: new Map([['a', n]]), outputs: [out], scope: '', location: it.location() });
+      return new TensorBox(out);
+    }
+    return NOT_BUILTIN;
+  },
+  'ops.prim.device': () => ({ kind: 'device', device: 'cpu' }),
+  'ops.prim.dtype': (_it, [x]) => {
+    const t = tensorOf(x);
+    return t ? scalarTypeOf(t.dtype) : NOT_BUILTIN;
+  },
+  'ops.prim.layout': () => 0,
+  'ops.prim.is_cuda': () => false,
+  'ops.prim.is_nested': () => false,
+  'ops.prim.is_quantized': () => false,
+  'ops.prim.is_sparse': () => false,
+  'ops.prim.is_mkldnn': () => false,
+  'ops.prim.is_meta': () => false,
+  'ops.prim.requires_grad': () => false,
+  'ops.prim.data': (_it, [x]) => x,
+  'ops.prim.unchecked_unwrap_optional': (_it, [x]) => x,
+  'ops.prim.min': (_it, args) => {
+    const items = args.length === 1 && (args[0] instanceof PyList || args[0] instanceof PyTuple) ? args[0].items : args;
+    if (!items.every(isPyNumber)) return NOT_BUILTIN;
+    return items.reduce((a, b) => ((num(b) as number) < (num(a) as number) ? b : a));
+  },
+  'ops.prim.max': (_it, args) => {
+    const items = args.length === 1 && (args[0] instanceof PyList || args[0] instanceof PyTuple) ? args[0].items : args;
+    if (!items.every(isPyNumber)) return NOT_BUILTIN;
+    return items.reduce((a, b) => ((num(b) as number) > (num(a) as number) ? b : a));
+  },
+  'ops.prim.abs': (_it, [v]) => (isPyNumber(v) ? numberResult(v, 0, Math.abs(num(v) as number)) : NOT_BUILTIN),
+};
+
+/** Runs `path` as a Python-level function when it is one and its arguments fit; else NOT_BUILTIN. */
+export function callBuiltin(it: Interpreter, path: string, args: PyValue[], kwargs: Map<string, PyValue>): PyValue | typeof NOT_BUILTIN {
+  const key = path.startsWith('ops.aten.') ? `torch.${path.slice('ops.aten.'.length)}` : path;
+  const fn = BUILTINS[key];
+  if (!fn) {
+    if (key.startsWith('builtins.')) return it.fail('SCRIPT_NAME', `unknown name ${key.slice('builtins.'.length)}`);
+    return NOT_BUILTIN;
+  }
+  try {
+    return fn(it, args, kwargs);
+  } catch (e) {
+    if (e instanceof TsonnxError) throw e.at(it.location());
+    throw e;
+  }
+}
+

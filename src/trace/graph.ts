@@ -1,0 +1,132 @@
+/**
+ * TorchGraph: what the interpreter records when it runs `forward` on abstract values.
+ * An SSA graph of `aten::`/`prim::` nodes; data-dependent control flow is kept as blocks.
+ */
+import type { DType, TensorRef } from '../archive/types.js';
+import { PyFloat } from '../archive/types.js';
+import type { SourceLocation } from '../errors.js';
+
+export { PyFloat };
+
+/** A dimension: a number, or the name of a symbolic (dynamic) axis. */
+export type Dim = number | string;
+
+export interface TensorType {
+  readonly kind: 'tensor';
+  readonly dtype: DType;
+  readonly shape: readonly Dim[];
+}
+
+/** A Python number whose value is only known at run time (a 0-d tensor in ONNX). */
+export interface ScalarType {
+  readonly kind: 'scalar';
+  readonly scalar: 'int' | 'float' | 'bool';
+}
+
+/** A list of tensors whose length is only known at run time (an ONNX sequence). */
+export interface SequenceType {
+  readonly kind: 'sequence';
+  readonly element: TensorType;
+}
+
+export type ValueType = TensorType | ScalarType | SequenceType;
+
+/** Element values of a tensor known at conversion time (C order). */
+export interface KnownTensor {
+  readonly type: TensorType;
+  readonly values: readonly number[];
+}
+
+let nextValueId = 0;
+
+/** A run-time value in the graph. Its producer is the node that lists it in `outputs`. */
+export class GValue {
+  readonly id = nextValueId++;
+  constructor(
+    public type: ValueType,
+    /** A readable name hint (TorchScript variable name, parameter path). */
+    public hint?: string,
+    /** Element values, when they are known at conversion time (shape arithmetic, small constants). */
+    public known?: KnownTensor,
+  ) {}
+
+  get tensor(): TensorType {
+    if (this.type.kind !== 'tensor') throw new Error(`value ${this.hint ?? this.id} is not a tensor`);
+    return this.type;
+  }
+}
+
+export interface Device {
+  readonly kind: 'device';
+  readonly device: string;
+}
+
+/**
+ * A bound argument of a node: a graph value, or a value known at conversion time.
+ * Python ints are `number`, floats `PyFloat` (only where the schema says Scalar/number;
+ * arguments typed `float` are bound as plain numbers), lists are arrays.
+ */
+export type Arg =
+  | GValue
+  | number
+  | PyFloat
+  | boolean
+  | string
+  | null
+  | Device
+  | readonly Arg[];
+
+export interface GBlock {
+  /** Values the block receives (Loop: iteration number, condition, carried values). */
+  readonly params: GValue[];
+  readonly nodes: GNode[];
+  /** Values the block yields (If: branch outputs; Loop: condition, carried values). */
+  readonly results: GValue[];
+}
+
+export interface GNode {
+  /** `aten::conv2d`, `prim::If`, `prim::Loop`, `quantized::linear_dynamic`... */
+  readonly op: string;
+  /** The schema overload the arguments were bound with (`aten::add.Tensor`). */
+  readonly overload?: string;
+  /** Arguments by schema name, in schema order. */
+  readonly args: ReadonlyMap<string, Arg>;
+  readonly outputs: GValue[];
+  /** Module path of the call (`layer1.0.conv1`), for node names. */
+  readonly scope: string;
+  readonly location?: SourceLocation;
+  readonly blocks?: GBlock[];
+}
+
+/**
+ * A tensor with stored values: parameters, buffers and `CONSTANTS.cN` (bytes in the archive), or
+ * tensors computed at conversion time such as Conv weights with a BatchNorm folded in (bytes).
+ */
+export interface GParameter {
+  /** Qualified name (`layer1.0.conv1.weight`, `CONSTANTS.c3`, `conv1.weight_fused_bn`). */
+  readonly name: string;
+  readonly value: GValue;
+  /**
+   * Archive tensor, or a function giving little-endian C-order bytes of `value`'s dtype and shape
+   * (called when the writer streams it, so computed weights are not all held at once).
+   */
+  readonly data: TensorRef | (() => Uint8Array);
+}
+
+export interface GInput {
+  readonly name: string;
+  readonly value: GValue;
+}
+
+export interface TorchGraph {
+  readonly inputs: GInput[];
+  readonly parameters: GParameter[];
+  readonly body: GBlock;
+  /** Flattened outputs; names come from dict keys where forward() returns a dict. */
+  readonly outputs: Array<{ name?: string; value: GValue }>;
+  readonly warnings: string[];
+}
+
+export function isGValue(a: unknown): a is GValue {
+  return a instanceof GValue;
+}

@@ -1,0 +1,671 @@
+/**
+ * The abstract interpreter (design decision 1): runs TorchScript code on abstract values.
+ * Python values known at conversion time are computed; tensor ops are recorded as graph nodes
+ * with their shapes and dtypes; submodule calls are inlined by running them.
+ */
+import type { Archive, PickleValue, ScriptObject, TensorRef } from '../archive/types.js';
+import { PyFloat } from '../archive/types.js';
+import { tensorValues } from '../archive/tensor-data.js';
+import { fail, TsonnxError, type SourceLocation } from '../errors.js';
+import { BoundArgs, findOp } from '../lower/registry.js';
+import type { Expr, FunctionDef, Pos, Stmt, TypeExpr } from '../script/ast.js';
+import { bindSchema, Mismatch } from './bind.js';
+import { callBuiltin, NOT_BUILTIN } from './builtins.js';
+import type { ClassLoader } from './classes.js';
+import { GValue, type GNode, type GParameter, type KnownTensor, type TensorType } from './graph.js';
+import {
+  BoundMethod,
+  ClassRef,
+  MethodOfValue,
+  Namespace,
+  PyDict,
+  PyList,
+  PyObject,
+  PyTuple,
+  ScriptFunction,
+  TensorBox,
+  typeName,
+  type DictKey,
+  type PyValue,
+} from './values.js';
+
+class ReturnSignal {
+  constructor(readonly value: PyValue) {}
+}
+class BreakSignal {}
+class ContinueSignal {}
+
+interface Frame {
+  readonly env: Map<string, PyValue>;
+  readonly file: string;
+  /** Module path whose code runs (node scope names). */
+  readonly scope: string;
+}
+
+/** Constant tensors with at most this many elements are known to the interpreter. */
+const KNOWN_LIMIT = 64;
+const MAX_LOOP_ITERATIONS = 1_000_000;
+
+export interface InterpreterOptions {
+  /** Value of every module's `training` attribute. */
+  training: boolean;
+}
+
+export class Interpreter {
+  readonly nodes: GNode[] = [];
+  readonly parameters: GParameter[] = [];
+  readonly warnings: string[] = [];
+  private readonly paramByRef = new Map<TensorRef, TensorBox>();
+  private readonly constants = new Map<number, PyValue>();
+  private pos: Pos | undefined;
+  private frame: Frame | undefined;
+
+  constructor(
+    readonly archive: Archive,
+    readonly loader: ClassLoader,
+    readonly options: InterpreterOptions,
+  ) {}
+
+  // ---------- locations and errors ----------
+
+  location(): SourceLocation | undefined {
+    if (!this.pos || !this.frame) return undefined;
+    const python = this.archive.pythonLocation(this.frame.file, this.pos.offset);
+    return { file: this.frame.file, line: this.pos.line, column: this.pos.column, python };
+  }
+
+  fail(code: ConstructorParameters<typeof TsonnxError>[0], message: string): never {
+    throw new TsonnxError(code, message, this.location());
+  }
+
+  warn(message: string): void {
+    const loc = this.location();
+    const text = loc ? `${loc.file}:${loc.line}: ${message}` : message;
+    if (!this.warnings.includes(text)) this.warnings.push(text);
+  }
+
+  // ---------- modules and attributes ----------
+
+  private root: PyObject | undefined;
+
+  rootObject(): PyObject {
+    this.root ??= this.objectFrom(this.archive.module, '');
+    return this.root;
+  }
+
+  private objectFrom(pickled: ScriptObject, path: string): PyObject {
+    return new PyObject(this.loader.classInfo(pickled.className), path, pickled);
+  }
+
+  parameter(ref: TensorRef, name: string): TensorBox {
+    const existing = this.paramByRef.get(ref);
+    if (existing) return existing;
+    const type: TensorType = { kind: 'tensor', dtype: ref.dtype, shape: [...ref.shape] };
+    const value = new GValue(type, name);
+    const numel = ref.shape.reduce((a, b) => a * b, 1);
+    if (name.startsWith('CONSTANTS.') && numel <= KNOWN_LIMIT && !ref.quant) {
+      value.known = { type, values: Array.from(tensorValues(ref) as ArrayLike<number | bigint>, Number) };
+    }
+    this.parameters.push({ name, value, data: ref });
+    const box = new TensorBox(value);
+    this.paramByRef.set(ref, box);
+    return box;
+  }
+
+  /** A pickled value as an interpreter value; `declared` is the attribute's annotated type. */
+  fromPickle(v: PickleValue, path: string, declared?: TypeExpr): PyValue {
+    if (v === null || typeof v === 'boolean' || typeof v === 'string') return v;
+    if (typeof v === 'number') return declared?.name === 'float' ? new PyFloat(v) : v;
+    if (typeof v === 'bigint') return Number(v);
+    if (v instanceof PyFloat) return v;
+    if (Array.isArray(v)) return new PyList(v.map((x, i) => this.fromPickle(x, `${path}.${i}`, declared?.args[0])));
+    switch (v.kind) {
+      case 'tuple':
+        return new PyTuple(v.items.map((x, i) => this.fromPickle(x, `${path}.${i}`, declared?.args[i])));
+      case 'dict':
+        return new PyDict(new Map(v.entries.map(([k, x]) => [this.fromPickle(k, path) as DictKey, this.fromPickle(x, `${path}.${String(k)}`, declared?.args[1])])));
+      case 'tensor':
+        return this.parameter(v, path);
+      case 'object':
+        return this.objectFrom(v, path);
+      case 'device':
+        return { kind: 'device', device: v.device };
+      case 'global':
+        return `${v.module}.${v.name}`;
+    }
+  }
+
+  getAttr(obj: PyObject, name: string): PyValue {
+    const cached = obj.attrs.get(name);
+    if (cached !== undefined || obj.attrs.has(name)) return cached as PyValue;
+    let value: PyValue | undefined;
+    const path = obj.path ? `${obj.path}.${name}` : name;
+    if (name === 'training') value = this.options.training;
+    else if (obj.pickled?.attributes.has(name)) {
+      value = this.fromPickle(obj.pickled.attributes.get(name) as PickleValue, path, obj.cls.attributeTypes.get(name));
+    } else if (obj.cls.constants.has(name)) {
+      value = this.withFrame({ env: new Map(), file: obj.cls.file, scope: obj.path }, () => this.eval(obj.cls.constants.get(name) as Expr));
+    } else if (obj.cls.methods.has(name)) {
+      return new BoundMethod(obj, name, obj.cls.methods.get(name) as FunctionDef);
+    } else if (obj.cls.attributeTypes.get(name)?.name === 'NoneType') {
+      value = null;
+    }
+    if (value === undefined) return this.fail('SCRIPT_NAME', `${obj.cls.qualified} has no attribute ${name}`);
+    obj.attrs.set(name, value);
+    return value;
+  }
+
+  private setAttr(obj: PyObject, name: string, value: PyValue): void {
+    if (obj.path !== undefined && obj.pickled) {
+      this.warn(`forward() writes module attribute ${obj.path ? obj.path + '.' : ''}${name}; the write is not kept in the ONNX model`);
+    }
+    obj.attrs.set(name, value);
+  }
+
+  constant(index: number): PyValue {
+    if (!this.constants.has(index)) {
+      const raw = this.archive.constants[index];
+      if (raw === undefined) this.fail('SCRIPT_NAME', `CONSTANTS.c${index} is not in constants.pkl`);
+      this.constants.set(index, this.fromPickle(raw, `CONSTANTS.c${index}`));
+    }
+    return this.constants.get(index) as PyValue;
+  }
+
+  // ---------- calls ----------
+
+  withFrame<T>(frame: Frame, run: () => T): T {
+    const saved = this.frame;
+    const savedPos = this.pos;
+    this.frame = frame;
+    try {
+      return run();
+    } finally {
+      this.frame = saved;
+      this.pos = savedPos;
+    }
+  }
+
+  callFunction(fn: FunctionDef, file: string, scope: string, args: readonly PyValue[], kwargs: ReadonlyMap<string, PyValue>): PyValue {
+    const env = new Map<string, PyValue>();
+    const frame: Frame = { env, file, scope };
+    return this.withFrame(frame, () => {
+      this.pos = fn.pos;
+      fn.params.forEach((p, i) => {
+        let v: PyValue | undefined;
+        if (i < args.length) v = args[i];
+        else if (kwargs.has(p.name)) v = kwargs.get(p.name) as PyValue;
+        else if (p.default) v = this.eval(p.default);
+        else this.fail('TRACE_TYPE', `${fn.name}() is missing argument ${p.name}`);
+        env.set(p.name, this.coerce(v as PyValue, p.annotation));
+      });
+      try {
+        this.execBlock(fn.body);
+      } catch (e) {
+        if (e instanceof ReturnSignal) return e.value;
+        throw e;
+      }
+      return null;
+    });
+  }
+
+  /** Ints passed where a float is declared become floats, as in TorchScript. */
+  private coerce(v: PyValue, type: TypeExpr | undefined): PyValue {
+    if (type?.name === 'float' && typeof v === 'number') return new PyFloat(v);
+    return v;
+  }
+
+  call(fn: PyValue, args: PyValue[], kwargs: Map<string, PyValue>): PyValue {
+    if (fn instanceof BoundMethod) {
+      return this.callFunction(fn.fn, fn.self.cls.file, fn.self.path, [fn.self, ...args], kwargs);
+    }
+    if (fn instanceof ScriptFunction) {
+      return this.callFunction(fn.fn, fn.file, this.frame?.scope ?? '', args, kwargs);
+    }
+    if (fn instanceof ClassRef) return this.construct(fn, args);
+    if (fn instanceof Namespace) return this.callNamed(fn.path, args, kwargs);
+    if (fn instanceof PyObject) {
+      const forward = this.getAttr(fn, 'forward');
+      return this.call(forward, args, kwargs);
+    }
+    return this.fail('TRACE_TYPE', `a ${typeName(fn)} is not callable`);
+  }
+
+  private construct(ref: ClassRef, args: PyValue[]): PyValue {
+    const base = ref.cls.def.base;
+    if (base === 'NamedTuple') return new PyTuple(args, ref.cls.qualified);
+    return this.fail('TRACE_UNSUPPORTED', `constructing ${ref.cls.qualified} is not supported`);
+  }
+
+  /** `torch.X`, `ops.ns.X`, or a Python builtin. */
+  callNamed(path: string, args: PyValue[], kwargs: Map<string, PyValue>): PyValue {
+    const builtin = callBuiltin(this, path, args, kwargs);
+    if (builtin !== NOT_BUILTIN) return builtin;
+    const [head, ...rest] = path.split('.');
+    if (head === 'torch' && rest.length === 1) return this.callOp('aten', rest[0], args, kwargs);
+    if (head === 'ops' && rest.length === 2) return this.callOp(rest[0], rest[1], args, kwargs);
+    return this.fail('OP_UNSUPPORTED', `${path} is not supported`);
+  }
+
+  /** Records a registered op as a graph node. In-place `op_` runs `op` and updates its first tensor. */
+  callOp(ns: string, name: string, args: PyValue[], kwargs: Map<string, PyValue>): PyValue {
+    let entry = findOp(`${ns}::${name}`);
+    let inplace = false;
+    if (!entry && name.endsWith('_') && !name.endsWith('__')) {
+      entry = findOp(`${ns}::${name.slice(0, -1)}`);
+      inplace = entry !== undefined;
+    }
+    if (!entry) return this.fail('OP_UNSUPPORTED', `${ns}::${name} is not supported`);
+    const reasons: string[] = [];
+    for (const schema of entry.schemas) {
+      const bound = bindSchema(schema, args, kwargs);
+      if (bound instanceof Mismatch) {
+        reasons.push(`${schema.overload || schema.name}: ${bound.reason}`);
+        continue;
+      }
+      const boundArgs = new BoundArgs(schema, bound);
+      let types;
+      try {
+        types = entry.def.infer(boundArgs);
+      } catch (e) {
+        if (e instanceof TsonnxError) throw e.at(this.location());
+        throw e;
+      }
+      const outputs = types.map((t) => new GValue(t));
+      this.emit({
+        op: `${ns}::${inplace ? name.slice(0, -1) : name}`,
+        overload: schema.overload,
+        args: bound,
+        outputs,
+        scope: this.frame?.scope ?? '',
+        location: this.location(),
+      });
+      this.evaluate(entry.def.evaluate, boundArgs, outputs);
+      const results = outputs.map(wrapOutput);
+      if (inplace) {
+        const target = args[0];
+        if (target instanceof TensorBox && results[0] instanceof TensorBox) {
+          target.value = results[0].value;
+          return target;
+        }
+      }
+      const ret = schema.returns;
+      if (ret.length === 1 && ret[0].list) return new PyList(results);
+      if (ret.length === 1) return results[0];
+      return new PyTuple(results);
+    }
+    return this.fail('TRACE_TYPE', `${ns}::${name}: no overload accepts (${args.map(typeName).join(', ')}): ${reasons.join('; ')}`);
+  }
+
+  private evaluate(evaluate: ((a: BoundArgs) => KnownTensor[] | undefined) | undefined, a: BoundArgs, outputs: GValue[]): void {
+    if (!evaluate) return;
+    for (const v of a.values.values()) {
+      if (v instanceof GValue && !v.known) return;
+      if (Array.isArray(v) && v.some((x) => x instanceof GValue && !x.known)) return;
+    }
+    const known = evaluate(a);
+    known?.forEach((k, i) => {
+      if (outputs[i]) outputs[i].known = k;
+    });
+  }
+
+  emit(node: GNode): void {
+    this.nodes.push(node);
+  }
+
+  /** A graph value known at conversion time, recorded as a constant node. */
+  knownTensor(known: KnownTensor): TensorBox {
+    const value = new GValue(known.type, undefined, known);
+    this.emit({ op: 'prim::Constant', args: new Map(), outputs: [value], scope: this.frame?.scope ?? '', location: this.location() });
+    return new TensorBox(value);
+  }
+
+  // ---------- statements ----------
+
+  execBlock(stmts: readonly Stmt[]): void {
+    for (const s of stmts) this.exec(s);
+  }
+
+  private env(): Map<string, PyValue> {
+    return (this.frame as Frame).env;
+  }
+
+  exec(s: Stmt): void {
+    this.pos = s.pos;
+    switch (s.kind) {
+      case 'assign': {
+        const value = this.eval(s.value);
+        for (const target of s.targets) this.assign(target, value, s.trailingComma);
+        return;
+      }
+      case 'annassign':
+        if (s.value) this.assign(s.target, this.coerce(this.eval(s.value), s.annotation), false);
+        return;
+      case 'augassign':
+        this.assign(s.target, this.binary(s.op, this.eval(s.target), this.eval(s.value)), false);
+        return;
+      case 'expr':
+        this.eval(s.value);
+        return;
+      case 'return':
+        throw new ReturnSignal(s.value ? this.eval(s.value) : null);
+      case 'if':
+        this.execBlock(this.truthy(this.eval(s.test)) ? s.body : s.orelse);
+        return;
+      case 'for':
+        this.execFor(s.target, this.iterate(this.eval(s.iter)), s.body);
+        return;
+      case 'while': {
+        let n = 0;
+        while (this.truthy(this.eval(s.test))) {
+          if (++n > MAX_LOOP_ITERATIONS) this.fail('TRACE_UNSUPPORTED', 'loop does not terminate at conversion time');
+          try {
+            this.execBlock(s.body);
+          } catch (e) {
+            if (e instanceof BreakSignal) break;
+            if (e instanceof ContinueSignal) continue;
+            throw e;
+          }
+          this.pos = s.pos;
+        }
+        return;
+      }
+      case 'with':
+        for (const item of s.items) {
+          const ctx = this.eval(item.context);
+          if (item.name) this.env().set(item.name, ctx);
+        }
+        this.execBlock(s.body);
+        return;
+      case 'pass':
+        return;
+      case 'break':
+        throw new BreakSignal();
+      case 'continue':
+        throw new ContinueSignal();
+      case 'raise':
+        return this.fail('TRACE_RAISE', `the model raises ${s.value ? this.describe(this.eval(s.value)) : 'an exception'}`);
+      case 'assert':
+        if (!this.truthy(this.eval(s.test))) {
+          this.fail('TRACE_RAISE', `assertion failed${s.msg ? `: ${this.describe(this.eval(s.msg))}` : ''}`);
+        }
+        return;
+      case 'del':
+        for (const t of s.targets) if (t.kind === 'name') this.env().delete(t.id);
+        return;
+      case 'def':
+        this.env().set(s.name, new ScriptFunction(s.name, s, (this.frame as Frame).file));
+        return;
+    }
+  }
+
+  private execFor(target: Expr, items: PyValue[], body: readonly Stmt[]): void {
+    for (const item of items) {
+      this.assign(target, item, false);
+      try {
+        this.execBlock(body);
+      } catch (e) {
+        if (e instanceof BreakSignal) break;
+        if (e instanceof ContinueSignal) continue;
+        throw e;
+      }
+    }
+  }
+
+  iterate(v: PyValue): PyValue[] {
+    if (v instanceof PyList || v instanceof PyTuple) return [...v.items];
+    if (v instanceof PyDict) return [...v.map.keys()];
+    if (typeof v === 'string') return [...v];
+    if (v instanceof PyObject) {
+      const items: PyValue[] = [];
+      for (const key of v.pickled?.attributes.keys() ?? []) {
+        if (/^\d+$/.test(key)) items.push(this.getAttr(v, key));
+      }
+      return items;
+    }
+    return this.fail('TRACE_UNSUPPORTED', `iterating over a ${typeName(v)} is not supported`);
+  }
+
+  private assign(target: Expr, value: PyValue, unpack: boolean): void {
+    switch (target.kind) {
+      case 'name':
+        if (unpack) return this.assignMany([target], value);
+        this.env().set(target.id, value);
+        return;
+      case 'tuple':
+      case 'list':
+        return this.assignMany(target.items, value);
+      case 'attribute': {
+        const obj = this.eval(target.object);
+        if (!(obj instanceof PyObject)) return this.fail('TRACE_TYPE', `cannot set attribute ${target.attr} on a ${typeName(obj)}`);
+        this.setAttr(obj, target.attr, value);
+        return;
+      }
+      case 'subscript': {
+        const obj = this.eval(target.object);
+        const key = this.eval(target.index);
+        if (obj instanceof PyList && typeof key === 'number') {
+          obj.items[key < 0 ? key + obj.items.length : key] = value;
+          return;
+        }
+        if (obj instanceof PyDict) {
+          obj.map.set(key as DictKey, value);
+          return;
+        }
+        return this.fail('TRACE_UNSUPPORTED', `assigning into a ${typeName(obj)} is not supported`);
+      }
+      default:
+        return this.fail('SCRIPT_SYNTAX', `cannot assign to a ${target.kind}`);
+    }
+  }
+
+  private assignMany(targets: readonly Expr[], value: PyValue): void {
+    if (!(value instanceof PyTuple || value instanceof PyList)) {
+      return this.fail('TRACE_TYPE', `cannot unpack a ${typeName(value)} into ${targets.length} names`);
+    }
+    if (value.items.length !== targets.length) {
+      return this.fail('TRACE_TYPE', `cannot unpack ${value.items.length} values into ${targets.length} names`);
+    }
+    targets.forEach((t, i) => this.assign(t, value.items[i], false));
+  }
+
+  truthy(v: PyValue): boolean {
+    if (typeof v === 'boolean') return v;
+    if (typeof v === 'number') return v !== 0;
+    if (v instanceof PyFloat) return v.value !== 0;
+    if (v === null) return false;
+    if (typeof v === 'string') return v.length > 0;
+    if (v instanceof PyList || v instanceof PyTuple) return v.items.length > 0;
+    if (v instanceof PyDict) return v.map.size > 0;
+    const known = this.knownScalar(v);
+    if (known !== undefined) return known !== 0;
+    return this.fail('TRACE_UNSUPPORTED', 'a condition that depends on tensor data is not supported yet');
+  }
+
+  /** The single element of a tensor or symbolic scalar known at conversion time. */
+  knownScalar(v: PyValue): number | undefined {
+    const g = v instanceof TensorBox ? v.value : v instanceof GValue ? v : undefined;
+    if (g?.known && g.known.values.length === 1) return g.known.values[0];
+    return undefined;
+  }
+
+  describe(v: PyValue): string {
+    if (typeof v === 'string') return v;
+    if (v instanceof PyFloat) return String(v.value);
+    if (v === null || typeof v !== 'object') return String(v);
+    return typeName(v);
+  }
+
+  // ---------- expressions ----------
+
+  eval(e: Expr): PyValue {
+    switch (e.kind) {
+      case 'name':
+        return this.lookup(e.id);
+      case 'int':
+        return Number(e.value);
+      case 'float':
+        return new PyFloat(e.value);
+      case 'str':
+        return e.value;
+      case 'bool':
+        return e.value;
+      case 'none':
+        return null;
+      case 'complex':
+      case 'ellipsis':
+        return this.fail('TRACE_UNSUPPORTED', `${e.kind} literals are not supported`);
+      case 'attribute':
+        return this.attribute(this.eval(e.object), e.attr);
+      case 'call':
+        return this.evalCall(e);
+      case 'subscript':
+        return this.subscript(this.eval(e.object), e.index);
+      case 'tuple':
+        return new PyTuple(e.items.map((x) => this.eval(x)));
+      case 'list':
+        return new PyList(e.items.map((x) => this.eval(x)));
+      case 'dict':
+        return new PyDict(new Map(e.keys.map((k, i) => [this.eval(k) as DictKey, this.eval(e.values[i])])));
+      case 'binary':
+        return this.binary(e.op, this.eval(e.left), this.eval(e.right));
+      case 'unary': {
+        const v = this.eval(e.operand);
+        if (e.op === 'not') return this.callNamed('torch.__not__', [v], new Map());
+        if (e.op === '-') return this.callNamed('torch.neg', [v], new Map());
+        if (e.op === '~') return this.callNamed('torch.bitwise_not', [v], new Map());
+        return v;
+      }
+      case 'compare':
+        return this.compare(e);
+      case 'boolop': {
+        let result: PyValue = e.op === 'and';
+        for (const operand of e.values) {
+          result = this.eval(operand);
+          if (e.op === 'and' ? !this.truthy(result) : this.truthy(result)) return result;
+        }
+        return result;
+      }
+      case 'ternary':
+        return this.truthy(this.eval(e.test)) ? this.eval(e.body) : this.eval(e.orelse);
+      case 'listcomp': {
+        const out: PyValue[] = [];
+        for (const item of this.iterate(this.eval(e.iter))) {
+          this.assign(e.target, item, false);
+          out.push(this.eval(e.element));
+        }
+        return new PyList(out);
+      }
+      case 'slice':
+        return this.fail('SCRIPT_SYNTAX', 'a slice outside a subscript');
+      case 'typearg':
+        return this.typeValue(e.type);
+    }
+  }
+
+  private typeValue(t: TypeExpr): PyValue {
+    if (t.name.startsWith('__torch__.')) return this.resolveQualified(t.name);
+    return new Namespace(`builtins.${t.name}`);
+  }
+
+  private static readonly OPERATOR: Record<string, string> = {
+    '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '//': 'floordiv', '%': 'remainder', '**': 'pow', '@': 'matmul',
+    '&': '__and__', '|': '__or__', '^': '__xor__', '<<': '__lshift__', '>>': '__rshift__',
+    '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge', '==': 'eq', '!=': 'ne', is: '__is__', 'is not': '__isnot__',
+  };
+
+  private binary(op: string, a: PyValue, b: PyValue): PyValue {
+    return this.callNamed(`torch.${Interpreter.OPERATOR[op]}`, [a, b], new Map());
+  }
+
+  private compare(e: Extract<Expr, { kind: 'compare' }>): PyValue {
+    let left = this.eval(e.left);
+    let result: PyValue = true;
+    for (let i = 0; i < e.ops.length; i++) {
+      const right = this.eval(e.comparators[i]);
+      const op = e.ops[i];
+      if (op === 'in' || op === 'not in') {
+        const r = this.callNamed('torch.__contains__', [right, left], new Map());
+        result = op === 'in' ? r : !this.truthy(r);
+      } else result = this.binary(op, left, right);
+      if (!this.truthy(result)) return result;
+      left = right;
+    }
+    return result;
+  }
+
+  lookup(name: string): PyValue {
+    const env = this.env();
+    if (env.has(name)) return env.get(name) as PyValue;
+    switch (name) {
+      case 'torch':
+      case 'ops':
+      case '__torch__':
+      case 'CONSTANTS':
+        return new Namespace(name);
+      case 'inf':
+        return new PyFloat(Infinity);
+      case 'nan':
+        return new PyFloat(NaN);
+    }
+    return new Namespace(`builtins.${name}`);
+  }
+
+  private resolveQualified(path: string): PyValue {
+    const r = this.loader.resolve(path);
+    if (r.kind === 'class') return new ClassRef(r.cls);
+    if (r.kind === 'function') return new ScriptFunction(r.qualified, r.fn, r.file);
+    return new Namespace(path);
+  }
+
+  attribute(obj: PyValue, attr: string): PyValue {
+    if (obj instanceof Namespace) {
+      if (obj.path === 'CONSTANTS') {
+        const m = /^c(\d+)$/.exec(attr);
+        if (!m) return this.fail('SCRIPT_NAME', `CONSTANTS.${attr} is not a constant`);
+        return this.constant(Number(m[1]));
+      }
+      const path = `${obj.path}.${attr}`;
+      return obj.path.startsWith('__torch__') ? this.resolveQualified(path) : new Namespace(path);
+    }
+    if (obj instanceof PyObject) return this.getAttr(obj, attr);
+    if (obj instanceof ClassRef) {
+      if (attr === '__new__') return new Namespace(`builtins.__new__`);
+      const member = obj.cls.constants.get(attr);
+      if (member && obj.cls.def.base === 'Enum') return this.eval(member);
+      const method = obj.cls.methods.get(attr);
+      if (method) return new ScriptFunction(`${obj.cls.qualified}.${attr}`, method, obj.cls.file);
+    }
+    if (obj instanceof PyTuple && obj.className) {
+      const cls = this.loader.classInfo(obj.className);
+      const index = [...cls.attributeTypes.keys()].indexOf(attr);
+      if (index >= 0) return obj.items[index];
+    }
+    if (obj instanceof TensorBox || obj instanceof PyList || obj instanceof PyDict || typeof obj === 'string') {
+      return new MethodOfValue(attr, obj);
+    }
+    return this.fail('SCRIPT_NAME', `a ${typeName(obj)} has no attribute ${attr}`);
+  }
+
+  private evalCall(e: Extract<Expr, { kind: 'call' }>): PyValue {
+    const fn = this.eval(e.func);
+    const args = e.args.map((a) => this.eval(a));
+    const kwargs = new Map(e.keywords.map((k) => [k.name, this.eval(k.value)] as [string, PyValue]));
+    if (fn instanceof MethodOfValue) return this.callNamed(`torch.${fn.name}`, [fn.receiver, ...args], kwargs);
+    return this.call(fn, args, kwargs);
+  }
+
+  private subscript(obj: PyValue, index: Expr): PyValue {
+    if (index.kind === 'slice') {
+      const lower = index.lower ? this.eval(index.lower) : null;
+      const upper = index.upper ? this.eval(index.upper) : null;
+      const step = index.step ? this.eval(index.step) : 1;
+      return this.callNamed('torch.slice', [obj, lower, upper, step], new Map());
+    }
+    return this.callNamed('torch.__getitem__', [obj, this.eval(index)], new Map());
+  }
+}
+
+/** Op outputs as interpreter values: tensors in boxes, symbolic scalars as they are. */
+function wrapOutput(v: GValue): PyValue {
+  return v.type.kind === 'tensor' ? new TensorBox(v) : v;
+}

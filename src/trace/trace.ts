@@ -1,0 +1,122 @@
+/** Entry of the trace stage: runs a method of the archive's root module on the given inputs. */
+import type { Archive, PickleValue } from '../archive/types.js';
+import { PyFloat } from '../archive/types.js';
+import { fail, TsonnxError } from '../errors.js';
+import type { FunctionDef, Param } from '../script/ast.js';
+import { ClassLoader } from './classes.js';
+import { GValue, type GInput, type TorchGraph } from './graph.js';
+import { formatInputSpec, INPUT_SYNTAX, type InputSpec } from './inputs.js';
+import { Interpreter } from './interpreter.js';
+import { PyDict, PyList, PyTuple, TensorBox, typeName, type PyValue } from './values.js';
+
+export interface TraceOptions {
+  /** One spec per forward() argument after self; undefined to use the archive's traced inputs. */
+  inputs?: readonly InputSpec[];
+  /** Method to convert (default `forward`). */
+  method?: string;
+  /** Value of `self.training` in every module. */
+  training: boolean;
+}
+
+function typeText(p: Param): string {
+  const t = p.annotation;
+  const show = (x: NonNullable<Param['annotation']>): string => (x.args.length ? `${x.name}[${x.args.map(show).join(', ')}]` : x.name);
+  return t ? show(t) : 'Any';
+}
+
+export function signatureText(fn: FunctionDef): string {
+  return fn.params
+    .slice(1)
+    .map((p) => `${p.name}: ${typeText(p)}`)
+    .join(', ');
+}
+
+/** `--input` specs from `traced_inputs.pkl` (PyTorch 2.x traces store their example inputs). */
+function tracedInputSpecs(archive: Archive, method: string): InputSpec[] | undefined {
+  const stored = archive.tracedInputs?.get(method);
+  if (!stored) return undefined;
+  const items: readonly PickleValue[] = Array.isArray(stored) ? stored : typeof stored === 'object' && stored && 'kind' in stored && stored.kind === 'tuple' ? stored.items : [stored];
+  const specs: InputSpec[] = [];
+  for (const item of items) {
+    if (item && typeof item === 'object' && 'kind' in item && item.kind === 'tensor') {
+      specs.push({ kind: 'tensor', dtype: item.dtype, shape: item.shape });
+    } else return undefined;
+  }
+  return specs;
+}
+
+function findMethod(it: Interpreter, name: string): FunctionDef {
+  const cls = it.rootObject().cls;
+  const fn = cls.methods.get(name);
+  if (fn) return fn;
+  const available = [...cls.methods.keys()].filter((m) => !m.startsWith('__')).join(', ');
+  return fail('TRACE_UNSUPPORTED', `the root module ${cls.qualified} has no method ${name}${available ? `; it has ${available}` : ''}`);
+}
+
+function argumentValue(spec: Extract<InputSpec, { kind: 'value' }>, param: Param): PyValue {
+  const declared = param.annotation?.name === 'Optional' ? param.annotation.args[0]?.name : param.annotation?.name;
+  const convert = (v: unknown): PyValue => {
+    if (v === null || typeof v === 'boolean' || typeof v === 'string') return v;
+    if (typeof v === 'number') return declared === 'float' || !Number.isInteger(v) ? new PyFloat(v) : v;
+    if (Array.isArray(v)) return new PyList(v.map(convert));
+    return fail('INPUT_SPEC', `--input for ${param.name}: objects are not supported`);
+  };
+  return convert(spec.value);
+}
+
+/** Flattens forward()'s result: tuples and lists in order, dict values named by their keys. */
+function flattenOutputs(it: Interpreter, v: PyValue, name: string | undefined, out: TorchGraph['outputs']): void {
+  if (v instanceof TensorBox) out.push({ name, value: v.value });
+  else if (v instanceof GValue) out.push({ name, value: v });
+  else if (v instanceof PyTuple || v instanceof PyList) v.items.forEach((x) => flattenOutputs(it, x, undefined, out));
+  else if (v instanceof PyDict) for (const [k, x] of v.map) flattenOutputs(it, x, String(k), out);
+  else if (typeof v === 'number' || typeof v === 'boolean' || v instanceof PyFloat) {
+    const dtype = v instanceof PyFloat ? 'float32' : typeof v === 'boolean' ? 'bool' : 'int64';
+    const value = v instanceof PyFloat ? v.value : Number(v);
+    out.push({ name, value: it.knownTensor({ type: { kind: 'tensor', dtype, shape: [] }, values: [value] }).value });
+  } else if (v !== null) fail('TRACE_UNSUPPORTED', `forward() returns a ${typeName(v)}, which has no ONNX form`);
+}
+
+export function trace(archive: Archive, options: TraceOptions): TorchGraph {
+  const it = new Interpreter(archive, new ClassLoader(archive), { training: options.training });
+  const method = options.method ?? 'forward';
+  const fn = findMethod(it, method);
+  const params = fn.params.slice(1);
+  const specs = options.inputs?.length ? options.inputs : tracedInputSpecs(archive, method);
+  const required = params.filter((p) => !p.default);
+  if (!specs || specs.length < required.length) {
+    const given = specs?.length ? ` (got ${specs.map(formatInputSpec).join(' ')})` : '';
+    fail(
+      'INPUT_SPEC',
+      `${method}(${signatureText(fn)}) needs ${required.length === params.length ? '' : 'at least '}${required.length} --input argument${required.length === 1 ? '' : 's'}${given}; each is ${INPUT_SYNTAX}`,
+    );
+  }
+  if (specs.length > params.length) {
+    fail('INPUT_SPEC', `${method}(${signatureText(fn)}) takes ${params.length} argument${params.length === 1 ? '' : 's'}, but ${specs.length} --input were given`);
+  }
+  const inputs: GInput[] = [];
+  const args: PyValue[] = [it.rootObject()];
+  specs.forEach((spec, i) => {
+    const p = params[i];
+    if (spec.kind === 'tensor') {
+      const ann = p.annotation?.name;
+      if (ann && ann !== 'Tensor' && ann !== 'Optional' && ann !== 'Any') {
+        fail('INPUT_SPEC', `--input ${formatInputSpec(spec)} is a tensor, but ${p.name} is declared ${typeText(p)}`);
+      }
+      const value = new GValue({ kind: 'tensor', dtype: spec.dtype, shape: spec.shape }, p.name);
+      inputs.push({ name: p.name, value });
+      args.push(new TensorBox(value));
+    } else args.push(argumentValue(spec, p));
+  });
+  let result: PyValue;
+  try {
+    result = it.callFunction(fn, it.rootObject().cls.file, '', args, new Map());
+  } catch (e) {
+    if (e instanceof TsonnxError) throw e;
+    if (e instanceof RangeError) fail('TRACE_UNSUPPORTED', `the model recurses too deeply to interpret (${e.message})`);
+    throw e;
+  }
+  const outputs: TorchGraph['outputs'] = [];
+  flattenOutputs(it, result, undefined, outputs);
+  return { inputs, parameters: it.parameters, body: { params: [], nodes: it.nodes, results: [] }, outputs, warnings: it.warnings };
+}
