@@ -139,7 +139,7 @@ function describe(value: Value): string {
   if (value instanceof StorageValue) return 'storage';
   if (value instanceof Callable) return value.qualifiedName;
   if (value instanceof ClassGlobal) return `class ${value.className}`;
-  if (value instanceof RawTuple) return 'tuple';
+  if (value instanceof RawTuple) return `tuple holding ${value.items.filter(isInternal).map(describe).join(', ')}`;
   if (value instanceof StackToken) return 'internal value';
   if (typeof value === 'object') return value.kind;
   return typeof value;
@@ -539,28 +539,8 @@ class Unpickler {
 
   private finish(): PickleValue {
     if (this.stack.length === 0) this.corrupt('STOP with an empty stack');
-    const result = this.pickleValue(this.stack[this.stack.length - 1], 'the result');
-    this.assertNoInternals(result);
-    return result;
-  }
-
-  /** Tokens such as storage types may only appear where a constructor consumes them. */
-  private assertNoInternals(root: PickleValue): void {
-    const seen = new Set<object>();
-    const pending: Value[] = [root];
-    while (pending.length > 0) {
-      const value = pending.pop() as Value;
-      if (value === null || typeof value !== 'object' || value instanceof PyFloat || seen.has(value)) continue;
-      seen.add(value);
-      if (isInternal(value)) this.corrupt(`${describe(value)} left in the unpickled value`);
-      if (Array.isArray(value)) pending.push(...value);
-      else if (isTuple(value)) pending.push(...value.items);
-      else if (isDict(value)) for (const [key, item] of value.entries) pending.push(key, item);
-      else if (isObject(value)) {
-        pending.push(...value.attributes.values());
-        if (value.state !== undefined) pending.push(value.state);
-      }
-    }
+    // Containers check what goes into them, so only the top value can still be a stack token.
+    return this.pickleValue(this.stack[this.stack.length - 1], 'the result');
   }
 
   private resolveGlobal(module: string, name: string): Value {

@@ -104,8 +104,8 @@ export type Stmt =
   | FunctionDef;
 
 /**
- * `a = e`, `a, b = e1, e2` (value is a TupleExpr), `a, b, = t` (targets has 2 and trailingComma),
- * `obj.attr = v`, `x[i] = v`. Chained `a = b = e` gives several target lists.
+ * `a = e` (one target), `a, b = e1, e2` (targets a and b: unpacking; value is a TupleExpr),
+ * `a, b, = t` and `a, = t` (unpacking with trailingComma), `obj.attr = v`, `x[i] = v`.
  */
 export interface AssignStmt { kind: 'assign'; targets: Expr[]; value: Expr; trailingComma: boolean; pos: Pos }
 export interface AnnAssignStmt { kind: 'annassign'; target: Expr; annotation: TypeExpr; value?: Expr; pos: Pos }

@@ -19,7 +19,6 @@ import type {
   Pos,
   SliceExpr,
   Stmt,
-  TupleExpr,
   TypeExpr,
   WithItem,
 } from './ast.js';
@@ -493,7 +492,7 @@ class Parser {
     }
   }
 
-  parseExpr(): Expr {
+  private parseExpr(): Expr {
     return this.parseExp(0);
   }
 
@@ -650,8 +649,7 @@ class Parser {
       }
       this.expectOp(')');
       if (items.length === 1 && !sawComma) return items[0]!;
-      const tuple: TupleExpr = { kind: 'tuple', items, pos: token.pos };
-      return tuple;
+      return { kind: 'tuple', items, pos: token.pos };
     }
     const type = this.parseTypeExpr();
     return { kind: 'typearg', type, pos: type.pos };

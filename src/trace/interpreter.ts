@@ -334,14 +334,15 @@ export class Interpreter {
     switch (s.kind) {
       case 'assign': {
         const value = this.eval(s.value);
-        for (const target of s.targets) this.assign(target, value, s.trailingComma);
+        if (s.targets.length > 1 || s.trailingComma) this.assignMany(s.targets, value);
+        else this.assign(s.targets[0], value);
         return;
       }
       case 'annassign':
-        if (s.value) this.assign(s.target, this.coerce(this.eval(s.value), s.annotation), false);
+        if (s.value) this.assign(s.target, this.coerce(this.eval(s.value), s.annotation));
         return;
       case 'augassign':
-        this.assign(s.target, this.binary(s.op, this.eval(s.target), this.eval(s.value)), false);
+        this.assign(s.target, this.binary(s.op, this.eval(s.target), this.eval(s.value)));
         return;
       case 'expr':
         this.eval(s.value);
@@ -400,7 +401,7 @@ export class Interpreter {
 
   private execFor(target: Expr, items: PyValue[], body: readonly Stmt[]): void {
     for (const item of items) {
-      this.assign(target, item, false);
+      this.assign(target, item);
       try {
         this.execBlock(body);
       } catch (e) {
@@ -425,10 +426,9 @@ export class Interpreter {
     return this.fail('TRACE_UNSUPPORTED', `iterating over a ${typeName(v)} is not supported`);
   }
 
-  private assign(target: Expr, value: PyValue, unpack: boolean): void {
+  private assign(target: Expr, value: PyValue): void {
     switch (target.kind) {
       case 'name':
-        if (unpack) return this.assignMany([target], value);
         this.env().set(target.id, value);
         return;
       case 'tuple':
@@ -465,7 +465,7 @@ export class Interpreter {
     if (value.items.length !== targets.length) {
       return this.fail('TRACE_TYPE', `cannot unpack ${value.items.length} values into ${targets.length} names`);
     }
-    targets.forEach((t, i) => this.assign(t, value.items[i], false));
+    targets.forEach((t, i) => this.assign(t, value.items[i]));
   }
 
   truthy(v: PyValue): boolean {
@@ -550,7 +550,7 @@ export class Interpreter {
       case 'listcomp': {
         const out: PyValue[] = [];
         for (const item of this.iterate(this.eval(e.iter))) {
-          this.assign(e.target, item, false);
+          this.assign(e.target, item);
           out.push(this.eval(e.element));
         }
         return new PyList(out);

@@ -4,6 +4,7 @@
  * runs that model in onnxruntime.
  */
 import ort from 'onnxruntime-node';
+import { expect } from 'vitest';
 import type { DType } from '../../src/archive/types.js';
 import { emptyGraph, NameScope, OnnxBuilder } from '../../src/lower/builder.js';
 import { onnxDtypeOf } from '../../src/lower/helpers.js';
@@ -293,4 +294,20 @@ export function iota(n: number, start = 0): number[] {
 /** Op types of a lowered graph's nodes, in order. */
 export function opTypes(graph: OnnxGraph): string[] {
   return graph.nodes.map((n) => n.opType);
+}
+
+/**
+ * `((i·mult) mod m − offset)·scale` for i = 0..n−1: deterministic data that Python reproduces exactly
+ * (`[((i*mult) % m - offset)*scale for i in range(n)]`), for comparing with reference numbers from torch.
+ * The defaults give distinct values, so max-pool indices are unambiguous.
+ */
+export function pattern(n: number, mult = 37, m = 101, offset = 50, scale = 0.1): number[] {
+  return Array.from({ length: n }, (_, i) => (((i * mult) % m) - offset) * scale);
+}
+
+/** Asserts floats match with the op-test tolerance |got − want| ≤ 1e-4 + 1e-3·max|want|, showing a diff if not. */
+export function expectClose(got: readonly number[], want: readonly number[]): void {
+  const tolerance = 1e-4 + 1e-3 * Math.max(0, ...want.map(Math.abs));
+  const matched = got.map((g, i) => (Math.abs(g - want[i]) <= tolerance ? want[i] : g));
+  expect(matched).toEqual(want);
 }

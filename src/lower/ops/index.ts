@@ -1,3 +1,7 @@
 /** Loads every op family into the registry. Adding a family file means adding one import here. */
 import './activation.js';
 import './elementwise.js';
+import './conv.js';
+import './pool.js';
+import './norm.js';
+import './linear.js';
