@@ -160,7 +160,7 @@ function dictKey(key: PickleValue): string | undefined {
 
 class Unpickler {
   private position = 0;
-  private stack: Value[] = [];
+  private readonly stack: Value[] = [];
   private readonly marks: number[] = [];
   private readonly memo = new Map<number, Value>();
   private readonly dictIndex = new WeakMap<MutableDict, Map<string, number>>();

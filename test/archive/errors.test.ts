@@ -126,7 +126,7 @@ describe('damaged archives', () => {
 });
 
 describe('hand-made archives', () => {
-  it('opens a zip with zero CRCs, directory entries, a big-endian-free default and a .data/version', async () => {
+  it('opens a zip with zero CRCs, directory entries, deflated records and a .data/version', async () => {
     const bytes = zipBytes([
       { name: 'deep/', data: '' },
       { name: 'deep/m/', data: '' },

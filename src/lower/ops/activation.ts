@@ -3,6 +3,7 @@ import type { DType } from '../../archive/types.js';
 import { fail } from '../../errors.js';
 import type { Dim, TensorType } from '../../trace/graph.js';
 import { isFloating } from '../dtypes.js';
+import type { OnnxAttrs } from '../onnx-graph.js';
 import { axis, operand, rankOf, tensorOf } from '../helpers.js';
 import { defineOps, type BoundArgs, type LowerContext, type Lowering, type OpDef } from '../registry.js';
 import { clamp, floatFunction, knownNumber, needOpset, optDtype } from './elementwise.js';
@@ -116,7 +117,7 @@ function gluType(a: BoundArgs): TensorType {
 function glu(ctx: LowerContext, a: BoundArgs): string {
   const self = a.tensor('self');
   const d = axis(a.int('dim'), rankOf(self));
-  const attrs = ctx.opset >= 18 ? { axis: d, num_outputs: 2 } : { axis: d };
+  const attrs: OnnxAttrs = ctx.opset >= 18 ? { axis: d, num_outputs: 2 } : { axis: d };
   const [first, second] = ctx.b.op('Split', [ctx.input(self)], attrs, 2);
   return ctx.b.op1('Mul', [first, ctx.b.op1('Sigmoid', [second])]);
 }

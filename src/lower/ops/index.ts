@@ -1,7 +1,9 @@
 /** Loads every op family into the registry. Adding a family file means adding one import here. */
 import './activation.js';
 import './elementwise.js';
+import './reduce.js';
 import './conv.js';
 import './pool.js';
 import './norm.js';
 import './linear.js';
+import './shape.js';

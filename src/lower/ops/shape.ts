@@ -62,8 +62,9 @@ export function intListArg(a: BoundArgs, name: string): IntArg[] {
   return a.ints(name);
 }
 
-function staticInts(values: readonly IntArg[]): number[] | undefined {
-  return values.every((v): v is number => typeof v === 'number') ? values : undefined;
+/** The values as plain numbers when every one is known now (static dims, known ints). */
+function staticInts(values: readonly unknown[]): number[] | undefined {
+  return values.every((v) => typeof v === 'number') ? [...(values as number[])] : undefined;
 }
 
 export function unsqueeze(ctx: LowerContext, x: string, axes: readonly number[]): string {
@@ -208,7 +209,7 @@ function tensorType(v: GValue) {
 
 /** The tensor type of a result whose values can be known: a static shape. */
 function staticResult(t: ValueType): (TensorType & { shape: readonly number[] }) | undefined {
-  if (t.kind !== 'tensor' || !staticInts(t.shape as IntArg[])) return undefined;
+  if (t.kind !== 'tensor' || !staticInts(t.shape)) return undefined;
   return t as TensorType & { shape: readonly number[] };
 }
 
@@ -230,16 +231,16 @@ function identity(ctx: LowerContext, a: BoundArgs): string[] {
 // view / reshape / flatten / unflatten
 
 function inferReshape(sizesName: string) {
-  return (a: BoundArgs): ValueType[] => {
+  return (a: BoundArgs): TensorType[] => {
     const self = a.tensor('self');
     return [tensorOf(tensorType(self).dtype, reshapeDims(a.schema.name.slice(6), shapeOf(self), intListArg(a, sizesName)))];
   };
 }
 
-function lowerReshape(sizesName: string, infer: (a: BoundArgs) => ValueType[]) {
+function lowerReshape(sizesName: string, infer: (a: BoundArgs) => TensorType[]) {
   return (ctx: LowerContext, a: BoundArgs): string[] => {
     const self = a.tensor('self');
-    const out = infer(a)[0] as ReturnType<typeof tensorOf>;
+    const out = infer(a)[0];
     const sizes = intListArg(a, sizesName);
     const target = staticInts(out.shape) ?? sizes;
     return [reshapeTo(ctx, self, target)];
@@ -267,11 +268,11 @@ function reshapeAround(ctx: LowerContext, self: GValue, lead: number, middle: re
   const shape = shapeOf(self);
   const rank = shape.length;
   const leading = shape.slice(0, lead).map((d) => (typeof d === 'number' ? d : 0));
-  const trailing = staticInts(shape.slice(trailFrom) as IntArg[]);
+  const trailing = staticInts(shape.slice(trailFrom));
   if (trailing) return reshapeTo(ctx, self, [...leading, ...middle, ...trailing], true);
   const trailShape = slice(ctx, ctx.b.op1('Shape', [ctx.input(self)]), [{ axis: 0, start: trailFrom, end: rank, step: 1 }]);
-  const shape = ctx.b.op1('Concat', [shapeTensor(ctx, [...leading, ...middle]), trailShape], { axis: 0 });
-  return reshape(ctx, ctx.input(self), shape);
+  const target = ctx.b.op1('Concat', [shapeTensor(ctx, [...leading, ...middle]), trailShape], { axis: 0 });
+  return reshape(ctx, ctx.input(self), target);
 }
 
 function flattenRange(a: BoundArgs): { start: number; end: number; rank: number } {
@@ -282,7 +283,7 @@ function flattenRange(a: BoundArgs): { start: number; end: number; rank: number 
   return { start, end, rank };
 }
 
-function inferFlatten(a: BoundArgs): ValueType[] {
+function inferFlatten(a: BoundArgs): TensorType[] {
   const self = a.tensor('self');
   const shape = shapeOf(self);
   if (shape.length === 0) return [tensorOf(tensorType(self).dtype, [1])];
@@ -294,14 +295,14 @@ function inferFlatten(a: BoundArgs): ValueType[] {
 
 function lowerFlatten(ctx: LowerContext, a: BoundArgs): string[] {
   const self = a.tensor('self');
-  const out = (inferFlatten(a)[0] as ReturnType<typeof tensorOf>).shape;
-  const known = staticInts(out as IntArg[]);
+  const out = inferFlatten(a)[0].shape;
+  const known = staticInts(out);
   if (known) return [reshapeTo(ctx, self, known)];
   const { start, end } = flattenRange(a);
   return [reshapeAround(ctx, self, start, [-1], end + 1)];
 }
 
-function inferUnflatten(a: BoundArgs): ValueType[] {
+function inferUnflatten(a: BoundArgs): TensorType[] {
   const self = a.tensor('self');
   const shape = shapeOf(self);
   const d = axis(a.int('dim'), shape.length);
@@ -311,21 +312,21 @@ function inferUnflatten(a: BoundArgs): ValueType[] {
 
 function lowerUnflatten(ctx: LowerContext, a: BoundArgs): string[] {
   const self = a.tensor('self');
-  const out = (inferUnflatten(a)[0] as ReturnType<typeof tensorOf>).shape;
-  const known = staticInts(out as IntArg[]);
+  const out = inferUnflatten(a)[0].shape;
+  const known = staticInts(out);
   if (known) return [reshapeTo(ctx, self, known)];
   const d = axis(a.int('dim'), rankOf(self));
   return [reshapeAround(ctx, self, d, intListArg(a, 'sizes'), d + 1)];
 }
 
-function inferAs(a: BoundArgs): ValueType[] {
+function inferAs(a: BoundArgs): TensorType[] {
   return [tensorOf(tensorType(a.tensor('self')).dtype, shapeOf(a.tensor('other')))];
 }
 
 function lowerReshapeAs(ctx: LowerContext, a: BoundArgs): string[] {
   const self = a.tensor('self');
   const other = a.tensor('other');
-  const target = staticInts(shapeOf(other) as IntArg[]);
+  const target = staticInts(shapeOf(other));
   if (target) return [reshapeTo(ctx, self, target)];
   return [reshape(ctx, ctx.input(self), ctx.b.op1('Shape', [ctx.input(other)]))];
 }
@@ -333,7 +334,7 @@ function lowerReshapeAs(ctx: LowerContext, a: BoundArgs): string[] {
 // ---------------------------------------------------------------------------------------------
 // transpose / permute / movedim
 
-function permuted(a: BoundArgs, perm: readonly number[]): ValueType[] {
+function permuted(a: BoundArgs, perm: readonly number[]): TensorType[] {
   const self = a.tensor('self');
   const shape = shapeOf(self);
   return [tensorOf(tensorType(self).dtype, perm.map((p) => shape[p]))];
@@ -410,13 +411,13 @@ function squeezeAxes(a: BoundArgs): number[] {
   });
 }
 
-function inferSqueeze(a: BoundArgs): ValueType[] {
+function inferSqueeze(a: BoundArgs): TensorType[] {
   const self = a.tensor('self');
   const axes = squeezeAxes(a);
   return [tensorOf(tensorType(self).dtype, shapeOf(self).filter((_, i) => !axes.includes(i)))];
 }
 
-function inferUnsqueeze(a: BoundArgs): ValueType[] {
+function inferUnsqueeze(a: BoundArgs): TensorType[] {
   const self = a.tensor('self');
   const shape = [...shapeOf(self)];
   shape.splice(axis(a.int('dim'), shape.length + 1), 0, 1);
@@ -426,7 +427,7 @@ function inferUnsqueeze(a: BoundArgs): ValueType[] {
 // ---------------------------------------------------------------------------------------------
 // expand / repeat / tile
 
-function inferExpand(a: BoundArgs): ValueType[] {
+function inferExpand(a: BoundArgs): TensorType[] {
   const self = a.tensor('self');
   const input = shapeOf(self);
   const sizes = intListArg(a, 'size');
@@ -447,10 +448,10 @@ function inferExpand(a: BoundArgs): ValueType[] {
 
 function lowerExpand(ctx: LowerContext, a: BoundArgs): string[] {
   const self = a.tensor('self');
-  const out = (inferExpand(a)[0] as ReturnType<typeof tensorOf>).shape;
+  const out = inferExpand(a)[0].shape;
   const input = shapeOf(self);
   if (out.length === input.length && out.every((d, i) => d === input[i])) return [ctx.input(self)];
-  const known = staticInts(out as IntArg[]);
+  const known = staticInts(out);
   // Expand broadcasts both ways, so a 1 keeps the input's own size where torch says -1.
   const target = known ?? intListArg(a, 'size').map((s) => (s === -1 ? 1 : s));
   return [ctx.b.op1('Expand', [ctx.input(self), shapeTensor(ctx, target)])];
@@ -475,7 +476,7 @@ function repeatsOf(a: BoundArgs): IntArg[] {
   return [...Array(Math.max(0, rank - dims.length)).fill(1), ...dims];
 }
 
-function inferRepeat(a: BoundArgs): ValueType[] {
+function inferRepeat(a: BoundArgs): TensorType[] {
   const self = a.tensor('self');
   const input = shapeOf(self);
   const repeats = repeatsOf(a);
@@ -519,7 +520,7 @@ function joinedDim(tensors: readonly GValue[], d: number): Dim {
   return dims.find((x) => typeof x === 'number') ?? dims[0];
 }
 
-function inferCat(a: BoundArgs): ValueType[] {
+function inferCat(a: BoundArgs): TensorType[] {
   const tensors = catInputs(a);
   const rank = rankOf(tensors[0]);
   if (rank === 0) fail('TRACE_TYPE', 'cat: zero-dimensional tensors cannot be concatenated');
@@ -538,7 +539,7 @@ function lowerCat(ctx: LowerContext, a: BoundArgs): string[] {
   return [ctx.b.op1('Concat', inputs, { axis: axis(a.int('dim'), rankOf(tensors[0])) })];
 }
 
-function inferStack(a: BoundArgs): ValueType[] {
+function inferStack(a: BoundArgs): TensorType[] {
   const tensors = a.tensors('tensors');
   if (tensors.length === 0) fail('TRACE_TYPE', 'stack: expected a non-empty list of tensors');
   const rank = rankOf(tensors[0]);
@@ -604,7 +605,7 @@ function evenPieces(size: number, pieceSize: number): number[] {
   return sizes;
 }
 
-function inferPieces(a: BoundArgs): ValueType[] {
+function inferPieces(a: BoundArgs): TensorType[] {
   const self = a.tensor('self');
   const { d, sizes } = pieceSizes(a);
   return sizes.map((s) => tensorOf(tensorType(self).dtype, shapeOf(self).map((x, i) => (i === d ? s : x))));
@@ -615,7 +616,7 @@ function lowerPieces(ctx: LowerContext, a: BoundArgs): string[] {
   return split(ctx, ctx.input(a.tensor('self')), d, sizes);
 }
 
-function inferUnbind(a: BoundArgs): ValueType[] {
+function inferUnbind(a: BoundArgs): TensorType[] {
   const self = a.tensor('self');
   const { d, size } = staticDimAt(a, 'unbind');
   const shape = shapeOf(self).filter((_, i) => i !== d);
@@ -666,7 +667,7 @@ function clampIndex(i: number, n: number): number {
   return Math.min(n, Math.max(0, i < 0 ? i + n : i));
 }
 
-function inferSlice(a: BoundArgs): ValueType[] {
+function inferSlice(a: BoundArgs): TensorType[] {
   const self = a.tensor('self');
   const { d, size } = sliceBounds(a);
   return [tensorOf(tensorType(self).dtype, shapeOf(self).map((x, i) => (i === d ? size : x)))];
@@ -694,7 +695,7 @@ function narrowBounds(a: BoundArgs): { d: number; start: IntArg; length: number 
   return { d, start, length };
 }
 
-function inferNarrow(a: BoundArgs): ValueType[] {
+function inferNarrow(a: BoundArgs): TensorType[] {
   const self = a.tensor('self');
   const { d, length } = narrowBounds(a);
   return [tensorOf(tensorType(self).dtype, shapeOf(self).map((x, i) => (i === d ? length : x)))];
@@ -728,7 +729,7 @@ function selectIndex(a: BoundArgs): { d: number; index: IntArg } {
   return { d, index };
 }
 
-function inferSelect(a: BoundArgs): ValueType[] {
+function inferSelect(a: BoundArgs): TensorType[] {
   const self = a.tensor('self');
   const { d } = selectIndex(a);
   return [tensorOf(tensorType(self).dtype, shapeOf(self).filter((_, i) => i !== d))];
@@ -802,7 +803,7 @@ function targetDtype(a: BoundArgs): DType {
   return tensorType(self).dtype;
 }
 
-function inferTo(a: BoundArgs): ValueType[] {
+function inferTo(a: BoundArgs): TensorType[] {
   return [tensorOf(targetDtype(a), shapeOf(a.tensor('self')))];
 }
 
@@ -833,7 +834,7 @@ function staticTrailing(a: BoundArgs, op: string, count: number): number[] {
   const shape = shapeOf(a.tensor('self'));
   if (shape.length < count) fail('TRACE_TYPE', `${op}: expected a tensor of rank ${count} or more`);
   const dims = shape.slice(shape.length - count);
-  const known = staticInts(dims as IntArg[]);
+  const known = staticInts(dims);
   if (!known) fail('TRACE_UNSUPPORTED', `${op}: needs static channel and spatial sizes, got [${dims.join(', ')}]`);
   return known;
 }
@@ -852,7 +853,7 @@ function scaled(d: Dim, factor: number, op: string): Dim {
   return d * factor;
 }
 
-function inferPixelShuffle(a: BoundArgs): ValueType[] {
+function inferPixelShuffle(a: BoundArgs): TensorType[] {
   const { lead, c, h, w, r } = shuffleDims(a);
   const dtype = tensorType(a.tensor('self')).dtype;
   return [tensorOf(dtype, [...lead, scaled(c, 1 / (r * r), 'pixel_shuffle'), scaled(h, r, 'pixel_shuffle'), scaled(w, r, 'pixel_shuffle')])];
@@ -872,7 +873,7 @@ function lowerPixelShuffle(ctx: LowerContext, a: BoundArgs): string[] {
   return [reshape(ctx, moved, ctx.b.int64s([...keep, c / (r * r), h * r, w * r]))];
 }
 
-function inferPixelUnshuffle(a: BoundArgs): ValueType[] {
+function inferPixelUnshuffle(a: BoundArgs): TensorType[] {
   const { lead, c, h, w, r } = shuffleDims(a);
   const dtype = tensorType(a.tensor('self')).dtype;
   return [tensorOf(dtype, [...lead, scaled(c, r * r, 'pixel_unshuffle'), scaled(h, 1 / r, 'pixel_unshuffle'), scaled(w, 1 / r, 'pixel_unshuffle')])];
