@@ -4,10 +4,10 @@
  * initializers named by their module path.
  */
 import { fail, formatLocation, TsonnxError } from '../errors.js';
-import { GValue, type GNode, type GParameter, type TorchGraph, type ValueType } from '../trace/graph.js';
+import { GValue, type GBlock, type GNode, type GParameter, type TorchGraph, type ValueType } from '../trace/graph.js';
 import { emptyGraph, NameScope, OnnxBuilder } from './builder.js';
 import { castTo, onnxDtypeOf } from './helpers.js';
-import type { OnnxModel, OnnxValueInfo } from './onnx-graph.js';
+import type { OnnxGraph, OnnxModel, OnnxValueInfo } from './onnx-graph.js';
 import { BoundArgs, findOp, loweringFor, type LowerContext } from './registry.js';
 import './ops/index.js';
 
@@ -31,9 +31,11 @@ function valueInfo(name: string, type: ValueType): OnnxValueInfo {
 }
 
 class Lowerer {
-  private readonly names = new Map<GValue, string>();
+  /** ONNX names by graph value, one map per graph being built (main graph first, then sub-graphs). */
+  private readonly scopes: Array<Map<GValue, string>> = [new Map()];
   private readonly parameters = new Map<GValue, GParameter>();
-  readonly b: OnnxBuilder;
+  b: OnnxBuilder;
+  private readonly main: OnnxBuilder;
 
   constructor(
     readonly graph: TorchGraph,
@@ -41,19 +43,32 @@ class Lowerer {
   ) {
     this.b = new OnnxBuilder(emptyGraph(''), new NameScope());
     this.b.graph.name = this.b.names.graphName();
+    this.main = this.b;
     for (const p of graph.parameters) this.parameters.set(p.value, p);
   }
 
-  /** ONNX name of a graph value; parameters become initializers on first use. */
+  private lookup(v: GValue): string | undefined {
+    for (let i = this.scopes.length - 1; i >= 0; i--) {
+      const name = this.scopes[i].get(v);
+      if (name) return name;
+    }
+    return undefined;
+  }
+
+  private bind(v: GValue, name: string): void {
+    this.scopes[this.scopes.length - 1].set(v, name);
+  }
+
+  /** ONNX name of a graph value; parameters become initializers of the main graph on first use. */
   input(v: GValue): string {
-    const existing = this.names.get(v);
+    const existing = this.lookup(v);
     if (existing) return existing;
     const param = this.parameters.get(v);
     if (param) {
       const t = v.tensor;
       const data = typeof param.data === 'function' ? { kind: 'computed' as const, compute: param.data } : { kind: 'archive' as const, ref: param.data };
-      this.b.initializer({ name: param.name, dtype: t.dtype, dims: t.shape as number[], data });
-      this.names.set(v, param.name);
+      this.main.initializer({ name: param.name, dtype: t.dtype, dims: t.shape as number[], data });
+      this.scopes[0].set(v, param.name);
       return param.name;
     }
     if (v.known) return this.constant(v);
@@ -63,8 +78,27 @@ class Lowerer {
   private constant(v: GValue): string {
     const k = v.known as NonNullable<GValue['known']>;
     const name = this.b.constant(k.type.dtype, k.type.shape as number[], k.values);
-    this.names.set(v, name);
+    this.bind(v, name);
     return name;
+  }
+
+  /** Lowers a block into a sub-graph whose outputs are the block's results. */
+  private subgraph(block: GBlock): OnnxGraph {
+    const outer = this.b;
+    this.b = outer.subgraph();
+    this.scopes.push(new Map());
+    try {
+      for (const node of block.nodes) this.lowerNode(node);
+      block.results.forEach((r) => {
+        const source = this.input(r);
+        const name = this.b.op1('Identity', [source]);
+        this.b.graph.outputs.push(valueInfo(name, r.type));
+      });
+      return this.b.graph;
+    } finally {
+      this.b = outer;
+      this.scopes.pop();
+    }
   }
 
   private foldable(node: GNode): boolean {
@@ -77,7 +111,7 @@ class Lowerer {
     if (this.foldable(node)) return; // constants are emitted where they are used
     const outs = this.special(node) ?? this.registered(node);
     if (outs.length < node.outputs.length) fail('INTERNAL', `${node.op} lowered to ${outs.length} outputs, expected ${node.outputs.length}`);
-    node.outputs.forEach((o, i) => this.names.set(o, outs[i]));
+    node.outputs.forEach((o, i) => this.bind(o, outs[i]));
   }
 
   private registered(node: GNode): string[] {
@@ -99,6 +133,15 @@ class Lowerer {
     switch (node.op) {
       case 'prim::Constant':
         return [this.constant(node.outputs[0])];
+      case 'prim::If': {
+        const cond = arg('cond');
+        const condName = castTo(this.ctx(node), this.input(cond), onnxDtypeOf(cond), 'bool');
+        const [thenBlock, elseBlock] = node.blocks as GBlock[];
+        const thenGraph = this.subgraph(thenBlock);
+        const elseGraph = this.subgraph(elseBlock);
+        this.b.scope = node.scope;
+        return this.b.op('If', [condName], { then_branch: { g: thenGraph }, else_branch: { g: elseGraph } }, node.outputs.length);
+      }
       case 'aten::size': {
         const shape = this.b.op1('Shape', [this.input(arg('self'))]);
         return [this.b.op1('Gather', [shape, this.b.scalar('int64', node.args.get('dim') as number)], { axis: 0 })];
@@ -123,7 +166,7 @@ class Lowerer {
     const { graph, options } = this;
     graph.inputs.forEach((input, i) => {
       const name = options.inputNames?.[i] ?? input.name;
-      this.names.set(input.value, name);
+      this.bind(input.value, name);
       this.b.graph.inputs.push(valueInfo(name, input.value.type));
     });
     for (const node of graph.body.nodes) this.lowerNode(node);
@@ -152,7 +195,7 @@ class Lowerer {
         n.inputs.forEach((x, i) => (n.inputs[i] = x === source ? name : x));
         n.outputs.forEach((x, i) => (n.outputs[i] = x === source ? name : x));
       }
-      for (const [v, n] of this.names) if (n === source) this.names.set(v, name);
+      for (const [v, n] of this.scopes[0]) if (n === source) this.scopes[0].set(v, name);
       return;
     }
     g.nodes.push({ opType: 'Identity', domain: '', inputs: [source], outputs: [name], attrs: {}, name: this.b.names.unique(`/Identity`) });

@@ -12,7 +12,7 @@ import type { Expr, FunctionDef, Pos, Stmt, TypeExpr } from '../script/ast.js';
 import { bindSchema, Mismatch } from './bind.js';
 import { callBuiltin, NOT_BUILTIN } from './builtins.js';
 import type { ClassLoader } from './classes.js';
-import { GValue, type GNode, type GParameter, type KnownTensor, type TensorType } from './graph.js';
+import { GValue, type GNode, type GParameter, type KnownTensor, type TensorType, type ValueType } from './graph.js';
 import {
   BoundMethod,
   ClassRef,
@@ -24,10 +24,33 @@ import {
   PyTuple,
   ScriptFunction,
   TensorBox,
+  Uninitialized,
   typeName,
   type DictKey,
   type PyValue,
 } from './values.js';
+
+interface Branch {
+  readonly nodes: GNode[];
+  readonly env: Map<string, PyValue>;
+  /** Tensor variables an in-place op rebound on the branch, with their values at its end. */
+  readonly boxes: Map<TensorBox, GValue>;
+  readonly raised?: TsonnxError;
+}
+
+/** The type of a value that is `a` on one path and `b` on the other. */
+function mergeTypes(a: ValueType, b: ValueType, index: number): ValueType {
+  if (a.kind !== b.kind) throw new TsonnxError('TRACE_UNSUPPORTED', `the two paths of an if on tensor data give a ${a.kind} and a ${b.kind}`);
+  if (a.kind !== 'tensor' || b.kind !== 'tensor') return a;
+  if (a.dtype !== b.dtype) throw new TsonnxError('TRACE_UNSUPPORTED', `the two paths of an if on tensor data give ${a.dtype} and ${b.dtype} tensors`);
+  if (a.shape.length !== b.shape.length) return { kind: 'tensor', dtype: a.dtype, shape: a.shape.map((_, i) => `if${index}_dim_${i}`) };
+  return { kind: 'tensor', dtype: a.dtype, shape: a.shape.map((d, i) => (d === b.shape[i] ? d : `if${index}_dim_${i}`)) };
+}
+
+function sameValue(a: PyValue, b: PyValue): boolean {
+  if (a instanceof PyFloat && b instanceof PyFloat) return a.value === b.value;
+  return a === b;
+}
 
 class ReturnSignal {
   constructor(readonly value: PyValue) {}
@@ -53,6 +76,10 @@ export interface InterpreterOptions {
 
 export class Interpreter {
   readonly nodes: GNode[] = [];
+  /** Where nodes go: the graph body, or the block of a branch being interpreted. */
+  private target: GNode[] = this.nodes;
+  /** Boxes an in-place op rebinds while a branch runs, with their values before it. */
+  private boxWrites: Map<TensorBox, GValue> | undefined;
   readonly parameters: GParameter[] = [];
   readonly warnings: string[] = [];
   private readonly paramByRef = new Map<TensorRef, TensorBox>();
@@ -284,7 +311,7 @@ export class Interpreter {
       if (inplace) {
         const target = args[0];
         if (target instanceof TensorBox && results[0] instanceof TensorBox) {
-          target.value = results[0].value;
+          this.rebind(target, results[0].value);
           return target;
         }
       }
@@ -309,7 +336,12 @@ export class Interpreter {
   }
 
   emit(node: GNode): void {
-    this.nodes.push(node);
+    this.target.push(node);
+  }
+
+  private rebind(box: TensorBox, value: GValue): void {
+    if (this.boxWrites && !this.boxWrites.has(box)) this.boxWrites.set(box, box.value);
+    box.value = value;
   }
 
   /** A graph value known at conversion time, recorded as a constant node. */
@@ -349,9 +381,13 @@ export class Interpreter {
         return;
       case 'return':
         throw new ReturnSignal(s.value ? this.eval(s.value) : null);
-      case 'if':
-        this.execBlock(this.truthy(this.eval(s.test)) ? s.body : s.orelse);
+      case 'if': {
+        const test = this.eval(s.test);
+        const decided = this.decide(test);
+        if (decided === undefined) this.symbolicIf(test, s.body, s.orelse);
+        else this.execBlock(decided ? s.body : s.orelse);
         return;
+      }
       case 'for':
         this.execFor(s.target, this.iterate(this.eval(s.iter)), s.body);
         return;
@@ -468,6 +504,15 @@ export class Interpreter {
     targets.forEach((t, i) => this.assign(t, value.items[i]));
   }
 
+  /** The truth of a condition known at conversion time, or undefined when it depends on tensor data. */
+  decide(v: PyValue): boolean | undefined {
+    if (v instanceof TensorBox || v instanceof GValue) {
+      const known = this.knownScalar(v);
+      return known === undefined ? undefined : known !== 0;
+    }
+    return this.truthy(v);
+  }
+
   truthy(v: PyValue): boolean {
     if (typeof v === 'boolean') return v;
     if (typeof v === 'number') return v !== 0;
@@ -478,7 +523,7 @@ export class Interpreter {
     if (v instanceof PyDict) return v.map.size > 0;
     const known = this.knownScalar(v);
     if (known !== undefined) return known !== 0;
-    return this.fail('TRACE_UNSUPPORTED', 'a condition that depends on tensor data is not supported yet');
+    return this.fail('TRACE_UNSUPPORTED', 'this expression needs a value that depends on tensor data; only `if` statements can branch on one');
   }
 
   /** The single element of a tensor or symbolic scalar known at conversion time. */
@@ -493,6 +538,104 @@ export class Interpreter {
     if (v instanceof PyFloat) return String(v.value);
     if (v === null || typeof v !== 'object') return String(v);
     return typeName(v);
+  }
+
+  /** Runs a branch into its own block; a raise on it is reported instead of thrown. */
+  private runBranch(body: readonly Stmt[], env: Map<string, PyValue>): Branch {
+    const frame = this.frame as Frame;
+    const nodes: GNode[] = [];
+    const savedTarget = this.target;
+    const savedWrites = this.boxWrites;
+    const writes = new Map<TensorBox, GValue>();
+    const branchEnv = new Map(env);
+    this.target = nodes;
+    this.boxWrites = writes;
+    let raised: TsonnxError | undefined;
+    try {
+      this.withFrame({ ...frame, env: branchEnv }, () => this.execBlock(body));
+    } catch (e) {
+      if (!(e instanceof TsonnxError && e.code === 'TRACE_RAISE')) throw e;
+      raised = e;
+    } finally {
+      this.target = savedTarget;
+      this.boxWrites = savedWrites;
+    }
+    const after = new Map<TensorBox, GValue>();
+    for (const [box, before] of writes) {
+      after.set(box, box.value);
+      box.value = before;
+    }
+    return { nodes, env: branchEnv, boxes: after, raised };
+  }
+
+  /**
+   * An `if` on tensor data: both branches are interpreted into blocks of a `prim::If` node whose
+   * outputs are the variables and tensors the branches leave different. A branch that raises is
+   * a path the converted model cannot take: the other branch is kept alone, with a warning.
+   */
+  private symbolicIf(test: PyValue, body: readonly Stmt[], orelse: readonly Stmt[]): void {
+    const frame = this.frame as Frame;
+    const pos = this.pos;
+    const cond = test instanceof TensorBox ? test.value : (test as GValue);
+    const then = this.runBranch(body, frame.env);
+    const other = this.runBranch(orelse, frame.env);
+    this.pos = pos;
+    if (then.raised && other.raised) throw then.raised;
+    const taken = then.raised ? other : other.raised ? then : undefined;
+    if (taken) {
+      const dropped = (then.raised ?? other.raised) as TsonnxError;
+      this.warn(`dropped a check that depends on tensor data (${dropped.message}); the model does not raise`);
+      this.target.push(...taken.nodes);
+      for (const [k, v] of taken.env) frame.env.set(k, v);
+      for (const [box, v] of taken.boxes) this.rebind(box, v);
+      return;
+    }
+    const outputs: GValue[] = [];
+    const thenResults: GValue[] = [];
+    const elseResults: GValue[] = [];
+    const merge = (a: GValue, b: GValue): GValue => {
+      const out = new GValue(mergeTypes(a.type, b.type, outputs.length));
+      outputs.push(out);
+      thenResults.push(a);
+      elseResults.push(b);
+      return out;
+    };
+    const names = new Set([...then.env.keys(), ...other.env.keys()]);
+    for (const name of names) {
+      const a = then.env.get(name);
+      const b = other.env.get(name);
+      if (a === b || a === undefined || b === undefined) {
+        if (a !== undefined && b !== undefined) frame.env.set(name, a);
+        continue;
+      }
+      if (a instanceof Uninitialized) frame.env.set(name, b);
+      else if (b instanceof Uninitialized) frame.env.set(name, a);
+      else {
+        const ga = a instanceof TensorBox ? a.value : a;
+        const gb = b instanceof TensorBox ? b.value : b;
+        if (ga instanceof GValue && gb instanceof GValue) {
+          const merged = merge(ga, gb);
+          frame.env.set(name, merged.type.kind === 'tensor' ? new TensorBox(merged) : merged);
+        } else if (!sameValue(a, b)) {
+          this.fail('TRACE_UNSUPPORTED', `variable ${name} takes different ${typeName(a)} values on the two paths of an if on tensor data`);
+        } else frame.env.set(name, a);
+      }
+    }
+    for (const box of new Set([...then.boxes.keys(), ...other.boxes.keys()])) {
+      const merged = merge(then.boxes.get(box) ?? box.value, other.boxes.get(box) ?? box.value);
+      this.rebind(box, merged);
+    }
+    this.emit({
+      op: 'prim::If',
+      args: new Map([['cond', cond]]),
+      outputs,
+      blocks: [
+        { params: [], nodes: then.nodes, results: thenResults },
+        { params: [], nodes: other.nodes, results: elseResults },
+      ],
+      scope: frame.scope,
+      location: this.location(),
+    });
   }
 
   // ---------- expressions ----------

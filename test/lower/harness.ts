@@ -55,11 +55,13 @@ function bindTo(schema: Schema, call: Call): Map<string, Arg> | undefined {
 function argFits(schema: Schema, values: Map<string, Arg>): boolean {
   return schema.args.every((arg) => {
     const v = values.get(arg.name);
+    const base = arg.type.base;
     if (v === null) return arg.type.optional || arg.type.elementOptional;
     if (arg.type.list) return Array.isArray(v) || (arg.type.listSize !== undefined && typeof v === 'number');
-    if (arg.type.base === 'Tensor') return v instanceof GValue && v.type.kind === 'tensor';
-    if (Array.isArray(v)) return arg.type.base === 't';
-    return true;
+    if (Array.isArray(v)) return base === 't';
+    if (v instanceof GValue) return v.type.kind === 'tensor' ? base === 'Tensor' : base !== 'Tensor' && base !== 'Device';
+    if (typeof v === 'object' && v !== undefined && 'kind' in v && v.kind === 'device') return base === 'Device';
+    return base !== 'Tensor' && base !== 'Device';
   });
 }
 
@@ -163,10 +165,17 @@ function encodeTensor(t: OnnxTensor): onnxProto.onnx.ITensorProto {
   return { name: t.name, dims: [...t.dims], dataType: ONNX_DTYPE[t.dtype], rawData: t.data.bytes };
 }
 
+/** An int64 protobufjs encodes exactly; beyond ±2^63 (INT64_MAX is 2^63 as a JS number) it clamps, as the writer does. */
+function int64(n: number): number | { low: number; high: number; unsigned: boolean } {
+  if (Number.isSafeInteger(n)) return n;
+  const big = BigInt.asUintN(64, n >= 2 ** 63 ? (1n << 63n) - 1n : n < -(2 ** 63) ? -(1n << 63n) : BigInt(n));
+  return { low: Number(big & 0xffffffffn) | 0, high: Number(big >> 32n) | 0, unsigned: false };
+}
+
 function encodeAttr(name: string, a: OnnxAttr): onnxProto.onnx.IAttributeProto {
-  if (typeof a === 'number') return { name, type: AttributeType.INT, i: a };
+  if (typeof a === 'number') return { name, type: AttributeType.INT, i: int64(a) };
   if (typeof a === 'string') return { name, type: AttributeType.STRING, s: new TextEncoder().encode(a) };
-  if (Array.isArray(a)) return { name, type: AttributeType.INTS, ints: [...(a as number[])] };
+  if (Array.isArray(a)) return { name, type: AttributeType.INTS, ints: (a as number[]).map(int64) };
   const o = a as Exclude<OnnxAttr, number | string | readonly number[]>;
   if ('f' in o) return { name, type: AttributeType.FLOAT, f: o.f };
   if ('floats' in o) return { name, type: AttributeType.FLOATS, floats: [...o.floats] };

@@ -33,7 +33,7 @@ interface Input {
 async function run(op: string, args: Array<Input | Arg | Input[]>, opset: number, kwargs?: Record<string, Arg>) {
   const feeds = new Map<GValue, number[]>();
   let seed = 0;
-  const bind = (arg: Input | Arg): Arg => {
+  const bind = (arg: Input | Arg | Input[]): Arg => {
     if (Array.isArray(arg)) return arg.map(bind);
     if (arg === null || typeof arg !== 'object' || !('shape' in arg)) return arg as Arg;
     const v = tensorValue('float32', arg.shape);
