@@ -5,7 +5,7 @@
  */
 import { PyFloat } from '../archive/types.js';
 import { fail, TsonnxError } from '../errors.js';
-import { GValue, type Arg, type GNode, type KnownTensor, type ValueType } from '../trace/graph.js';
+import { GValue, type Arg, type GNode, type KnownTensor, type TorchbindArg, type ValueType } from '../trace/graph.js';
 import type { OnnxBuilder } from './builder.js';
 import { parseSchema, type Schema } from './schema.js';
 
@@ -119,6 +119,13 @@ export class BoundArgs {
 
   optInts(name: string): number[] | undefined {
     return this.raw(name) === null ? undefined : this.ints(name);
+  }
+
+  /** A TorchBind object argument (packed quantized weights, ...), with its pickled state. */
+  torchbind(name: string): TorchbindArg {
+    const v = this.raw(name);
+    if (v && typeof v === 'object' && 'kind' in v && v.kind === 'torchbind') return v;
+    return fail('TRACE_TYPE', `${this.schema.name}: argument ${name} must be a ${this.schema.args.find((a) => a.name === name)?.type.base} object`);
   }
 
   /** A Scalar argument: a Python number known now, or a symbolic scalar/0-d tensor value. */

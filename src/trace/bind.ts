@@ -5,7 +5,7 @@
 import { PyFloat } from '../archive/types.js';
 import type { Schema, SchemaArg, SchemaType } from '../lower/schema.js';
 import { GValue, type Arg } from './graph.js';
-import { PyList, PyTuple, TensorBox, type PyValue } from './values.js';
+import { PyList, PyTuple, TensorBox, TorchbindObject, type PyValue } from './values.js';
 
 /** Why a schema did not fit, for the message when no overload does. */
 export class Mismatch {
@@ -54,6 +54,7 @@ function convertElement(base: string, v: PyValue, optionalElement: boolean): Arg
     case 't':
       return toArg(v);
     default:
+      if (base.startsWith('__torch__.torch.classes.') && v instanceof TorchbindObject && v.className === base) return toArg(v);
       return new Mismatch(`unsupported argument type ${base}`);
   }
 }
@@ -71,6 +72,10 @@ export function toArg(v: PyValue): Arg | Mismatch {
     return out;
   }
   if (v instanceof PyFloat || v instanceof GValue || v === null) return v;
+  if (v instanceof TorchbindObject) {
+    const state = toArg(v.state);
+    return state instanceof Mismatch ? state : { kind: 'torchbind', className: v.className, state };
+  }
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') return v;
   if (typeof v === 'object' && 'kind' in v && v.kind === 'device') return v as Arg;
   return new Mismatch(`cannot pass a ${typeof v === 'object' && 'kind' in v ? v.kind : typeof v} to an op`);

@@ -61,6 +61,13 @@ export interface Device {
   readonly device: string;
 }
 
+/** A TorchBind object (`__torch__.torch.classes.quantized.LinearPackedParamsBase`) passed to an op, by its pickled state. */
+export interface TorchbindArg {
+  readonly kind: 'torchbind';
+  readonly className: string;
+  readonly state: Arg;
+}
+
 /**
  * A bound argument of a node: a graph value, or a value known at conversion time.
  * Python ints are `number`, floats `PyFloat` (only where the schema says Scalar/number;
@@ -74,6 +81,7 @@ export type Arg =
   | string
   | null
   | Device
+  | TorchbindArg
   | readonly Arg[];
 
 export interface GBlock {

@@ -24,6 +24,7 @@ import {
   PyTuple,
   ScriptFunction,
   TensorBox,
+  TorchbindObject,
   Uninitialized,
   typeName,
   type DictKey,
@@ -154,6 +155,9 @@ export class Interpreter {
       case 'tensor':
         return this.parameter(v, path);
       case 'object':
+        if (v.className.startsWith('__torch__.torch.classes.')) {
+          return new TorchbindObject(v.className, v.state === undefined ? null : this.fromPickle(v.state, path));
+        }
         return this.objectFrom(v, path);
       case 'device':
         return { kind: 'device', device: v.device };

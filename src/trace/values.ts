@@ -92,6 +92,15 @@ export class ClassRef {
   constructor(readonly cls: ClassInfo) {}
 }
 
+/** A TorchBind object: a C++ class with no TorchScript code, known by its pickled state. */
+export class TorchbindObject {
+  readonly kind = 'torchbind';
+  constructor(
+    readonly className: string,
+    readonly state: PyValue,
+  ) {}
+}
+
 /** A method looked up on a non-module value (`d.items()`), called as `torch.<name>(d, ...)`. */
 export class MethodOfValue {
   readonly kind = 'valuemethod';
@@ -124,6 +133,7 @@ export type PyValue =
   | ClassRef
   | Device
   | MethodOfValue
+  | TorchbindObject
   | Uninitialized;
 
 export { PyFloat };

@@ -320,3 +320,59 @@ export function expectClose(got: readonly number[], want: readonly number[]): vo
   const matched = got.map((g, i) => (Math.abs(g - want[i]) <= tolerance ? want[i] : g));
   expect(matched).toEqual(want);
 }
+
+/** One input of a table-driven op case. */
+export interface CaseInput {
+  dtype?: DType;
+  shape: Dim[];
+  /** Concrete shape to run with, for inputs declared with symbolic dims. */
+  run?: number[];
+  /** Element values; 0, 1, 2, ... by default. */
+  data?: InputData;
+  /** A run-time Python int (a dynamic size or index) with this value, instead of a tensor. */
+  int?: number;
+}
+
+/** A table-driven op case: a call on fresh input values and the outputs torch gives. */
+export interface OpCase {
+  /** The torch expression the reference outputs come from. */
+  label: string;
+  inputs: CaseInput[];
+  call: (values: GValue[]) => Call;
+  /** `[shape, values]` of each output. */
+  want: Array<[number[], number[]]>;
+  /** Opsets to run at; by default the op's lowest opset (at least 7), 13 and 21. */
+  opsets?: number[];
+  /** Compare floats with expectClose instead of exactly. */
+  close?: boolean;
+}
+
+export function defaultOpsets(op: string): number[] {
+  const def = findOp(op)?.def;
+  const keys = def ? Object.keys(def.lower).map(Number) : [];
+  const lowest = Math.max(7, ...(keys.length ? [Math.min(...keys)] : []));
+  return [...new Set([lowest, 13, 21])];
+}
+
+/** Runs an OpCase at each of its opsets and compares every output with torch's. */
+export async function checkCase(c: OpCase): Promise<void> {
+  const values = c.inputs.map((i) => (i.int !== undefined ? scalarValue('int') : tensorValue(i.dtype ?? 'float32', i.shape)));
+  const call = c.call(values);
+  const feeds = new Map<GValue, InputData>();
+  const shapes = new Map<GValue, readonly number[]>();
+  c.inputs.forEach((input, i) => {
+    if (input.int !== undefined) return feeds.set(values[i], [input.int]);
+    const concrete = input.run ?? (input.shape as number[]);
+    if (input.run) shapes.set(values[i], input.run);
+    feeds.set(values[i], input.data ?? iota(concrete.reduce((p, d) => p * d, 1)));
+  });
+  for (const opset of c.opsets ?? defaultOpsets(call.op)) {
+    const results = await runOp(call, { opset, feeds, shapes });
+    const where = `${c.label} at opset ${opset}`;
+    expect(results.map((r) => r.dims), where).toEqual(c.want.map((w) => w[0]));
+    results.forEach((r, i) => {
+      if (c.close) expectClose(r.data, c.want[i][1]);
+      else expect(r.data, where).toEqual(c.want[i][1]);
+    });
+  }
+}

@@ -156,12 +156,12 @@ function softmaxLike(opType: 'Softmax' | 'LogSoftmax'): Lowering {
   };
 }
 
-/** relu on integer tensors: ONNX Relu takes them from opset 14; uint8 is never negative. */
+/** relu on integer tensors: onnxruntime has no integer Relu kernel, so clamp at 0; uint8 is never negative. */
 function relu(ctx: LowerContext, a: BoundArgs): string {
   const self = a.tensor('self');
   const dtype = self.tensor.dtype;
+  if (isFloating(dtype)) return ctx.b.op1('Relu', [ctx.input(self)]);
   if (dtype === 'uint8') return ctx.input(self);
-  if (isFloating(dtype) || (ctx.opset >= 14 && dtype !== 'bool')) return ctx.b.op1('Relu', [ctx.input(self)]);
   return clamp(ctx, self, 0, undefined, dtype);
 }
 

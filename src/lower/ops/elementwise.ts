@@ -872,34 +872,31 @@ function isZeroDim(o: Operand): boolean {
 
 /**
  * clamp(x, min, max) in `out`: `Clip` when the bounds are numbers or 0-d (attributes before opset
- * 11, inputs from 11), element-wise `Max`/`Min` when they are tensors to broadcast.
+ * 11, inputs from 11), element-wise `Max`/`Min` when they are tensors to broadcast. onnxruntime
+ * implements Clip before opset 12 for float32 only, so other dtypes use Max/Min in float64 there.
  */
 export function clamp(ctx: LowerContext, x: Operand, min: Operand | undefined, max: Operand | undefined, out: DType): string {
   const b = ctx.b;
-  const compute = minMaxDtype(out, ctx.opset);
-  const xs = operand(ctx, x, compute);
-  let result: string;
   const bounds = [min, max].filter((o): o is Operand => o !== undefined);
-  if (bounds.length === 0) {
-    result = xs;
-  } else if (bounds.every((o) => !(o instanceof GValue))) {
-    if (ctx.opset >= 11) {
-      const bound = (o: Operand | undefined) => (o === undefined ? '' : operand(ctx, o, compute));
-      result = b.op1('Clip', [xs, bound(min), bound(max)]);
-    } else {
-      const attrs: Record<string, { f: number }> = {};
-      if (min !== undefined) attrs.min = { f: knownNumber(min) as number };
-      if (max !== undefined) attrs.max = { f: knownNumber(max) as number };
-      result = b.op1('Clip', [xs], attrs);
-    }
-  } else if (ctx.opset >= 11 && bounds.every(isZeroDim)) {
-    const bound = (o: Operand | undefined) => (o === undefined ? '' : operand(ctx, o, compute));
+  const known = bounds.every((o) => !(o instanceof GValue));
+  const zeroDim = bounds.every(isZeroDim);
+  const clipBefore12 = out === 'float32' || ctx.opset < 8;
+  const compute = ctx.opset >= 12 ? minMaxDtype(out, ctx.opset) : clipBefore12 ? 'float32' : 'float64';
+  const clip = ctx.opset >= 12 ? zeroDim : clipBefore12 && (known || (zeroDim && ctx.opset >= 11));
+  const xs = operand(ctx, x, compute);
+  const bound = (o: Operand | undefined) => (o === undefined ? '' : operand(ctx, o, compute));
+  let result = xs;
+  if (bounds.length > 0 && clip && ctx.opset < 11) {
+    const attrs: Record<string, { f: number }> = {};
+    if (min !== undefined) attrs.min = { f: knownNumber(min) as number };
+    if (max !== undefined) attrs.max = { f: knownNumber(max) as number };
+    result = b.op1('Clip', [xs], attrs);
+  } else if (bounds.length > 0 && clip) {
     result = b.op1('Clip', [xs, bound(min), bound(max)]);
-  } else {
-    needOpset(ctx, 8, 'clamp with tensor bounds');
-    result = xs;
-    if (min !== undefined) result = b.op1('Max', [result, operand(ctx, min, compute)]);
-    if (max !== undefined) result = b.op1('Min', [result, operand(ctx, max, compute)]);
+  } else if (bounds.length > 0) {
+    needOpset(ctx, 8, 'clamp with tensor bounds or of non-float32 values');
+    if (min !== undefined) result = b.op1('Max', [result, bound(min)]);
+    if (max !== undefined) result = b.op1('Min', [result, bound(max)]);
   }
   return castTo(ctx, result, compute, out);
 }

@@ -7,3 +7,4 @@ import './pool.js';
 import './norm.js';
 import './linear.js';
 import './shape.js';
+import './index-ops.js';

@@ -205,6 +205,7 @@ defineOps([
   {
     schemas: [
       'aten::layer_norm(Tensor input, int[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1.0000000000000001e-05, bool cudnn_enable=True) -> Tensor',
+      'aten::layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1.0000000000000001e-05, bool cudnn_enable=True) -> Tensor',
     ],
     infer: (a) => [layerNormParts(a).input.type],
     lower: { 7: lowerLayerNormDecomposed, 17: lowerLayerNormalization },
