@@ -6,7 +6,8 @@
 import { fail, formatLocation, TsonnxError } from '../errors.js';
 import { GValue, type GBlock, type GNode, type GParameter, type TorchGraph, type ValueType } from '../trace/graph.js';
 import { emptyGraph, NameScope, OnnxBuilder } from './builder.js';
-import { castTo, onnxDtypeOf } from './helpers.js';
+import { castTo, onnxDtypeOf, operand, type Operand } from './helpers.js';
+import { PyFloat } from '../archive/types.js';
 import type { OnnxGraph, OnnxModel, OnnxValueInfo } from './onnx-graph.js';
 import { BoundArgs, findOp, loweringFor, type LowerContext } from './registry.js';
 import './ops/index.js';
@@ -146,6 +147,8 @@ class Lowerer {
         const shape = this.b.op1('Shape', [this.input(arg('self'))]);
         return [this.b.op1('Gather', [shape, this.b.scalar('int64', node.args.get('dim') as number)], { axis: 0 })];
       }
+      case 'prim::ScalarMath':
+        return [this.scalarMath(node)];
       case 'aten::Int':
       case 'aten::Float':
       case 'aten::Bool':
@@ -155,6 +158,39 @@ class Lowerer {
       }
       default:
         return undefined;
+    }
+  }
+
+  /** Python arithmetic on symbolic numbers, as ONNX ops on 0-d int64/float64 tensors. */
+  private scalarMath(node: GNode): string {
+    const ctx = this.ctx(node);
+    const op = node.args.get('op') as string;
+    const a = node.args.get('a') as Operand;
+    const b = node.args.get('b') as Operand | undefined;
+    const isFloat = (x: Operand | undefined) => x instanceof PyFloat || (x instanceof GValue && onnxDtypeOf(x) === 'float64');
+    const dtype = op === 'div' || isFloat(a) || isFloat(b) ? 'float64' : 'int64';
+    const x = operand(ctx, a, dtype);
+    const y = b === undefined ? '' : operand(ctx, b, dtype);
+    const floorDiv = () => {
+      const q = this.b.op1('Floor', [this.b.op1('Div', [castTo(ctx, x, dtype, 'float64'), castTo(ctx, y, dtype, 'float64')])]);
+      return castTo(ctx, q, 'float64', dtype);
+    };
+    switch (op) {
+      case 'add': return this.b.op1('Add', [x, y]);
+      case 'sub': return this.b.op1('Sub', [x, y]);
+      case 'mul': return this.b.op1('Mul', [x, y]);
+      case 'div': return this.b.op1('Div', [x, y]);
+      case 'pow': return this.b.op1('Pow', [x, y]);
+      case 'neg': return this.b.op1('Neg', [x]);
+      case 'floordiv': return floorDiv();
+      case 'remainder': return this.b.op1('Sub', [x, this.b.op1('Mul', [floorDiv(), y])]);
+      case 'lt': return this.b.op1('Less', [x, y]);
+      case 'gt': return this.b.op1('Greater', [x, y]);
+      case 'le': return this.b.op1('Not', [this.b.op1('Greater', [x, y])]);
+      case 'ge': return this.b.op1('Not', [this.b.op1('Less', [x, y])]);
+      case 'eq': return this.b.op1('Equal', [x, y]);
+      case 'ne': return this.b.op1('Not', [this.b.op1('Equal', [x, y])]);
+      default: return fail('INTERNAL', `no lowering for Python operator ${op}`, node.location);
     }
   }
 

@@ -155,6 +155,15 @@ describe('arithmetic lowering', () => {
     }
   });
 
+  it('computes int8 arithmetic in int32 before opset 14', async () => {
+    for (const opset of [9, 14]) {
+      const x = tensorValue('int8', [3]);
+      const y = tensorValue('int8', [3]);
+      const r = await run({ op: 'aten::mul', args: [x, y] }, opset, [[x, [100, -3, 7]], [y, [2, 5, -1]]]);
+      expect(r).toMatchObject({ dtype: 'int8', data: [-56, -15, -7] });
+    }
+  });
+
   it('turns bool add and mul into or/and', async () => {
     const p = tensorValue('bool', [4]);
     const q = tensorValue('bool', [4]);
@@ -376,6 +385,15 @@ describe('clamp and min/max lowering', () => {
     expect(await run({ op: 'aten::clamp_max', args: [i, 0] }, 9, [[i, I]])).toMatchObject({ dtype: 'int64', data: [-7, 0, 0, -5] });
   });
 
+  it('clamps float64 through Max/Min before opset 12, where onnxruntime has no double Clip', async () => {
+    for (const opset of [9, 11, 12]) {
+      const d = tensorValue('float64', [3]);
+      const r = await run({ op: 'aten::clamp', args: [d, new PyFloat(-1), new PyFloat(1)] }, opset, [[d, [-3, 0.25, 3]]]);
+      expect(r).toMatchObject({ dtype: 'float64', data: [-1, 0.25, 1] });
+      expect(opTypes(lowerOp({ op: 'aten::clamp', args: [d, new PyFloat(-1), new PyFloat(1)] }, opset).graph).includes('Clip')).toBe(opset >= 12);
+    }
+  });
+
   it('clamps with tensor bounds through Max/Min or a 0-d Clip', async () => {
     const x = tensorValue('float32', [2, 2]);
     const lo = tensorValue('float32', [2]);
@@ -476,5 +494,7 @@ describe('Python-number overloads on run-time values', () => {
     expect(await run({ op: 'aten::ceil', args: [h], overload: 'float' }, 13, [[h, [2.25]]])).toMatchObject({ dtype: 'int64', data: [3] });
     expect(await run({ op: 'aten::sqrt', args: [n], overload: 'int' }, 13, [[n, [16]]])).toMatchObject({ dtype: 'float64', data: [4] });
     expect(await run({ op: 'aten::pow', args: [n, 2], overload: 'int' }, 13, [[n, [3]]])).toMatchObject({ dtype: 'float64', data: [9] });
+    expect(await run({ op: 'aten::floordiv', args: [n, 2], overload: 'int' }, 9, [[n, [-7]]])).toMatchObject({ dtype: 'int64', data: [-4] });
+    expect(await run({ op: 'aten::floordiv', args: [h, 2], overload: 'float_int' }, 9, [[h, [7.5]]])).toMatchObject({ dtype: 'float64', data: [3] });
   });
 });

@@ -133,6 +133,12 @@ describe('reduction values match torch', () => {
     expectClose(r[0].data, [4.0833335, 26.333334, 57, 73.270836]);
   });
 
+  it('floors the variance divisor at zero like torch', async () => {
+    const x = tensorValue('float32', [2]);
+    const r = await run({ op: 'aten::var', args: [x, [0]], kwargs: { correction: 3 }, overload: 'correction' }, 13, [[x, [1, 2]]]);
+    expect(r[0].data).toEqual([Infinity]);
+  });
+
   it('takes element-wise max/min for the .other overloads', async () => {
     const x = tensorValue('int64', [3]);
     const y = tensorValue('float32', [3]);

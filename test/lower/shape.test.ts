@@ -1,65 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { DType } from '../../src/archive/types.js';
 import { TsonnxError } from '../../src/errors.js';
-import { findOp, lowestOpset } from '../../src/lower/registry.js';
 import type { Dim, GValue, TensorType } from '../../src/trace/graph.js';
-import { evaluate, infer, iota, lowerOp, opTypes, runOp, scalarValue, tensorValue, type Call } from './harness.js';
+import { checkCase, evaluate, infer, iota, lowerOp, opTypes, scalarValue, tensorValue, type Call, type CaseInput, type OpCase } from './harness.js';
 
 /*
  * Reference outputs come from torch 1.13.1 with X(*s) = torch.arange(numel).reshape(s) (float32
  * unless said otherwise), the torch expression being each case's label.
  */
 
-interface Input {
-  dtype?: DType;
-  shape: Dim[];
-  /** Concrete shape to run with, for inputs declared with symbolic dims. */
-  run?: number[];
-  data?: number[];
-  /** A run-time Python int (a dynamic size or index) with this value. */
-  int?: number;
-}
+const X = (...shape: Dim[]): CaseInput => ({ shape });
 
-interface Case {
-  label: string;
-  inputs: Input[];
-  call: (v: GValue[]) => Call;
-  want: Array<[number[], number[]]>;
-  /** Opsets to run at; the op's lowest opset (at least 7), 13 and 21 by default. */
-  opsets?: number[];
-}
-
-const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-
-function values(inputs: Input[]): GValue[] {
-  return inputs.map((i) => (i.int !== undefined ? scalarValue('int') : tensorValue(i.dtype ?? 'float32', i.shape)));
-}
-
-function defaultOpsets(op: string): number[] {
-  const lowest = Math.max(7, lowestOpset(findOp(op)!.def) ?? 7);
-  return [...new Set([lowest, 13, 21])];
-}
-
-async function check(c: Case) {
-  const vs = values(c.inputs);
-  const call = c.call(vs);
-  const feeds = new Map<GValue, number[]>();
-  const shapes = new Map<GValue, number[]>();
-  c.inputs.forEach((input, i) => {
-    if (input.int !== undefined) return feeds.set(vs[i], [input.int]);
-    const concrete = input.run ?? (input.shape as number[]);
-    if (input.run) shapes.set(vs[i], input.run);
-    feeds.set(vs[i], input.data ?? iota(size(concrete)));
-  });
-  for (const opset of c.opsets ?? defaultOpsets(call.op)) {
-    const results = await runOp(call, { opset, feeds, shapes });
-    expect(results.map((r) => [r.dims, r.data]), `${c.label} at opset ${opset}`).toEqual(c.want);
-  }
-}
-
-const X = (...shape: Dim[]): Input => ({ shape });
-
-const CASES: Case[] = [
+const CASES: OpCase[] = [
   { label: 'X(2,3,4).view(4,-1)', inputs: [X(2, 3, 4)], call: ([x]) => ({ op: 'aten::view', args: [x, [4, -1]] }), want: [[[4, 6], iota(24)]] },
   {
     label: 'X(2,3,4).view(x.size(0), -1) with a dynamic batch',
@@ -366,7 +317,7 @@ const CASES: Case[] = [
 ];
 
 describe('shape ops run in onnxruntime like torch', () => {
-  for (const c of CASES) it(c.label, () => check(c));
+  for (const c of CASES) it(c.label, () => checkCase(c));
 });
 
 const shape = (call: Call) => (infer(call)[0] as TensorType).shape;

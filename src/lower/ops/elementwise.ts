@@ -259,7 +259,7 @@ function evaluateAddSub(sign: 1 | -1, reversed: boolean) {
   };
 }
 
-const NUMBER_ARITHMETIC = (name: string): string[] => [
+const numberArithmeticSchemas = (name: string): string[] => [
   `aten::${name}.int(int a, int b) -> int`,
   `aten::${name}.float(float a, float b) -> float`,
   `aten::${name}.int_float(int a, float b) -> float`,
@@ -272,7 +272,7 @@ const arithmeticOps: OpDef[] = [
     schemas: [
       'aten::add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor',
       'aten::add.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor',
-      ...NUMBER_ARITHMETIC('add'),
+      ...numberArithmeticSchemas('add'),
     ],
     infer: (a) => [arithmeticType(a)],
     evaluate: evaluateAddSub(1, false),
@@ -282,7 +282,7 @@ const arithmeticOps: OpDef[] = [
     schemas: [
       'aten::sub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor',
       'aten::sub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor',
-      ...NUMBER_ARITHMETIC('sub'),
+      ...numberArithmeticSchemas('sub'),
     ],
     infer: (a) => {
       const t = arithmeticType(a);
@@ -309,7 +309,7 @@ const arithmeticOps: OpDef[] = [
     schemas: [
       'aten::mul.Tensor(Tensor self, Tensor other) -> Tensor',
       'aten::mul.Scalar(Tensor self, Scalar other) -> Tensor',
-      ...NUMBER_ARITHMETIC('mul'),
+      ...numberArithmeticSchemas('mul'),
     ],
     infer: (a) => [arithmeticType(a)],
     evaluate: (a) => {
@@ -443,6 +443,17 @@ const divisionOps: OpDef[] = [
     lower: { 7: lowerDiv },
   },
   {
+    // Python `//` on numbers; tensors use floor_divide.
+    schemas: numberArithmeticSchemas('floordiv'),
+    infer: (a) => [arithmeticType(a)],
+    lower: {
+      7: (ctx, a) => {
+        const [x, y] = operandsOf(a, 2);
+        return [floorDivide(ctx, x, y, outDtype(ctx))];
+      },
+    },
+  },
+  {
     schemas: [
       'aten::floor_divide(Tensor self, Tensor other) -> Tensor',
       'aten::floor_divide.Scalar(Tensor self, Scalar other) -> Tensor',
@@ -461,7 +472,7 @@ const divisionOps: OpDef[] = [
       'aten::remainder.Tensor(Tensor self, Tensor other) -> Tensor',
       'aten::remainder.Scalar(Tensor self, Scalar other) -> Tensor',
       'aten::remainder.Scalar_Tensor(Scalar self, Tensor other) -> Tensor',
-      ...NUMBER_ARITHMETIC('remainder'),
+      ...numberArithmeticSchemas('remainder'),
     ],
     infer: (a) => [arithmeticType(a)],
     evaluate: (a) => {
@@ -550,11 +561,11 @@ export function floatFunction(name: string, extra: readonly string[], opset: num
   };
 }
 
-function single(opType: string): UnaryBuild {
+function onnxUnary(opType: string): UnaryBuild {
   return (ctx, x) => ctx.b.op1(opType, [x]);
 }
 
-const NUMBER_UNARY = (name: string, intReturn = 'float', floatReturn = 'float'): string[] => [
+const numberUnarySchemas = (name: string, intReturn = 'float', floatReturn = 'float'): string[] => [
   `aten::${name}.int(int a) -> ${intReturn}`,
   `aten::${name}.float(float a) -> ${floatReturn}`,
   `aten::${name}.Scalar(Scalar a) -> Scalar`,
@@ -610,36 +621,36 @@ function sameTypeUnary(a: BoundArgs, op: string): ValueType {
 }
 
 const unaryOps: OpDef[] = [
-  floatFunction('exp', NUMBER_UNARY('exp'), 7, single('Exp')),
-  floatFunction('log', NUMBER_UNARY('log'), 7, single('Log')),
+  floatFunction('exp', numberUnarySchemas('exp'), 7, onnxUnary('Exp')),
+  floatFunction('log', numberUnarySchemas('log'), 7, onnxUnary('Log')),
   floatFunction('log2', [], 7, divideByConstant(LN2)),
-  floatFunction('log10', NUMBER_UNARY('log10'), 7, divideByConstant(LN10)),
-  floatFunction('log1p', NUMBER_UNARY('log1p'), 7, (ctx, x, dtype) =>
+  floatFunction('log10', numberUnarySchemas('log10'), 7, divideByConstant(LN10)),
+  floatFunction('log1p', numberUnarySchemas('log1p'), 7, (ctx, x, dtype) =>
     ctx.b.op1('Log', [ctx.b.op1('Add', [x, ctx.b.scalar(dtype, 1)])]),
   ),
-  floatFunction('expm1', NUMBER_UNARY('expm1'), 7, (ctx, x, dtype) =>
+  floatFunction('expm1', numberUnarySchemas('expm1'), 7, (ctx, x, dtype) =>
     ctx.b.op1('Sub', [ctx.b.op1('Exp', [x]), ctx.b.scalar(dtype, 1)]),
   ),
-  floatFunction('sqrt', NUMBER_UNARY('sqrt'), 7, single('Sqrt')),
+  floatFunction('sqrt', numberUnarySchemas('sqrt'), 7, onnxUnary('Sqrt')),
   floatFunction('rsqrt', [], 7, (ctx, x) => ctx.b.op1('Reciprocal', [ctx.b.op1('Sqrt', [x])])),
-  floatFunction('reciprocal', [], 7, single('Reciprocal')),
-  floatFunction('sin', NUMBER_UNARY('sin'), 7, single('Sin')),
-  floatFunction('cos', NUMBER_UNARY('cos'), 7, single('Cos')),
-  floatFunction('tan', NUMBER_UNARY('tan'), 7, single('Tan')),
-  floatFunction('asin', NUMBER_UNARY('asin'), 7, single('Asin')),
-  floatFunction('acos', NUMBER_UNARY('acos'), 7, single('Acos')),
-  floatFunction('atan', NUMBER_UNARY('atan'), 7, single('Atan')),
-  floatFunction('sinh', NUMBER_UNARY('sinh'), 9, single('Sinh')),
-  floatFunction('cosh', NUMBER_UNARY('cosh'), 9, single('Cosh')),
-  floatFunction('erf', NUMBER_UNARY('erf'), 9, single('Erf')),
-  roundingFunction('floor', NUMBER_UNARY('floor', 'int', 'int'), 7, single('Floor')),
-  roundingFunction('ceil', NUMBER_UNARY('ceil', 'int', 'int'), 7, single('Ceil')),
+  floatFunction('reciprocal', [], 7, onnxUnary('Reciprocal')),
+  floatFunction('sin', numberUnarySchemas('sin'), 7, onnxUnary('Sin')),
+  floatFunction('cos', numberUnarySchemas('cos'), 7, onnxUnary('Cos')),
+  floatFunction('tan', numberUnarySchemas('tan'), 7, onnxUnary('Tan')),
+  floatFunction('asin', numberUnarySchemas('asin'), 7, onnxUnary('Asin')),
+  floatFunction('acos', numberUnarySchemas('acos'), 7, onnxUnary('Acos')),
+  floatFunction('atan', numberUnarySchemas('atan'), 7, onnxUnary('Atan')),
+  floatFunction('sinh', numberUnarySchemas('sinh'), 9, onnxUnary('Sinh')),
+  floatFunction('cosh', numberUnarySchemas('cosh'), 9, onnxUnary('Cosh')),
+  floatFunction('erf', numberUnarySchemas('erf'), 9, onnxUnary('Erf')),
+  roundingFunction('floor', numberUnarySchemas('floor', 'int', 'int'), 7, onnxUnary('Floor')),
+  roundingFunction('ceil', numberUnarySchemas('ceil', 'int', 'int'), 7, onnxUnary('Ceil')),
   roundingFunction('trunc', [], 9, (ctx, x, dtype) => truncFloat(ctx, x, dtype)),
   {
     schemas: [
       'aten::round(Tensor self) -> Tensor',
       'aten::round.decimals(Tensor self, *, int decimals) -> Tensor',
-      ...NUMBER_UNARY('round'),
+      ...numberUnarySchemas('round'),
     ],
     infer: (a) => [roundingType(a, 'float')],
     lower: {

@@ -305,15 +305,18 @@ function varianceType(a: BoundArgs): TensorType {
   return reductionType(a, dtype);
 }
 
-/** The number of elements reduced over, as a 0-d value of `dtype` (a constant when the dims are static). */
-function reducedCount(ctx: LowerContext, self: GValue, axes: Axes, dtype: DType): string {
+/**
+ * N - correction as a 0-d value of `dtype`, N being the number of elements reduced over: a constant
+ * (floored at 0 like torch) when the dims are static, else computed from the run-time shape.
+ */
+function varianceDivisor(ctx: LowerContext, self: GValue, axes: Axes, correction: number, dtype: DType): string {
   const shape = shapeOf(self);
-  const dims = axes === undefined ? shape : axes.map((i) => shape[i]);
-  const count = numel(dims);
-  if (count !== undefined) return ctx.b.scalar(dtype, count);
+  const count = numel(axes === undefined ? shape : axes.map((i) => shape[i]));
+  if (count !== undefined) return ctx.b.scalar(dtype, Math.max(0, count - correction));
   let sizes = ctx.b.op1('Shape', [ctx.input(self)]);
   if (axes !== undefined) sizes = ctx.b.op1('Gather', [sizes, ctx.b.int64s(axes)], { axis: 0 });
-  return castTo(ctx, reduce(ctx, 'ReduceProd', sizes, undefined, false), 'int64', dtype);
+  const n = castTo(ctx, reduce(ctx, 'ReduceProd', sizes, undefined, false), 'int64', dtype);
+  return correction === 0 ? n : ctx.b.op1('Sub', [n, ctx.b.scalar(dtype, correction)]);
 }
 
 /** var = Σ(x - mean)² / (N - correction), the mean taken with kept dims to broadcast back. */
@@ -327,8 +330,7 @@ function variance(ctx: LowerContext, a: BoundArgs): { variance: string; mean: st
   const keptMean = reduce(ctx, 'ReduceMean', x, axes, true);
   const centred = b.op1('Sub', [x, keptMean]);
   const squares = reduce(ctx, 'ReduceSum', b.op1('Mul', [centred, centred]), axes, keepdim);
-  let divisor = reducedCount(ctx, self, axes, compute);
-  if (correction !== 0) divisor = b.op1('Sub', [divisor, b.scalar(compute, correction)]);
+  const divisor = varianceDivisor(ctx, self, axes, correction, compute);
   const v = castTo(ctx, b.op1('Div', [squares, divisor]), compute, dtype);
   const mean = keepdim ? keptMean : reduce(ctx, 'ReduceMean', x, axes, false);
   return { variance: v, mean: castTo(ctx, mean, compute, dtype) };
