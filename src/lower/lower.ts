@@ -89,6 +89,11 @@ class Lowerer {
     this.b = outer.subgraph();
     this.scopes.push(new Map());
     try {
+      for (const param of block.params) {
+        const name = this.b.names.unique(`${this.b.graph.name}_${param.hint ?? 'input'}`);
+        this.bind(param, name);
+        this.b.graph.inputs.push(valueInfo(name, param.type));
+      }
       for (const node of block.nodes) this.lowerNode(node);
       block.results.forEach((r) => {
         const source = this.input(r);
@@ -149,6 +154,17 @@ class Lowerer {
       }
       case 'prim::ScalarMath':
         return [this.scalarMath(node)];
+      case 'prim::Loop': {
+        const ctx = this.ctx(node);
+        const trip = node.args.get('trip') as GValue | null;
+        const cond = arg('cond');
+        const initial = (node.args.get('initial') as GValue[]).map((v) => this.input(v));
+        const tripName = trip ? castTo(ctx, this.input(trip), onnxDtypeOf(trip), 'int64') : '';
+        const condName = castTo(ctx, this.input(cond), onnxDtypeOf(cond), 'bool');
+        const body = this.subgraph((node.blocks as GBlock[])[0]);
+        this.b.scope = node.scope;
+        return this.b.op('Loop', [tripName, condName, ...initial], { body: { g: body } }, node.outputs.length);
+      }
       case 'aten::Int':
       case 'aten::Float':
       case 'aten::Bool':

@@ -12,7 +12,7 @@ import type { Expr, FunctionDef, Pos, Stmt, TypeExpr } from '../script/ast.js';
 import { bindSchema, Mismatch } from './bind.js';
 import { callBuiltin, NOT_BUILTIN } from './builtins.js';
 import type { ClassLoader } from './classes.js';
-import { GValue, type GNode, type GParameter, type KnownTensor, type TensorType, type ValueType } from './graph.js';
+import { GValue, type Arg, type GNode, type GParameter, type KnownTensor, type TensorType, type ValueType } from './graph.js';
 import {
   BoundMethod,
   ClassRef,
@@ -46,6 +46,32 @@ function mergeTypes(a: ValueType, b: ValueType, index: number): ValueType {
   if (a.dtype !== b.dtype) throw new TsonnxError('TRACE_UNSUPPORTED', `the two paths of an if on tensor data give ${a.dtype} and ${b.dtype} tensors`);
   if (a.shape.length !== b.shape.length) return { kind: 'tensor', dtype: a.dtype, shape: a.shape.map((_, i) => `if${index}_dim_${i}`) };
   return { kind: 'tensor', dtype: a.dtype, shape: a.shape.map((d, i) => (d === b.shape[i] ? d : `if${index}_dim_${i}`)) };
+}
+
+function sameType(a: ValueType, b: ValueType): boolean {
+  if (a.kind !== b.kind) return false;
+  if (a.kind === 'tensor' && b.kind === 'tensor') return a.dtype === b.dtype && a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
+  return true;
+}
+
+/** Names a block of statements assigns, nested blocks included. */
+function assignedNames(stmts: readonly Stmt[], into = new Set<string>()): Set<string> {
+  const target = (e: Expr): void => {
+    if (e.kind === 'name') into.add(e.id);
+    else if (e.kind === 'tuple' || e.kind === 'list') e.items.forEach(target);
+  };
+  for (const s of stmts) {
+    if (s.kind === 'assign') s.targets.forEach(target);
+    else if (s.kind === 'annassign' || s.kind === 'augassign') target(s.target);
+    else if (s.kind === 'if') {
+      assignedNames(s.body, into);
+      assignedNames(s.orelse, into);
+    } else if (s.kind === 'for') {
+      target(s.target);
+      assignedNames(s.body, into);
+    } else if (s.kind === 'while' || s.kind === 'with') assignedNames(s.body, into);
+  }
+  return into;
 }
 
 function sameValue(a: PyValue, b: PyValue): boolean {
@@ -392,10 +418,18 @@ export class Interpreter {
         else this.execBlock(decided ? s.body : s.orelse);
         return;
       }
-      case 'for':
-        this.execFor(s.target, this.iterate(this.eval(s.iter)), s.body);
+      case 'for': {
+        const range = this.symbolicRange(s.iter);
+        if (range) this.symbolicLoop(s.body, { trip: range.trip, cond: true, index: { target: s.target, start: range.start, step: range.step } });
+        else this.execFor(s.target, this.iterate(this.eval(s.iter)), s.body);
         return;
+      }
       case 'while': {
+        const first = this.eval(s.test);
+        if (this.decide(first) === undefined) {
+          this.symbolicLoop(s.body, { trip: null, cond: first, test: s.test });
+          return;
+        }
         let n = 0;
         while (this.truthy(this.eval(s.test))) {
           if (++n > MAX_LOOP_ITERATIONS) this.fail('TRACE_UNSUPPORTED', 'loop does not terminate at conversion time');
@@ -544,8 +578,8 @@ export class Interpreter {
     return typeName(v);
   }
 
-  /** Runs a branch into its own block; a raise on it is reported instead of thrown. */
-  private runBranch(body: readonly Stmt[], env: Map<string, PyValue>): Branch {
+  /** Runs code into its own block; a raise on it is reported instead of thrown. */
+  private runBranch(env: Map<string, PyValue>, run: () => void): Branch {
     const frame = this.frame as Frame;
     const nodes: GNode[] = [];
     const savedTarget = this.target;
@@ -556,7 +590,7 @@ export class Interpreter {
     this.boxWrites = writes;
     let raised: TsonnxError | undefined;
     try {
-      this.withFrame({ ...frame, env: branchEnv }, () => this.execBlock(body));
+      this.withFrame({ ...frame, env: branchEnv }, run);
     } catch (e) {
       if (!(e instanceof TsonnxError && e.code === 'TRACE_RAISE')) throw e;
       raised = e;
@@ -581,8 +615,8 @@ export class Interpreter {
     const frame = this.frame as Frame;
     const pos = this.pos;
     const cond = test instanceof TensorBox ? test.value : (test as GValue);
-    const then = this.runBranch(body, frame.env);
-    const other = this.runBranch(orelse, frame.env);
+    const then = this.runBranch(frame.env, () => this.execBlock(body));
+    const other = this.runBranch(frame.env, () => this.execBlock(orelse));
     this.pos = pos;
     if (then.raised && other.raised) throw then.raised;
     const taken = then.raised ? other : other.raised ? then : undefined;
@@ -640,6 +674,92 @@ export class Interpreter {
       scope: frame.scope,
       location: this.location(),
     });
+  }
+
+  /** `range(...)` with a bound that depends on tensor data: its trip count, start and step. */
+  private symbolicRange(iter: Expr): { trip: GValue; start: PyValue; step: PyValue } | undefined {
+    if (iter.kind !== 'call' || iter.func.kind !== 'name' || iter.func.id !== 'range' || this.env().has('range')) return undefined;
+    const args = iter.args.map((a) => this.eval(a));
+    if (!args.some((a) => a instanceof GValue)) return undefined;
+    const [start, stop, step] = args.length === 1 ? [0, args[0], 1] : [args[0], args[1], args[2] ?? 1];
+    const span = this.callNamed('torch.sub', [stop, start], new Map());
+    const trip = this.callNamed('torch.floordiv', [this.callNamed('torch.add', [span, this.callNamed('torch.sub', [step, 1], new Map())], new Map()), step], new Map());
+    return { trip: this.graphValue(trip, 'range') as GValue, start, step };
+  }
+
+  /** A value a loop on tensor data can carry, as a graph value (numbers become constants). */
+  private graphValue(v: PyValue | undefined, name: string): GValue {
+    if (v instanceof TensorBox) return v.value;
+    if (v instanceof GValue) return v;
+    if (typeof v === 'number' || typeof v === 'boolean' || v instanceof PyFloat) {
+      const scalar = v instanceof PyFloat ? 'float' : typeof v === 'boolean' ? 'bool' : 'int';
+      const dtype = scalar === 'float' ? 'float64' : scalar === 'bool' ? 'bool' : 'int64';
+      const value = new GValue({ kind: 'scalar', scalar }, name, { type: { kind: 'tensor', dtype, shape: [] }, values: [Number(v instanceof PyFloat ? v.value : v)] });
+      this.emit({ op: 'prim::Constant', args: new Map(), outputs: [value], scope: this.frame?.scope ?? '', location: this.location() });
+      return value;
+    }
+    return this.fail('TRACE_UNSUPPORTED', `a loop on tensor data changes ${name}, a ${v === undefined ? 'value' : typeName(v)}; such loops can only carry tensors and numbers`);
+  }
+
+  /**
+   * A `for` over a range or a `while` whose bound depends on tensor data: the body is interpreted
+   * once into the block of a `prim::Loop` node, carrying the variables it assigns. Carried tensor
+   * shapes that change between iterations become symbolic.
+   */
+  private symbolicLoop(
+    body: readonly Stmt[],
+    spec: { trip: GValue | null; cond: PyValue; test?: Expr; index?: { target: Expr; start: PyValue; step: PyValue } },
+  ): void {
+    const frame = this.frame as Frame;
+    const pos = this.pos;
+    const carriedNames = [...assignedNames(body)].filter((n) => frame.env.has(n));
+    const initial = carriedNames.map((n) => this.graphValue(frame.env.get(n), n));
+    const cond = this.graphValue(spec.cond, 'cond');
+    let types: ValueType[] = initial.map((v) => v.type);
+    for (let pass = 0; pass < 3; pass++) {
+      const iteration = new GValue({ kind: 'scalar', scalar: 'int' }, 'iteration');
+      const condIn = new GValue({ kind: 'scalar', scalar: 'bool' }, 'cond');
+      const params = types.map((t, i) => new GValue(t, carriedNames[i]));
+      const env = new Map(frame.env);
+      params.forEach((p, i) => env.set(carriedNames[i], p.type.kind === 'tensor' ? new TensorBox(p) : p));
+      let results: GValue[] = [];
+      let condOut: GValue | undefined;
+      const branch = this.runBranch(env, () => {
+        if (spec.index) {
+          const { start, step, target } = spec.index;
+          const offset = this.callNamed('torch.mul', [iteration, step], new Map());
+          this.assign(target, this.callNamed('torch.add', [start, offset], new Map()));
+        }
+        try {
+          this.execBlock(body);
+        } catch (e) {
+          if (e instanceof BreakSignal || e instanceof ContinueSignal) this.fail('TRACE_UNSUPPORTED', 'break and continue in a loop on tensor data are not supported');
+          throw e;
+        }
+        const env = (this.frame as Frame).env;
+        results = carriedNames.map((n) => this.graphValue(env.get(n), n));
+        condOut = this.graphValue(spec.test ? this.eval(spec.test) : true, 'cond');
+      });
+      this.pos = pos;
+      if (branch.raised) throw branch.raised;
+      if (branch.boxes.size) this.fail('TRACE_UNSUPPORTED', 'in-place updates of outer tensors in a loop on tensor data are not supported');
+      const settled = results.map((r, i) => mergeTypes(types[i], r.type, i));
+      if (settled.every((t, i) => sameType(t, types[i]))) {
+        const outputs = types.map((t, i) => new GValue(t, carriedNames[i]));
+        this.emit({
+          op: 'prim::Loop',
+          args: new Map<string, Arg>([['trip', spec.trip], ['cond', cond], ['initial', initial]]),
+          outputs,
+          blocks: [{ params: [iteration, condIn, ...params], nodes: branch.nodes, results: [condOut as GValue, ...results] }],
+          scope: frame.scope,
+          location: this.location(),
+        });
+        outputs.forEach((o, i) => frame.env.set(carriedNames[i], o.type.kind === 'tensor' ? new TensorBox(o) : o));
+        return;
+      }
+      types = settled;
+    }
+    this.fail('TRACE_UNSUPPORTED', 'the shapes a loop on tensor data carries do not settle');
   }
 
   // ---------- expressions ----------

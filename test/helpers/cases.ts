@@ -183,9 +183,9 @@ function fromOrtTensor(name: string, tensor: ort.Tensor): NamedArray {
 
 /**
  * Runs an ONNX file in onnxruntime and returns its outputs in graph order.
- * With inputNames (one per input), each input is fed under its name and inputs the model does not have
- * are skipped (ONNX graphs drop unused inputs). Without, inputs are fed in the session's input order and
- * their count must match.
+ * ONNX graphs drop unused inputs, so inputs the model does not have are skipped: with inputNames (one
+ * per input) each input is fed under its name; without, inputs are fed in the session's input order and
+ * the ones past the session's input count are left out.
  */
 export async function runOnnx(onnxPath: string, inputs: NamedArray[], inputNames?: string[]): Promise<NamedArray[]> {
   const session = await ort.InferenceSession.create(onnxPath);
@@ -201,10 +201,10 @@ export async function runOnnx(onnxPath: string, inputs: NamedArray[], inputNames
       const unfed = session.inputNames.filter((name) => !(name in feeds));
       if (unfed.length > 0) throw new Error(`runOnnx: no value for model input(s) ${unfed.join(', ')}`);
     } else {
-      if (session.inputNames.length !== inputs.length) {
+      if (session.inputNames.length > inputs.length) {
         throw new Error(
           `runOnnx: the model takes ${session.inputNames.length} input(s) (${session.inputNames.join(', ')}) ` +
-            `but ${inputs.length} were given: pass inputNames to say which is which`,
+            `but ${inputs.length} were given`,
         );
       }
       session.inputNames.forEach((name, i) => (feeds[name] = toOrtTensor(inputs[i])));

@@ -496,5 +496,11 @@ describe('Python-number overloads on run-time values', () => {
     expect(await run({ op: 'aten::pow', args: [n, 2], overload: 'int' }, 13, [[n, [3]]])).toMatchObject({ dtype: 'float64', data: [9] });
     expect(await run({ op: 'aten::floordiv', args: [n, 2], overload: 'int' }, 9, [[n, [-7]]])).toMatchObject({ dtype: 'int64', data: [-4] });
     expect(await run({ op: 'aten::floordiv', args: [h, 2], overload: 'float_int' }, 9, [[h, [7.5]]])).toMatchObject({ dtype: 'float64', data: [3] });
+    expect(await run({ op: 'aten::fmod', args: [n, 3], overload: 'int' }, 10, [[n, [-7]]])).toMatchObject({ dtype: 'float64', data: [-1] });
+    expect(await run({ op: 'aten::isnan', args: [h], overload: 'float' }, 9, [[h, [NaN]]])).toMatchObject({ dtype: 'bool', data: [1] });
+    const p = scalarValue('bool');
+    const q = scalarValue('bool');
+    expect(await run({ op: 'aten::__and__', args: [p, q], overload: 'bool' }, 9, [[p, [1]], [q, [0]]])).toMatchObject({ dtype: 'bool', data: [0] });
+    expect(await run({ op: 'aten::__or__', args: [n, 3], overload: 'int' }, 18, [[n, [4]]])).toMatchObject({ dtype: 'int64', data: [7] });
   });
 });

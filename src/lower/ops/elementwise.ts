@@ -495,8 +495,13 @@ const divisionOps: OpDef[] = [
     schemas: [
       'aten::fmod.Tensor(Tensor self, Tensor other) -> Tensor',
       'aten::fmod.Scalar(Tensor self, Scalar other) -> Tensor',
+      'aten::fmod.int(int a, int b) -> float',
+      'aten::fmod.float(float a, float b) -> float',
+      'aten::fmod.int_float(int a, float b) -> float',
+      'aten::fmod.float_int(float a, int b) -> float',
+      'aten::fmod(Scalar a, Scalar b) -> float',
     ],
-    infer: (a) => [elementwiseType(operandsOf(a, 2))],
+    infer: (a) => [isNumberOverload(a) ? numberType('float') : elementwiseType(operandsOf(a, 2))],
     lower: {
       10: (ctx, a) => {
         const out = outDtype(ctx);
@@ -809,9 +814,13 @@ function bitwiseDef(name: string, logical: 'And' | 'Or' | 'Xor'): OpDef {
     schemas: [
       `aten::${name}.Tensor(Tensor self, Tensor other) -> Tensor`,
       `aten::${name}.Scalar(Tensor self, Scalar other) -> Tensor`,
+      `aten::${name}.bool(bool a, bool b) -> bool`,
+      `aten::${name}.int(int a, int b) -> int`,
     ],
     infer: (a) => {
-      const t = elementwiseType(operandsOf(a, 2));
+      const operands = operandsOf(a, 2);
+      if (isNumberOverload(a)) return [numberResult(a, operands)];
+      const t = elementwiseType(operands);
       if (isFloating(t.dtype)) fail('TRACE_TYPE', `${name} is not supported on floating-point tensors by torch`);
       return [t];
     },
@@ -820,7 +829,7 @@ function bitwiseDef(name: string, logical: 'And' | 'Or' | 'Xor'): OpDef {
         const out = outDtype(ctx);
         const [x, y] = operandsOf(a, 2);
         if (out === 'bool') return [ctx.b.op1(logical, [operand(ctx, x, 'bool'), operand(ctx, y, 'bool')])];
-        needOpset(ctx, 18, `${name} on integer tensors`);
+        needOpset(ctx, 18, `${name} on integers`);
         return [ctx.b.op1(`Bitwise${logical}`, [operand(ctx, x, out), operand(ctx, y, out)])];
       },
     },
@@ -1084,14 +1093,14 @@ const selectionOps: OpDef[] = [
     lower: { 7: fusedAddLowering('Div') },
   },
   {
-    schemas: ['aten::isnan(Tensor self) -> Tensor'],
-    infer: (a) => [tensorOf('bool', shapeOf(a.tensor('self')))],
-    lower: { 9: (ctx, a) => [ctx.b.op1('IsNaN', [floatOperand(ctx, a.tensor('self'))])] },
+    schemas: ['aten::isnan(Tensor self) -> Tensor', 'aten::isnan.float(float a) -> bool'],
+    infer: (a) => [floatTestType(a)],
+    lower: { 9: (ctx, a) => [ctx.b.op1('IsNaN', [floatOperand(ctx, selfOf(a))])] },
   },
   {
-    schemas: ['aten::isinf(Tensor self) -> Tensor'],
-    infer: (a) => [tensorOf('bool', shapeOf(a.tensor('self')))],
-    lower: { 10: (ctx, a) => [ctx.b.op1('IsInf', [floatOperand(ctx, a.tensor('self'))])] },
+    schemas: ['aten::isinf(Tensor self) -> Tensor', 'aten::isinf.float(float a) -> bool'],
+    infer: (a) => [floatTestType(a)],
+    lower: { 10: (ctx, a) => [ctx.b.op1('IsInf', [floatOperand(ctx, selfOf(a))])] },
   },
   {
     schemas: ['aten::nan_to_num(Tensor self, float? nan=None, float? posinf=None, float? neginf=None) -> Tensor'],
@@ -1116,10 +1125,17 @@ const selectionOps: OpDef[] = [
   },
 ];
 
+/** isnan/isinf: bool of the input's shape, or a bool for a Python float. */
+function floatTestType(a: BoundArgs): ValueType {
+  if (isNumberOverload(a)) return numberType('bool');
+  return tensorOf('bool', shapeOf(selfOf(a) as GValue));
+}
+
 /** IsNaN/IsInf take floats only; other dtypes hold neither, so any float view of them will do. */
-function floatOperand(ctx: LowerContext, v: GValue): string {
-  const dtype = v.tensor.dtype;
-  return isFloating(dtype) ? ctx.input(v) : castTo(ctx, ctx.input(v), dtype, 'float32');
+function floatOperand(ctx: LowerContext, o: Operand): string {
+  if (!(o instanceof GValue)) return operand(ctx, o, 'float64');
+  const dtype = onnxDtypeOf(o);
+  return isFloating(dtype) ? ctx.input(o) : castTo(ctx, ctx.input(o), dtype, 'float32');
 }
 
 /** addcmul / addcdiv: self + value * tensor1 (op) tensor2, in torch's evaluation order. */

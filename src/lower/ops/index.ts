@@ -8,3 +8,4 @@ import './norm.js';
 import './linear.js';
 import './shape.js';
 import './index-ops.js';
+import './creation.js';

@@ -283,9 +283,19 @@ function separableMean(ctx: LowerContext, x: string, sizes: number[], outs: numb
   sizes.forEach((size, i) => {
     if (size === outs[i]) return;
     const axis = 2 + i;
+    const source = y;
+    // Cells repeat when the output is larger than the input: compute each distinct window once.
+    const windows = new Map<string, string>();
     const cells = Array.from({ length: outs[i] }, (_, j) => {
       const [start, end] = cellRange(size, outs[i], j);
-      return reduce(ctx, 'ReduceMean', sliceAxis(ctx, y, axis, start, end), [axis], true);
+      const key = `${start}:${end}`;
+      let cell = windows.get(key);
+      if (cell === undefined) {
+        cell = sliceAxis(ctx, source, axis, start, end);
+        if (end - start > 1) cell = reduce(ctx, 'ReduceMean', cell, [axis], true);
+        windows.set(key, cell);
+      }
+      return cell;
     });
     y = cells.length === 1 ? cells[0] : ctx.b.op1('Concat', cells, { axis });
   });
