@@ -8,7 +8,7 @@ class E(nn.Module):
     def __init__(s): super().__init__(); s.enc = enc
     def forward(s, x, kpm): return s.enc(x, src_key_padding_mask=kpm)
 with torch.no_grad(): t = torch.jit.trace(E().eval(), (x,kpm), check_trace=False)
-print('=== encoder kpm'); print(t.enc.code); print(t.enc.layers[0].code)
+print('=== encoder kpm'); print(t.enc.code); print(getattr(t.enc.layers,'0').code)
 class Dec(nn.Module):
     def __init__(s):
         super().__init__(); s.layer = nn.TransformerEncoderLayer(8, 2, 16, batch_first=True, norm_first=True)
@@ -20,4 +20,4 @@ print('=== prenorm causal'); print(t.code); print(t.layer.code);
 try: print(t.layer.self_attn.code)
 except Exception as e: print(e)
 with torch.no_grad(): t = torch.jit.trace(enc, (x,), check_trace=False)
-print('=== encoder plain'); print(t.code); print(t.layers[0].code)
+print('=== encoder plain'); print(t.code); print(getattr(t.layers,'0').code)

@@ -112,7 +112,8 @@ function writeDoc(table, summary, notes) {
       `(${cpu[0]?.model.trim() ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ` +
       `onnxruntime-node ${ortVersion()}.`,
     '',
-    'Each torchvision model (untrained: weights drawn after `torch.manual_seed(0)`, BatchNorm statistics randomized) ' +
+    'Each torchvision model (untrained: weights drawn after `torch.manual_seed(0)`, random norm affine weights, ' +
+      'BatchNorm statistics calibrated on a random batch so outputs stay near unit scale) ' +
       'is traced and saved by `scripts/zoo_models.py`, converted by `dist/cli.js` at each opset, run in onnxruntime ' +
       'on a seeded random input and compared with the output of the reloaded archive in PyTorch: ok when ' +
       '|got − want| ≤ 1e-4 + 1e-3·max|want| everywhere. Conversion seconds are the sum of tsonnx\'s stage times ' +

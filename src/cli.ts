@@ -44,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--output-names <names>', 'comma-separated graph output names', list)
     .option('--no-constant-folding', 'keep constant subgraphs and BatchNorm layers as they are')
     .option('--method <name>', 'method of the root module to convert', 'forward')
+    .option('--lift-state', 'tensor attributes forward() writes become extra inputs <attr> and outputs <attr>_out')
     .option('--verbose', 'keep each node\'s TorchScript source location as its doc_string')
     .option('--json', 'print a JSON report on stdout')
     .option('-q, --quiet', 'print nothing but errors')
@@ -58,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
   const [model, output] = program.args;
   const o = program.opts<{
     input: string[]; opset?: number; training: string; inputNames?: string[]; outputNames?: string[];
-    constantFolding: boolean; method: string; verbose?: boolean; json?: boolean; quiet?: boolean;
+    constantFolding: boolean; method: string; liftState?: boolean; verbose?: boolean; json?: boolean; quiet?: boolean;
   }>();
   if (!['eval', 'preserve', 'training'].includes(o.training)) {
     process.stderr.write(`tsonnx: OPTION_INVALID: --training must be eval, preserve or training\n`);
@@ -73,6 +74,7 @@ async function main(argv: string[]): Promise<number> {
       outputNames: o.outputNames,
       doConstantFolding: o.constantFolding,
       method: o.method,
+      liftState: o.liftState,
       verbose: o.verbose,
     });
     if (!o.quiet) for (const w of report.warnings) process.stderr.write(`${colour.yellow('warning:')} ${w}\n`);

@@ -26,6 +26,8 @@ export interface ConvertOptions {
   verbose?: boolean;
   /** Method of the root module to convert (default `forward`). */
   method?: string;
+  /** Tensor attributes forward() writes become extra inputs (`<attr>`) and outputs (`<attr>_out`). */
+  liftState?: boolean;
 }
 
 export interface ValueReport {
@@ -86,7 +88,12 @@ export async function convert(inputPath: string, outputPath: string, options: Co
   try {
     lap('archive');
     const training = options.training ?? 'eval';
-    let graph = trace(archive, { inputs: specs, method: options.method, training: training === 'training' });
+    let graph = trace(archive, {
+      inputs: specs,
+      method: options.method,
+      training: training === 'preserve' ? 'preserve' : training === 'training',
+      liftState: options.liftState,
+    });
     lap('trace');
     graph = eliminateDeadCode(graph);
     if (training === 'eval' && options.doConstantFolding !== false) graph = eliminateDeadCode(foldConvBatchNorm(graph));

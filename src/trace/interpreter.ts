@@ -97,8 +97,17 @@ const KNOWN_LIMIT = 64;
 const MAX_LOOP_ITERATIONS = 1_000_000;
 
 export interface InterpreterOptions {
-  /** Value of every module's `training` attribute. */
-  training: boolean;
+  /** Value of every module's `training` attribute, or 'preserve' to keep the archive's own. */
+  training: boolean | 'preserve';
+  /** Tensor attributes (module paths) read from graph inputs instead of the archive, so writes to them can be outputs. */
+  liftedState?: ReadonlySet<string>;
+}
+
+/** A module attribute forward() assigns. */
+export interface StateWrite {
+  readonly path: string;
+  readonly object: PyObject;
+  readonly name: string;
 }
 
 export class Interpreter {
@@ -113,6 +122,10 @@ export class Interpreter {
   private readonly constants = new Map<number, PyValue>();
   private pos: Pos | undefined;
   private frame: Frame | undefined;
+  /** Module attributes assigned by the code, by path, in the order of their first write. */
+  readonly stateWrites = new Map<string, StateWrite>();
+  /** Graph inputs standing for lifted state attributes. */
+  readonly stateInputs: Array<{ name: string; value: GValue }> = [];
 
   constructor(
     readonly archive: Archive,
@@ -197,8 +210,16 @@ export class Interpreter {
     if (cached !== undefined || obj.attrs.has(name)) return cached as PyValue;
     let value: PyValue | undefined;
     const path = obj.path ? `${obj.path}.${name}` : name;
-    if (name === 'training') value = this.options.training;
-    else if (obj.pickled?.attributes.has(name)) {
+    if (name === 'training' && this.options.training !== 'preserve') value = this.options.training;
+    else if (this.options.liftedState?.has(path)) {
+      const stored = obj.pickled?.attributes.get(name);
+      if (!stored || typeof stored !== 'object' || !('kind' in stored) || stored.kind !== 'tensor') {
+        return this.fail('TRACE_UNSUPPORTED', `state attribute ${path} is not a tensor and cannot be lifted`);
+      }
+      const input = new GValue({ kind: 'tensor', dtype: stored.dtype, shape: [...stored.shape] }, path);
+      this.stateInputs.push({ name: path, value: input });
+      value = new TensorBox(input);
+    } else if (obj.pickled?.attributes.has(name)) {
       value = this.fromPickle(obj.pickled.attributes.get(name) as PickleValue, path, obj.cls.attributeTypes.get(name));
     } else if (obj.cls.constants.has(name)) {
       value = this.withFrame({ env: new Map(), file: obj.cls.file, scope: obj.path }, () => this.eval(obj.cls.constants.get(name) as Expr));
@@ -213,8 +234,9 @@ export class Interpreter {
   }
 
   private setAttr(obj: PyObject, name: string, value: PyValue): void {
-    if (obj.path !== undefined && obj.pickled) {
-      this.warn(`forward() writes module attribute ${obj.path ? obj.path + '.' : ''}${name}; the write is not kept in the ONNX model`);
+    if (obj.pickled) {
+      const path = obj.path ? `${obj.path}.${name}` : name;
+      if (!this.stateWrites.has(path)) this.stateWrites.set(path, { path, object: obj, name });
     }
     obj.attrs.set(name, value);
   }

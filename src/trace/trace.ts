@@ -6,7 +6,7 @@ import type { FunctionDef, Param } from '../script/ast.js';
 import { ClassLoader } from './classes.js';
 import { GValue, type GInput, type TorchGraph } from './graph.js';
 import { formatInputSpec, INPUT_SYNTAX, type InputSpec } from './inputs.js';
-import { Interpreter } from './interpreter.js';
+import { Interpreter, type StateWrite } from './interpreter.js';
 import { PyDict, PyList, PyTuple, TensorBox, typeName, type PyValue } from './values.js';
 
 export interface TraceOptions {
@@ -14,8 +14,13 @@ export interface TraceOptions {
   inputs?: readonly InputSpec[];
   /** Method to convert (default `forward`). */
   method?: string;
-  /** Value of `self.training` in every module. */
-  training: boolean;
+  /** Value of `self.training` in every module, or 'preserve' to keep the archive's own. */
+  training: boolean | 'preserve';
+  /**
+   * Make each tensor attribute forward() writes a graph input (its value before the call) and an
+   * output (its value after), so callers can carry the state between calls.
+   */
+  liftState?: boolean;
 }
 
 function typeText(p: Param): string {
@@ -78,7 +83,33 @@ function flattenOutputs(it: Interpreter, v: PyValue, name: string | undefined, o
 }
 
 export function trace(archive: Archive, options: TraceOptions): TorchGraph {
-  const it = new Interpreter(archive, new ClassLoader(archive), { training: options.training });
+  const first = run(archive, options, undefined);
+  const written = [...first.interpreter.stateWrites.values()];
+  const lifted = options.liftState ? written.filter((w) => isTensorAttribute(w)) : [];
+  const { interpreter, graph } = lifted.length ? run(archive, options, new Set(lifted.map((w) => w.path))) : first;
+  for (const w of interpreter.stateWrites.values()) {
+    if (!lifted.some((l) => l.path === w.path)) {
+      graph.warnings.push(
+        `forward() writes module attribute ${w.path}; the ONNX model reads the stored value and does not keep the write` +
+          (isTensorAttribute(w) && !options.liftState ? ' (--lift-state makes it an input and an output)' : ''),
+      );
+    }
+  }
+  for (const w of lifted) {
+    const value = w.object.attrs.get(w.name);
+    if (!(value instanceof TensorBox)) fail('TRACE_UNSUPPORTED', `state attribute ${w.path} is not a tensor after forward()`);
+    graph.outputs.push({ name: `${w.path}_out`, value: value.value });
+  }
+  return { ...graph, inputs: [...graph.inputs, ...interpreter.stateInputs] };
+}
+
+function isTensorAttribute(w: StateWrite): boolean {
+  const stored = w.object.pickled?.attributes.get(w.name);
+  return !!stored && typeof stored === 'object' && 'kind' in stored && stored.kind === 'tensor';
+}
+
+function run(archive: Archive, options: TraceOptions, liftedState: ReadonlySet<string> | undefined): { interpreter: Interpreter; graph: TorchGraph } {
+  const it = new Interpreter(archive, new ClassLoader(archive), { training: options.training, liftedState });
   const method = options.method ?? 'forward';
   const fn = findMethod(it, method);
   const params = fn.params.slice(1);
@@ -118,5 +149,5 @@ export function trace(archive: Archive, options: TraceOptions): TorchGraph {
   }
   const outputs: TorchGraph['outputs'] = [];
   flattenOutputs(it, result, undefined, outputs);
-  return { inputs, parameters: it.parameters, body: { params: [], nodes: it.nodes, results: [] }, outputs, warnings: it.warnings };
+  return { interpreter: it, graph: { inputs, parameters: it.parameters, body: { params: [], nodes: it.nodes, results: [] }, outputs, warnings: it.warnings } };
 }

@@ -135,7 +135,9 @@ describe('convolution shapes', () => {
     expect(out[0]).toMatchObject({ shape: [1, 4, 4, 4] });
   });
 
-  it('rejects an input too small for the kernel', () => {
+  it('rejects an input too small for the kernel, or with the wrong channel count', () => {
     expect(() => infer({ op: 'aten::conv2d', args: [x([1, 3, 2, 2]), x([8, 3, 3, 3])] })).toThrow(TsonnxError);
+    expect(() => infer({ op: 'aten::conv2d', args: [x([1, 4, 8, 8]), x([8, 3, 3, 3])] })).toThrow(/expects 3 input channels, got 4/);
+    expect(() => infer({ op: 'aten::conv2d', args: [x([1, 4, 8, 8]), x([8, 1, 3, 3]), null, 1, 0, 1, 2] })).toThrow(/expects 2 input channels/);
   });
 });

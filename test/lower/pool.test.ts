@@ -173,6 +173,15 @@ describe('pooling lowering matches torch', () => {
     expect(vgg.graph.nodes[0].attrs).toEqual({ kernel_shape: [2, 2], strides: [2, 2] });
   });
 
+  it('slices each distinct window once when adaptive pooling enlarges', async () => {
+    const x = tensorValue('float32', [1, 1, 1, 2]);
+    const call: Call = { op: 'aten::adaptive_avg_pool2d', args: [x, [3, 2]] };
+    expect(opTypes(lowerOp(call, 9).graph)).toEqual(['Slice', 'Concat']);
+    const [out] = await runOp(call, { opset: 9, feeds: new Map([[x, [1.5, -2]]]) });
+    expect(out.dims).toEqual([1, 1, 3, 2]);
+    expect(out.data).toEqual([1.5, -2, 1.5, -2, 1.5, -2]);
+  });
+
   it('refuses what ONNX cannot express', () => {
     const x = tensorValue('float32', [1, 1, 8, 8]);
     expect(() => lowerOp({ op: 'aten::max_pool2d', args: [x, [2, 2], [1, 1], [0, 0], [2, 2]] }, 9)).toThrow(/opset 10/);

@@ -111,6 +111,11 @@ function inferConv(p: ConvParams): ValueType[] {
   if (!batched && input.length !== spatialRank + 1) {
     fail('TRACE_TYPE', `${p.op}: expected a ${spatialRank + 1}-D or ${spatialRank + 2}-D input, got ${input.length}-D`);
   }
+  const inChannels = input[input.length - spatialRank - 1];
+  const expected = p.transposed ? weight[0] : typeof weight[1] === 'number' ? weight[1] * p.groups : weight[1];
+  if (typeof inChannels === 'number' && typeof expected === 'number' && inChannels !== expected) {
+    fail('TRACE_TYPE', `${p.op}: weight of shape [${weight.join(', ')}] with groups=${p.groups} expects ${expected} input channels, got ${inChannels}`);
+  }
   const spatial = input.slice(-spatialRank);
   const kernel = kernelOf(p.weight);
   let channels: Dim = weight[0];

@@ -183,15 +183,19 @@ function lowerArange(ctx: LowerContext, a: BoundArgs): string[] {
 // ---------------------------------------------------------------------------------------------
 // linspace / eye
 
+/** A bound known now: a number, or a one-element tensor whose value the interpreter knows (2.x overloads). */
+function knownBound(a: BoundArgs, name: string): number {
+  const s = a.scalar(name);
+  if (!(s instanceof GValue)) return numberOf(s);
+  const known = a.known(s);
+  if (!known || known.values.length !== 1) fail('TRACE_UNSUPPORTED', `${a.schema.name}: ${name} must be known at conversion time`);
+  return known.values[0];
+}
+
 function linspaceArgs(a: BoundArgs): { start: number; end: number; steps: number } {
-  const start = a.scalar('start');
-  const end = a.scalar('end');
-  if (start instanceof GValue || end instanceof GValue) {
-    fail('TRACE_UNSUPPORTED', 'linspace: start and end must be known at conversion time');
-  }
   const steps = a.int('steps');
   if (steps < 0) fail('TRACE_TYPE', 'linspace: steps must be non-negative');
-  return { start: numberOf(start), end: numberOf(end), steps };
+  return { start: knownBound(a, 'start'), end: knownBound(a, 'end'), steps };
 }
 
 /** torch's linspace kernel: the first half counts up from start, the second half down from end. */
@@ -371,7 +375,12 @@ defineOps([
     lower: { 7: lowerArange },
   },
   {
-    schemas: [`aten::linspace(Scalar start, Scalar end, int steps, *, ${FACTORY_KWARGS}) -> Tensor`],
+    schemas: [
+      `aten::linspace(Scalar start, Scalar end, int steps, *, ${FACTORY_KWARGS}) -> Tensor`,
+      `aten::linspace.Tensor_Tensor(Tensor start, Tensor end, int steps, *, ${FACTORY_KWARGS}) -> Tensor`,
+      `aten::linspace.Tensor_Scalar(Tensor start, Scalar end, int steps, *, ${FACTORY_KWARGS}) -> Tensor`,
+      `aten::linspace.Scalar_Tensor(Scalar start, Tensor end, int steps, *, ${FACTORY_KWARGS}) -> Tensor`,
+    ],
     infer: (a) => [linspaceType(a)],
     evaluate: (a) => {
       const type = linspaceType(a);
@@ -385,7 +394,7 @@ defineOps([
     },
   },
   {
-    schemas: [`aten::eye(int n, *, ${FACTORY_KWARGS}) -> Tensor`, `aten::eye.m(int n, int m, *, ${FACTORY_KWARGS}) -> Tensor`],
+    schemas: [`aten::eye(int n, *, ${FACTORY_KWARGS}) -> Tensor`, `aten::eye(SymInt n, *, ${FACTORY_KWARGS}) -> Tensor`, `aten::eye.m(int n, int m, *, ${FACTORY_KWARGS}) -> Tensor`, `aten::eye.m(SymInt n, SymInt m, *, ${FACTORY_KWARGS}) -> Tensor`],
     infer: (a) => [eyeType(a)],
     evaluate: (a) => {
       const type = eyeType(a);
@@ -428,12 +437,12 @@ defineOps([
     lower: { 1: (ctx, a) => [shapeOfValue(ctx, a.tensor('self'))] },
   },
   {
-    schemas: [`aten::rand(int[] size, *, ${FACTORY_KWARGS}) -> Tensor`],
+    schemas: [`aten::rand(int[] size, *, ${FACTORY_KWARGS}) -> Tensor`, `aten::rand(SymInt[] size, *, ${FACTORY_KWARGS}) -> Tensor`],
     infer: (a) => [randomType(a, 'float32')],
     lower: { 7: (ctx, a) => [random(ctx, a, 'Uniform', { low: { f: 0 }, high: { f: 1 } }, floatDtype(a, 'rand'))] },
   },
   {
-    schemas: [`aten::randn(int[] size, *, ${FACTORY_KWARGS}) -> Tensor`],
+    schemas: [`aten::randn(int[] size, *, ${FACTORY_KWARGS}) -> Tensor`, `aten::randn(SymInt[] size, *, ${FACTORY_KWARGS}) -> Tensor`],
     infer: (a) => [randomType(a, 'float32')],
     lower: { 7: (ctx, a) => [random(ctx, a, 'Normal', { mean: { f: 0 }, scale: { f: 1 } }, floatDtype(a, 'randn'))] },
   },
@@ -449,8 +458,8 @@ defineOps([
   },
   {
     schemas: [
-      'aten::randint(int high, int[] size, *, ScalarType? dtype=4, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor',
-      'aten::randint.low(int low, int high, int[] size, *, ScalarType? dtype=4, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor',
+      'aten::randint(int high, int[] size, *, ScalarType? dtype=4, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor', 'aten::randint(SymInt high, SymInt[] size, *, ScalarType? dtype=4, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor',
+      'aten::randint.low(int low, int high, int[] size, *, ScalarType? dtype=4, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor', 'aten::randint.low(SymInt low, SymInt high, SymInt[] size, *, ScalarType? dtype=4, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor',
     ],
     infer: (a) => [randomType(a, 'int64')],
     lower: { 7: lowerRandint },

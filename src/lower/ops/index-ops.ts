@@ -353,7 +353,7 @@ defineOps([
     lower: { 16: lowerScatter },
   },
   {
-    schemas: ['aten::embedding(Tensor weight, Tensor indices, int padding_idx=-1, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor'],
+    schemas: ['aten::embedding(Tensor weight, Tensor indices, int padding_idx=-1, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor', 'aten::embedding(Tensor weight, Tensor indices, SymInt padding_idx=-1, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor'],
     infer: inferEmbedding,
     lower: { 7: (ctx, a) => [ctx.b.op1('Gather', [ctx.input(a.tensor('weight')), ctx.input(a.tensor('indices'))], { axis: 0 })] },
   },
@@ -377,7 +377,7 @@ defineOps([
     lower: { 9: (ctx, a) => [transpose(ctx, ctx.b.op1('NonZero', [ctx.input(a.tensor('self'))]), [1, 0])] },
   },
   {
-    schemas: ['aten::topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)'],
+    schemas: ['aten::topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)', 'aten::topk(Tensor self, SymInt k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)'],
     infer: inferTopk,
     lower: { 7: lowerTopk },
   },

@@ -1,7 +1,8 @@
 /**
  * Pooling: max, average and adaptive pools over 1-3 spatial dims. PyTorch's ceil_mode (which drops a
  * last window that would start in the right padding) is expressed with explicit end pads computed
- * from static sizes, so the result does not depend on how a runtime rounds.
+ * from static sizes, so the result does not depend on how a runtime rounds; dynamic sizes fall back to
+ * the ceil_mode attribute (opset 10+).
  */
 import { fail } from '../../errors.js';
 import type { Dim, GValue, ValueType } from '../../trace/graph.js';
@@ -20,7 +21,7 @@ export function squeeze(ctx: LowerContext, x: string, axes: number[]): string {
   return ctx.b.op1('Squeeze', [x], { axes });
 }
 
-export type ReduceOp = 'ReduceMean' | 'ReduceMax' | 'ReduceProd';
+export type ReduceOp = 'ReduceMean' | 'ReduceProd';
 
 /** Axes must be non-negative: negative axes are only accepted from opset 11. */
 export function reduce(ctx: LowerContext, opType: ReduceOp, x: string, axes: number[], keepdims: boolean): string {
