@@ -20,3 +20,13 @@ for nw in [False, True]:
         s = torch.softmax(q @ k.transpose(-1,-2) / 2, -1); print(' weights', (w - s).abs().max().item())
 q3 = torch.randn(3,5,4); k3 = torch.randn(3,7,4); v3 = torch.randn(3,7,4)
 o, w = sd(q3,k3,v3,None,0.0,False,False); cmp('3d', o, ref(q3,k3,v3))
+for causal in [False, True]:
+    m = torch.rand(5,7) > 0.3
+    for mm in [None, m] if not causal else [None]:
+        o, w = sd(q,k,v,mm,0.0,True,causal)
+        L,S=5,7
+        s = q @ k.transpose(-1,-2) / 2
+        if causal: s = s.masked_fill(~torch.ones(L,S,dtype=torch.bool).tril(), float('-inf'))
+        if mm is not None: s = s.masked_fill(~mm, float('-inf'))
+        print('weights causal', causal, 'mask', mm is not None, (w - torch.softmax(s,-1)).abs().max().item())
+        o, w2 = sd(q,k,v,mm,0.0,False,causal); print('  same when need=False', (w2-w).abs().max().item())

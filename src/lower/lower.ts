@@ -3,6 +3,7 @@
  * form at the target opset. Values known at conversion time become constants; parameters become
  * initializers named by their module path.
  */
+import type { TensorRef } from '../archive/types.js';
 import { fail, formatLocation, TsonnxError } from '../errors.js';
 import { GValue, type GBlock, type GNode, type GParameter, type TorchGraph, type ValueType } from '../trace/graph.js';
 import { emptyGraph, NameScope, OnnxBuilder } from './builder.js';
@@ -124,7 +125,7 @@ class Lowerer {
     const entry = findOp(node.op);
     if (!entry) return fail('OP_UNSUPPORTED', `${node.op} has no ONNX lowering`, node.location);
     const schema = entry.schemas.find((s) => s.overload === (node.overload ?? '')) ?? entry.schemas[0];
-    const ctx: LowerContext = { opset: this.options.opset, node, b: this.b, input: (v) => this.input(v) };
+    const ctx = this.ctx(node);
     try {
       return loweringFor(node.op, entry.def, this.options.opset)(ctx, new BoundArgs(schema, node.args));
     } catch (e) {
@@ -211,7 +212,13 @@ class Lowerer {
   }
 
   private ctx(node: GNode): LowerContext {
-    return { opset: this.options.opset, node, b: this.b, input: (v) => this.input(v) };
+    return { opset: this.options.opset, node, b: this.b, input: (v) => this.input(v), parameter: (v) => this.archiveTensor(v) };
+  }
+
+  /** The archive tensor behind a parameter value (not computed ones such as folded weights). */
+  private archiveTensor(v: GValue): TensorRef | undefined {
+    const data = this.parameters.get(v)?.data;
+    return data && typeof data !== 'function' ? data : undefined;
   }
 
   run(): OnnxModel {

@@ -3,7 +3,7 @@
  * its shape/dtype rule and its lowering per opset. The interpreter binds calls against the
  * schemas and asks for output types; the lower stage asks for the lowering at the target opset.
  */
-import { PyFloat } from '../archive/types.js';
+import { PyFloat, type TensorRef } from '../archive/types.js';
 import { fail, TsonnxError } from '../errors.js';
 import { GValue, type Arg, type GNode, type KnownTensor, type TorchbindArg, type ValueType } from '../trace/graph.js';
 import type { OnnxBuilder } from './builder.js';
@@ -15,6 +15,8 @@ export interface LowerContext {
   readonly b: OnnxBuilder;
   /** ONNX value name of a graph value. */
   input(v: GValue): string;
+  /** The archive tensor behind a parameter value (quantized weights need their scales), if it has one. */
+  parameter?(v: GValue): TensorRef | undefined;
 }
 
 /** Returns the ONNX names of the node's outputs, in order. */

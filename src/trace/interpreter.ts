@@ -92,6 +92,12 @@ interface Frame {
   readonly scope: string;
 }
 
+/** Ops whose result shares memory with their first argument: in-place writes to it reach the base. */
+const VIEW_OPS = new Set([
+  'slice', 'select', 'narrow', 'view', 'reshape', 'flatten', 'unflatten', 'squeeze', 'unsqueeze', 'transpose',
+  'permute', 't', 'view_as', 'reshape_as', 'contiguous', 'detach', 'alias', 'expand_as',
+]);
+
 /** Constant tensors with at most this many elements are known to the interpreter. */
 const KNOWN_LIMIT = 64;
 const MAX_LOOP_ITERATIONS = 1_000_000;
@@ -360,12 +366,15 @@ export class Interpreter {
       });
       this.evaluate(entry.def.evaluate, boundArgs, outputs);
       const results = outputs.map(wrapOutput);
+      const self = args[0];
       if (inplace) {
-        const target = args[0];
-        if (target instanceof TensorBox && results[0] instanceof TensorBox) {
-          this.rebind(target, results[0].value);
-          return target;
+        if (self instanceof TensorBox && results[0] instanceof TensorBox) {
+          this.rebind(self, results[0].value);
+          this.writeThrough(self);
+          return self;
         }
+      } else if (VIEW_OPS.has(name) && self instanceof TensorBox && results[0] instanceof TensorBox) {
+        results[0] = new TensorBox(results[0].value, { base: self, op: name, args: args.slice(1), kwargs });
       }
       const ret = schema.returns;
       if (ret.length === 1 && ret[0].list) return new PyList(results);
@@ -389,6 +398,49 @@ export class Interpreter {
 
   emit(node: GNode): void {
     this.target.push(node);
+  }
+
+  /** After an in-place write to a view, writes the view's new value back into its base, up the chain. */
+  private writeThrough(box: TensorBox): void {
+    for (let child = box; child.view; child = child.view.base) {
+      const { base, op, args, kwargs } = child.view;
+      const call = (opName: string, callArgs: PyValue[], callKwargs = new Map<string, PyValue>()) =>
+        (this.callOp('aten', opName, callArgs, callKwargs) as TensorBox).value;
+      let updated: GValue;
+      switch (op) {
+        case 'slice':
+          updated = call('slice_scatter', [base, child, ...args], new Map(kwargs));
+          break;
+        case 'select':
+          updated = call('select_scatter', [base, child, ...args], new Map(kwargs));
+          break;
+        case 'narrow': {
+          const [dim, start, length] = args;
+          updated = call('slice_scatter', [base, child, dim, start, this.callNamed('torch.add', [start, length], new Map())]);
+          break;
+        }
+        case 'transpose':
+          updated = call('transpose', [child, ...args]);
+          break;
+        case 't':
+          updated = call('t', [child]);
+          break;
+        case 'permute': {
+          const dims = this.iterate(args[0]).map(Number);
+          const inverse = dims.map((_, i) => dims.indexOf(i) >= 0 ? dims.indexOf(i) : dims.indexOf(i - dims.length));
+          updated = call('permute', [child, new PyList(inverse)]);
+          break;
+        }
+        case 'contiguous':
+        case 'detach':
+        case 'alias':
+          updated = child.value;
+          break;
+        default:
+          updated = call('reshape', [child, this.callNamed('torch.size', [base], new Map())]);
+      }
+      this.rebind(base, updated);
+    }
   }
 
   private rebind(box: TensorBox, value: GValue): void {

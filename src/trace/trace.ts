@@ -50,10 +50,24 @@ function tracedInputSpecs(archive: Archive, method: string): InputSpec[] | undef
   return specs;
 }
 
-function findMethod(it: Interpreter, name: string): FunctionDef {
+/**
+ * The method to run. Modules scripted with `@torch.jit._overload_method` have no `forward`, only
+ * `forward__0`, `forward__1`, ...: the first whose parameters take the given kinds of input is used.
+ */
+function findMethod(it: Interpreter, name: string, specs: readonly InputSpec[] | undefined): FunctionDef {
   const cls = it.rootObject().cls;
   const fn = cls.methods.get(name);
   if (fn) return fn;
+  const overloads = [...cls.methods.keys()].filter((m) => new RegExp(`^${name}__\\d+$`).test(m)).sort();
+  const accepts = (f: FunctionDef) =>
+    (specs ?? []).every((spec, i) => {
+      const t = f.params[i + 1]?.annotation;
+      if (!t) return f.params[i + 1] !== undefined;
+      const inner = t.name === 'Optional' ? t.args[0] : t;
+      return spec.kind === 'tensor' ? inner.name === 'Tensor' : inner.name !== 'Tensor';
+    });
+  const overload = overloads.map((m) => cls.methods.get(m) as FunctionDef).find(accepts);
+  if (overload) return overload;
   const available = [...cls.methods.keys()].filter((m) => !m.startsWith('__')).join(', ');
   return fail('TRACE_UNSUPPORTED', `the root module ${cls.qualified} has no method ${name}${available ? `; it has ${available}` : ''}`);
 }
@@ -111,9 +125,10 @@ function isTensorAttribute(w: StateWrite): boolean {
 function run(archive: Archive, options: TraceOptions, liftedState: ReadonlySet<string> | undefined): { interpreter: Interpreter; graph: TorchGraph } {
   const it = new Interpreter(archive, new ClassLoader(archive), { training: options.training, liftedState });
   const method = options.method ?? 'forward';
-  const fn = findMethod(it, method);
+  const given = options.inputs?.length ? options.inputs : tracedInputSpecs(archive, method);
+  const fn = findMethod(it, method, given);
   const params = fn.params.slice(1);
-  const specs = options.inputs?.length ? options.inputs : tracedInputSpecs(archive, method);
+  const specs = given;
   const required = params.filter((p) => !p.default);
   if (!specs || specs.length < required.length) {
     const given = specs?.length ? ` (got ${specs.map(formatInputSpec).join(' ')})` : '';

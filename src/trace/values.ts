@@ -7,10 +7,22 @@ import { PyFloat } from '../archive/types.js';
 import type { ClassDef, FunctionDef } from '../script/ast.js';
 import { GValue, type Device } from './graph.js';
 
+/** How a tensor variable was made as a view of another: writing to it writes to `base`. */
+export interface ViewOf {
+  readonly base: TensorBox;
+  /** The aten view op (`slice`, `select`, `view`, ...) and its arguments after `self`. */
+  readonly op: string;
+  readonly args: readonly PyValue[];
+  readonly kwargs: ReadonlyMap<string, PyValue>;
+}
+
 /** A tensor variable. In-place ops replace `value`, so every alias sees the update. */
 export class TensorBox {
   readonly kind = 'tensor';
-  constructor(public value: GValue) {}
+  constructor(
+    public value: GValue,
+    readonly view?: ViewOf,
+  ) {}
 }
 
 export class PyList {

@@ -50,8 +50,8 @@ describe('inputs that are not TorchScript archives', () => {
   });
 
   it('reports torch.save checkpoints, zip and legacy, with advice', async () => {
-    for (const name of ['checkpoint_zip.pth', 'checkpoint_legacy.pth']) {
-      const error = await openError(path.join(FIXTURES, name));
+    for (const name of ['1.13/checkpoint_zip.pth', '1.13/checkpoint_legacy.pth', '2.6/checkpoint_zip.pth', '2.6/checkpoint_legacy.pth']) {
+      const error = await openError(path.join(FIXTURES, '..', name));
       expect(error.code, name).toBe('ARCHIVE_TORCH_SAVE');
       expect(error.message, name).toMatch(/torch\.save checkpoint, not a TorchScript archive/);
       expect(error.message, name).toMatch(/torch\.jit\.trace .*torch\.jit\.save/);

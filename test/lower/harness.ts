@@ -331,6 +331,8 @@ export interface CaseInput {
   data?: InputData;
   /** A run-time Python int (a dynamic size or index) with this value, instead of a tensor. */
   int?: number;
+  /** A run-time Python float with this value, instead of a tensor. */
+  float?: number;
 }
 
 /** A table-driven op case: a call on fresh input values and the outputs torch gives. */
@@ -356,12 +358,15 @@ export function defaultOpsets(op: string): number[] {
 
 /** Runs an OpCase at each of its opsets and compares every output with torch's. */
 export async function checkCase(c: OpCase): Promise<void> {
-  const values = c.inputs.map((i) => (i.int !== undefined ? scalarValue('int') : tensorValue(i.dtype ?? 'float32', i.shape)));
+  const values = c.inputs.map((i) =>
+    i.int !== undefined ? scalarValue('int') : i.float !== undefined ? scalarValue('float') : tensorValue(i.dtype ?? 'float32', i.shape),
+  );
   const call = c.call(values);
   const feeds = new Map<GValue, InputData>();
   const shapes = new Map<GValue, readonly number[]>();
   c.inputs.forEach((input, i) => {
-    if (input.int !== undefined) return feeds.set(values[i], [input.int]);
+    const scalar = input.int ?? input.float;
+    if (scalar !== undefined) return feeds.set(values[i], [scalar]);
     const concrete = input.run ?? (input.shape as number[]);
     if (input.run) shapes.set(values[i], input.run);
     feeds.set(values[i], input.data ?? iota(concrete.reduce((p, d) => p * d, 1)));

@@ -198,14 +198,20 @@ function linspaceArgs(a: BoundArgs): { start: number; end: number; steps: number
   return { start: knownBound(a, 'start'), end: knownBound(a, 'end'), steps };
 }
 
-/** torch's linspace kernel: the first half counts up from start, the second half down from end. */
+/**
+ * torch's linspace kernel: the first half counts up from start, the second half down from end,
+ * in the result's precision (one rounding per element, as its fused multiply-add gives).
+ */
 function linspaceValues(a: BoundArgs, dtype: DType): number[] {
-  const { start, end, steps } = linspaceArgs(a);
+  const args = linspaceArgs(a);
+  const round = dtype === 'float32' ? Math.fround : (x: number) => x;
+  const start = round(args.start);
+  const end = round(args.end);
+  const steps = args.steps;
   if (steps === 1) return [start];
-  const single = dtype === 'float32' ? Math.fround : (x: number) => x;
-  const step = single(single(end - start) / (steps - 1));
+  const step = round((end - start) / (steps - 1));
   const half = Math.floor(steps / 2);
-  return Array.from({ length: steps }, (_, i) => (i < half ? single(start + single(i * step)) : single(end - single((steps - 1 - i) * step))));
+  return Array.from({ length: steps }, (_, i) => round(i < half ? start + step * i : end - step * (steps - 1 - i)));
 }
 
 function linspaceType(a: BoundArgs): TensorType {
