@@ -59,9 +59,9 @@ async function runOnnx(path, feedNames, inputs) {
   }
 }
 
-async function checkCase(c, opset, torch) {
+async function checkCase(model, c, opset, torch) {
   const output = join(c.dir, `opset${opset}.onnx`);
-  const row = { model: c.name, torch, opset, seconds: undefined, nodes: undefined };
+  const row = { model, torch, opset, seconds: undefined, nodes: undefined };
   try {
     const { report, error } = convertCase(c, opset, output);
     if (error) return { ...row, ok: false, result: error };
@@ -157,7 +157,7 @@ async function main() {
       const c = loadCase(dir);
       for (const opset of options.opsets) {
         log(`converting ${tag}/${model} at opset ${opset}`);
-        const row = await checkCase(c, opset, version);
+        const row = await checkCase(model, c, opset, version);
         log(`  ${row.result}`);
         rows.push(row);
       }

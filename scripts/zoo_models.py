@@ -78,7 +78,7 @@ def calibrate_norm(model, spec):
         model(batch)
     for m, momentum in zip(norms, momenta):
         m.momentum = momentum
-    return model.eval()
+    return model
 
 
 def build(name, extra, spec):
@@ -93,7 +93,7 @@ def build(name, extra, spec):
         torch.manual_seed(0)
         model = factory(pretrained=False, **extra)
     # Random affine weights (randomize_norm's statistics are then replaced by calibrated ones).
-    return calibrate_norm(randomize_norm(model), spec)
+    return calibrate_norm(randomize_norm(model), spec).eval()
 
 
 def is_complete(case_dir):

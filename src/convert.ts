@@ -5,6 +5,7 @@ import { openArchive } from './archive/open.js';
 import { fail } from './errors.js';
 import { lower } from './lower/lower.js';
 import type { OnnxModel } from './lower/onnx-graph.js';
+import { optimizeModel } from './onnx/optimize.js';
 import { writeModel, type WriteReport } from './onnx/writer.js';
 import { irVersionForOpset } from './onnx/versions.js';
 import { eliminateDeadCode } from './passes/dce.js';
@@ -98,13 +99,13 @@ export async function convert(inputPath: string, outputPath: string, options: Co
     graph = eliminateDeadCode(graph);
     if (training === 'eval' && options.doConstantFolding !== false) graph = eliminateDeadCode(foldConvBatchNorm(graph));
     lap('passes');
-    const model = lower(graph, {
+    const model = optimizeModel(lower(graph, {
       opset,
       inputNames: options.inputNames,
       outputNames: options.outputNames,
       docStrings: options.verbose,
       producerVersion: packageVersion(),
-    });
+    }));
     lap('lower');
     const write = await writeModel(model, outputPath, { archivePath: inputPath, docStrings: options.verbose });
     lap('write');

@@ -21,7 +21,6 @@ export interface ZipArchive {
   readonly root: string;
   /** Entries by name relative to the root; directory entries are left out. */
   readonly entries: ReadonlyMap<string, ArchiveEntry>;
-  readonly fileSize: number;
   close(): void;
 }
 
@@ -116,7 +115,7 @@ export function readEntryRange(entry: ArchiveEntry, start: number, length: numbe
 }
 
 /** Reads the central directory with yauzl; data reads go through `fd` afterwards. */
-function readCentralDirectory(fd: number, path: string): Promise<yauzl.Entry[]> {
+function readCentralDirectory(fd: number): Promise<yauzl.Entry[]> {
   return new Promise((resolve, reject) => {
     yauzl.fromFd(fd, { lazyEntries: true, autoClose: false, decodeStrings: true, validateEntrySizes: true }, (error, zip) => {
       if (error || !zip) return reject(error ?? new Error('no zip file'));
@@ -193,7 +192,7 @@ export async function openZip(path: string): Promise<ZipArchive> {
   try {
     let rawEntries: yauzl.Entry[];
     try {
-      rawEntries = await readCentralDirectory(fd, path);
+      rawEntries = await readCentralDirectory(fd);
     } catch (error) {
       const start = source.read(0, Math.min(4, source.fileSize), 'file signature');
       const startsLikeZip = start.length === 4 && start.readUInt32LE(0) === LOCAL_HEADER_SIGNATURE;
@@ -209,7 +208,7 @@ export async function openZip(path: string): Promise<ZipArchive> {
       locations.set(entry, location);
       entries.set(entry.name, entry);
     }
-    return { path, root, entries, fileSize: source.fileSize, close: () => source.close() };
+    return { path, root, entries, close: () => source.close() };
   } catch (error) {
     source.close();
     throw error;

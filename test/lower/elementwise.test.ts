@@ -268,6 +268,19 @@ describe('unary lowering', () => {
     });
   }
 
+  it('computes atan2 in every quadrant, on the axes and at the origin', async () => {
+    for (const opset of [9, 11]) {
+      const y = tensorValue('float32', [8]);
+      const x = tensorValue('float32', [8]);
+      const ys = [1, 1, -1, -1, 0, 2, -2, 0];
+      const xs = [1, -1, -1, 1, -3, 0, 0, 0];
+      const r = await run({ op: 'aten::atan2', args: [y, x] }, opset, [[y, ys], [x, xs]]);
+      expectClose(r.data, ys.map((v, i) => Math.atan2(v, xs[i])));
+    }
+    const i = tensorValue('int64', [2]);
+    expect(infer({ op: 'aten::atan2', args: [i, i] })[0]).toMatchObject({ dtype: 'float32' });
+  });
+
   it('computes float functions of integer tensors in float32', async () => {
     const i = tensorValue('int64', [3]);
     const r = await run({ op: 'aten::exp', args: [i] }, 9, [[i, [0, 1, 2]]]);

@@ -12,10 +12,9 @@
  */
 import type { DType } from '../../archive/types.js';
 import { fail } from '../../errors.js';
-import type { Dim, GValue, TensorType, ValueType } from '../../trace/graph.js';
+import type { Dim, TensorType, ValueType } from '../../trace/graph.js';
 import { isFloating } from '../dtypes.js';
 import { broadcastShapes, castTo, onnxDtypeOf, rankOf, shapeOf, tensorOf } from '../helpers.js';
-import { ONNX_DTYPE } from '../onnx-graph.js';
 import { defineOps, type BoundArgs, type LowerContext, type OpDef } from '../registry.js';
 
 /** MatMul, Softmax over the last axis, Where and Erf all hold their meaning from opset 9. */

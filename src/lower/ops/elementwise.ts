@@ -724,6 +724,51 @@ const unaryOps: OpDef[] = [
 ];
 
 // ---------------------------------------------------------------------------------------------
+// atan2
+// ---------------------------------------------------------------------------------------------
+
+/** atan2 of tensors promotes like true division: integer inputs give float32. */
+function atan2Type(a: BoundArgs): ValueType {
+  const operands = operandsOf(a, 2);
+  if (isNumberOverload(a)) return numberType('float');
+  const t = elementwiseType(operands);
+  return isFloating(t.dtype) ? t : tensorOf('float32', t.shape);
+}
+
+/**
+ * atan2(y, x) from Atan(y / x): shifted by ±π where x < 0 (by the sign of y), and 0 where both are
+ * zero (0 / 0 would give NaN). x == 0 alone needs nothing: y / 0 is ±inf, whose Atan is ±π/2.
+ */
+function atan2(ctx: LowerContext, a: BoundArgs): string {
+  needOpset(ctx, 9, 'atan2');
+  const b = ctx.b;
+  const out = outDtype(ctx);
+  const compute = isFloating(out) ? out : 'float64';
+  const [yOperand, xOperand] = operandsOf(a, 2);
+  const y = operand(ctx, yOperand, compute);
+  const x = operand(ctx, xOperand, compute);
+  const c = (v: number) => b.scalar(compute, v);
+  const angle = b.op1('Atan', [b.op1('Div', [y, x])]);
+  const halfTurn = b.op1('Where', [b.op1('Less', [y, c(0)]), c(-Math.PI), c(Math.PI)]);
+  const shifted = b.op1('Where', [b.op1('Less', [x, c(0)]), b.op1('Add', [angle, halfTurn]), angle]);
+  const origin = b.op1('And', [equal(ctx, x, c(0), compute), equal(ctx, y, c(0), compute)]);
+  return castTo(ctx, b.op1('Where', [origin, c(0), shifted]), compute, out);
+}
+
+const atan2Op: OpDef = {
+  schemas: [
+    'aten::atan2(Tensor self, Tensor other) -> Tensor',
+    'aten::atan2.int(int a, int b) -> float',
+    'aten::atan2.float(float a, float b) -> float',
+    'aten::atan2.int_float(int a, float b) -> float',
+    'aten::atan2.float_int(float a, int b) -> float',
+    'aten::atan2.Scalar_Scalar(Scalar a, Scalar b) -> float',
+  ],
+  infer: (a) => [atan2Type(a)],
+  lower: { 9: (ctx, a) => [atan2(ctx, a)] },
+};
+
+// ---------------------------------------------------------------------------------------------
 // Comparisons
 // ---------------------------------------------------------------------------------------------
 
@@ -1164,6 +1209,7 @@ defineOps([
   ...arithmeticOps,
   ...divisionOps,
   ...unaryOps,
+  atan2Op,
   ...(['eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const).map(comparisonDef),
   ...logicOps,
   ...clampOps,

@@ -16,3 +16,4 @@ import './quantized.js';
 import './pad.js';
 import './spectral.js';
 import './cast.js';
+import './resize.js';
