@@ -3,7 +3,7 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { openArchive } from './archive/open.js';
 import { fail } from './errors.js';
-import { lower } from './lower/lower.js';
+import { lower, type DynamicAxes, type OperatorExportType } from './lower/lower.js';
 import type { OnnxModel } from './lower/onnx-graph.js';
 import { optimizeModel } from './onnx/optimize.js';
 import { writeModel, type WriteReport } from './onnx/writer.js';
@@ -14,6 +14,7 @@ import { parseInputSpec } from './trace/inputs.js';
 import { trace } from './trace/trace.js';
 
 export type TrainingMode = 'eval' | 'preserve' | 'training';
+export type { OperatorExportType };
 
 /** Options under torch.onnx.export's names. */
 export interface ConvertOptions {
@@ -29,6 +30,18 @@ export interface ConvertOptions {
   method?: string;
   /** Tensor attributes forward() writes become extra inputs (`<attr>`) and outputs (`<attr>_out`). */
   liftState?: boolean;
+  /** false: no initializers; parameters are graph inputs after the user inputs. */
+  exportParams?: boolean;
+  operatorExportType?: OperatorExportType;
+  /** Also list initializers as graph inputs. Default: false for `onnx`, true otherwise; forced below opset 9. */
+  keepInitializersAsInputs?: boolean;
+  /** Versions of non-default domains, e.g. `{ 'org.pytorch.aten': 1 }`; unused ones are not imported. */
+  customOpsets?: Readonly<Record<string, number>>;
+  /**
+   * Dims to keep symbolic, by input or output name, in torch's two forms: `{ x: { 0: 'batch' } }`
+   * or `{ x: [0] }` (named `x_dynamic_axes_1`, ...).
+   */
+  dynamicAxes?: Readonly<Record<string, Readonly<Record<string, string>> | readonly number[]>>;
 }
 
 export interface ValueReport {
@@ -50,6 +63,28 @@ export interface ConvertReport {
 }
 
 export const DEFAULT_OPSET = 17;
+
+/** torch's dynamic_axes in its two forms, as value name → axis → dim name. */
+export function normalizeDynamicAxes(given: ConvertOptions['dynamicAxes'], warnings: string[]): DynamicAxes {
+  const out = new Map<string, Map<number, string>>();
+  for (const [name, axes] of Object.entries(given ?? {})) {
+    const m = new Map<number, string>();
+    if (Array.isArray(axes)) {
+      warnings.push(`dynamic_axes for ${name} is a list; its dims are named ${name}_dynamic_axes_<i>`);
+      axes.forEach((axis: number, i: number) => {
+        if (m.has(axis)) warnings.push(`dynamic_axes for ${name} lists axis ${axis} twice; the repeat is ignored`);
+        else m.set(axis, `${name}_dynamic_axes_${i + 1}`);
+      });
+    } else {
+      for (const [axis, dim] of Object.entries(axes as Record<string, string>)) {
+        if (!/^\d+$/.test(axis)) fail('OPTION_INVALID', `dynamic_axes for ${name}: axis ${axis} is not a whole number`);
+        m.set(Number(axis), String(dim));
+      }
+    }
+    out.set(name, m);
+  }
+  return out;
+}
 export const MIN_OPSET = 7;
 export const MAX_OPSET = 21;
 
@@ -77,6 +112,14 @@ export async function convert(inputPath: string, outputPath: string, options: Co
   if (!existsSync(inputPath)) fail('INPUT_NOT_FOUND', `${inputPath} does not exist`);
   if (sameFile(inputPath, outputPath)) fail('OUTPUT_IS_INPUT', `the output ${outputPath} is the input archive`);
   const specs = options.inputs?.map(parseInputSpec);
+  const warnings: string[] = [];
+  const dynamicAxes = normalizeDynamicAxes(options.dynamicAxes, warnings);
+  const mode = options.operatorExportType ?? 'onnx';
+  let keepInitializersAsInputs = options.keepInitializersAsInputs ?? mode !== 'onnx';
+  if (opset < 9 && !keepInitializersAsInputs) {
+    if (options.keepInitializersAsInputs === false) warnings.push(`keep_initializers_as_inputs is forced on below opset 9 (ONNX IR 3 requires it)`);
+    keepInitializersAsInputs = true;
+  }
   const seconds = { archive: 0, trace: 0, passes: 0, lower: 0, write: 0 };
   let clock = performance.now();
   const lap = (stage: keyof typeof seconds) => {
@@ -94,10 +137,15 @@ export async function convert(inputPath: string, outputPath: string, options: Co
       method: options.method,
       training: training === 'preserve' ? 'preserve' : training === 'training',
       liftState: options.liftState,
+      inputNames: options.inputNames,
+      dynamicAxes,
     });
     lap('trace');
     graph = eliminateDeadCode(graph);
-    if (training === 'eval' && options.doConstantFolding !== false) graph = eliminateDeadCode(foldConvBatchNorm(graph));
+    // As torch: BatchNorm folds into Conv in eval mode when the weights are initializers.
+    if (training === 'eval' && options.doConstantFolding !== false && options.exportParams !== false) {
+      graph = eliminateDeadCode(foldConvBatchNorm(graph));
+    }
     lap('passes');
     const model = optimizeModel(lower(graph, {
       opset,
@@ -105,9 +153,20 @@ export async function convert(inputPath: string, outputPath: string, options: Co
       outputNames: options.outputNames,
       docStrings: options.verbose,
       producerVersion: packageVersion(),
+      exportParams: options.exportParams,
+      operatorExportType: mode,
+      customOpsets: new Map(Object.entries(options.customOpsets ?? {})),
+      dynamicAxes,
     }));
+    for (const domain of Object.keys(options.customOpsets ?? {})) {
+      if (!model.domains.has(domain)) warnings.push(`custom opset domain '${domain}' is not used in the model and is not imported`);
+    }
+    const names = new Set([...model.graph.inputs, ...model.graph.outputs].map((v) => v.name));
+    for (const name of dynamicAxes.keys()) {
+      if (!names.has(name)) warnings.push(`dynamic_axes names ${name}, which is neither an input nor an output; it has no effect`);
+    }
     lap('lower');
-    const write = await writeModel(model, outputPath, { archivePath: inputPath, docStrings: options.verbose });
+    const write = await writeModel(model, outputPath, { archivePath: inputPath, docStrings: options.verbose, keepInitializersAsInputs });
     lap('write');
     const report = (v: { name: string; dtype: string; shape?: readonly (number | string)[] }): ValueReport => ({
       name: v.name,
@@ -121,7 +180,7 @@ export async function convert(inputPath: string, outputPath: string, options: Co
       inputs: model.graph.inputs.map(report),
       outputs: model.graph.outputs.map(report),
       nodes: countNodes(model),
-      warnings: graph.warnings,
+      warnings: [...warnings, ...graph.warnings],
       seconds,
       write,
     };

@@ -89,7 +89,7 @@ export class PyFloat {
 
 /**
  * Values of the pickle subset TorchScript writes. Python ints are `number`, or `bigint` outside
- * ±2^53; floats are `PyFloat`; tuples are readonly arrays tagged with `tuple: true`.
+ * ±2^53; floats are `PyFloat`; tuples are `{ kind: 'tuple', items }`.
  */
 export type PickleValue =
   | null

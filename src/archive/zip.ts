@@ -66,16 +66,14 @@ interface EntryLocation {
   readonly method: number;
 }
 
-/** Entry → where its data sits, for ranged reads of stored entries (tensor-data.ts). */
-const locations = new WeakMap<ArchiveEntry, EntryLocation>();
-
 class ZipEntry implements ArchiveEntry {
   readonly fileRange?: { start: number; end: number };
 
   constructor(
     readonly name: string,
     readonly size: number,
-    private readonly location: EntryLocation,
+    /** Where the data sits, for ranged reads of stored entries (readEntryRange). */
+    readonly location: EntryLocation,
   ) {
     if (location.method === METHOD_STORED) {
       this.fileRange = { start: location.dataStart, end: location.dataStart + size };
@@ -107,9 +105,9 @@ export function readEntryRange(entry: ArchiveEntry, start: number, length: numbe
   if (start < 0 || length < 0 || start + length > entry.size) {
     fail('ARCHIVE_CORRUPT', `entry '${entry.name}' holds ${entry.size} bytes, cannot read bytes ${start}..${start + length}`);
   }
-  const location = locations.get(entry);
-  if (location && location.method === METHOD_STORED) {
-    return location.source.read(location.dataStart + start, length, `entry '${entry.name}'`);
+  if (entry instanceof ZipEntry && entry.location.method === METHOD_STORED) {
+    const { source, dataStart } = entry.location;
+    return source.read(dataStart + start, length, `entry '${entry.name}'`);
   }
   return entry.read().subarray(start, start + length);
 }
@@ -205,7 +203,6 @@ export async function openZip(path: string): Promise<ZipArchive> {
     for (const raw of files) {
       const location = locateData(source, raw);
       const entry = new ZipEntry(raw.fileName.slice(prefix), raw.uncompressedSize, location);
-      locations.set(entry, location);
       entries.set(entry.name, entry);
     }
     return { path, root, entries, close: () => source.close() };

@@ -5,11 +5,11 @@
  */
 import type { TensorRef } from '../archive/types.js';
 import { fail, formatLocation, TsonnxError } from '../errors.js';
-import { GValue, type GBlock, type GNode, type GParameter, type TorchGraph, type ValueType } from '../trace/graph.js';
+import { GValue, type Arg, type GBlock, type GNode, type GParameter, type TorchGraph, type ValueType } from '../trace/graph.js';
 import { emptyGraph, NameScope, OnnxBuilder } from './builder.js';
 import { castTo, onnxDtypeOf, operand, type Operand } from './helpers.js';
 import { PyFloat } from '../archive/types.js';
-import type { OnnxGraph, OnnxModel, OnnxValueInfo } from './onnx-graph.js';
+import type { OnnxAttrs, OnnxGraph, OnnxModel, OnnxValueInfo } from './onnx-graph.js';
 import { BoundArgs, findOp, loweringFor, type LowerContext } from './registry.js';
 import './ops/index.js';
 
@@ -21,7 +21,23 @@ export interface LowerOptions {
   /** Attach each node's TorchScript location as its doc_string. */
   docStrings?: boolean;
   producerVersion: string;
+  /** false: parameters become graph inputs after the user inputs instead of initializers (torch's export_params). */
+  exportParams?: boolean;
+  /** torch's operator_export_type: how aten ops without an ONNX form (or all of them, for onnx_aten) are written. */
+  operatorExportType?: OperatorExportType;
+  /** Versions for non-default domains (torch's custom_opsets); a used domain not listed gets 1. */
+  customOpsets?: ReadonlyMap<string, number>;
+  /** Output dims to name, by final output name (torch's dynamic_axes for outputs). */
+  dynamicAxes?: DynamicAxes;
 }
+
+/** Value name → axis → dim_param. */
+export type DynamicAxes = ReadonlyMap<string, ReadonlyMap<number, string>>;
+
+export type OperatorExportType = 'onnx' | 'onnx_aten' | 'onnx_aten_fallback' | 'onnx_fallthrough';
+
+/** torch.onnx's domain for ATen fallback nodes. */
+export const ATEN_DOMAIN = 'org.pytorch.aten';
 
 /** Constants folded at conversion time up to this many elements; larger known values keep their ops. */
 const FOLD_LIMIT = 1024;
@@ -36,6 +52,7 @@ class Lowerer {
   /** ONNX names by graph value, one map per graph being built (main graph first, then sub-graphs). */
   private readonly scopes: Array<Map<GValue, string>> = [new Map()];
   private readonly parameters = new Map<GValue, GParameter>();
+  private readonly domains = new Map<string, number>();
   b: OnnxBuilder;
   private readonly main: OnnxBuilder;
 
@@ -69,7 +86,8 @@ class Lowerer {
     if (param) {
       const t = v.tensor;
       const data = typeof param.data === 'function' ? { kind: 'computed' as const, compute: param.data } : { kind: 'archive' as const, ref: param.data };
-      this.main.initializer({ name: param.name, dtype: t.dtype, dims: t.shape as number[], data });
+      if (this.options.exportParams === false) this.main.graph.inputs.push(valueInfo(param.name, t));
+      else this.main.initializer({ name: param.name, dtype: t.dtype, dims: t.shape as number[], data });
       this.scopes[0].set(v, param.name);
       return param.name;
     }
@@ -122,16 +140,47 @@ class Lowerer {
   }
 
   private registered(node: GNode): string[] {
+    const mode = this.options.operatorExportType ?? 'onnx';
+    if (mode === 'onnx_aten' && node.op.startsWith('aten::')) return this.fallback(node, 'aten');
     const entry = findOp(node.op);
-    if (!entry) return fail('OP_UNSUPPORTED', `${node.op} has no ONNX lowering`, node.location);
-    const schema = entry.schemas.find((s) => s.overload === (node.overload ?? '')) ?? entry.schemas[0];
-    const ctx = this.ctx(node);
     try {
-      return loweringFor(node.op, entry.def, this.options.opset)(ctx, new BoundArgs(schema, node.args));
+      if (!entry) return fail('OP_UNSUPPORTED', `${node.op} has no ONNX lowering`, node.location);
+      const schema = entry.schemas.find((s) => s.overload === (node.overload ?? '')) ?? entry.schemas[0];
+      return loweringFor(node.op, entry.def, this.options.opset)(this.ctx(node), new BoundArgs(schema, node.args));
     } catch (e) {
-      if (e instanceof TsonnxError) throw e.at(node.location);
-      throw e;
+      if (!(e instanceof TsonnxError)) throw e;
+      if (mode === 'onnx_aten_fallback') return this.fallback(node, 'aten');
+      if (mode === 'onnx_fallthrough') return this.fallback(node, 'fallthrough');
+      throw e.at(node.location);
     }
+  }
+
+  /**
+   * The op as torch.onnx writes what it cannot (or is told not to) convert: an `ATen` node with
+   * an `operator` attribute, or for fallthrough a node named after the op in its namespace's
+   * domain. Every argument is an input; numbers and int lists become constants, None is ''.
+   */
+  private fallback(node: GNode, style: 'aten' | 'fallthrough'): string[] {
+    const [ns, name] = node.op.split('::');
+    const domain = style === 'aten' || ns === 'aten' ? ATEN_DOMAIN : ns;
+    this.domains.set(domain, this.options.customOpsets?.get(domain) ?? 1);
+    const inputs = [...node.args.values()].flatMap((a) => this.argumentInputs(a));
+    // torch 1.13 writes an empty overload_name: the default overload.
+    const attrs: OnnxAttrs = style === 'aten' ? { operator: name, overload_name: '' } : {};
+    return this.b.op(style === 'aten' ? 'ATen' : name, inputs, attrs, node.outputs.length, domain);
+  }
+
+  private argumentInputs(a: Arg): string[] {
+    if (a === null) return [''];
+    if (a instanceof GValue) return [this.input(a)];
+    if (a instanceof PyFloat) return [this.b.scalar('float64', a.value)];
+    if (typeof a === 'boolean') return [this.b.scalar('bool', a)];
+    if (typeof a === 'number') return [Number.isInteger(a) ? this.b.scalar('int64', a) : this.b.scalar('float64', a)];
+    if (Array.isArray(a)) {
+      if (a.every((x) => typeof x === 'number')) return [this.b.int64s(a as number[])];
+      return a.flatMap((x) => this.argumentInputs(x));
+    }
+    return [''];
   }
 
   /** Interpreter-level ops that are not aten schemas: symbolic Python numbers and their tensors. */
@@ -236,10 +285,12 @@ class Lowerer {
       const name = options.outputNames?.[i] ?? out.name ?? (graph.outputs.length === 1 ? 'output' : `output_${i}`);
       const source = this.input(out.value);
       this.bindOutput(source, name, taken);
-      this.b.graph.outputs.push(valueInfo(name, out.value.type));
+      const info = valueInfo(name, out.value.type);
+      const axes = options.dynamicAxes?.get(name);
+      this.b.graph.outputs.push(axes && info.shape ? { ...info, shape: info.shape.map((d, i) => axes.get(i) ?? d) } : info);
       taken.add(name);
     });
-    return { graph: this.b.graph, opset: options.opset, domains: new Map(), producerName: 'tsonnx', producerVersion: options.producerVersion };
+    return { graph: this.b.graph, opset: options.opset, domains: this.domains, producerName: 'tsonnx', producerVersion: options.producerVersion };
   }
 
   /**

@@ -21,6 +21,10 @@ export interface TraceOptions {
    * output (its value after), so callers can carry the state between calls.
    */
   liftState?: boolean;
+  /** Graph input names replacing forward()'s argument names (torch's input_names). */
+  inputNames?: readonly string[];
+  /** Input dims to make symbolic, by graph input name: axis → dim name (torch's dynamic_axes). */
+  dynamicAxes?: ReadonlyMap<string, ReadonlyMap<number, string>>;
 }
 
 function typeText(p: Param): string {
@@ -142,9 +146,17 @@ function run(archive: Archive, options: TraceOptions, liftedState: ReadonlySet<s
   }
   const inputs: GInput[] = [];
   const args: PyValue[] = [it.rootObject()];
-  specs.forEach((spec, i) => {
+  specs.forEach((given, i) => {
+    let spec = given;
     const p = params[i];
     if (spec.kind === 'tensor') {
+      const axes = options.dynamicAxes?.get(options.inputNames?.[i] ?? p.name);
+      if (axes) {
+        for (const a of axes.keys()) {
+          if (a >= spec.shape.length) fail('OPTION_INVALID', `dynamic axis ${a} of ${p.name} is beyond its rank ${spec.shape.length}`);
+        }
+        spec = { ...spec, shape: spec.shape.map((d, axis) => axes.get(axis) ?? d) };
+      }
       const ann = p.annotation?.name;
       if (ann && ann !== 'Tensor' && ann !== 'Optional' && ann !== 'Any') {
         fail('INPUT_SPEC', `--input ${formatInputSpec(spec)} is a tensor, but ${p.name} is declared ${typeText(p)}`);

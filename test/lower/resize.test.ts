@@ -254,8 +254,9 @@ describe('lowerings', () => {
   it('fail clearly where older opsets differ from torch', () => {
     expect(() => lowerOp({ op: 'aten::upsample_bilinear2d', args: [x, null, false, [2, 2]] }, 10)).toThrow(/needs opset 11/);
     expect(() => lowerOp({ op: 'aten::__interpolate', args: [x, 8, null, 'bilinear', false] }, 10)).toThrow(/linear resizing needs opset 11/);
-    expect(() => lowerOp({ op: 'aten::upsample_nearest2d', args: [x, [12, 10]] }, 9)).toThrow(/from 4 to 10 needs opset 11/);
-    expect(opTypes(lowerOp({ op: 'aten::upsample_nearest2d', args: [x, [12, 10]] }, 11).graph)).toContain('Resize');
+    const x3 = tensorValue('float32', [1, 1, 3, 3]);
+    expect(() => lowerOp({ op: 'aten::upsample_nearest2d', args: [x3, [6, 7]] }, 9)).toThrow(/from 3 to 7 needs opset 11/);
+    expect(opTypes(lowerOp({ op: 'aten::upsample_nearest2d', args: [x3, [6, 6]] }, 9).graph)).toEqual(['Constant', 'Upsample']);
     expect(() => lowerOp({ op: 'aten::upsample_nearest2d', args: [x, [2, 2], null] }, 10)).toThrow(/downsampling needs opset 11/);
     expect(() => lowerOp({ op: 'aten::upsample_nearest2d', args: [x, [scalarValue('int'), 8], null] }, 10)).toThrow(/run time needs opset 11/);
   });

@@ -1,8 +1,8 @@
 /**
  * Element-wise arithmetic, math functions, comparisons, logic and selection, with torch's type
- * promotion. Arithmetic and comparison ops also carry their Python-number overloads
- * (`aten::add.int(int a, int b) -> int`), which scripted code uses for shape arithmetic: when such
- * a number depends on a dynamic dimension it is a 0-d ONNX value (int64, float64 or bool).
+ * promotion. The ops also carry the Python-number overloads torch lists for them
+ * (`aten::floor.float(float a) -> int`), for calls the interpreter does not compute itself: a
+ * number that depends on a dynamic dimension is a 0-d ONNX value (int64, float64 or bool).
  */
 import type { DType } from '../../archive/types.js';
 import { PyFloat } from '../../archive/types.js';
@@ -71,7 +71,7 @@ function numberResult(a: BoundArgs, operands: readonly Operand[]): ScalarType {
  * The dtype ONNX arithmetic (Add, Sub, Mul, Div, Neg, Pow) runs in: 8/16-bit integers only from
  * opset 14 and bfloat16 only from 13, so those compute wider and are cast back (wrapping like torch).
  */
-export function arithmeticDtype(dtype: DType, opset: number): DType {
+function arithmeticDtype(dtype: DType, opset: number): DType {
   if ((dtype === 'uint8' || dtype === 'int8' || dtype === 'int16') && opset < 14) return 'int32';
   if (dtype === 'bfloat16' && opset < 13) return 'float32';
   if (dtype === 'bool') return 'int32';
@@ -89,7 +89,7 @@ function isOne(o: Operand): boolean {
 }
 
 /** trunc() of a floating tensor: ONNX has no Trunc, and casting through int64 would overflow. */
-export function truncFloat(ctx: LowerContext, x: string, dtype: DType): string {
+function truncFloat(ctx: LowerContext, x: string, dtype: DType): string {
   needOpset(ctx, 9, 'truncation of floating-point values');
   const negative = ctx.b.op1('Less', [x, ctx.b.scalar(dtype, 0)]);
   return ctx.b.op1('Where', [negative, ctx.b.op1('Ceil', [x]), ctx.b.op1('Floor', [x])]);

@@ -39,7 +39,7 @@ function reducedShape(shape: readonly Dim[], axes: Axes, keepdim: boolean): Dim[
 const AXES_INPUT_FROM: Record<string, number> = { ReduceSum: 13 };
 
 /** `opType(x)` over `axes` (all when undefined). */
-export function reduce(ctx: LowerContext, opType: string, x: string, axes: Axes, keepdim: boolean): string {
+function reduce(ctx: LowerContext, opType: string, x: string, axes: Axes, keepdim: boolean): string {
   const keepdims = keepdim ? 1 : 0;
   if (axes === undefined) return ctx.b.op1(opType, [x], { keepdims });
   if (ctx.opset >= (AXES_INPUT_FROM[opType] ?? 18)) return ctx.b.op1(opType, [x, ctx.b.int64s(axes)], { keepdims });
