@@ -16,6 +16,7 @@ py26=${PY26:-$(cd "$root/.." && pwd -P)/shared/tools/py26}
 run_all() {
   "$@" scripts/fixtures/ops_cases.py "${names[@]}"
   "$@" scripts/fixtures/models.py "${names[@]}"
+  "$@" scripts/fixtures/control_cases.py "${names[@]}"
 }
 
 names=("$@")

@@ -5,6 +5,7 @@
 import { fail } from '../errors.js';
 import { readEntryRange } from './zip.js';
 import type { ArchiveEntry, DType, TensorRef } from './types.js';
+import { bfloat16Value, float16Value } from './half.js';
 
 const ITEM_SIZE: Readonly<Record<DType, number>> = {
   uint8: 1, int8: 1, int16: 2, int32: 4, int64: 8,
@@ -123,20 +124,6 @@ export function contiguousFileRange(ref: TensorRef): { start: number; end: numbe
   return { start: fileRange.start + start, end: fileRange.start + start + length };
 }
 
-function float16ToNumber(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const fraction = bits & 0x3ff;
-  if (exponent === 0) return sign * fraction * 2 ** -24;
-  if (exponent === 0x1f) return fraction ? NaN : sign * Infinity;
-  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
-}
-
-function bfloat16ToNumber(bits: number): number {
-  const view = new DataView(new ArrayBuffer(4));
-  view.setUint32(0, bits << 16, true);
-  return view.getFloat32(0, true);
-}
 
 /**
  * Decoded elements in C order, for folding small constant tensors. Floating types (float16 and
@@ -165,9 +152,9 @@ export function tensorValues(ref: TensorRef): number[] | bigint[] {
     case 'qint32':
       return read((at) => view.getInt32(at, true));
     case 'float16':
-      return read((at) => float16ToNumber(view.getUint16(at, true)));
+      return read((at) => float16Value(view.getUint16(at, true)));
     case 'bfloat16':
-      return read((at) => bfloat16ToNumber(view.getUint16(at, true)));
+      return read((at) => bfloat16Value(view.getUint16(at, true)));
     case 'float32':
       return read((at) => view.getFloat32(at, true));
     case 'float64':

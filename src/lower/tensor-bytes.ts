@@ -1,45 +1,8 @@
 /** Little-endian encoding of constant element values into ONNX raw_data bytes. */
 import type { DType } from '../archive/types.js';
 import { fail } from '../errors.js';
+import { bfloat16Bits, float16Bits } from '../archive/half.js';
 import { DTYPE_BYTES } from './onnx-graph.js';
-
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-/** IEEE half from a number, rounding to nearest even. */
-export function float16Bits(value: number): number {
-  f32[0] = value;
-  const x = u32[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let half = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const mid = 1 << (shift - 1);
-    if (rem > mid || (rem === mid && half & 1)) half++;
-    return sign | half;
-  }
-  let half = (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
-  e = half >>> 10;
-  return sign | half;
-}
-
-export function bfloat16Bits(value: number): number {
-  f32[0] = value;
-  const x = u32[0];
-  if (Number.isNaN(value)) return 0x7fc0;
-  const rounding = 0x7fff + ((x >>> 16) & 1);
-  return ((x + rounding) >>> 16) & 0xffff;
-}
 
 const INT64_MAX = (1n << 63n) - 1n;
 const INT64_MIN = -(1n << 63n);

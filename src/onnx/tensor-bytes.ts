@@ -7,6 +7,7 @@ import type { DType } from '../archive/types.js';
 import { tensorBytes } from '../archive/tensor-data.js';
 import { fail } from '../errors.js';
 import { DTYPE_BYTES, ONNX_DTYPE, type OnnxTensor } from '../lower/onnx-graph.js';
+import { bfloat16Bits, bfloat16Value, float16Bits, float16Value } from '../archive/half.js';
 
 export function elementCount(dims: readonly number[]): number {
   return dims.reduce((count, dim) => count * dim, 1);
@@ -104,52 +105,4 @@ function truncatedBigInt(value: number): bigint {
   return BigInt(Math.trunc(value));
 }
 
-const float32 = new Float32Array(1);
-const float32Bits = new Uint32Array(float32.buffer);
-
-export function float16Value(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const mantissa = bits & 0x3ff;
-  if (exponent === 0) return sign * mantissa * 2 ** -24;
-  if (exponent === 0x1f) return mantissa ? NaN : sign * Infinity;
-  return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
-}
-
-/** IEEE half bits of a number, rounding to nearest even (through float32, as PyTorch's casts do). */
-export function float16Bits(value: number): number {
-  float32[0] = value;
-  const bits = float32Bits[0]!;
-  const sign = (bits >>> 16) & 0x8000;
-  const exponent = (bits >>> 23) & 0xff;
-  const mantissa = bits & 0x7fffff;
-  if (exponent === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0);
-  const halfExponent = exponent - 127 + 15;
-  if (halfExponent >= 0x1f) return sign | 0x7c00;
-  if (halfExponent <= 0) {
-    if (halfExponent < -10) return sign;
-    const shift = 14 - halfExponent;
-    return sign | roundShift(mantissa | 0x800000, shift);
-  }
-  // A carry out of the mantissa correctly bumps the exponent (up to infinity).
-  return sign | ((halfExponent << 10) + roundShift(mantissa, 13));
-}
-
-function roundShift(value: number, shift: number): number {
-  const kept = value >>> shift;
-  const rest = value & ((1 << shift) - 1);
-  const halfway = 1 << (shift - 1);
-  return rest > halfway || (rest === halfway && (kept & 1)) ? kept + 1 : kept;
-}
-
-export function bfloat16Value(bits: number): number {
-  float32Bits[0] = bits << 16;
-  return float32[0]!;
-}
-
-export function bfloat16Bits(value: number): number {
-  float32[0] = value;
-  const bits = float32Bits[0]!;
-  if (Number.isNaN(value)) return ((bits >>> 16) & 0x8000) | 0x7fc0;
-  return roundShift(bits, 16) & 0xffff;
-}
+export { bfloat16Bits, bfloat16Value, float16Bits, float16Value };

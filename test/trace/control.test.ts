@@ -169,7 +169,11 @@ describe('raise and assert decided at conversion', () => {
     it(`fails with the model's message on the path that raises (${c.torch})`, async () => {
       await expect(
         convert(join(c.dir, 'model.pt'), tempPath('raise_on_shape.onnx'), { inputs: ['float32[2,3,4]'] }),
-      ).rejects.toMatchObject({ code: 'TRACE_RAISE', message: expect.stringContaining('expected a 2-D input') });
+      ).rejects.toMatchObject({
+        code: 'TRACE_RAISE',
+        message: expect.stringContaining('ValueError: expected a 2-D input'),
+        location: { file: 'code/__torch__.py', python: expect.stringMatching(/^control_cases\.py:\d+$/) },
+      });
     });
   }
 
@@ -177,7 +181,11 @@ describe('raise and assert decided at conversion', () => {
     it(`fails with the assertion's message for an argument it rejects (${c.torch})`, async () => {
       await expect(
         convert(join(c.dir, 'model.pt'), tempPath('raise_on_argument.onnx'), { inputs: ['float32[2,3]', '"sub"'] }),
-      ).rejects.toMatchObject({ code: 'TRACE_RAISE', message: expect.stringContaining('mode must be add or mul') });
+      ).rejects.toMatchObject({
+        code: 'TRACE_RAISE',
+        message: expect.stringContaining('AssertionError: mode must be add or mul'),
+        location: { file: 'code/__torch__.py', python: expect.stringMatching(/^control_cases\.py:\d+$/) },
+      });
     });
   }
 });

@@ -319,21 +319,32 @@ function dimScalar(ctx: LowerContext, x: string, shape: readonly Dim[], i: numbe
   return ctx.b.op1('Gather', [ctx.b.op1('Shape', [x]), ctx.b.scalar('int64', i)], { axis: 0 });
 }
 
-/** torch's causal mask, `ones(L, S).tril()`: True where source position ≤ target position. */
-function causalKeep(ctx: LowerContext, query: string, queryShape: readonly Dim[], key: string, keyShape: readonly Dim[]): string {
+/**
+ * A rows × cols bool matrix, True where column − row ≥ diagonal (upper) or ≤ diagonal (lower): a
+ * constant below opset 11 (static sizes only), Range arithmetic from 11, so dynamic lengths work.
+ */
+function triangle(ctx: LowerContext, rows: Dim, cols: Dim, sizeOf: (which: 'rows' | 'cols') => string, diagonal: number, upper: boolean): string {
   const b = ctx.b;
-  const [target, source] = [queryShape[queryShape.length - 2], keyShape[keyShape.length - 2]];
   if (ctx.opset < 11) {
-    if (typeof target !== 'number' || typeof source !== 'number') {
-      return fail('OP_OPSET', `is_causal with a dynamic sequence length needs opset 11 or later (target is ${ctx.opset})`);
+    if (typeof rows !== 'number' || typeof cols !== 'number') {
+      return fail('OP_OPSET', `a triangular mask of dynamic size needs opset 11 or later (target is ${ctx.opset})`);
     }
-    const keep = Array.from({ length: target * source }, (_, i) => i % source <= Math.floor(i / source));
-    return b.constant('bool', [target, source], keep);
+    const keep = Array.from({ length: rows * cols }, (_, i) => {
+      const offset = (i % cols) - Math.floor(i / cols);
+      return upper ? offset >= diagonal : offset <= diagonal;
+    });
+    return b.constant('bool', [rows, cols], keep);
   }
   const range = (n: string) => b.op1('Range', [b.scalar('int64', 0), n, b.scalar('int64', 1)]);
-  const rows = unsqueeze(ctx, range(dimScalar(ctx, query, queryShape, queryShape.length - 2)), [1]);
-  const columns = range(dimScalar(ctx, key, keyShape, keyShape.length - 2));
-  return b.op1('Not', [b.op1('Greater', [columns, rows])]);
+  const offsets = b.op1('Sub', [range(sizeOf('cols')), unsqueeze(ctx, range(sizeOf('rows')), [1])]);
+  return b.op1('Not', [b.op1(upper ? 'Less' : 'Greater', [offsets, b.scalar('int64', diagonal)])]);
+}
+
+/** torch's causal mask, `ones(L, S).tril()`: True where source position ≤ target position. */
+function causalKeep(ctx: LowerContext, query: string, queryShape: readonly Dim[], key: string, keyShape: readonly Dim[]): string {
+  const [target, source] = [queryShape.length - 2, keyShape.length - 2];
+  const sizeOf = (which: 'rows' | 'cols') => (which === 'rows' ? dimScalar(ctx, query, queryShape, target) : dimScalar(ctx, key, keyShape, source));
+  return triangle(ctx, queryShape[target], keyShape[source], sizeOf, 0, false);
 }
 
 /** `1 / sqrt(E)` for E = query.size(-1), or the given scale. */
@@ -397,6 +408,48 @@ function sdpa(ctx: LowerContext, a: BoundArgs, options: SdpaOptions): { output: 
   return { output: b.op1('MatMul', [probs, v]), probs };
 }
 
+// ---- triu / tril, which build causal masks ----
+
+function triangularType(a: BoundArgs): TensorType {
+  const self = a.tensor('self').tensor;
+  if (self.shape.length < 2) fail('TRACE_TYPE', `${a.schema.name}: input tensor must have at least 2 dimensions`);
+  return self;
+}
+
+/** Keeps the elements on and above (triu) or on and below (tril) the diagonal of the last two axes; zeros the rest. */
+function triangular(upper: boolean): OpDef {
+  const name = upper ? 'triu' : 'tril';
+  return {
+    schemas: [`aten::${name}(Tensor self, int diagonal=0) -> Tensor`],
+    infer: (a) => [triangularType(a)],
+    evaluate: (a) => {
+      const type = triangularType(a);
+      const known = a.known(a.tensor('self'));
+      if (!known) return undefined;
+      const [rows, cols] = type.shape.slice(-2) as number[];
+      const diagonal = a.int('diagonal');
+      const values = known.values.map((v, i) => {
+        const offset = (i % cols) - (Math.floor(i / cols) % rows);
+        return (upper ? offset >= diagonal : offset <= diagonal) ? v : 0;
+      });
+      return [{ type, values }];
+    },
+    lower: {
+      [LOWEST_OPSET]: (ctx, a) => {
+        const self = a.tensor('self');
+        const x = ctx.input(self);
+        const diagonal = a.int('diagonal');
+        if (ctx.opset >= 14) return [ctx.b.op1('Trilu', [x, ctx.b.scalar('int64', diagonal)], { upper: upper ? 1 : 0 })];
+        const shape = shapeOf(self);
+        const rank = shape.length;
+        const sizeOf = (which: 'rows' | 'cols') => dimScalar(ctx, x, shape, which === 'rows' ? rank - 2 : rank - 1);
+        const keep = triangle(ctx, shape[rank - 2], shape[rank - 1], sizeOf, diagonal, upper);
+        return [ctx.b.op1('Where', [keep, x, ctx.b.scalar(self.tensor.dtype, 0)])];
+      },
+    },
+  };
+}
+
 const defs: OpDef[] = [
   {
     schemas: [
@@ -441,4 +494,4 @@ const defs: OpDef[] = [
   },
 ];
 
-defineOps(defs);
+defineOps([...defs, triangular(true), triangular(false)]);

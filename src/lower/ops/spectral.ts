@@ -1,7 +1,8 @@
 /**
  * Spectral ops: aten::stft (the 1.x schema without `center` and the newer `.center` overload) and
- * view_as_real. From opset 17 stft is the ONNX STFT op; below, it is a strided Conv1d whose
- * kernels are the windowed DFT basis (cos and -sin rows), computed at conversion time.
+ * view_as_real. stft is a strided Conv1d whose kernels are the windowed DFT basis (cos and -sin
+ * rows), computed at conversion time; from opset 17 a power-of-two n_fft uses the ONNX STFT op
+ * instead (onnxruntime's STFT for other lengths is some 40 times less accurate than the Conv).
  *
  * A complex result (return_complex=True) is carried as its real view, a trailing dimension of 2
  * (real, imaginary); view_as_real is then the identity.
@@ -158,6 +159,7 @@ function lowerStftConv(ctx: LowerContext, a: BoundArgs): string[] {
 
 function lowerStftOnnx(ctx: LowerContext, a: BoundArgs): string[] {
   const s = readStft(a);
+  if ((s.nFft & (s.nFft - 1)) !== 0) return lowerStftConv(ctx, a);
   const b = ctx.b;
   const signal = unsqueeze(ctx, batchedSignal(ctx, s), [2]);
   const window = fullWindow(ctx, s);
