@@ -11,7 +11,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isCompleteCase } from './lib/cases.mjs';
-import { cliPath, ensureBuilt, hasTorch, makeZooCases, projectRoot, TORCH_VERSIONS, zooRoot } from './lib/env.mjs';
+import { cliPath, ensureBuilt, errorLine, hasTorch, makeZooCases, projectRoot, TORCH_VERSIONS, zooRoot } from './lib/env.mjs';
 
 const MODELS = ['resnet50', 'vgg11_bn'];
 const RUNS = 3;
@@ -57,7 +57,7 @@ function runMeasured(command, args, gnuTime) {
   const result = spawnSync(file, argv, { cwd: projectRoot, encoding: 'utf8', maxBuffer: 64 << 20 });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (result.error) return { error: result.error.message };
-  if (result.status !== 0) return { error: firstLine(result.stderr) || `exited with status ${result.status}` };
+  if (result.status !== 0) return { error: errorLine(result.stderr) || `exited with status ${result.status}` };
   const peakKb = gnuTime
     ? Number(readFileSync(timeFile, 'utf8').trim().split('\n').at(-1))
     : JSON.parse(result.stdout.trim().split('\n').at(-1)).peak_rss_kb;

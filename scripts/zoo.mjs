@@ -15,7 +15,7 @@ import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import ort from 'onnxruntime-node';
 import { compareOutputs, formatNumber, isCompleteCase, loadCase, subfolders } from './lib/cases.mjs';
-import { cliPath, ensureBuilt, hasTorch, makeZooCases, projectRoot, TORCH_VERSIONS, zooRoot } from './lib/env.mjs';
+import { cliPath, ensureBuilt, errorLine, hasTorch, makeZooCases, projectRoot, TORCH_VERSIONS, zooRoot } from './lib/env.mjs';
 
 const DEFAULT_OPSETS = [17, 11];
 const CONVERT_TIMEOUT_MS = 15 * 60 * 1000;
@@ -42,7 +42,7 @@ function convertCase(c, opset, output) {
   const result = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 << 20, timeout: CONVERT_TIMEOUT_MS });
   if (result.error) return { error: result.error.code === 'ETIMEDOUT' ? `timed out after ${CONVERT_TIMEOUT_MS / 60000} min` : result.error.message };
   if (result.status !== 0) {
-    return { error: firstLine(result.stderr) || `exited with ${result.signal ?? `status ${result.status}`}` };
+    return { error: errorLine(result.stderr) || `exited with ${result.signal ?? `status ${result.status}`}` };
   }
   return { report: JSON.parse(result.stdout) };
 }

@@ -1,14 +1,32 @@
 #!/usr/bin/env node
-/** Command line: `tsonnx model.pt model.onnx --input float32[1,3,224,224]`. */
-import { Chalk } from 'chalk';
-import { Command, InvalidArgumentError } from 'commander';
-import { convert, DEFAULT_OPSET, type ConvertReport, type TrainingMode } from './convert.js';
+/** Command line: `tsonnx model.pt model.onnx --input float32[1,3,224,224]` and `tsonnx inspect model.pt`. */
+import { Chalk, type ChalkInstance } from 'chalk';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { checkModel, type CheckReport } from './check.js';
+import { parseDynamicAxes, parseOperatorExportType, parseTrainingMode, readExportConfig } from './config.js';
+import { convert, DEFAULT_OPSET, MAX_OPSET, MIN_OPSET, packageVersion, type ConvertOptions, type ConvertReport, type ConvertStage } from './convert.js';
 import { TsonnxError } from './errors.js';
+import { formatInspectReport, inspect } from './inspect.js';
+import { parseInputSpec } from './trace/inputs.js';
 
-const colour = new Chalk({ level: process.stderr.isTTY && !('NO_COLOR' in process.env) ? 1 : 0 });
+/** Colours only on a terminal, and never with NO_COLOR set (no-color.org) or TERM=dumb. */
+function colourFor(stream: NodeJS.WriteStream): ChalkInstance {
+  const enabled = Boolean(stream.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+  return new Chalk({ level: enabled ? 1 : 0 });
+}
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+const err = colourFor(process.stderr);
+const out = colourFor(process.stdout);
+
+const GROUP = {
+  inputs: 'Inputs:',
+  model: 'ONNX model:',
+  exporter: 'torch.onnx.export options:',
+  output: 'Output and reporting:',
+} as const;
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 function integer(value: string): number {
@@ -20,76 +38,265 @@ function list(value: string): string[] {
   return value.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
+/** An option parser whose TsonnxError becomes commander's usage error. */
+function parsed<T>(parse: (value: string) => T): (value: string) => T {
+  return (value) => {
+    try {
+      return parse(value);
+    } catch (e) {
+      if (e instanceof TsonnxError) throw new InvalidArgumentError(e.message);
+      throw e;
+    }
+  };
+}
+
+function dynamicAxesJson(value: string): NonNullable<ConvertOptions['dynamicAxes']> {
+  let json: unknown;
+  try {
+    json = JSON.parse(value);
+  } catch {
+    throw new InvalidArgumentError('not JSON; use {"x": {"0": "batch"}} or {"x": [0]}');
+  }
+  return parseDynamicAxes(json, '--dynamic-axes');
+}
+
+function customOpset(value: string, previous: Record<string, number> | undefined): Record<string, number> {
+  const m = /^([^=\s]+)=(\d+)$/.exec(value.trim());
+  if (!m || Number(m[2]) < 1) throw new InvalidArgumentError('expected domain=version, e.g. com.example=2');
+  return { ...previous, [m[1]]: Number(m[2]) };
+}
+
+const STAGE_TEXT: Record<ConvertStage, string> = {
+  archive: 'reading the archive',
+  trace: 'tracing',
+  passes: 'optimising the graph',
+  lower: 'lowering to ONNX',
+  write: 'writing',
+};
+
+/**
+ * One status line on stderr, updated in place and cleared at the end. It appears only once the work
+ * has taken a while, so quick conversions print nothing extra; the caller shows it only on a terminal.
+ */
+class Progress {
+  private static readonly DELAY_SECONDS = 0.5;
+  private static readonly FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+  private readonly start = performance.now();
+  private readonly timer: NodeJS.Timeout;
+  private label = '';
+  private frame = 0;
+  private shown = false;
+
+  constructor(private readonly stream: NodeJS.WriteStream) {
+    this.timer = setInterval(() => this.render(), 100);
+    this.timer.unref();
+  }
+
+  update(label: string): void {
+    this.label = label;
+    this.render();
+  }
+
+  private render(): void {
+    const seconds = (performance.now() - this.start) / 1000;
+    if (seconds < Progress.DELAY_SECONDS) return;
+    this.shown = true;
+    const frame = Progress.FRAMES[this.frame++ % Progress.FRAMES.length];
+    this.stream.write(`\r\x1b[K${err.cyan(frame)} ${this.label} ${err.dim(`${seconds.toFixed(1)} s`)}`);
+  }
+
+  done(): void {
+    clearInterval(this.timer);
+    if (this.shown) this.stream.write('\r\x1b[K');
+  }
+}
+
+function shapeText(shape: ReadonlyArray<number | string>): string {
+  return `[${shape.join(',')}]`;
+}
+
 function printSummary(report: ConvertReport): void {
-  const shape = (s: Array<number | string>) => `[${s.join(',')}]`;
-  const io = (vs: ConvertReport['inputs']) => vs.map((v) => `${v.name}: ${v.dtype}${shape(v.shape)}`).join(', ');
+  const io = (vs: ConvertReport['inputs']) => vs.map((v) => `${v.name}: ${v.dtype}${shapeText(v.shape)}`).join(', ');
   const total = Object.values(report.seconds).reduce((a, b) => a + b, 0);
   const nodes = Object.values(report.nodes).reduce((a, b) => a + b, 0);
   process.stderr.write(
-    `${colour.green('wrote')} ${report.output} (opset ${report.opset}, ${nodes} nodes, ${report.write.initializers} initializers, ${(report.write.bytes / 1e6).toFixed(1)} MB) in ${total.toFixed(2)} s\n` +
+    `${err.green('wrote')} ${report.output} (opset ${report.opset}, ${nodes} nodes, ${report.write.initializers} initializers, ${(report.write.bytes / 1e6).toFixed(1)} MB) in ${total.toFixed(2)} s\n` +
       `  inputs  ${io(report.inputs)}\n  outputs ${io(report.outputs)}\n`,
   );
 }
 
-async function main(argv: string[]): Promise<number> {
-  const program = new Command()
+function printCheck(check: CheckReport): void {
+  const outputs = check.outputs.map((o) => `${o.name}: ${o.dtype}${shapeText(o.shape)}${o.nonFinite ? ` (${o.nonFinite} not finite)` : ''}`).join(', ');
+  const verdict = check.finite ? err.green('checked') : err.yellow('checked');
+  process.stderr.write(`${verdict} in onnxruntime ${check.runtime} on random inputs (${check.seconds.toFixed(2)} s): ${outputs}\n`);
+}
+
+interface ConvertFlags {
+  input?: string[];
+  method: string;
+  liftState?: boolean;
+  opset?: number;
+  inputNames?: string[];
+  outputNames?: string[];
+  dynamicAxes?: ConvertOptions['dynamicAxes'];
+  exportParams?: boolean;
+  keepInitializersAsInputs?: boolean;
+  customOpset?: Record<string, number>;
+  config?: string;
+  training?: ConvertOptions['training'];
+  operatorExportType?: ConvertOptions['operatorExportType'];
+  constantFolding: boolean;
+  verbose?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+  check?: boolean;
+}
+
+/** Command-line flag → the option it sets. Only flags actually given override the config file. */
+const FLAG_OPTIONS: ReadonlyArray<[keyof ConvertFlags, keyof ConvertOptions]> = [
+  ['input', 'inputs'],
+  ['method', 'method'],
+  ['liftState', 'liftState'],
+  ['opset', 'opsetVersion'],
+  ['inputNames', 'inputNames'],
+  ['outputNames', 'outputNames'],
+  ['dynamicAxes', 'dynamicAxes'],
+  ['exportParams', 'exportParams'],
+  ['keepInitializersAsInputs', 'keepInitializersAsInputs'],
+  ['customOpset', 'customOpsets'],
+  ['training', 'training'],
+  ['operatorExportType', 'operatorExportType'],
+  ['constantFolding', 'doConstantFolding'],
+  ['verbose', 'verbose'],
+];
+
+function convertOptions(flags: ConvertFlags, command: Command): ConvertOptions {
+  const options: Record<string, unknown> = flags.config ? { ...readExportConfig(flags.config) } : {};
+  for (const [flag, option] of FLAG_OPTIONS) {
+    if (command.getOptionValueSource(flag) === 'cli') options[option] = flags[flag];
+  }
+  return options as ConvertOptions;
+}
+
+async function runConvert(model: string, output: string, flags: ConvertFlags, command: Command): Promise<number> {
+  const options = convertOptions(flags, command);
+  const progress = process.stderr.isTTY && !flags.quiet ? new Progress(process.stderr) : undefined;
+  let report: ConvertReport;
+  let check: CheckReport | undefined;
+  try {
+    report = await convert(model, output, { ...options, onStage: (stage) => progress?.update(STAGE_TEXT[stage]) });
+    if (flags.check) {
+      progress?.update('running in onnxruntime');
+      const sizes = (options.inputs ?? []).map(parseInputSpec).flatMap((s) => (s.kind === 'tensor' ? [s.shape] : []));
+      check = await checkModel(report.output, report.inputs, { sizes });
+    }
+  } finally {
+    progress?.done();
+  }
+  if (!flags.quiet) {
+    for (const w of report.warnings) process.stderr.write(`${err.yellow('warning:')} ${w}\n`);
+    if (report.graph) process.stderr.write(report.graph);
+  }
+  if (flags.json) process.stdout.write(`${JSON.stringify(check ? { ...report, check } : report, null, 2)}\n`);
+  else if (!flags.quiet) {
+    printSummary(report);
+    if (check) printCheck(check);
+  }
+  return 0;
+}
+
+async function runInspect(model: string, flags: { json?: boolean; opset?: number }): Promise<number> {
+  const report = await inspect(model, { opset: flags.opset });
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return 0;
+  }
+  const text = formatInspectReport(report)
+    .replace(/ (not supported|needs opset \d+)$/gm, (m) => out.red(m))
+    .replace(/ ok$/gm, (m) => out.green(m));
+  process.stdout.write(text);
+  return 0;
+}
+
+function reportError(e: unknown): number {
+  if (e instanceof TsonnxError) {
+    process.stderr.write(`${err.red('tsonnx:')} ${e.format()}\n`);
+    return 1;
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  process.stderr.write(`${err.red('tsonnx: internal error:')} ${message.split('\n')[0]}\n`);
+  if (process.env.TSONNX_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+  return 2;
+}
+
+function program(setStatus: (status: Promise<number>) => void): Command {
+  const option = (flags: string, description: string, group: string) => new Option(flags, description).helpGroup(group);
+  const root = new Command()
     .name('tsonnx')
-    .description('Convert a TorchScript archive (torch.jit.save) to ONNX, without Python or libtorch.')
+    .description('Convert a TorchScript archive (torch.jit.save) to ONNX, without Python or libtorch.\nOptions follow torch.onnx.export; its keyword names are given in parentheses.')
     .argument('<model>', 'TorchScript archive (.pt)')
     .argument('<output>', 'ONNX file to write')
-    .option('-i, --input <spec>', 'one per forward() argument, in order: dtype[d0,d1,...] for a tensor, or a JSON literal (16000, 0.5, true, null)', collect, [])
-    .option('--opset <n>', `ONNX opset version (7 to 21, default ${DEFAULT_OPSET})`, integer)
-    .option('--training <mode>', 'eval, preserve or training (as torch.onnx.export\'s training)', 'eval')
-    .option('--input-names <names>', 'comma-separated graph input names', list)
-    .option('--output-names <names>', 'comma-separated graph output names', list)
-    .option('--no-constant-folding', 'keep constant subgraphs and BatchNorm layers as they are')
-    .option('--method <name>', 'method of the root module to convert', 'forward')
-    .option('--lift-state', 'tensor attributes forward() writes become extra inputs <attr> and outputs <attr>_out')
-    .option('--verbose', 'keep each node\'s TorchScript source location as its doc_string')
-    .option('--json', 'print a JSON report on stdout')
-    .option('-q, --quiet', 'print nothing but errors')
+    .enablePositionalOptions()
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .addOption(option('-i, --input <spec>', 'one per forward() argument, in order: dtype[d0,d1,...] for a tensor (a name as a dim makes it dynamic), or a JSON literal (16000, 0.5, true, null)', GROUP.inputs).argParser(collect))
+    .addOption(option('--method <name>', 'method of the root module to convert', GROUP.inputs).default('forward'))
+    .addOption(option('--lift-state', 'tensor attributes forward() writes become extra inputs <attr> and outputs <attr>_out', GROUP.inputs))
+    .addOption(option('--opset <n>', `ONNX opset, ${MIN_OPSET} to ${MAX_OPSET} (opset_version; default ${DEFAULT_OPSET})`, GROUP.model).argParser(integer))
+    .addOption(option('--input-names <names>', 'comma-separated graph input names (input_names)', GROUP.model).argParser(list))
+    .addOption(option('--output-names <names>', 'comma-separated graph output names (output_names)', GROUP.model).argParser(list))
+    .addOption(option('--dynamic-axes <json>', 'dims to keep symbolic, {"x": {"0": "batch"}} or {"x": [0]} (dynamic_axes)', GROUP.model).argParser(parsed(dynamicAxesJson)))
+    .addOption(option('--export-params', 'store the weights as initializers (export_params; the default)', GROUP.model))
+    .addOption(option('--no-export-params', 'no initializers: weights become graph inputs after the real inputs', GROUP.model))
+    .addOption(option('--keep-initializers-as-inputs', 'also list initializers as graph inputs (keep_initializers_as_inputs; forced below opset 9)', GROUP.model))
+    .addOption(option('--no-keep-initializers-as-inputs', 'do not list initializers as inputs (the default with --operator-export-type onnx)', GROUP.model))
+    .addOption(option('--custom-opset <domain=version>', 'opset version of a custom domain, repeatable (custom_opsets)', GROUP.model).argParser(customOpset))
+    .addOption(option('--config <file>', 'JSON object of torch.onnx.export keyword arguments; flags given here win', GROUP.exporter))
+    .addOption(option('--training <mode>', 'eval (default), preserve or training (training)', GROUP.exporter).argParser(parsed((v) => parseTrainingMode(v, '--training'))))
+    .addOption(option('--operator-export-type <type>', 'onnx (default), onnx_aten, onnx_aten_fallback or onnx_fallthrough (operator_export_type)', GROUP.exporter).argParser(parsed((v) => parseOperatorExportType(v, '--operator-export-type'))))
+    .addOption(option('--no-constant-folding', 'keep constant subgraphs and BatchNorm layers as they are (do_constant_folding=False)', GROUP.exporter))
+    .addOption(option('--verbose', 'keep each node\'s source location as its doc_string and print the graph on stderr (verbose)', GROUP.exporter))
+    .addOption(option('--json', 'print a JSON report on stdout', GROUP.output))
+    .addOption(option('-q, --quiet', 'print nothing but errors', GROUP.output))
+    .addOption(option('--check', 'run the written model once in onnxruntime-node on random inputs', GROUP.output))
+    .optionsGroup(GROUP.output)
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .addHelpOption(new Option('-h, --help', 'show this help').helpGroup(GROUP.output))
+    .addHelpText('after', [
+      '',
+      'Examples:',
+      "  tsonnx model.pt model.onnx --input 'float32[1,3,224,224]'",
+      "  tsonnx model.pt model.onnx --input 'float32[batch,3,224,224]' --opset 13 --input-names image --check",
+      '  tsonnx model.pt model.onnx --config export.json --json > report.json',
+      '  tsonnx inspect model.pt',
+    ].join('\n'))
+    .action((model: string, output: string, flags: ConvertFlags, command: Command) => setStatus(runConvert(model, output, flags, command)));
+  root
+    .command('inspect')
+    .description('show what an archive holds: modules, forward() signature, parameters, producer hints, and the ops its code uses')
+    .argument('<model>', 'TorchScript archive (.pt)')
+    .option('--json', 'print the report as JSON on stdout')
+    .option('--opset <n>', `judge op support at this opset (default ${DEFAULT_OPSET})`, integer)
+    .addHelpOption(new Option('-h, --help', 'show this help'))
+    .showHelpAfterError()
+    .exitOverride()
+    .action((model: string, flags: { json?: boolean; opset?: number }) => setStatus(runInspect(model, flags)));
+  return root;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let status: Promise<number> = Promise.resolve(0);
   try {
-    program.parse(argv);
+    await program((s) => (status = s)).parseAsync(argv);
   } catch (e) {
     const code = (e as { exitCode?: number }).exitCode;
-    return code ?? 2;
-  }
-  const [model, output] = program.args;
-  const o = program.opts<{
-    input: string[]; opset?: number; training: string; inputNames?: string[]; outputNames?: string[];
-    constantFolding: boolean; method: string; liftState?: boolean; verbose?: boolean; json?: boolean; quiet?: boolean;
-  }>();
-  if (!['eval', 'preserve', 'training'].includes(o.training)) {
-    process.stderr.write(`tsonnx: OPTION_INVALID: --training must be eval, preserve or training\n`);
-    return 2;
+    if (code !== undefined) return code;
+    return reportError(e);
   }
   try {
-    const report = await convert(model, output, {
-      inputs: o.input,
-      opsetVersion: o.opset,
-      training: o.training as TrainingMode,
-      inputNames: o.inputNames,
-      outputNames: o.outputNames,
-      doConstantFolding: o.constantFolding,
-      method: o.method,
-      liftState: o.liftState,
-      verbose: o.verbose,
-    });
-    if (!o.quiet) for (const w of report.warnings) process.stderr.write(`${colour.yellow('warning:')} ${w}\n`);
-    if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    else if (!o.quiet) printSummary(report);
-    return 0;
+    return await status;
   } catch (e) {
-    if (e instanceof TsonnxError) {
-      process.stderr.write(`${colour.red('tsonnx:')} ${e.format()}\n`);
-      return 1;
-    }
-    const message = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`${colour.red('tsonnx: internal error:')} ${message.split('\n')[0]}\n`);
-    if (process.env.TSONNX_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
-    return 2;
+    return reportError(e);
   }
 }
 

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { openArchive } from './archive/open.js';
 import { fail } from './errors.js';
+import { formatGraph } from './graph-text.js';
 import { lower, type DynamicAxes, type OperatorExportType } from './lower/lower.js';
 import type { OnnxModel } from './lower/onnx-graph.js';
 import { optimizeModel } from './onnx/optimize.js';
@@ -42,7 +43,11 @@ export interface ConvertOptions {
    * or `{ x: [0] }` (named `x_dynamic_axes_1`, ...).
    */
   dynamicAxes?: Readonly<Record<string, Readonly<Record<string, string>> | readonly number[]>>;
+  /** Called as each stage starts (progress displays). */
+  onStage?: (stage: ConvertStage) => void;
 }
+
+export type ConvertStage = 'archive' | 'trace' | 'passes' | 'lower' | 'write';
 
 export interface ValueReport {
   name: string;
@@ -58,8 +63,10 @@ export interface ConvertReport {
   outputs: ValueReport[];
   nodes: Record<string, number>;
   warnings: string[];
-  seconds: Record<'archive' | 'trace' | 'passes' | 'lower' | 'write', number>;
+  seconds: Record<ConvertStage, number>;
   write: WriteReport;
+  /** With `verbose`: the written graph as text, one line per node (`formatGraph`). */
+  graph?: string;
 }
 
 export const DEFAULT_OPSET = 17;
@@ -88,7 +95,7 @@ export function normalizeDynamicAxes(given: ConvertOptions['dynamicAxes'], warni
 export const MIN_OPSET = 7;
 export const MAX_OPSET = 21;
 
-function packageVersion(): string {
+export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
@@ -120,17 +127,19 @@ export async function convert(inputPath: string, outputPath: string, options: Co
     if (options.keepInitializersAsInputs === false) warnings.push(`keep_initializers_as_inputs is forced on below opset 9 (ONNX IR 3 requires it)`);
     keepInitializersAsInputs = true;
   }
-  const seconds = { archive: 0, trace: 0, passes: 0, lower: 0, write: 0 };
+  const seconds: Record<ConvertStage, number> = { archive: 0, trace: 0, passes: 0, lower: 0, write: 0 };
   let clock = performance.now();
-  const lap = (stage: keyof typeof seconds) => {
+  const lap = (stage: ConvertStage, next?: ConvertStage) => {
     const now = performance.now();
     seconds[stage] = (now - clock) / 1000;
     clock = now;
+    if (next) options.onStage?.(next);
   };
 
+  options.onStage?.('archive');
   const archive = await openArchive(inputPath);
   try {
-    lap('archive');
+    lap('archive', 'trace');
     const training = options.training ?? 'eval';
     let graph = trace(archive, {
       inputs: specs,
@@ -140,13 +149,13 @@ export async function convert(inputPath: string, outputPath: string, options: Co
       inputNames: options.inputNames,
       dynamicAxes,
     });
-    lap('trace');
+    lap('trace', 'passes');
     graph = eliminateDeadCode(graph);
     // As torch: BatchNorm folds into Conv in eval mode when the weights are initializers.
     if (training === 'eval' && options.doConstantFolding !== false && options.exportParams !== false) {
       graph = eliminateDeadCode(foldConvBatchNorm(graph));
     }
-    lap('passes');
+    lap('passes', 'lower');
     const model = optimizeModel(lower(graph, {
       opset,
       inputNames: options.inputNames,
@@ -165,7 +174,7 @@ export async function convert(inputPath: string, outputPath: string, options: Co
     for (const name of dynamicAxes.keys()) {
       if (!names.has(name)) warnings.push(`dynamic_axes names ${name}, which is neither an input nor an output; it has no effect`);
     }
-    lap('lower');
+    lap('lower', 'write');
     const write = await writeModel(model, outputPath, { archivePath: inputPath, docStrings: options.verbose, keepInitializersAsInputs });
     lap('write');
     const report = (v: { name: string; dtype: string; shape?: readonly (number | string)[] }): ValueReport => ({
@@ -183,6 +192,7 @@ export async function convert(inputPath: string, outputPath: string, options: Co
       warnings: [...warnings, ...graph.warnings],
       seconds,
       write,
+      ...(options.verbose ? { graph: formatGraph(model.graph) } : {}),
     };
   } finally {
     archive.close();

@@ -7,7 +7,9 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { concreteShape, loadRuntime } from '../src/check.js';
 import { pickle, pk, scriptArchive, tempDir, zipBytes } from './archive/helpers.js';
+import { readModel } from './conformance/support.js';
 import { fixturesRoot, projectRoot } from './helpers/cases.js';
 
 const cli = join(projectRoot, 'dist', 'cli.js');
@@ -138,5 +140,253 @@ describe('cli converts', () => {
     expect(report.opset).toBe(11);
     expect(report.irVersion).toBe(6);
     expect(report.inputs).toEqual([{ name: 'x', dtype: 'float32', shape: [1, 3, 32, 32] }]);
+  });
+});
+
+const conformance = (name: string, file = 'model.pt') => join(fixturesRoot, 'conformance', name, 'torch113', file);
+const twoInputs = conformance('two_inputs');
+const twoSpecs = ['--input', 'float32[2,4]', '--input', 'float32[2,4]'];
+
+describe('cli help', () => {
+  it('groups the flags under Inputs, ONNX model, torch.onnx.export options, Output and reporting', () => {
+    const r = run(['--help']);
+    expect(r.status).toBe(0);
+    const headings = r.stdout.split('\n').filter((l) => /^\S.*:$/.test(l));
+    expect(headings).toEqual(['Arguments:', 'Inputs:', 'ONNX model:', 'torch.onnx.export options:', 'Output and reporting:', 'Commands:', 'Examples:']);
+    const section = (heading: string) => r.stdout.split(`${heading}\n`)[1].split('\n\n')[0];
+    const flags = (heading: string) => [...section(heading).matchAll(/^ {2}(-\w, )?(--[\w-]+)/gm)].map((m) => m[2]);
+    expect(flags('Inputs:')).toEqual(['--input', '--method', '--lift-state']);
+    expect(flags('ONNX model:')).toEqual([
+      '--opset', '--input-names', '--output-names', '--dynamic-axes', '--export-params', '--no-export-params',
+      '--keep-initializers-as-inputs', '--no-keep-initializers-as-inputs', '--custom-opset',
+    ]);
+    expect(flags('torch.onnx.export options:')).toEqual(['--config', '--training', '--operator-export-type', '--no-constant-folding', '--verbose']);
+    expect(flags('Output and reporting:')).toEqual(['--json', '--quiet', '--check', '--version', '--help']);
+    expect(section('Commands:')).toMatch(/^ {2}inspect \[options\] <model>/);
+  });
+
+  it('prints the version', () => {
+    const version = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
+    expect(run(['--version']).stdout).toBe(`${version}\n`);
+  });
+});
+
+describe('cli flags', () => {
+  const out = () => join(tempDir(), 'm.onnx');
+
+  it('names, opset, dynamic axes, export params and initializer inputs reach the model', () => {
+    const path = out();
+    const r = run([
+      twoInputs, path, ...twoSpecs, '--opset', '13', '--input-names', 'a,b', '--output-names', 'p,q',
+      '--dynamic-axes', '{"a": {"0": "batch"}, "q": [0]}', '--keep-initializers-as-inputs', '--json',
+    ]);
+    expect(r.status).toBe(0);
+    const model = readModel(path);
+    expect(model.opsetImport).toEqual([['', 13]]);
+    expect(model.inputs).toEqual([['a', ['batch', 4]], ['b', [2, 4]], ['fc.weight', [3, 4]], ['fc.bias', [3]]]);
+    expect(model.outputs).toEqual([['p', [2, 3]], ['q', ['q_dynamic_axes_1']]]);
+    const report = JSON.parse(r.stdout);
+    expect(report.warnings).toEqual(['dynamic_axes for q is a list; its dims are named q_dynamic_axes_<i>']);
+    expect(r.stderr).toBe('warning: dynamic_axes for q is a list; its dims are named q_dynamic_axes_<i>\n');
+
+    const noParams = out();
+    expect(run([twoInputs, noParams, ...twoSpecs, '--no-export-params', '-q']).status).toBe(0);
+    expect(readModel(noParams).initializers).toEqual([]);
+    expect(readModel(noParams).inputs.map(([n]) => n)).toEqual(['x', 'y', 'fc.weight', 'fc.bias']);
+  });
+
+  it('--operator-export-type and --custom-opset (repeatable)', () => {
+    const path = out();
+    const r = run([
+      conformance('round_relu'), path, '--input', 'float32[2,5]', '--opset', '9', '--operator-export-type', 'onnx_aten_fallback',
+      '--custom-opset', 'org.pytorch.aten=2', '--custom-opset', 'com.unused=4', '--json',
+    ]);
+    expect(r.status).toBe(0);
+    const model = readModel(path);
+    expect(model.opsetImport).toEqual([['', 9], ['org.pytorch.aten', 2]]);
+    expect(model.nodes.filter((n) => n.opType === 'ATen').map((n) => n.attrs.operator)).toEqual(['round']);
+    expect(JSON.parse(r.stdout).warnings).toEqual(["custom opset domain 'com.unused' is not used in the model and is not imported"]);
+    const pythonSpelling = run([conformance('round_relu'), out(), '--input', 'float32[2,5]', '--operator-export-type', 'OperatorExportTypes.ONNX_FALLTHROUGH', '--opset', '9', '-q']);
+    expect(pythonSpelling.status).toBe(0);
+  });
+
+  it('--training and --no-constant-folding', () => {
+    const nodes = (args: string[]) => {
+      const path = out();
+      expect(run([conformance('conv_bn_dropout'), path, '--input', 'float32[2,3,6,6]', '--opset', '14', '-q', ...args]).status).toBe(0);
+      return readModel(path).nodes.filter((n) => n.opType !== 'Constant').map((n) => `${n.opType}/${n.outputs.length}`);
+    };
+    expect(nodes([])).toEqual(['Conv/1', 'Relu/1']);
+    expect(nodes(['--no-constant-folding'])).toEqual(['Conv/1', 'BatchNormalization/1', 'Relu/1']);
+    expect(nodes(['--training', 'training'])).toEqual(['Conv/1', 'BatchNormalization/3', 'Dropout/2', 'Relu/1']);
+    expect(nodes(['--training', 'TrainingMode.PRESERVE'])).toEqual(['Conv/1', 'BatchNormalization/1', 'Relu/1']);
+  });
+
+  it('--verbose keeps doc_strings and prints the graph on stderr', () => {
+    const path = out();
+    const r = run([conformance('conv_bn_dropout'), path, '--input', 'float32[2,3,6,6]', '--verbose']);
+    expect(r.status).toBe(0);
+    const lines = r.stderr.split('\n');
+    expect(lines.slice(0, 6)).toEqual([
+      'graph main_graph(x: float32[2,3,6,6])',
+      '  initializer conv.weight_fused_bn: float32[4,3,3,3]',
+      '  initializer conv.bias_fused_bn: float32[4]',
+      '  /conv/Conv: /conv/Conv_output_0 = Conv(x, conv.weight_fused_bn, conv.bias_fused_bn) dilations=[1,1] group=1 pads=[1,1,1,1] strides=[1,1] kernel_shape=[3,3]  # code/__torch__/torch/nn/modules/conv.py:29 (conv.py:459)',
+      '  /Relu: output = Relu(/conv/Conv_output_0)  # code/__torch__.py:15',
+      '  return output: float32[2,4,6,6]',
+    ]);
+    expect(lines[6]).toMatch(/^wrote .*m\.onnx \(opset 17, 2 nodes/);
+    expect(readModel(path).nodes.map((n) => n.docString)).toEqual(['code/__torch__/torch/nn/modules/conv.py:29 (conv.py:459)', 'code/__torch__.py:15']);
+  });
+
+  it('--quiet prints nothing, --json only the report on stdout', () => {
+    const quiet = run([cnn, out(), '--input', 'float32[1,3,32,32]', '-q']);
+    expect([quiet.status, quiet.stdout, quiet.stderr]).toEqual([0, '', '']);
+    const json = run([cnn, out(), '--input', 'float32[1,3,32,32]', '--json', '--quiet']);
+    expect(json.stderr).toBe('');
+    expect(Object.keys(JSON.parse(json.stdout))).toEqual(['output', 'opset', 'irVersion', 'inputs', 'outputs', 'nodes', 'warnings', 'seconds', 'write']);
+  });
+
+  it('refuses bad flag values with a usage error (exit 2)', () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--training', 'test'], /--training must be one of eval, preserve, training/],
+      [['--operator-export-type', 'caffe2'], /--operator-export-type must be one of onnx, onnx_aten, onnx_aten_fallback, onnx_fallthrough/],
+      [['--dynamic-axes', '{x: 0}'], /not JSON; use \{"x": \{"0": "batch"\}\} or \{"x": \[0\]\}/],
+      [['--dynamic-axes', '{"x": "batch"}'], /--dynamic-axes for x must be \{axis: name\} or a list of axes/],
+      [['--custom-opset', 'com.example'], /expected domain=version, e.g. com.example=2/],
+      [['--opset', 'seventeen'], /expected a whole number/],
+    ];
+    for (const [flags, message] of cases) {
+      const r = run([cnn, out(), '--input', 'float32[1,3,32,32]', ...flags]);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+  });
+});
+
+describe('cli --config', () => {
+  const dir = tempDir();
+  const config = (value: unknown) => {
+    const path = join(dir, `c${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(path, JSON.stringify(value));
+    return path;
+  };
+
+  it('maps torch.onnx.export keywords; flags given on the command line win', () => {
+    const file = config({ opset_version: 11, input_names: ['a', 'b'], output_names: ['p', 'q'], export_params: false, training: 'TrainingMode.EVAL' });
+    const path = join(dir, 'c.onnx');
+    const r = run([twoInputs, path, ...twoSpecs, '--config', file, '--opset', '13', '--output-names', 'r,s', '--json']);
+    expect(r.status).toBe(0);
+    const model = readModel(path);
+    expect(model.opsetImport).toEqual([['', 13]]);
+    expect(model.inputs.map(([n]) => n)).toEqual(['a', 'b', 'fc.weight', 'fc.bias']);
+    expect(model.outputs.map(([n]) => n)).toEqual(['r', 's']);
+    expect(model.initializers).toEqual([]);
+  });
+
+  it('a flag left at its default does not override the config', () => {
+    const file = config({ do_constant_folding: false, opset_version: 14 });
+    const path = join(dir, 'd.onnx');
+    expect(run([conformance('conv_bn_dropout'), path, '--input', 'float32[2,3,6,6]', '--config', file, '-q']).status).toBe(0);
+    expect(readModel(path).nodes.map((n) => n.opType)).toEqual(['Conv', 'BatchNormalization', 'Relu']);
+  });
+
+  it('unknown keys are an OPTION_INVALID error naming them', () => {
+    const file = config({ opset_version: 13, export_modules_as_functions: true });
+    const r = run([twoInputs, join(dir, 'e.onnx'), ...twoSpecs, '--config', file]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^tsonnx: OPTION_INVALID: .*c\w+\.json: unknown key export_modules_as_functions; expected torch\.onnx\.export keywords: opset_version, /);
+  });
+});
+
+describe('cli --check', () => {
+  it('runs the written model in onnxruntime and reports output shapes', () => {
+    const path = join(tempDir(), 'k.onnx');
+    const r = run([twoInputs, path, '--input', 'float32[batch,4]', '--input', 'float32[2,4]', '--dynamic-axes', '{"y": {"0": "n"}}', '--check']);
+    expect(r.status).toBe(0);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^checked in onnxruntime \d+\.\d+\.\d+ on random inputs \([\d.]+ s\): output_0: float32\[1,3\], output_1: float32\[1\]$/);
+    const json = run([twoInputs, path, ...twoSpecs, '--dynamic-axes', '{"x": [0]}', '--check', '--json', '-q']);
+    const { check } = JSON.parse(json.stdout);
+    expect(check.inputs).toEqual([{ name: 'x', dtype: 'float32', shape: [2, 4] }, { name: 'y', dtype: 'float32', shape: [2, 4] }]);
+    expect(check.outputs).toEqual([
+      { name: 'output_0', dtype: 'float32', shape: [2, 3], nonFinite: 0 },
+      { name: 'output_1', dtype: 'float32', shape: [2], nonFinite: 0 },
+    ]);
+    expect(check.finite).toBe(true);
+  });
+
+  it('fails with a message when onnxruntime cannot run the model', () => {
+    const r = run([conformance('round_relu'), join(tempDir(), 'a.onnx'), '--input', 'float32[2,5]', '--operator-export-type', 'onnx_aten', '--check']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^tsonnx: INTERNAL: onnxruntime could not load .*a\.onnx: /m);
+  });
+
+  it('says how to install onnxruntime-node when it is missing', async () => {
+    await expect(loadRuntime('onnxruntime-node-not-installed')).rejects.toMatchObject({
+      code: 'OPTION_INVALID',
+      message: '--check runs the model in onnxruntime, which is not installed: npm install onnxruntime-node',
+    });
+  });
+
+  it('dynamic dims run at the --input size when it is a number, else 1', () => {
+    expect(concreteShape(['batch', 3, 'h'], [8, 3, 'h'])).toEqual([8, 3, 1]);
+    expect(concreteShape(['n', 4], undefined)).toEqual([1, 4]);
+  });
+});
+
+describe('cli inspect', () => {
+  it('--json prints the documented report', () => {
+    const r = run(['inspect', conformance('conv_bn_dropout'), '--json', '--opset', '9']);
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(Object.keys(report)).toEqual(['path', 'archive', 'modules', 'forward', 'methods', 'totals', 'opset', 'ops']);
+    expect(Object.keys(report.archive)).toEqual(['version', 'byteorder', 'records', 'kind', 'producer', 'hints']);
+    expect(report.opset).toBe(9);
+    expect(report.modules.children.map((m: { path: string }) => m.path)).toEqual(['conv', 'bn', 'drop']);
+    expect(report.ops.find((u: { op: string }) => u.op === 'aten::ne')).toEqual({ op: 'aten::ne', calls: 1, status: 'supported', lowestOpset: 9 });
+  });
+
+  it('prints a text report, and errors like a conversion', () => {
+    const r = run(['inspect', conformance('round_relu'), '--opset', '9']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('ops (2 of 3 tensor ops lowered at opset 9)\n');
+    expect(r.stdout).toContain('  aten::round     1  needs opset 11\n');
+    const missing = run(['inspect', join(tempDir(), 'nope.pt')]);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/^tsonnx: INPUT_NOT_FOUND: .*nope\.pt does not exist\n$/);
+  });
+});
+
+describe('cli on a terminal', () => {
+  const hasScript = spawnSync('script', ['--version']).status === 0;
+  /** Runs the CLI with stdout and stderr on a pseudo-terminal (util-linux `script`), returning what it showed. */
+  function onTerminal(args: string[], env: Record<string, string | undefined>) {
+    const command = [process.execPath, cli, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+    const environment = { ...process.env, ...env };
+    for (const [k, v] of Object.entries(env)) if (v === undefined) delete environment[k];
+    return spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', env: environment });
+  }
+  const convertArgs = () => [cnn, join(tempDir(), 't.onnx'), '--input', 'float32[1,3,32,32]'];
+
+  it.skipIf(!hasScript)('uses colours, and clears any progress line before the summary', () => {
+    const r = onTerminal(convertArgs(), { NO_COLOR: undefined, TERM: 'xterm' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('\x1b[32mwrote\x1b[39m');
+    const beforeSummary = r.stdout.slice(0, r.stdout.indexOf('\x1b[32mwrote'));
+    if (beforeSummary) expect(beforeSummary).toMatch(/^(\r\x1b\[K.*?)*\r\x1b\[K$/s);
+  });
+
+  it.skipIf(!hasScript)('never colours with NO_COLOR', () => {
+    const r = onTerminal(convertArgs(), { NO_COLOR: '1', TERM: 'xterm' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).not.toMatch(/\x1b\[\d+m/);
+    expect(r.stdout).toMatch(/wrote .*t\.onnx/);
+  });
+
+  it('writes nothing but the summary when stderr is not a terminal', () => {
+    const r = spawnSync(process.execPath, [cli, ...convertArgs()], { encoding: 'utf8', env: { ...process.env, NO_COLOR: undefined } });
+    expect(r.status).toBe(0);
+    expect(r.stderr).not.toMatch(/[\r\x1b]/);
+    expect(r.stderr.split('\n')).toHaveLength(4);
   });
 });

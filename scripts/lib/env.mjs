@@ -61,3 +61,9 @@ export function makeZooCases(python, models) {
   if (result.error) throw result.error;
   return result.status;
 }
+
+/** The line that says what went wrong: tsonnx's own message, else an uncaught error's (Node prints its location first). */
+export function errorLine(stderr) {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines.find((l) => l.startsWith('tsonnx')) ?? lines.find((l) => /^[A-Z]\w*(Error|Exception)\b/.test(l)) ?? lines[0] ?? '';
+}

@@ -241,12 +241,22 @@ class Lowerer {
       const q = this.b.op1('Floor', [this.b.op1('Div', [castTo(ctx, x, dtype, 'float64'), castTo(ctx, y, dtype, 'float64')])]);
       return castTo(ctx, q, 'float64', dtype);
     };
+    // Equal takes floats only from opset 11.
+    const equal = () =>
+      dtype === 'float64' && this.options.opset < 11
+        ? this.b.op1('Not', [this.b.op1('Or', [this.b.op1('Less', [x, y]), this.b.op1('Greater', [x, y])])])
+        : this.b.op1('Equal', [x, y]);
     switch (op) {
       case 'add': return this.b.op1('Add', [x, y]);
       case 'sub': return this.b.op1('Sub', [x, y]);
       case 'mul': return this.b.op1('Mul', [x, y]);
       case 'div': return this.b.op1('Div', [x, y]);
-      case 'pow': return this.b.op1('Pow', [x, y]);
+      case 'pow': {
+        // Pow takes int64 only from opset 12.
+        if (dtype === 'float64' || this.options.opset >= 12) return this.b.op1('Pow', [x, y]);
+        const p = this.b.op1('Pow', [castTo(ctx, x, dtype, 'float64'), castTo(ctx, y, dtype, 'float64')]);
+        return castTo(ctx, p, 'float64', dtype);
+      }
       case 'neg': return this.b.op1('Neg', [x]);
       case 'floordiv': return floorDiv();
       case 'remainder': return this.b.op1('Sub', [x, this.b.op1('Mul', [floorDiv(), y])]);
@@ -254,8 +264,8 @@ class Lowerer {
       case 'gt': return this.b.op1('Greater', [x, y]);
       case 'le': return this.b.op1('Not', [this.b.op1('Greater', [x, y])]);
       case 'ge': return this.b.op1('Not', [this.b.op1('Less', [x, y])]);
-      case 'eq': return this.b.op1('Equal', [x, y]);
-      case 'ne': return this.b.op1('Not', [this.b.op1('Equal', [x, y])]);
+      case 'eq': return equal();
+      case 'ne': return this.b.op1('Not', [equal()]);
       default: return fail('INTERNAL', `no lowering for Python operator ${op}`, node.location);
     }
   }

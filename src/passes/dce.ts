@@ -4,6 +4,8 @@ import { GValue, type Arg, type GNode, type TorchGraph } from '../trace/graph.js
 function addValues(a: Arg, into: Set<GValue>): void {
   if (a instanceof GValue) into.add(a);
   else if (Array.isArray(a)) for (const x of a) addValues(x, into);
+  // Packed quantized weights reach their op inside a TorchBind object's state.
+  else if (a !== null && typeof a === 'object' && 'kind' in a && a.kind === 'torchbind') addValues(a.state, into);
 }
 
 /** Every value a node reads, including what the nodes of its blocks read and yield. */

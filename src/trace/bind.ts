@@ -20,7 +20,7 @@ function isNumber(v: PyValue): boolean {
   return isInt(v) || v instanceof PyFloat || (v instanceof GValue && v.type.kind === 'scalar');
 }
 
-function convertElement(base: string, v: PyValue, optionalElement: boolean): Arg | Mismatch {
+function convertElement(base: string, v: PyValue, optionalElement: boolean, strict: boolean): Arg | Mismatch {
   if (v === null) return optionalElement ? null : new Mismatch('None element');
   switch (base) {
     case 'Tensor':
@@ -34,8 +34,9 @@ function convertElement(base: string, v: PyValue, optionalElement: boolean): Arg
       return typeof v === 'number' && Number.isInteger(v) ? v : new Mismatch('expected an int');
     case 'float':
       if (v instanceof PyFloat) return v.value;
-      if (v instanceof GValue && v.type.kind === 'scalar') return v;
-      return typeof v === 'number' ? v : new Mismatch('expected a float');
+      if (v instanceof GValue && v.type.kind === 'scalar' && (!strict || v.type.scalar === 'float')) return v;
+      // An int fits a float parameter only once no overload takes it as it is.
+      return typeof v === 'number' && !strict ? v : new Mismatch('expected a float');
     case 'bool':
       if (v instanceof GValue && v.type.kind === 'scalar' && v.type.scalar === 'bool') return v;
       return typeof v === 'boolean' ? v : new Mismatch('expected a bool');
@@ -81,18 +82,18 @@ export function toArg(v: PyValue): Arg | Mismatch {
   return new Mismatch(`cannot pass a ${typeof v === 'object' && 'kind' in v ? v.kind : typeof v} to an op`);
 }
 
-function convert(type: SchemaType, v: PyValue): Arg | Mismatch {
+function convert(type: SchemaType, v: PyValue, strict: boolean): Arg | Mismatch {
   if (v === null) return type.optional ? null : new Mismatch('None for a non-optional argument');
-  if (!type.list) return convertElement(type.base, v, false);
+  if (!type.list) return convertElement(type.base, v, false, strict);
   if (type.listSize && !(v instanceof PyList || v instanceof PyTuple)) {
     // `int[2] stride=1` accepts a single int.
-    const one = convertElement(type.base, v, false);
+    const one = convertElement(type.base, v, false, strict);
     return one instanceof Mismatch ? one : Array(type.listSize).fill(one);
   }
   if (!(v instanceof PyList || v instanceof PyTuple)) return new Mismatch('expected a list');
   const out: Arg[] = [];
   for (const item of v.items) {
-    const a = convertElement(type.base, item, type.elementOptional);
+    const a = convertElement(type.base, item, type.elementOptional, strict);
     if (a instanceof Mismatch) return a;
     out.push(a);
   }
@@ -106,8 +107,11 @@ function defaultArg(arg: SchemaArg): Arg {
   return d as Arg;
 }
 
-/** Binds positional and keyword arguments to one schema, or says why it does not fit. */
-export function bindSchema(schema: Schema, args: readonly PyValue[], kwargs: ReadonlyMap<string, PyValue>): Map<string, Arg> | Mismatch {
+/**
+ * Binds positional and keyword arguments to one schema, or says why it does not fit. `strict`
+ * refuses implicit int → float conversions, so `torch.tensor(3)` picks the int overload first.
+ */
+export function bindSchema(schema: Schema, args: readonly PyValue[], kwargs: ReadonlyMap<string, PyValue>, strict: boolean): Map<string, Arg> | Mismatch {
   const positional = schema.args.filter((a) => !a.kwargOnly);
   if (args.length > positional.length) return new Mismatch(`takes at most ${positional.length} positional arguments`);
   for (const k of kwargs.keys()) if (!schema.args.some((a) => a.name === k)) return new Mismatch(`no argument ${k}`);
@@ -115,8 +119,8 @@ export function bindSchema(schema: Schema, args: readonly PyValue[], kwargs: Rea
   for (let i = 0; i < schema.args.length; i++) {
     const arg = schema.args[i];
     let value: Arg | Mismatch;
-    if (i < args.length && !arg.kwargOnly) value = convert(arg.type, args[i]);
-    else if (kwargs.has(arg.name)) value = convert(arg.type, kwargs.get(arg.name) as PyValue);
+    if (i < args.length && !arg.kwargOnly) value = convert(arg.type, args[i], strict);
+    else if (kwargs.has(arg.name)) value = convert(arg.type, kwargs.get(arg.name) as PyValue, strict);
     else if (arg.hasDefault) value = defaultArg(arg);
     else return new Mismatch(`missing argument ${arg.name}`);
     if (value instanceof Mismatch) return new Mismatch(`${arg.name}: ${value.reason}`);

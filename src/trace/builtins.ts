@@ -366,6 +366,23 @@ const BUILTINS: Record<string, Builtin> = {
     it.warn(`the model warns: ${it.describe(msg)}`);
     return null;
   },
+  'torch.startswith': (_it, [a, b]) => (typeof a === 'string' && typeof b === 'string' ? a.startsWith(b) : NOT_BUILTIN),
+  'torch.endswith': (_it, [a, b]) => (typeof a === 'string' && typeof b === 'string' ? a.endsWith(b) : NOT_BUILTIN),
+  'torch.find': (_it, [a, b, start, end]) => {
+    if (typeof a !== 'string' || typeof b !== 'string') return NOT_BUILTIN;
+    const from = num(start ?? 0) ?? 0;
+    const i = a.slice(0, end === undefined || end === null ? undefined : (num(end) as number)).indexOf(b, from);
+    return i;
+  },
+  'torch.lower': (_it, [a]) => (typeof a === 'string' ? a.toLowerCase() : NOT_BUILTIN),
+  'torch.upper': (_it, [a]) => (typeof a === 'string' ? a.toUpperCase() : NOT_BUILTIN),
+  'torch.strip': (_it, [a]) => (typeof a === 'string' ? a.trim() : NOT_BUILTIN),
+  'torch.replace': (_it, [a, b, c]) => (typeof a === 'string' && typeof b === 'string' && typeof c === 'string' ? a.split(b).join(c) : NOT_BUILTIN),
+  'torch.split': (_it, [a, sep]) => (typeof a === 'string' ? new PyList(sep === undefined || sep === null ? a.split(/\s+/).filter(Boolean) : a.split(String(sep))) : NOT_BUILTIN),
+  'torch.join': (_it, [sep, items]) => (typeof sep === 'string' && items instanceof PyList ? items.items.map(String).join(sep) : NOT_BUILTIN),
+  'torch.isdigit': (_it, [a]) => (typeof a === 'string' ? /^\d+$/.test(a) : NOT_BUILTIN),
+  'torch.any': (it, [l]) => (l instanceof PyList || l instanceof PyTuple ? l.items.some((x) => it.truthy(x)) : NOT_BUILTIN),
+  'torch.all': (it, [l]) => (l instanceof PyList || l instanceof PyTuple ? l.items.every((x) => it.truthy(x)) : NOT_BUILTIN),
   'torch.device': (_it, [d]) => (typeof d === 'string' ? { kind: 'device', device: d } : NOT_BUILTIN),
   'torch._unwrap_optional': (_it, [v]) => v,
   'torch.is_scripting': () => true,
@@ -396,6 +413,7 @@ const BUILTINS: Record<string, Builtin> = {
     return t ? scalarTypeOf(t.dtype) : NOT_BUILTIN;
   },
   'ops.prim.layout': () => 0,
+  'ops.prim.type': (_it, [d]) => (d && typeof d === 'object' && 'kind' in d && d.kind === 'device' ? d.device.split(':')[0] : NOT_BUILTIN),
   'ops.prim.is_cuda': () => false,
   'ops.prim.is_nested': () => false,
   'ops.prim.is_quantized': () => false,
@@ -434,3 +452,7 @@ export function callBuiltin(it: Interpreter, path: string, args: PyValue[], kwar
   }
 }
 
+/** Whether `path` (`torch.len`, `ops.prim.device`) is a Python-level function the interpreter computes. */
+export function isBuiltin(path: string): boolean {
+  return Object.hasOwn(BUILTINS, path);
+}

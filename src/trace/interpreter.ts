@@ -132,6 +132,10 @@ export class Interpreter {
   readonly stateWrites = new Map<string, StateWrite>();
   /** Graph inputs standing for lifted state attributes. */
   readonly stateInputs: Array<{ name: string; value: GValue }> = [];
+  /** Tensor attributes of modules, so an in-place write to one counts as a state write. */
+  private readonly attributeBoxes = new Map<TensorBox, Omit<StateWrite, 'path'> & { path: string }>();
+  /** Views made of each tensor variable, refreshed when an in-place op changes it. */
+  private readonly views = new Map<TensorBox, Set<TensorBox>>();
 
   constructor(
     readonly archive: Archive,
@@ -235,6 +239,9 @@ export class Interpreter {
       value = null;
     }
     if (value === undefined) return this.fail('SCRIPT_NAME', `${obj.cls.qualified} has no attribute ${name}`);
+    if (value instanceof TensorBox && obj.pickled && !this.attributeBoxes.has(value)) {
+      this.attributeBoxes.set(value, { path, object: obj, name });
+    }
     obj.attrs.set(name, value);
     return value;
   }
@@ -243,6 +250,7 @@ export class Interpreter {
     if (obj.pickled) {
       const path = obj.path ? `${obj.path}.${name}` : name;
       if (!this.stateWrites.has(path)) this.stateWrites.set(path, { path, object: obj, name });
+      if (value instanceof TensorBox && !this.attributeBoxes.has(value)) this.attributeBoxes.set(value, { path, object: obj, name });
     }
     obj.attrs.set(name, value);
   }
@@ -341,10 +349,11 @@ export class Interpreter {
     }
     if (!entry) return this.fail('OP_UNSUPPORTED', `${ns}::${name} is not supported`);
     const reasons: string[] = [];
-    for (const schema of entry.schemas) {
-      const bound = bindSchema(schema, args, kwargs);
+    const candidates = [true, false].flatMap((strict) => entry.schemas.map((schema) => ({ schema, strict })));
+    for (const { schema, strict } of candidates) {
+      const bound = bindSchema(schema, args, kwargs, strict);
       if (bound instanceof Mismatch) {
-        reasons.push(`${schema.overload || schema.name}: ${bound.reason}`);
+        if (!strict) reasons.push(`${schema.overload || schema.name}: ${bound.reason}`);
         continue;
       }
       const boundArgs = new BoundArgs(schema, bound);
@@ -374,7 +383,11 @@ export class Interpreter {
           return self;
         }
       } else if (VIEW_OPS.has(name) && self instanceof TensorBox && results[0] instanceof TensorBox) {
-        results[0] = new TensorBox(results[0].value, { base: self, op: name, args: args.slice(1), kwargs });
+        const view = new TensorBox(results[0].value, { base: self, op: name, args: args.slice(1), kwargs });
+        const siblings = this.views.get(self) ?? new Set();
+        siblings.add(view);
+        this.views.set(self, siblings);
+        results[0] = view;
       }
       const ret = schema.returns;
       if (ret.length === 1 && ret[0].list) return new PyList(results);
@@ -439,13 +452,27 @@ export class Interpreter {
         default:
           updated = call('reshape', [child, this.callNamed('torch.size', [base], new Map())]);
       }
-      this.rebind(base, updated);
+      this.rebind(base, updated, child);
     }
   }
 
-  private rebind(box: TensorBox, value: GValue): void {
+  /**
+   * Gives a tensor variable a new value after an in-place op. Module attributes so written count
+   * as state writes; views taken of the variable earlier are recomputed from its new value
+   * (except `from`, the view the write came through).
+   */
+  private rebind(box: TensorBox, value: GValue, from?: TensorBox): void {
     if (this.boxWrites && !this.boxWrites.has(box)) this.boxWrites.set(box, box.value);
     box.value = value;
+    const attribute = this.attributeBoxes.get(box);
+    if (attribute && !this.stateWrites.has(attribute.path)) this.stateWrites.set(attribute.path, attribute);
+    const views = this.views.get(box);
+    for (const view of [...(views ?? [])]) {
+      if (view === from || !view.view) continue;
+      const fresh = this.callOp('aten', view.view.op, [box, ...view.view.args], new Map(view.view.kwargs)) as TensorBox;
+      views?.delete(fresh);
+      this.rebind(view, fresh.value, box);
+    }
   }
 
   /** A graph value known at conversion time, recorded as a constant node. */

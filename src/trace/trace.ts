@@ -113,10 +113,12 @@ export function trace(archive: Archive, options: TraceOptions): TorchGraph {
       );
     }
   }
-  for (const w of lifted) {
-    const value = w.object.attrs.get(w.name);
-    if (!(value instanceof TensorBox)) fail('TRACE_UNSUPPORTED', `state attribute ${w.path} is not a tensor after forward()`);
-    graph.outputs.push({ name: `${w.path}_out`, value: value.value });
+  for (const { path } of lifted) {
+    const w = interpreter.stateWrites.get(path);
+    const value = w?.object.attrs.get(w.name);
+    if (!w) fail('INTERNAL', `state attribute ${path} was not written on the second run`);
+    if (!(value instanceof TensorBox)) fail('TRACE_UNSUPPORTED', `state attribute ${path} is not a tensor after forward()`);
+    graph.outputs.push({ name: `${path}_out`, value: value.value });
   }
   return { ...graph, inputs: [...graph.inputs, ...interpreter.stateInputs] };
 }

@@ -20,10 +20,6 @@ import { defineOps, type BoundArgs, type LowerContext, type OpDef } from '../reg
 /** MatMul, Softmax over the last axis, Where and Erf all hold their meaning from opset 9. */
 const LOWEST_OPSET = 9;
 
-function needOpset(ctx: LowerContext, opset: number, what: string): void {
-  if (ctx.opset < opset) fail('OP_OPSET', `${what} needs opset ${opset} or later (target is ${ctx.opset})`);
-}
-
 function floatTensor(a: BoundArgs, name: string): TensorType {
   const t = a.tensor(name).tensor;
   if (!isFloating(t.dtype)) fail('TRACE_TYPE', `${a.schema.name}: ${name} must be a floating-point tensor, got ${t.dtype}`);
@@ -118,7 +114,7 @@ function checkHeads(a: BoundArgs, embedDim: number, numHeads: number, embedding:
   if (!sameDims(embedding, embedDim)) fail('TRACE_TYPE', `${a.schema.name}: input has embedding size ${embedding}, expected embed_dim ${embedDim}`);
 }
 
-/** Checks the mask against what the kernel accepts; returns nothing, throws on a mismatch. */
+/** Throws unless the mask has a shape the kernel accepts for its mask_type. */
 function checkNativeMask(a: BoundArgs, batch: Dim, heads: number, target: Dim, source: Dim): void {
   const mask = a.optTensor('mask');
   if (!mask) return;
@@ -134,6 +130,7 @@ function checkNativeMask(a: BoundArgs, batch: Dim, heads: number, target: Dim, s
   if (shape.length === 2 && maskType !== 0) {
     fail('TRACE_TYPE', `${a.schema.name}: a 2-D mask needs mask_type 0 (target, source) or 1 (batch, source), got ${maskType}`);
   }
+  if (shape.length > 4) fail('TRACE_TYPE', `${a.schema.name}: a mask has at most 4 dimensions, got ${shape.length}`);
   broadcastShapes([batch, heads, target, source], shape);
 }
 
@@ -153,8 +150,8 @@ function splitHeads(ctx: LowerContext, x: string, numHeads: number, headDim: num
 }
 
 /**
- * The kernel: query, key and value projections, q scaled by 1/sqrt(head_dim) after its bias, softmax(q·kᵀ), output projection.
- * Returns the output and the attention probabilities (batch, heads, target, source).
+ * The kernel: query, key and value projections, q scaled by 1/sqrt(head_dim) after its bias,
+ * softmax(q·kᵀ), output projection. Returns the output and the probabilities (batch, heads, target, source).
  */
 function nativeMha(ctx: LowerContext, m: NativeMhaInputs): { output: string; probs: string } {
   const b = ctx.b;

@@ -122,6 +122,7 @@ function fillOp(schemas: string[], spec: FillSpec): OpDef {
 
 const FACTORY_KWARGS = 'ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None';
 const LIKE_KWARGS = `${FACTORY_KWARGS}, MemoryFormat? memory_format=None`;
+const RANDINT_KWARGS = 'ScalarType? dtype=4, Layout? layout=None, Device? device=None, bool? pin_memory=None';
 
 // ---------------------------------------------------------------------------------------------
 // arange
@@ -349,6 +350,7 @@ function lowerRandint(ctx: LowerContext, a: BoundArgs): string[] {
 
 // ---------------------------------------------------------------------------------------------
 
+// Where a definition lists an `int` and a `SymInt` form of one schema, the second is how torch 2.x prints it.
 defineOps([
   fillOp([`aten::zeros(SymInt[] size, *, ${FACTORY_KWARGS}) -> Tensor`], { like: false, fill: 0, dtypeFromSelf: false }),
   fillOp([`aten::ones(SymInt[] size, *, ${FACTORY_KWARGS}) -> Tensor`], { like: false, fill: 1, dtypeFromSelf: false }),
@@ -400,7 +402,12 @@ defineOps([
     },
   },
   {
-    schemas: [`aten::eye(int n, *, ${FACTORY_KWARGS}) -> Tensor`, `aten::eye(SymInt n, *, ${FACTORY_KWARGS}) -> Tensor`, `aten::eye.m(int n, int m, *, ${FACTORY_KWARGS}) -> Tensor`, `aten::eye.m(SymInt n, SymInt m, *, ${FACTORY_KWARGS}) -> Tensor`],
+    schemas: [
+      `aten::eye(int n, *, ${FACTORY_KWARGS}) -> Tensor`,
+      `aten::eye(SymInt n, *, ${FACTORY_KWARGS}) -> Tensor`,
+      `aten::eye.m(int n, int m, *, ${FACTORY_KWARGS}) -> Tensor`,
+      `aten::eye.m(SymInt n, SymInt m, *, ${FACTORY_KWARGS}) -> Tensor`,
+    ],
     infer: (a) => [eyeType(a)],
     evaluate: (a) => {
       const type = eyeType(a);
@@ -464,8 +471,10 @@ defineOps([
   },
   {
     schemas: [
-      'aten::randint(int high, int[] size, *, ScalarType? dtype=4, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor', 'aten::randint(SymInt high, SymInt[] size, *, ScalarType? dtype=4, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor',
-      'aten::randint.low(int low, int high, int[] size, *, ScalarType? dtype=4, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor', 'aten::randint.low(SymInt low, SymInt high, SymInt[] size, *, ScalarType? dtype=4, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor',
+      `aten::randint(int high, int[] size, *, ${RANDINT_KWARGS}) -> Tensor`,
+      `aten::randint(SymInt high, SymInt[] size, *, ${RANDINT_KWARGS}) -> Tensor`,
+      `aten::randint.low(int low, int high, int[] size, *, ${RANDINT_KWARGS}) -> Tensor`,
+      `aten::randint.low(SymInt low, SymInt high, SymInt[] size, *, ${RANDINT_KWARGS}) -> Tensor`,
     ],
     infer: (a) => [randomType(a, 'int64')],
     lower: { 7: lowerRandint },

@@ -242,12 +242,17 @@ function lowerIndexPut(ctx: LowerContext, a: BoundArgs): string[] {
   const indices = stackedIndices(ctx, ix);
   // values broadcast against torch's result shape; reorder them to GatherND order, then expand.
   const resultRank = ix.result.length;
-  if (rankOf(values) > resultRank) fail('TRACE_UNSUPPORTED', `${a.schema.name}: values of rank ${rankOf(values)} for a result of rank ${resultRank}`);
+  if (rankOf(values) > resultRank) {
+    fail('TRACE_UNSUPPORTED', `${a.schema.name}: values of rank ${rankOf(values)} for a result of rank ${resultRank}`);
+  }
   const lifted = unsqueeze(ctx, update, Array.from({ length: resultRank - rankOf(values) }, (_, i) => i));
   const inverseResult = invert(resultPerm(ix, resultRank));
   const ordered = transpose(ctx, lifted, inverseResult);
   const gatherShape = inverseResult.map((p) => ix.result[p]);
-  const target = numel(gatherShape) !== undefined ? ctx.b.int64s(gatherShape as number[]) : ctx.b.op1('Shape', [ctx.b.op1('GatherND', [moved, indices])]);
+  const target =
+    numel(gatherShape) !== undefined
+      ? ctx.b.int64s(gatherShape as number[])
+      : ctx.b.op1('Shape', [ctx.b.op1('GatherND', [moved, indices])]);
   const updates = ctx.b.op1('Expand', [ordered, target]);
   const scattered = ctx.b.op1('ScatterND', [moved, indices, updates], accumulate ? { reduction: 'add' } : {});
   return [transpose(ctx, scattered, invert(perm))];
@@ -330,6 +335,7 @@ const INDEX_SCHEMAS = [
   'aten::index.Tensor_hacked_twin(Tensor self, Tensor[] indices) -> Tensor',
 ];
 
+// Where a definition lists an `int` and a `SymInt` form of one schema, the second is how torch 2.x prints it.
 defineOps([
   { schemas: ['aten::index_select(Tensor self, int dim, Tensor index) -> Tensor'], infer: inferIndexSelect, lower: { 7: lowerIndexSelect } },
   {
@@ -353,7 +359,10 @@ defineOps([
     lower: { 16: lowerScatter },
   },
   {
-    schemas: ['aten::embedding(Tensor weight, Tensor indices, int padding_idx=-1, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor', 'aten::embedding(Tensor weight, Tensor indices, SymInt padding_idx=-1, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor'],
+    schemas: [
+      'aten::embedding(Tensor weight, Tensor indices, int padding_idx=-1, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor',
+      'aten::embedding(Tensor weight, Tensor indices, SymInt padding_idx=-1, bool scale_grad_by_freq=False, bool sparse=False) -> Tensor',
+    ],
     infer: inferEmbedding,
     lower: { 7: (ctx, a) => [ctx.b.op1('Gather', [ctx.input(a.tensor('weight')), ctx.input(a.tensor('indices'))], { axis: 0 })] },
   },
@@ -377,7 +386,10 @@ defineOps([
     lower: { 9: (ctx, a) => [transpose(ctx, ctx.b.op1('NonZero', [ctx.input(a.tensor('self'))]), [1, 0])] },
   },
   {
-    schemas: ['aten::topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)', 'aten::topk(Tensor self, SymInt k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)'],
+    schemas: [
+      'aten::topk(Tensor self, int k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)',
+      'aten::topk(Tensor self, SymInt k, int dim=-1, bool largest=True, bool sorted=True) -> (Tensor values, Tensor indices)',
+    ],
     infer: inferTopk,
     lower: { 7: lowerTopk },
   },

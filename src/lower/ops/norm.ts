@@ -48,14 +48,15 @@ function batchAxes(rank: number): number[] {
   return [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2)];
 }
 
-/** Batch normalisation with running statistics: one BatchNormalization node. */
-function runningStatsNorm(
-  ctx: LowerContext,
-  op: string,
-  input: GValue,
-  p: { weight?: GValue; bias?: GValue; mean: GValue; variance: GValue },
-  eps: number,
-): string {
+interface BatchNormParams {
+  weight?: GValue;
+  bias?: GValue;
+  mean: GValue;
+  variance: GValue;
+}
+
+/** X, scale, B, mean, var: BatchNormalization's inputs, with weight 1 and bias 0 filled in when absent. */
+function batchNormInputs(ctx: LowerContext, op: string, input: GValue, p: BatchNormParams): string[] {
   const dtype = input.tensor.dtype;
   const channels = channelCount(op, input, p.weight, p.bias, p.mean, p.variance);
   if ((!p.weight || !p.bias) && channels === undefined) {
@@ -63,8 +64,24 @@ function runningStatsNorm(
   }
   const scale = p.weight ? param(ctx, p.weight, dtype) : filled(ctx, dtype, channels!, 1);
   const shift = p.bias ? param(ctx, p.bias, dtype) : filled(ctx, dtype, channels!, 0);
-  const stats = [param(ctx, p.mean, dtype), param(ctx, p.variance, dtype)];
-  return ctx.b.op1('BatchNormalization', [ctx.input(input), scale, shift, ...stats], { epsilon: { f: eps } });
+  return [ctx.input(input), scale, shift, param(ctx, p.mean, dtype), param(ctx, p.variance, dtype)];
+}
+
+/** Batch normalisation with running statistics: one BatchNormalization node. */
+function runningStatsNorm(ctx: LowerContext, op: string, input: GValue, p: BatchNormParams, eps: number): string {
+  return ctx.b.op1('BatchNormalization', batchNormInputs(ctx, op, input, p), { epsilon: { f: eps } });
+}
+
+/**
+ * Training-mode batch normalisation as torch.onnx writes it: batch statistics, with the updated
+ * running statistics as extra outputs (5 outputs with ONNX's momentum = 1 − torch's before opset 14,
+ * `training_mode=1` and 3 outputs from 14). Only Y is used; the running-stat updates stay unread.
+ */
+function trainingBatchNorm(ctx: LowerContext, op: string, input: GValue, p: BatchNormParams, eps: number, momentum: number): string {
+  const inputs = batchNormInputs(ctx, op, input, p);
+  const attrs = { epsilon: { f: eps }, momentum: { f: 1 - momentum } };
+  if (ctx.opset >= 14) return ctx.b.op('BatchNormalization', inputs, { ...attrs, training_mode: 1 }, 3)[0];
+  return ctx.b.op('BatchNormalization', inputs, attrs, 5)[0];
 }
 
 function lowerBatchNorm(ctx: LowerContext, a: BoundArgs): string[] {
@@ -78,11 +95,12 @@ function lowerBatchNorm(ctx: LowerContext, a: BoundArgs): string[] {
   const mean = a.optTensor('running_mean');
   const variance = a.optTensor('running_var');
   const eps = a.float('eps');
-  const x = ctx.input(input);
-  // Batch statistics: training=True, or a layer without running stats (track_running_stats=False).
-  if (a.bool('training') || !mean || !variance) {
-    return [channelAffine(ctx, standardize(ctx, x, dtype, batchAxes(rank), eps), rank, dtype, weight, bias)];
+  // Without running stats (track_running_stats=False) the statistics are the batch's in every mode:
+  // computed here, since onnxruntime's training-mode BatchNormalization is not an inference kernel.
+  if (!mean || !variance) {
+    return [channelAffine(ctx, standardize(ctx, ctx.input(input), dtype, batchAxes(rank), eps), rank, dtype, weight, bias)];
   }
+  if (a.bool('training')) return [trainingBatchNorm(ctx, op, input, { weight, bias, mean, variance }, eps, a.float('momentum'))];
   return [runningStatsNorm(ctx, op, input, { weight, bias, mean, variance }, eps)];
 }
 
@@ -164,20 +182,32 @@ function lowerLayerNormalization(ctx: LowerContext, a: BoundArgs): string[] {
   return [ctx.b.op1('LayerNormalization', inputs, { axis: -normalized.length, epsilon: { f: eps } })];
 }
 
-/** Dropouts are the identity in eval; training-mode randomness is not something to export. */
-function dropout(schema: string) {
-  return {
-    schemas: [schema],
-    infer: (a: BoundArgs) => [a.tensor('input').type],
-    lower: {
-      1: (ctx: LowerContext, a: BoundArgs) => {
-        if (a.bool('train') && a.float('p') !== 0) {
-          fail('TRACE_UNSUPPORTED', `${a.schema.name} in training mode (train=True) cannot be exported; export the model in eval mode`);
-        }
-        return [ctx.input(a.tensor('input'))];
-      },
-    },
-  };
+/** Dropouts are the identity in eval. */
+function dropoutInEval(ctx: LowerContext, a: BoundArgs): string[] {
+  if (a.bool('train') && a.float('p') !== 0) {
+    fail('TRACE_UNSUPPORTED', `${a.schema.name} in training mode (train=True) cannot be exported; export the model in eval mode`);
+  }
+  return [ctx.input(a.tensor('input'))];
+}
+
+/** Variants torch.onnx refuses in training mode (feature and alpha dropout): only their eval form exists. */
+function evalOnlyDropout(schema: string) {
+  return { schemas: [schema], infer: (a: BoundArgs) => [a.tensor('input').type], lower: { 1: dropoutInEval } };
+}
+
+/** Training-mode Dropout as torch.onnx writes it: the ratio an attribute, 2 outputs (data, mask). */
+function lowerDropoutRatioAttribute(ctx: LowerContext, a: BoundArgs): string[] {
+  const x = ctx.input(a.tensor('input'));
+  if (!a.bool('train')) return [x];
+  return [ctx.b.op('Dropout', [x], { ratio: { f: a.float('p') } }, 2)[0]];
+}
+
+/** From opset 12 ratio and training_mode are inputs: a float32 and a bool constant. */
+function lowerDropoutTrainingInput(ctx: LowerContext, a: BoundArgs): string[] {
+  const x = ctx.input(a.tensor('input'));
+  if (!a.bool('train')) return [x];
+  const ratio = ctx.b.scalar('float32', a.float('p'));
+  return [ctx.b.op('Dropout', [x, ratio, ctx.b.scalar('bool', true)], {}, 2)[0]];
 }
 
 defineOps([
@@ -210,8 +240,12 @@ defineOps([
     infer: (a) => [layerNormParts(a).input.type],
     lower: { 7: lowerLayerNormDecomposed, 17: lowerLayerNormalization },
   },
-  dropout('aten::dropout(Tensor input, float p, bool train) -> Tensor'),
-  dropout('aten::feature_dropout(Tensor input, float p, bool train) -> Tensor'),
-  dropout('aten::alpha_dropout(Tensor input, float p, bool train) -> Tensor'),
-  dropout('aten::feature_alpha_dropout(Tensor input, float p, bool train) -> Tensor'),
+  {
+    schemas: ['aten::dropout(Tensor input, float p, bool train) -> Tensor'],
+    infer: (a) => [a.tensor('input').type],
+    lower: { 1: lowerDropoutRatioAttribute, 12: lowerDropoutTrainingInput },
+  },
+  evalOnlyDropout('aten::feature_dropout(Tensor input, float p, bool train) -> Tensor'),
+  evalOnlyDropout('aten::alpha_dropout(Tensor input, float p, bool train) -> Tensor'),
+  evalOnlyDropout('aten::feature_alpha_dropout(Tensor input, float p, bool train) -> Tensor'),
 ]);

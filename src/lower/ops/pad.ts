@@ -98,20 +98,24 @@ function padNode(ctx: LowerContext, op: string, x: string, dtype: DType, pads: D
   return castTo(ctx, padded, 'float64', dtype);
 }
 
-/** Circular padding as slices and concatenations, one dimension at a time (a negative pad crops). */
+/**
+ * Circular padding as slices and concatenations, one dimension at a time. As in torch, negative
+ * pads crop first and the wrapped parts come from the cropped core.
+ */
 function circularPad(ctx: LowerContext, op: string, x: string, pads: DimPads): string {
   const begins = knownPads(op, pads.begins);
   const ends = knownPads(op, pads.ends);
+  const beyond = Number.MAX_SAFE_INTEGER;
   let y = x;
   begins.forEach((begin, d) => {
     const end = ends[d];
-    if (begin === 0 && end === 0) return;
-    const beyond = Number.MAX_SAFE_INTEGER;
-    const parts: string[] = [];
-    if (begin > 0) parts.push(slice(ctx, y, [{ axis: d, start: -begin, end: beyond, step: 1 }]));
-    parts.push(slice(ctx, y, [{ axis: d, start: Math.max(0, -begin), end: end < 0 ? end : beyond, step: 1 }]));
-    if (end > 0) parts.push(slice(ctx, y, [{ axis: d, start: 0, end, step: 1 }]));
-    y = parts.length === 1 ? parts[0] : ctx.b.op1('Concat', parts, { axis: d });
+    const core = begin < 0 || end < 0 ? slice(ctx, y, [{ axis: d, start: Math.max(0, -begin), end: end < 0 ? end : beyond, step: 1 }]) : y;
+    const parts = [
+      ...(begin > 0 ? [slice(ctx, core, [{ axis: d, start: -begin, end: beyond, step: 1 }])] : []),
+      core,
+      ...(end > 0 ? [slice(ctx, core, [{ axis: d, start: 0, end, step: 1 }])] : []),
+    ];
+    y = parts.length === 1 ? core : ctx.b.op1('Concat', parts, { axis: d });
   });
   return y;
 }

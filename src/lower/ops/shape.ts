@@ -8,7 +8,7 @@ import { fail } from '../../errors.js';
 import { GValue, type Arg, type Dim, type TensorType, type ValueType } from '../../trace/graph.js';
 import { dtypeFromScalarType, isFloating, promoteTypes } from '../dtypes.js';
 import { axis, castTo, numel, onnxDtypeOf, rankOf, shapeOf, tensorOf } from '../helpers.js';
-import { defineOps, type BoundArgs, type KnownTensor, type LowerContext, type OpDef } from '../registry.js';
+import { defineOps, type BoundArgs, type KnownTensor, type LowerContext, type Lowering, type OpDef } from '../registry.js';
 
 /** An int argument: known now, or a run-time Python int (a dynamic dimension, a loop counter). */
 export type IntArg = number | GValue;
@@ -405,7 +405,8 @@ function squeezeAxes(a: BoundArgs): number[] {
   return axes.filter((d) => {
     const size = shape[d];
     if (typeof size === 'string') {
-      fail('TRACE_UNSUPPORTED', `squeeze: dimension ${d} has the dynamic size '${size}', so the result's rank would depend on it; make that dimension static`);
+      const why = `dimension ${d} has the dynamic size '${size}', so the result's rank would depend on it`;
+      fail('TRACE_UNSUPPORTED', `squeeze: ${why}; make that dimension static`);
     }
     return size === 1;
   });
@@ -526,7 +527,8 @@ function inferCat(a: BoundArgs): TensorType[] {
   if (rank === 0) fail('TRACE_TYPE', 'cat: zero-dimensional tensors cannot be concatenated');
   const d = axis(a.int('dim'), rank);
   const parts = tensors.map((t) => shapeOf(t)[d]);
-  const total = parts.length === 1 ? parts[0] : (parts.every((p) => typeof p === 'number') ? (parts as number[]).reduce((x, y) => x + y, 0) : freshDim('cat'));
+  const sum = numel(parts) === undefined ? undefined : (parts as number[]).reduce((x, y) => x + y, 0);
+  const total = parts.length === 1 ? parts[0] : (sum ?? freshDim('cat'));
   const out = Array.from({ length: rank }, (_, i) => (i === d ? total : joinedDim(tensors, i)));
   return [tensorOf(joinedDtype(tensors), out)];
 }
@@ -984,12 +986,12 @@ function evaluateSlice(a: BoundArgs): KnownTensor[] | undefined {
 
 // ---------------------------------------------------------------------------------------------
 
-const viewLike = (schemas: string[], infer: (a: BoundArgs) => ValueType[], lower: (ctx: LowerContext, a: BoundArgs) => string[], opset = 7): OpDef => ({
-  schemas,
-  infer,
-  evaluate: sameValues(infer),
-  lower: { [opset]: lower },
-});
+/** An op whose values are its input's, reshaped: known values pass through. */
+function viewLike(schemas: string[], infer: (a: BoundArgs) => ValueType[], lower: Lowering, opset = 7): OpDef {
+  return { schemas, infer, evaluate: sameValues(infer), lower: { [opset]: lower } };
+}
+
+const sameType = (a: BoundArgs): ValueType[] => [a.tensor('self').type];
 
 const TO_SCHEMAS = [
   'aten::to.dtype(Tensor(a) self, ScalarType dtype, bool non_blocking=False, bool copy=False, MemoryFormat? memory_format=None) -> Tensor(a)',
@@ -1001,13 +1003,19 @@ const TO_SCHEMAS = [
   'aten::to.prim_other(Tensor(a) self, bool non_blocking=False, bool copy=False) -> Tensor(b|a)',
 ];
 
-const SPLIT_LOWER = { 7: lowerPieces };
-
+// Where a definition lists an `int` and a `SymInt` form of one schema, the second is how torch 2.x prints it.
 defineOps([
   viewLike(['aten::view(Tensor(a) self, SymInt[] size) -> Tensor(a)'], inferView, lowerReshape('size', inferView), 5),
   viewLike(['aten::reshape(Tensor(a) self, SymInt[] shape) -> Tensor(a)'], inferReshapeShape, lowerReshape('shape', inferReshapeShape), 5),
   viewLike(['aten::flatten.using_ints(Tensor(a) self, int start_dim=0, int end_dim=-1) -> Tensor(a)'], inferFlatten, lowerFlatten),
-  viewLike(['aten::unflatten.int(Tensor(a) self, int dim, int[] sizes) -> Tensor(a)', 'aten::unflatten.int(Tensor(a) self, int dim, SymInt[] sizes) -> Tensor(a)'], inferUnflatten, lowerUnflatten),
+  viewLike(
+    [
+      'aten::unflatten.int(Tensor(a) self, int dim, int[] sizes) -> Tensor(a)',
+      'aten::unflatten.int(Tensor(a) self, int dim, SymInt[] sizes) -> Tensor(a)',
+    ],
+    inferUnflatten,
+    lowerUnflatten,
+  ),
   viewLike(['aten::view_as(Tensor(a) self, Tensor other) -> Tensor(a)'], inferAs, lowerReshapeAs, 5),
   viewLike(['aten::reshape_as(Tensor(a) self, Tensor other) -> Tensor(a)'], inferAs, lowerReshapeAs, 5),
   transposeOp(['aten::transpose.int(Tensor(a) self, int dim0, int dim1) -> Tensor(a)'], (a) => swapPerm(a, 'dim0', 'dim1')),
@@ -1015,16 +1023,22 @@ defineOps([
   transposeOp(['aten::swapdims(Tensor(a) self, int dim0, int dim1) -> Tensor(a)'], (a) => swapPerm(a, 'dim0', 'dim1')),
   transposeOp(['aten::permute(Tensor(a) self, int[] dims) -> Tensor(a)'], permutePerm),
   transposeOp(
-    ['aten::movedim.int(Tensor(a) self, int source, int destination) -> Tensor(a)', 'aten::movedim.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)'],
+    [
+      'aten::movedim.int(Tensor(a) self, int source, int destination) -> Tensor(a)',
+      'aten::movedim.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)',
+    ],
     movedimPerm,
   ),
   transposeOp(
-    ['aten::moveaxis.int(Tensor(a) self, int source, int destination) -> Tensor(a)', 'aten::moveaxis.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)'],
+    [
+      'aten::moveaxis.int(Tensor(a) self, int source, int destination) -> Tensor(a)',
+      'aten::moveaxis.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a)',
+    ],
     movedimPerm,
   ),
-  viewLike(['aten::contiguous(Tensor(a) self, *, MemoryFormat memory_format=0) -> Tensor(a)'], (a) => [a.tensor('self').type], identity, 1),
-  viewLike(['aten::clone(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor'], (a) => [a.tensor('self').type], identity, 1),
-  viewLike(['aten::detach(Tensor(a) self) -> Tensor(a)'], (a) => [a.tensor('self').type], identity, 1),
+  viewLike(['aten::contiguous(Tensor(a) self, *, MemoryFormat memory_format=0) -> Tensor(a)'], sameType, identity, 1),
+  viewLike(['aten::clone(Tensor self, *, MemoryFormat? memory_format=None) -> Tensor'], sameType, identity, 1),
+  viewLike(['aten::detach(Tensor(a) self) -> Tensor(a)'], sameType, identity, 1),
   viewLike(
     [
       'aten::squeeze(Tensor(a) self) -> Tensor(a)',
@@ -1038,71 +1052,84 @@ defineOps([
     const self = a.tensor('self');
     return [unsqueeze(ctx, ctx.input(self), [axis(a.int('dim'), rankOf(self) + 1)])];
   }),
-  {
-    schemas: ['aten::expand(Tensor(a) self, SymInt[] size, *, bool implicit=False) -> Tensor(a)'],
-    infer: inferExpand,
-    lower: { 8: lowerExpand },
-  },
-  {
-    schemas: ['aten::expand_as(Tensor(a) self, Tensor other) -> Tensor(a)'],
-    infer: inferAs,
-    lower: { 8: lowerExpandAs },
-  },
+  { schemas: ['aten::expand(Tensor(a) self, SymInt[] size, *, bool implicit=False) -> Tensor(a)'], infer: inferExpand, lower: { 8: lowerExpand } },
+  { schemas: ['aten::expand_as(Tensor(a) self, Tensor other) -> Tensor(a)'], infer: inferAs, lower: { 8: lowerExpandAs } },
   { schemas: ['aten::repeat(Tensor self, SymInt[] repeats) -> Tensor'], infer: inferRepeat, lower: { 7: lowerRepeat } },
-  { schemas: ['aten::tile(Tensor self, int[] dims) -> Tensor', 'aten::tile(Tensor self, SymInt[] dims) -> Tensor'], infer: inferRepeat, lower: { 7: lowerRepeat } },
+  {
+    schemas: ['aten::tile(Tensor self, int[] dims) -> Tensor', 'aten::tile(Tensor self, SymInt[] dims) -> Tensor'],
+    infer: inferRepeat,
+    lower: { 7: lowerRepeat },
+  },
   { schemas: ['aten::cat(Tensor[] tensors, int dim=0) -> Tensor'], infer: inferCat, evaluate: evaluateCat, lower: { 7: lowerCat } },
   { schemas: ['aten::concat(Tensor[] tensors, int dim=0) -> Tensor'], infer: inferCat, evaluate: evaluateCat, lower: { 7: lowerCat } },
   { schemas: ['aten::concatenate(Tensor[] tensors, int dim=0) -> Tensor'], infer: inferCat, evaluate: evaluateCat, lower: { 7: lowerCat } },
   { schemas: ['aten::stack(Tensor[] tensors, int dim=0) -> Tensor'], infer: inferStack, evaluate: evaluateStack, lower: { 7: lowerStack } },
-  { schemas: ['aten::chunk(Tensor(a -> *) self, int chunks, int dim=0) -> Tensor(a)[]'], infer: inferPieces, lower: SPLIT_LOWER },
+  { schemas: ['aten::chunk(Tensor(a -> *) self, int chunks, int dim=0) -> Tensor(a)[]'], infer: inferPieces, lower: { 7: lowerPieces } },
   {
     schemas: [
-      'aten::split.Tensor(Tensor(a -> *) self, int split_size, int dim=0) -> Tensor(a)[]', 'aten::split.Tensor(Tensor(a -> *) self, SymInt split_size, int dim=0) -> Tensor(a)[]',
-      'aten::split.sizes(Tensor(a -> *) self, int[] split_size, int dim=0) -> Tensor(a)[]', 'aten::split.sizes(Tensor(a -> *) self, SymInt[] split_size, int dim=0) -> Tensor(a)[]',
+      'aten::split.Tensor(Tensor(a -> *) self, int split_size, int dim=0) -> Tensor(a)[]',
+      'aten::split.Tensor(Tensor(a -> *) self, SymInt split_size, int dim=0) -> Tensor(a)[]',
+      'aten::split.sizes(Tensor(a -> *) self, int[] split_size, int dim=0) -> Tensor(a)[]',
+      'aten::split.sizes(Tensor(a -> *) self, SymInt[] split_size, int dim=0) -> Tensor(a)[]',
       'aten::split(Tensor(a -> *) self, int[] split_sizes, int dim=0) -> Tensor(a)[]',
     ],
     infer: inferPieces,
-    lower: SPLIT_LOWER,
+    lower: { 7: lowerPieces },
   },
   {
     schemas: [
-      'aten::split_with_sizes(Tensor(a -> *) self, int[] split_sizes, int dim=0) -> Tensor(a)[]', 'aten::split_with_sizes(Tensor(a -> *) self, SymInt[] split_sizes, int dim=0) -> Tensor(a)[]',
+      'aten::split_with_sizes(Tensor(a -> *) self, int[] split_sizes, int dim=0) -> Tensor(a)[]',
+      'aten::split_with_sizes(Tensor(a -> *) self, SymInt[] split_sizes, int dim=0) -> Tensor(a)[]',
     ],
     infer: inferPieces,
-    lower: SPLIT_LOWER,
+    lower: { 7: lowerPieces },
   },
   { schemas: ['aten::unbind.int(Tensor(a -> *) self, int dim=0) -> Tensor(a)[]'], infer: inferUnbind, lower: { 7: lowerUnbind } },
   {
-    schemas: [
-      'aten::slice.Tensor(Tensor(a) self, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor(a)',
-    ],
+    schemas: ['aten::slice.Tensor(Tensor(a) self, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor(a)'],
     infer: inferSlice,
     evaluate: evaluateSlice,
     lower: { 7: lowerSlice },
   },
   {
     schemas: [
-      'aten::narrow(Tensor(a) self, int dim, int start, int length) -> Tensor(a)', 'aten::narrow(Tensor(a) self, int dim, SymInt start, SymInt length) -> Tensor(a)',
-      'aten::narrow.Tensor(Tensor(a) self, int dim, Tensor start, int length) -> Tensor(a)', 'aten::narrow.Tensor(Tensor(a) self, int dim, Tensor start, SymInt length) -> Tensor(a)',
+      'aten::narrow(Tensor(a) self, int dim, int start, int length) -> Tensor(a)',
+      'aten::narrow(Tensor(a) self, int dim, SymInt start, SymInt length) -> Tensor(a)',
+      'aten::narrow.Tensor(Tensor(a) self, int dim, Tensor start, int length) -> Tensor(a)',
+      'aten::narrow.Tensor(Tensor(a) self, int dim, Tensor start, SymInt length) -> Tensor(a)',
     ],
     infer: inferNarrow,
     lower: { 7: lowerNarrow },
   },
   {
-    schemas: ['aten::select.int(Tensor(a) self, int dim, int index) -> Tensor(a)', 'aten::select.int(Tensor(a) self, int dim, SymInt index) -> Tensor(a)'],
+    schemas: [
+      'aten::select.int(Tensor(a) self, int dim, int index) -> Tensor(a)',
+      'aten::select.int(Tensor(a) self, int dim, SymInt index) -> Tensor(a)',
+    ],
     infer: inferSelect,
     evaluate: evaluateSelect,
     lower: { 7: lowerSelect },
   },
-  { schemas: ['aten::flip(Tensor self, int[] dims) -> Tensor'], infer: (a) => [a.tensor('self').type], lower: { 10: lowerFlip } },
-  { schemas: ['aten::roll(Tensor self, int[1] shifts, int[1] dims=[]) -> Tensor', 'aten::roll(Tensor self, SymInt[1] shifts, int[1] dims=[]) -> Tensor'], infer: (a) => [a.tensor('self').type], lower: { 7: lowerRoll } },
+  { schemas: ['aten::flip(Tensor self, int[] dims) -> Tensor'], infer: sameType, lower: { 10: lowerFlip } },
+  {
+    schemas: [
+      'aten::roll(Tensor self, int[1] shifts, int[1] dims=[]) -> Tensor',
+      'aten::roll(Tensor self, SymInt[1] shifts, int[1] dims=[]) -> Tensor',
+    ],
+    infer: sameType,
+    lower: { 7: lowerRoll },
+  },
   { schemas: TO_SCHEMAS, infer: inferTo, evaluate: evaluateTo, lower: { 7: lowerTo } },
   { schemas: ['aten::type_as(Tensor self, Tensor other) -> Tensor'], infer: inferTo, evaluate: evaluateTo, lower: { 7: lowerTo } },
   { schemas: ['aten::pixel_shuffle(Tensor self, int upscale_factor) -> Tensor'], infer: inferPixelShuffle, lower: { 7: lowerPixelShuffle } },
-  { schemas: ['aten::pixel_unshuffle(Tensor self, int downscale_factor) -> Tensor'], infer: inferPixelUnshuffle, lower: { 7: lowerPixelUnshuffle } },
+  {
+    schemas: ['aten::pixel_unshuffle(Tensor self, int downscale_factor) -> Tensor'],
+    infer: inferPixelUnshuffle,
+    lower: { 7: lowerPixelUnshuffle },
+  },
   {
     schemas: ['aten::channel_shuffle(Tensor self, int groups) -> Tensor', 'aten::channel_shuffle(Tensor self, SymInt groups) -> Tensor'],
-    infer: (a) => [a.tensor('self').type],
+    infer: sameType,
     lower: { 7: lowerChannelShuffle },
   },
 ]);

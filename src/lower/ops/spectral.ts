@@ -96,19 +96,20 @@ function batchedSignal(ctx: LowerContext, s: Stft): string {
   return padTensor(ctx, 'aten::stft', batched, s.self.tensor.dtype, { begins: [0, half], ends: [0, half] }, s.center);
 }
 
-/** The window zero-padded to n_fft, centred as torch does: a constant, or nodes on a window tensor. */
-function fullWindow(ctx: LowerContext, s: Stft): { name: string; values?: number[] } {
+/** torch's default window: ones over win_length, zero-padded to n_fft and centred. */
+function rectangularWindow(s: Stft): number[] {
+  const left = Math.floor((s.nFft - s.winLength) / 2);
+  return Array.from({ length: s.nFft }, (_, n) => (n >= left && n < left + s.winLength ? 1 : 0));
+}
+
+/** The window tensor zero-padded to n_fft and centred, as torch pads it. */
+function paddedWindow(ctx: LowerContext, s: Stft, window: GValue): string {
   const dtype = s.self.tensor.dtype;
   const left = Math.floor((s.nFft - s.winLength) / 2);
   const right = s.nFft - s.winLength - left;
-  if (!s.window) {
-    const values = Array.from({ length: s.nFft }, (_, n) => (n >= left && n < left + s.winLength ? 1 : 0));
-    return { name: ctx.b.constant(dtype, [s.nFft], values), values };
-  }
-  const window = ctx.input(s.window);
-  if (left === 0 && right === 0) return { name: window };
-  const parts = [left > 0 ? [ctx.b.constant(dtype, [left], Array(left).fill(0))] : [], [window], right > 0 ? [ctx.b.constant(dtype, [right], Array(right).fill(0))] : []];
-  return { name: ctx.b.op1('Concat', parts.flat(), { axis: 0 }) };
+  const zeros = (n: number) => (n > 0 ? [ctx.b.constant(dtype, [n], Array(n).fill(0))] : []);
+  if (left === 0 && right === 0) return ctx.input(window);
+  return ctx.b.op1('Concat', [...zeros(left), ctx.input(window), ...zeros(right)], { axis: 0 });
 }
 
 /** cos(2πfn/N) rows for every bin f, then -sin(2πfn/N) rows: [2 * bins, n_fft]. */
@@ -142,15 +143,10 @@ function lowerStftConv(ctx: LowerContext, a: BoundArgs): string[] {
   const b = ctx.b;
   const dtype = s.self.tensor.dtype;
   const signal = unsqueeze(ctx, batchedSignal(ctx, s), [1]);
-  const window = fullWindow(ctx, s);
-  const rows = 2 * bins(s);
-  let kernel: string;
-  if (window.values) {
-    kernel = b.constant(dtype, [rows, 1, s.nFft], dftBasis(s, window.values));
-  } else {
-    const basis = b.constant(dtype, [rows, 1, s.nFft], dftBasis(s));
-    kernel = b.op1('Mul', [basis, window.name]);
-  }
+  const shape = [2 * bins(s), 1, s.nFft];
+  const kernel = s.window
+    ? b.op1('Mul', [b.constant(dtype, shape, dftBasis(s)), paddedWindow(ctx, s, s.window)])
+    : b.constant(dtype, shape, dftBasis(s, rectangularWindow(s)));
   const frames = b.op1('Conv', [signal, kernel], { kernel_shape: [s.nFft], strides: [s.hop] });
   const split = b.op1('Reshape', [frames, b.int64s([0, 2, bins(s), -1])]);
   const y = transpose(ctx, split, [0, 2, 3, 1]);
@@ -162,8 +158,8 @@ function lowerStftOnnx(ctx: LowerContext, a: BoundArgs): string[] {
   if ((s.nFft & (s.nFft - 1)) !== 0) return lowerStftConv(ctx, a);
   const b = ctx.b;
   const signal = unsqueeze(ctx, batchedSignal(ctx, s), [2]);
-  const window = fullWindow(ctx, s);
-  const spectrum = b.op1('STFT', [signal, b.scalar('int64', s.hop), window.name, b.scalar('int64', s.nFft)], { onesided: s.onesided ? 1 : 0 });
+  const window = s.window ? paddedWindow(ctx, s, s.window) : b.constant(s.self.tensor.dtype, [s.nFft], rectangularWindow(s));
+  const spectrum = b.op1('STFT', [signal, b.scalar('int64', s.hop), window, b.scalar('int64', s.nFft)], { onesided: s.onesided ? 1 : 0 });
   const y = transpose(ctx, spectrum, [0, 2, 1, 3]);
   return [unbatched(ctx, s, normalize(ctx, s, y))];
 }

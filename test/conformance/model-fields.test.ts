@@ -1,0 +1,47 @@
+/**
+ * Model-level fields (export-semantics.md §2) at every opset tsonnx accepts: ir_version from the
+ * opset table, opset_import, the fields torch never sets, and outputs equal to PyTorch's.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { convert } from '../../src/index.js';
+import { compareAll, projectRoot, runOnnx } from '../helpers/cases.js';
+import { caseDir, conformanceCase, convertCase, outputPath, reference } from './support.js';
+
+/** §2's table (7–20), with opset 21 → IR 10 as in onnx's VERSION_TABLE. */
+const IR_VERSION: Record<number, number> = {
+  7: 3, 8: 3, 9: 4, 10: 5, 11: 6, 12: 7, 13: 7, 14: 7, 15: 8, 16: 8, 17: 8, 18: 8, 19: 9, 20: 9, 21: 10,
+};
+
+const version = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
+
+describe('model fields per opset', () => {
+  const c = conformanceCase('conv_bn_dropout');
+  for (const opset of Object.keys(IR_VERSION).map(Number)) {
+    it(`opset ${opset}: ir_version ${IR_VERSION[opset]}, opset_import [("", ${opset})], outputs equal PyTorch's`, async () => {
+      const { report, model, path } = await convertCase('conv_bn_dropout', { opsetVersion: opset });
+      expect(model.irVersion).toBe(IR_VERSION[opset]);
+      expect(report.irVersion).toBe(IR_VERSION[opset]);
+      expect(model.opsetImport).toEqual([['', opset]]);
+      expect([model.producerName, model.producerVersion]).toEqual(['tsonnx', version]);
+      expect([model.docString, model.graphDocString, model.graphName]).toEqual(['', '', 'main_graph']);
+      compareAll(await runOnnx(path, c.inputs), c.outputs);
+    });
+  }
+
+  it('matches torch.onnx.export on ir_version and opset_import where both wrote a file', async () => {
+    for (const opset of [9, 12, 14]) {
+      const { model } = await convertCase('conv_bn_dropout', { opsetVersion: opset });
+      const torch = reference('conv_bn_dropout', `eval_${opset}`);
+      expect([model.irVersion, model.opsetImport]).toEqual([torch.irVersion, torch.opsetImport]);
+    }
+  });
+
+  it('refuses opsets outside 7 to 21', async () => {
+    for (const opset of [6, 22]) {
+      await expect(convert(join(caseDir('conv_bn_dropout'), 'model.pt'), outputPath('bad'), { inputs: ['float32[2,3,6,6]'], opsetVersion: opset }))
+        .rejects.toMatchObject({ code: 'OPTION_INVALID', message: `opset ${opset} is not supported; choose 7 to 21` });
+    }
+  });
+});
