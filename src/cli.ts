@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** Command line: `tsonnx model.pt model.onnx --input float32[1,3,224,224]` and `tsonnx inspect model.pt`. */
 import { Chalk, type ChalkInstance } from 'chalk';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { checkModel, type CheckReport } from './check.js';
 import { parseDynamicAxes, parseOperatorExportType, parseTrainingMode, readExportConfig } from './config.js';
 import { convert, DEFAULT_OPSET, MAX_OPSET, MIN_OPSET, packageVersion, type ConvertOptions, type ConvertReport, type ConvertStage } from './convert.js';
@@ -289,8 +289,8 @@ async function main(argv: string[]): Promise<number> {
   try {
     await program((s) => (status = s)).parseAsync(argv);
   } catch (e) {
-    const code = (e as { exitCode?: number }).exitCode;
-    if (code !== undefined) return code;
+    // Help and version end parsing with exit code 0; any other commander error is a usage error.
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     return reportError(e);
   }
   try {

@@ -16,12 +16,16 @@ import {
   PyObject,
   PyTuple,
   TensorBox,
+  TorchbindObject,
   Uninitialized,
   type DictKey,
   type PyValue,
 } from './values.js';
 
 export const NOT_BUILTIN = Symbol('not a builtin');
+
+/** The TorchBind class of packed linear weights; its state is (weight, bias). */
+const PACKED_LINEAR = '__torch__.torch.classes.quantized.LinearPackedParamsBase';
 
 type Builtin = (it: Interpreter, args: PyValue[], kwargs: Map<string, PyValue>) => PyValue | typeof NOT_BUILTIN;
 
@@ -413,6 +417,11 @@ const BUILTINS: Record<string, Builtin> = {
     return t ? scalarTypeOf(t.dtype) : NOT_BUILTIN;
   },
   'ops.prim.layout': () => 0,
+  'ops.prim.shape': (it, [x]) => (tensorOf(x) ? size(it, x) : NOT_BUILTIN),
+  'ops.quantized.linear_prepack': (_it, [w, b]) => new TorchbindObject(PACKED_LINEAR, new PyTuple([w, b ?? null])),
+  'ops.quantized.linear_prepack_fp16': (_it, [w, b]) => new TorchbindObject(PACKED_LINEAR, new PyTuple([w, b ?? null])),
+  'ops.quantized.linear_unpack': (_it, [p]) => (p instanceof TorchbindObject ? p.state : NOT_BUILTIN),
+  'ops.quantized.linear_unpack_fp16': (_it, [p]) => (p instanceof TorchbindObject ? p.state : NOT_BUILTIN),
   'ops.prim.type': (_it, [d]) => (d && typeof d === 'object' && 'kind' in d && d.kind === 'device' ? d.device.split(':')[0] : NOT_BUILTIN),
   'ops.prim.is_cuda': () => false,
   'ops.prim.is_nested': () => false,

@@ -132,6 +132,8 @@ export class Interpreter {
   readonly stateWrites = new Map<string, StateWrite>();
   /** Graph inputs standing for lifted state attributes. */
   readonly stateInputs: Array<{ name: string; value: GValue }> = [];
+  /** Depth of `__setstate__` calls running: their attribute writes rebuild objects, not state. */
+  private restoring = 0;
   /** Tensor attributes of modules, so an in-place write to one counts as a state write. */
   private readonly attributeBoxes = new Map<TensorBox, Omit<StateWrite, 'path'> & { path: string }>();
   /** Views made of each tensor variable, refreshed when an in-place op changes it. */
@@ -170,8 +172,22 @@ export class Interpreter {
     return this.root;
   }
 
+  /**
+   * A pickled object. One saved with `__getstate__` (form (b), e.g. quantized modules) is rebuilt
+   * as PyTorch does: a fresh object whose `__setstate__` runs on the pickled state.
+   */
   private objectFrom(pickled: ScriptObject, path: string): PyObject {
-    return new PyObject(this.loader.classInfo(pickled.className), path, pickled);
+    const cls = this.loader.classInfo(pickled.className);
+    const setstate = cls.methods.get('__setstate__');
+    if (pickled.state === undefined || !setstate) return new PyObject(cls, path, pickled);
+    const obj = new PyObject(cls, path, { ...pickled, attributes: new Map() });
+    this.restoring++;
+    try {
+      this.callFunction(setstate, cls.file, path, [obj, this.fromPickle(pickled.state, path)], new Map());
+    } finally {
+      this.restoring--;
+    }
+    return obj;
   }
 
   parameter(ref: TensorRef, name: string): TensorBox {
@@ -247,7 +263,7 @@ export class Interpreter {
   }
 
   private setAttr(obj: PyObject, name: string, value: PyValue): void {
-    if (obj.pickled) {
+    if (obj.pickled && !this.restoring) {
       const path = obj.path ? `${obj.path}.${name}` : name;
       if (!this.stateWrites.has(path)) this.stateWrites.set(path, { path, object: obj, name });
       if (value instanceof TensorBox && !this.attributeBoxes.has(value)) this.attributeBoxes.set(value, { path, object: obj, name });
