@@ -17,6 +17,7 @@ run_all() {
   "$@" scripts/fixtures/ops_cases.py "${names[@]}"
   "$@" scripts/fixtures/models.py "${names[@]}"
   "$@" scripts/fixtures/control_cases.py "${names[@]}"
+  "$@" scripts/fixtures/conformance_cases.py "${names[@]}"
 }
 
 names=("$@")

@@ -6,6 +6,5 @@ export type { InspectOptions, InspectReport, MethodReport, ModuleReport, OpStatu
 export { optionsFromExportKwargs, readExportConfig } from './config.js';
 export { checkModel } from './check.js';
 export type { CheckOptions, CheckReport, CheckedValue } from './check.js';
-export { formatGraph } from './graph-text.js';
 export { TsonnxError } from './errors.js';
 export type { ErrorCode, SourceLocation } from './errors.js';

@@ -52,7 +52,7 @@ const EXTERNAL_MIN_ELEMENTS = 1024;
 /** Page-aligned offsets let runtimes map external tensors straight from the file. */
 const EXTERNAL_ALIGNMENT = 4096;
 /** A multiple of every element size, so chunks hold whole elements. */
-const CHUNK_BYTES = 1 << 20;
+const CHUNK_BYTES = 1 << 23;
 
 const WIRE_LENGTH_DELIMITED = 2;
 const MODEL_GRAPH_FIELD = 7;
@@ -77,12 +77,12 @@ export async function writeModel(model: OnnxModel, outPath: string, options: Wri
     if (layout.externalBytes > 0) {
       dataTemporary = temporaryName(dataPath);
       temporaries.push(dataTemporary);
-      await writeSyncedFile(dataTemporary, dataPath, layout.externalBytes, (sink) => writeExternalData(layout, sink, archive));
+      await writeCheckedFile(dataTemporary, dataPath, layout.externalBytes, (sink) => writeExternalData(layout, sink, archive));
       externalData = { path: dataPath, bytes: layout.externalBytes, tensors: layout.initializers.filter((item) => item.external !== undefined).length };
     }
     const modelTemporary = temporaryName(target);
     temporaries.push(modelTemporary);
-    await writeSyncedFile(modelTemporary, target, layout.modelBytes, (sink) => writeModelProto(layout, sink, archive));
+    await writeCheckedFile(modelTemporary, target, layout.modelBytes, (sink) => writeModelProto(layout, sink, archive));
     if (dataTemporary) await outputStep(dataPath, () => rename(dataTemporary, dataPath));
     await outputStep(target, () => rename(modelTemporary, target));
     return {
@@ -281,8 +281,12 @@ function temporaryName(file: string): string {
   return `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
 }
 
-/** Writes `file` through `fill`, checks it got exactly `expectedBytes`, and flushes it to disk. */
-async function writeSyncedFile(
+/**
+ * Writes `file` through `fill` and checks it got exactly `expectedBytes`. No fsync: the rename
+ * that follows already keeps readers from ever seeing a partial file, and forcing hundreds of MB
+ * to disk would dominate the conversion time (a plain copy does not do it either).
+ */
+async function writeCheckedFile(
   file: string,
   reportedPath: string,
   expectedBytes: number,
@@ -296,7 +300,6 @@ async function writeSyncedFile(
     if (sink.written !== expectedBytes) {
       fail('INTERNAL', `wrote ${sink.written} bytes to ${reportedPath}, the layout planned ${expectedBytes}`);
     }
-    await outputStep(reportedPath, () => handle.sync());
   } finally {
     await handle.close().catch(() => undefined);
   }

@@ -209,8 +209,17 @@ const BUILTINS: Record<string, Builtin> = {
   'builtins.hasattr': (_it, [obj, name]) => obj instanceof PyObject && (obj.pickled?.attributes.has(String(name)) ?? false),
   'builtins.isinstance': (it, [v, t]) => typeMatches(it, v, t),
   'builtins.print': () => null,
-  'builtins.annotate': (_it, [t, v]) =>
-    t instanceof Namespace && t.path === 'builtins.float' && typeof v === 'number' ? new PyFloat(v) : v,
+  'builtins.annotate': (it, [t, v]) => {
+    const type = t instanceof Namespace ? t.path.replace(/^builtins\./, '') : '';
+    if (type === 'float' && typeof v === 'number') return new PyFloat(v);
+    // `annotate(number, t)` is how aten::ScalarImplicit prints: a 0-d tensor used as a Python number.
+    if ((type === 'number' || type === 'float' || type === 'int') && v instanceof TensorBox) {
+      const t = tensorOf(v) as TensorType;
+      const floating = type === 'float' || (type === 'number' && isFloating(t.dtype));
+      return BUILTINS[floating ? 'builtins.float' : 'builtins.int'](it, [v], new Map());
+    }
+    return v;
+  },
   'builtins.unchecked_cast': (_it, [, v]) => v,
   'builtins.uninitialized': () => new Uninitialized(),
   'builtins.sorted': (_it, [v]) => {
