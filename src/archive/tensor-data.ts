@@ -104,9 +104,12 @@ export function tensorBytes(ref: TensorRef): Uint8Array {
   if (count === 0) return new Uint8Array(0);
   const { start, length } = touchedBytes(ref);
   const span = readEntryRange(ref.storage.entry, start, length);
-  const bytes = isContiguous(ref.shape, ref.strides)
-    ? new Uint8Array(span.buffer.slice(span.byteOffset, span.byteOffset + count * ITEM_SIZE[ref.dtype]))
-    : gather(span, ref, count);
+  // Ranged reads of stored entries are fresh buffers; deflated entries are cached, so copy those.
+  const contiguous = () => {
+    const view = span.subarray(0, count * ITEM_SIZE[ref.dtype]);
+    return ref.storage.entry.fileRange ? view : new Uint8Array(view);
+  };
+  const bytes = isContiguous(ref.shape, ref.strides) ? contiguous() : gather(span, ref, count);
   if (bigEndianEntries.has(ref.storage.entry)) swapBytes(bytes, ref.dtype);
   return bytes;
 }

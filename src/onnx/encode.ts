@@ -2,12 +2,14 @@
  * OnnxGraph plain objects → onnx-proto messages. Everything here is held in memory; the writer
  * streams top-level initializer data itself and uses these messages for the rest.
  */
-import pkg from 'onnx-proto';
+import { createRequire } from 'node:module';
+import type { onnx as proto } from 'onnx-proto';
 import { fail } from '../errors.js';
 import { ONNX_DTYPE, type OnnxAttr, type OnnxGraph, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from '../lower/onnx-graph.js';
 import { tensorDataBytes } from './tensor-bytes.js';
 
-const { onnx } = pkg;
+// require() skips the CommonJS export scan that `import` runs over onnx-proto's large module.
+const { onnx } = createRequire(import.meta.url)('onnx-proto') as { onnx: typeof proto };
 export { onnx };
 
 const AttributeType = onnx.AttributeProto.AttributeType;
@@ -43,7 +45,7 @@ export function int64(value: number): number | Int64Bits {
 
 const utf8 = new TextEncoder();
 
-export function encodeAttribute(name: string, attr: OnnxAttr, options: EncodeOptions): pkg.onnx.IAttributeProto {
+export function encodeAttribute(name: string, attr: OnnxAttr, options: EncodeOptions): proto.IAttributeProto {
   if (typeof attr === 'number') return { name, type: AttributeType.INT, i: int64(attr) };
   if (typeof attr === 'string') return { name, type: AttributeType.STRING, s: utf8.encode(attr) };
   if (isNumberList(attr)) return { name, type: AttributeType.INTS, ints: attr.map(int64) };
@@ -58,8 +60,8 @@ function isNumberList(attr: OnnxAttr): attr is readonly number[] {
   return Array.isArray(attr);
 }
 
-export function encodeNode(node: OnnxNode, options: EncodeOptions): pkg.onnx.INodeProto {
-  const message: pkg.onnx.INodeProto = {
+export function encodeNode(node: OnnxNode, options: EncodeOptions): proto.INodeProto {
+  const message: proto.INodeProto = {
     input: node.inputs,
     output: node.outputs,
     name: node.name,
@@ -71,21 +73,21 @@ export function encodeNode(node: OnnxNode, options: EncodeOptions): pkg.onnx.INo
   return message;
 }
 
-export function encodeValueInfo(value: OnnxValueInfo): pkg.onnx.IValueInfoProto {
-  const tensorType: pkg.onnx.TypeProto.ITensor = { elemType: ONNX_DTYPE[value.dtype] };
+export function encodeValueInfo(value: OnnxValueInfo): proto.IValueInfoProto {
+  const tensorType: proto.TypeProto.ITensor = { elemType: ONNX_DTYPE[value.dtype] };
   if (value.shape) {
     tensorType.shape = {
       dim: value.shape.map((dim) => (typeof dim === 'number' ? { dimValue: int64(dim) } : { dimParam: dim })),
     };
   }
-  const type: pkg.onnx.ITypeProto = value.sequence
+  const type: proto.ITypeProto = value.sequence
     ? { sequenceType: { elemType: { tensorType } } }
     : { tensorType };
   return { name: value.name, type };
 }
 
 /** A TensorProto's fields other than its data. */
-export function encodeTensorHeader(tensor: OnnxTensor): pkg.onnx.ITensorProto {
+export function encodeTensorHeader(tensor: OnnxTensor): proto.ITensorProto {
   return {
     dims: tensor.dims.map(int64),
     dataType: ONNX_DTYPE[tensor.dtype],
@@ -94,12 +96,12 @@ export function encodeTensorHeader(tensor: OnnxTensor): pkg.onnx.ITensorProto {
 }
 
 /** A whole TensorProto, data as `raw_data` (little-endian), as PyTorch writes it. */
-export function encodeTensor(tensor: OnnxTensor): pkg.onnx.ITensorProto {
+export function encodeTensor(tensor: OnnxTensor): proto.ITensorProto {
   return { ...encodeTensorHeader(tensor), rawData: tensorDataBytes(tensor) };
 }
 
 /** A whole graph in memory: for sub-graphs (If/Loop bodies), whose tensors are small. */
-export function encodeGraph(graph: OnnxGraph, options: EncodeOptions): pkg.onnx.IGraphProto {
+export function encodeGraph(graph: OnnxGraph, options: EncodeOptions): proto.IGraphProto {
   return {
     node: graph.nodes.map((node) => encodeNode(node, options)),
     name: graph.name,

@@ -10,10 +10,13 @@ import { nodeInputs } from './dce.js';
 
 const CONVOLUTIONS = new Set(['aten::_convolution', 'aten::conv1d', 'aten::conv2d', 'aten::conv3d']);
 
+/** A parameter's elements as floats; the array is the caller's to change. */
 function floats(data: GParameter['data'], dtype: string): Float32Array | Float64Array {
-  const bytes = typeof data === 'function' ? data() : tensorBytes(data as TensorRef);
-  const copy = bytes.slice();
-  return dtype === 'float64' ? new Float64Array(copy.buffer, 0, copy.length / 8) : new Float32Array(copy.buffer, 0, copy.length / 4);
+  const raw = typeof data === 'function' ? data() : tensorBytes(data as TensorRef);
+  const size = dtype === 'float64' ? 8 : 4;
+  const bytes = raw.byteOffset % size === 0 ? raw : raw.slice();
+  const count = bytes.byteLength / size;
+  return dtype === 'float64' ? new Float64Array(bytes.buffer, bytes.byteOffset, count) : new Float32Array(bytes.buffer, bytes.byteOffset, count);
 }
 
 function bytesOf(values: Float32Array | Float64Array): Uint8Array {
@@ -54,16 +57,24 @@ export function foldConvBatchNorm(graph: TorchGraph): TorchGraph {
     const channels = weight.value.tensor.shape[0] as number;
     const eps = bn.args.get('eps') as number;
 
+    let scales: Float64Array | undefined;
     const scale = (): Float64Array => {
-      const g = gamma ? floats(gamma.data, dtype) : undefined;
-      const v = floats(variance.data, dtype);
-      return Float64Array.from({ length: channels }, (_, c) => (g ? g[c] : 1) / Math.sqrt(v[c] + eps));
+      if (!scales) {
+        const g = gamma ? floats(gamma.data, dtype) : undefined;
+        const v = floats(variance.data, dtype);
+        scales = Float64Array.from({ length: channels }, (_, c) => (g ? g[c] : 1) / Math.sqrt(v[c] + eps));
+      }
+      return scales;
     };
     const foldedWeight = (): Uint8Array => {
       const w = floats(weight.data, dtype);
       const s = scale();
       const per = w.length / channels;
-      for (let c = 0; c < channels; c++) for (let i = 0; i < per; i++) w[c * per + i] *= s[c];
+      for (let c = 0; c < channels; c++) {
+        const row = w.subarray(c * per, (c + 1) * per);
+        const k = s[c];
+        for (let i = 0; i < per; i++) row[i] *= k;
+      }
       return bytesOf(w);
     };
     const foldedBias = (): Uint8Array => {

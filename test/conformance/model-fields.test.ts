@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { convert } from '../../src/index.js';
 import { compareAll, projectRoot, runOnnx } from '../helpers/cases.js';
-import { caseDir, conformanceCase, convertCase, outputPath, reference } from './support.js';
+import { caseDir, conformanceCase, convertCase, outputPath, reference, TORCH_VERSIONS } from './support.js';
 
 /** §2's table (7–20), with opset 21 → IR 10 as in onnx's VERSION_TABLE. */
 const IR_VERSION: Record<number, number> = {
@@ -30,11 +30,11 @@ describe('model fields per opset', () => {
     });
   }
 
-  it('matches torch.onnx.export on ir_version and opset_import where both wrote a file', async () => {
+  it.each(TORCH_VERSIONS)('matches torch.onnx.export (%s) on ir_version and opset_import', async (torch) => {
     for (const opset of [9, 12, 14]) {
-      const { model } = await convertCase('conv_bn_dropout', { opsetVersion: opset });
-      const torch = reference('conv_bn_dropout', `eval_${opset}`);
-      expect([model.irVersion, model.opsetImport]).toEqual([torch.irVersion, torch.opsetImport]);
+      const { model } = await convertCase('conv_bn_dropout', { opsetVersion: opset }, { torch });
+      const want = reference('conv_bn_dropout', `eval_${opset}`, torch);
+      expect([model.irVersion, model.opsetImport]).toEqual([want.irVersion, want.opsetImport]);
     }
   });
 

@@ -1,7 +1,8 @@
 /**
  * The conformance suite's view of an ONNX file: the fields torch.onnx.export's options change, decoded
  * into plain values, for tsonnx's output and for the reference files torch.onnx.export wrote from the
- * same archives (scripts/fixtures/conformance_cases.py → test/fixtures/conformance/<case>/torch113/).
+ * same archives (scripts/fixtures/conformance_cases.py → test/fixtures/conformance/<case>/torch<ver>/,
+ * one folder each for PyTorch 1.13 and 2.6).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,12 +16,15 @@ const { onnx } = pkg;
 
 export const conformanceRoot = join(fixturesRoot, 'conformance');
 
-export function caseDir(name: string): string {
-  return join(conformanceRoot, name, 'torch113');
+export const TORCH_VERSIONS = ['torch113', 'torch26'] as const;
+export type TorchVersion = (typeof TORCH_VERSIONS)[number];
+
+export function caseDir(name: string, torch: TorchVersion = 'torch113'): string {
+  return join(conformanceRoot, name, torch);
 }
 
-export function conformanceCase(name: string): Case {
-  return loadCase(caseDir(name));
+export function conformanceCase(name: string, torch: TorchVersion = 'torch113'): Case {
+  return loadCase(caseDir(name, torch));
 }
 
 /** Attribute values: numbers, strings, lists, a constant's values, or `graph <name>`. */
@@ -163,8 +167,8 @@ export function readModel(path: string): ModelView {
 }
 
 /** What torch.onnx.export wrote for `variant` of a case (torch_<variant>.pb). */
-export function reference(name: string, variant: string): ModelView {
-  return readModel(join(caseDir(name), `torch_${variant}.pb`));
+export function reference(name: string, variant: string, torch: TorchVersion = 'torch113'): ModelView {
+  return readModel(join(caseDir(name, torch), `torch_${variant}.pb`));
 }
 
 const workDir = mkdtempSync(join(tmpdir(), 'tsonnx-conformance-'));
@@ -175,14 +179,17 @@ export function outputPath(label: string): string {
   return join(workDir, `${counter++}-${label}.onnx`);
 }
 
-/** Converts a conformance case (its recorded --input specs unless options say otherwise) and decodes the result. */
+/**
+ * Converts a conformance case's archive (`model.pt` unless `archive` says otherwise, made by `torch`)
+ * with its recorded --input specs unless options say otherwise, and decodes the result.
+ */
 export async function convertCase(
   name: string,
   options: ConvertOptions = {},
-  archive = 'model.pt',
+  { archive = 'model.pt', torch = 'torch113' }: { archive?: string; torch?: TorchVersion } = {},
 ): Promise<{ report: ConvertReport; model: ModelView; path: string }> {
   const path = outputPath(name);
-  const report = await convert(join(caseDir(name), archive), path, { inputs: conformanceCase(name).args, ...options });
+  const report = await convert(join(caseDir(name, torch), archive), path, { inputs: conformanceCase(name, torch).args, ...options });
   return { report, model: readModel(path), path };
 }
 

@@ -62,9 +62,12 @@ function batchNormInputs(ctx: LowerContext, op: string, input: GValue, p: BatchN
   if ((!p.weight || !p.bias) && channels === undefined) {
     fail('TRACE_UNSUPPORTED', `${op} without weight or bias needs a static channel count`);
   }
+  // Statistics first: initializers appear in first-use order, and F.batch_norm takes them before weight and bias.
+  const mean = param(ctx, p.mean, dtype);
+  const variance = param(ctx, p.variance, dtype);
   const scale = p.weight ? param(ctx, p.weight, dtype) : filled(ctx, dtype, channels!, 1);
   const shift = p.bias ? param(ctx, p.bias, dtype) : filled(ctx, dtype, channels!, 0);
-  return [ctx.input(input), scale, shift, param(ctx, p.mean, dtype), param(ctx, p.variance, dtype)];
+  return [ctx.input(input), scale, shift, mean, variance];
 }
 
 /** Batch normalisation with running statistics: one BatchNormalization node. */

@@ -24,7 +24,7 @@ export interface DimPads {
 }
 
 /** torch's pad list (last dimension first) as per-dimension begins and ends. */
-export function dimPads(op: string, pad: readonly IntArg[], rank: number): DimPads {
+function dimPads(op: string, pad: readonly IntArg[], rank: number): DimPads {
   if (pad.length % 2 !== 0) fail('TRACE_TYPE', `${op}: padding length must be divisible by 2, got ${pad.length}`);
   if (pad.length / 2 > rank) fail('TRACE_TYPE', `${op}: padding length ${pad.length} is too large for a tensor of rank ${rank}`);
   const begins: IntArg[] = Array(rank).fill(0);
@@ -61,7 +61,7 @@ function checkModePads(op: string, mode: PadMode, shape: readonly Dim[], pads: D
   });
 }
 
-export function paddedType(op: string, self: TensorType, pads: DimPads, mode: PadMode): TensorType {
+function paddedType(op: string, self: TensorType, pads: DimPads, mode: PadMode): TensorType {
   checkModePads(op, mode, self.shape, pads);
   return tensorOf(self.dtype, self.shape.map((size, d) => paddedDim(op, size, pads.begins[d], pads.ends[d])));
 }

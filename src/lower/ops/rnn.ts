@@ -8,7 +8,7 @@
 import type { DType } from '../../archive/types.js';
 import { fail } from '../../errors.js';
 import type { Dim, GValue, TensorType, ValueType } from '../../trace/graph.js';
-import { rankOf, shapeOf, tensorOf } from '../helpers.js';
+import { castTo, rankOf, shapeOf, tensorOf } from '../helpers.js';
 import type { OnnxAttrs } from '../onnx-graph.js';
 import { defineOps, type BoundArgs, type LowerContext, type OpDef } from '../registry.js';
 import { needOpset } from './elementwise.js';
@@ -203,7 +203,8 @@ function lowerPadded(ctx: LowerContext, s: Stack): string[] {
 function lowerPacked(ctx: LowerContext, s: Stack): string[] {
   needOpset(ctx, 11, `${s.op} on packed sequences`);
   const b = ctx.b;
-  const sizes = b.op1('Cast', [ctx.input(s.batchSizes as GValue)], { to: 7 });
+  const batchSizes = s.batchSizes as GValue;
+  const sizes = castTo(ctx, ctx.input(batchSizes), batchSizes.tensor.dtype, 'int64');
   const maxBatch = b.op1('Gather', [sizes, b.scalar('int64', 0)], { axis: 0 });
   const batchIndex = b.op1('Range', [b.scalar('int64', 0), maxBatch, b.scalar('int64', 1)]);
   const starts = b.op1('CumSum', [sizes, b.scalar('int64', 0)], { exclusive: 1 });
@@ -211,7 +212,7 @@ function lowerPacked(ctx: LowerContext, s: Stack): string[] {
   const positions = b.op1('Add', [unsqueeze(ctx, starts, [1]), unsqueeze(ctx, batchIndex, [0])]);
   const safePositions = b.op1('Where', [valid, positions, b.scalar('int64', 0)]);
   const padded = b.op1('Gather', [ctx.input(s.input), safePositions], { axis: 0 });
-  const validInt = b.op1('Cast', [valid], { to: 6 });
+  const validInt = castTo(ctx, valid, 'bool', 'int32');
   const lengths = ctx.opset >= 13
     ? b.op1('ReduceSum', [validInt, b.int64s([0])], { keepdims: 0 })
     : b.op1('ReduceSum', [validInt], { axes: [0], keepdims: 0 });
