@@ -106,8 +106,8 @@ export function tensorBytes(ref: TensorRef): Uint8Array {
   const span = readEntryRange(ref.storage.entry, start, length);
   // Ranged reads of stored entries are fresh buffers; deflated entries are cached, so copy those.
   const contiguous = () => {
-    const view = span.subarray(0, count * ITEM_SIZE[ref.dtype]);
-    return ref.storage.entry.fileRange ? view : new Uint8Array(view);
+    const view = new Uint8Array(span.buffer, span.byteOffset, count * ITEM_SIZE[ref.dtype]);
+    return ref.storage.entry.fileRange ? view : view.slice();
   };
   const bytes = isContiguous(ref.shape, ref.strides) ? contiguous() : gather(span, ref, count);
   if (bigEndianEntries.has(ref.storage.entry)) swapBytes(bytes, ref.dtype);
