@@ -37,8 +37,6 @@ export interface CheckOptions {
    * same axis is used, anything else runs at 1.
    */
   sizes?: ReadonlyArray<readonly Dim[] | undefined>;
-  /** Module to load instead of onnxruntime-node (tests). */
-  runtime?: string;
 }
 
 export interface CheckedValue {
@@ -120,7 +118,7 @@ function nonFiniteCount(t: OrtTensor): number {
 
 /** Runs the model at `modelPath` once; `inputs` are its graph inputs as the conversion reported them. */
 export async function checkModel(modelPath: string, inputs: readonly ValueReport[], options: CheckOptions = {}): Promise<CheckReport> {
-  const ort = await loadRuntime(options.runtime);
+  const ort = await loadRuntime();
   const start = performance.now();
   let session: OrtSession;
   try {

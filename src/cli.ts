@@ -9,9 +9,9 @@ import { TsonnxError } from './errors.js';
 import { formatInspectReport, inspect } from './inspect.js';
 import { parseInputSpec } from './trace/inputs.js';
 
-/** Colours only on a terminal, and never with NO_COLOR set (no-color.org) or TERM=dumb. */
+/** Colours only on a terminal, and never when NO_COLOR is set (to anything) or TERM=dumb. */
 function colourFor(stream: NodeJS.WriteStream): ChalkInstance {
-  const enabled = Boolean(stream.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+  const enabled = Boolean(stream.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb';
   return new Chalk({ level: enabled ? 1 : 0 });
 }
 

@@ -52,9 +52,19 @@ function tensorOf(v: PyValue): TensorType | undefined {
   return undefined;
 }
 
+/** Symbolic dims carried through 0-d tensors (`NumToTensor(torch.size(x, 0))` in traced code). */
+const tensorDims = new WeakMap<GValue, Dim>();
+
+/** The symbolic dim a value stands for, if it is a size or a tensor made from one. */
+function dimOf(v: PyValue): Dim | undefined {
+  if (v instanceof GValue && v.type.kind === 'scalar') return v.type.dim;
+  if (v instanceof TensorBox) return tensorDims.get(v.value);
+  return undefined;
+}
+
 /** A symbolic Python number computed by a graph node. */
-function symbolicScalar(it: Interpreter, op: string, args: Record<string, PyValue>, scalar: ScalarType['scalar']): GValue {
-  const out = new GValue({ kind: 'scalar', scalar });
+function symbolicScalar(it: Interpreter, op: string, args: Record<string, PyValue>, scalar: ScalarType['scalar'], dim?: Dim): GValue {
+  const out = new GValue({ kind: 'scalar', scalar, dim });
   const bound = new Map(Object.entries(args).map(([k, v]) => [k, v instanceof TensorBox ? v.value : (v as never)]));
   it.emit({ op, args: bound, outputs: [out], scope: '', location: it.location() });
   return out;
@@ -63,7 +73,7 @@ function symbolicScalar(it: Interpreter, op: string, args: Record<string, PyValu
 function size(it: Interpreter, x: PyValue, dim?: PyValue): PyValue {
   const t = tensorOf(x) as TensorType;
   const dimValue = (d: Dim, i: number): PyValue =>
-    typeof d === 'number' ? d : symbolicScalar(it, 'aten::size', { self: x, dim: i }, 'int');
+    typeof d === 'number' ? d : symbolicScalar(it, 'aten::size', { self: x, dim: i }, 'int', d);
   if (dim === undefined) return new PyList(t.shape.map(dimValue));
   const d = num(dim) as number;
   const i = d < 0 ? d + t.shape.length : d;
@@ -181,7 +191,7 @@ const BUILTINS: Record<string, Builtin> = {
     if (typeof v === 'string') return parseInt(v, 10);
     const known = it.knownScalar(v);
     if (known !== undefined) return Math.trunc(known);
-    if (v instanceof TensorBox || v instanceof GValue) return symbolicScalar(it, 'aten::Int', { a: v }, 'int');
+    if (v instanceof TensorBox || v instanceof GValue) return symbolicScalar(it, 'aten::Int', { a: v }, 'int', dimOf(v));
     return NOT_BUILTIN;
   },
   'builtins.float': (it, [v]) => {
@@ -416,6 +426,8 @@ const BUILTINS: Record<string, Builtin> = {
     if (n instanceof GValue) {
       const out = new GValue({ kind: 'tensor', dtype: n.type.kind === 'scalar' && n.type.scalar === 'float' ? 'float64' : 'int64', shape: [] });
       it.emit({ op: 'prim::NumToTensor', args: new Map([['a', n]]), outputs: [out], scope: '', location: it.location() });
+      const dim = dimOf(n);
+      if (dim !== undefined) tensorDims.set(out, dim);
       return new TensorBox(out);
     }
     return NOT_BUILTIN;

@@ -21,6 +21,8 @@ export interface TensorType {
 export interface ScalarType {
   readonly kind: 'scalar';
   readonly scalar: 'int' | 'float' | 'bool';
+  /** The symbolic dimension this int is the size of (`torch.size(x, 0)` on a `batch` dim). */
+  readonly dim?: Dim;
 }
 
 /** A list of tensors whose length is only known at run time (an ONNX sequence). */

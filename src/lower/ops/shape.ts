@@ -165,7 +165,7 @@ export function transpose(ctx: LowerContext, x: string, perm: readonly number[])
 function reshapeDims(op: string, input: readonly Dim[], sizes: readonly IntArg[]): Dim[] {
   const inferred = sizes.filter((s) => s === -1).length;
   if (inferred > 1) fail('TRACE_TYPE', `${op}: only one dimension can be inferred (-1)`);
-  const out: Dim[] = sizes.map((s) => (typeof s === 'number' ? s : freshDim(op)));
+  const out: Dim[] = sizes.map((s) => (typeof s === 'number' ? s : s.type.kind === 'scalar' && s.type.dim !== undefined ? s.type.dim : freshDim(op)));
   const at = sizes.indexOf(-1);
   if (at < 0) {
     const total = numel(input);
