@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 /**
- * `npm run zoo`: converts torchvision models traced with PyTorch 1.13 and 2.6 at each opset, runs them in
- * onnxruntime, compares with PyTorch's outputs, and prints a markdown table (also written to docs/zoo.md).
+ * `npm run zoo`: converts the zoo's models (torchvision models and sequence/attention modules, traced or
+ * scripted with PyTorch 1.13 and 2.6) at each opset, runs them in onnxruntime, compares with PyTorch's
+ * outputs, and prints a markdown table (also written to docs/zoo.md).
  *
- *   npm run zoo -- [--models resnet18,vgg11_bn] [--opsets 17,11] [--torch 1.13|2.6]
+ *   npm run zoo -- [--models resnet18,lstm-script] [--opsets 17,11] [--torch 1.13|2.6]
  *
- * The cases are made by scripts/zoo_models.py in zoo-work/ (git-ignored). A model that fails to trace,
+ * The cases are made by scripts/zoo_models.py in zoo-work/ (git-ignored): one folder per case, named after
+ * the model, with `-script` for scripted cases. --models takes model names (all their cases) or folder
+ * names; the opsets are each case's own (case.json) unless --opsets is given. A case that fails to trace,
  * convert or run is one row with its error's first line; the run goes on.
  */
 import { spawnSync } from 'node:child_process';
@@ -17,7 +20,7 @@ import ort from 'onnxruntime-node';
 import { compareOutputs, formatNumber, isCompleteCase, loadCase, subfolders } from './lib/cases.mjs';
 import { cliPath, ensureBuilt, errorLine, hasTorch, makeZooCases, projectRoot, TORCH_VERSIONS, zooRoot } from './lib/env.mjs';
 
-const DEFAULT_OPSETS = [17, 11];
+const SCRIPT_SUFFIX = '-script';
 const CONVERT_TIMEOUT_MS = 15 * 60 * 1000;
 
 const log = (line) => process.stderr.write(`${line}\n`);
@@ -31,8 +34,8 @@ function parseOptions() {
   const torch = values.torch ? list(values.torch) : Object.keys(TORCH_VERSIONS);
   const unknown = torch.filter((v) => !(v in TORCH_VERSIONS));
   if (unknown.length) throw new Error(`--torch ${unknown.join(',')}: choose from ${Object.keys(TORCH_VERSIONS).join(', ')}`);
-  const opsets = values.opsets ? list(values.opsets).map(Number) : DEFAULT_OPSETS;
-  if (opsets.some((o) => !Number.isInteger(o))) throw new Error(`--opsets ${values.opsets}: expected whole numbers`);
+  const opsets = values.opsets ? list(values.opsets).map(Number) : undefined;
+  if (opsets?.some((o) => !Number.isInteger(o))) throw new Error(`--opsets ${values.opsets}: expected whole numbers`);
   return { models: values.models ? list(values.models) : undefined, opsets, torch };
 }
 
@@ -59,9 +62,32 @@ async function runOnnx(path, feedNames, inputs) {
   }
 }
 
-async function checkCase(model, c, opset, torch) {
+/** A case folder's model name and mode: `lstm-script` is lstm, scripted; a bare name is traced. */
+function describeFolder(folder) {
+  return folder.endsWith(SCRIPT_SUFFIX)
+    ? { model: folder.slice(0, -SCRIPT_SUFFIX.length), mode: 'script' }
+    : { model: folder, mode: 'trace' };
+}
+
+/** The case folders to check: every one under versionRoot, or those --models names (by model or by folder). */
+function selectFolders(versionRoot, models) {
+  const present = subfolders(versionRoot);
+  if (!models) return present;
+  const matching = (name) => present.filter((f) => f === name || describeFolder(f).model === name);
+  // A name with no folder still gets a row (its "no case" error).
+  return [...new Set(models.flatMap((name) => (matching(name).length ? matching(name) : [name])))];
+}
+
+/** The opsets to check a case at, highest first: --opsets, else the case's own list. */
+function caseOpsets(dir, requested) {
+  const { opsets } = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8'));
+  return [...(requested ?? opsets)].sort((a, b) => b - a);
+}
+
+/** One row: caseRow ({ model, mode, torch }) with this opset's result. */
+async function checkCase(c, opset, caseRow) {
   const output = join(c.dir, `opset${opset}.onnx`);
-  const row = { model, torch, opset, seconds: undefined, nodes: undefined };
+  const row = { ...caseRow, opset, seconds: undefined, nodes: undefined };
   try {
     const { report, error } = convertCase(c, opset, output);
     if (error) return { ...row, ok: false, result: error };
@@ -87,12 +113,12 @@ async function checkCase(model, c, opset, torch) {
 function markdownTable(rows) {
   const cell = (text) => String(text).replaceAll('|', '\\|');
   const lines = [
-    '| model | torch | opset | result | conversion s | nodes |',
-    '|---|---|---|---|--:|--:|',
+    '| model | mode | torch | opset | result | conversion s | nodes |',
+    '|---|---|---|---|---|--:|--:|',
   ];
   for (const r of rows) {
     const seconds = r.seconds === undefined ? '' : r.seconds.toFixed(2);
-    lines.push(`| ${cell(r.model)} | ${cell(r.torch)} | ${r.opset} | ${cell(r.result)} | ${seconds} | ${r.nodes ?? ''} |`);
+    lines.push(`| ${cell(r.model)} | ${r.mode} | ${cell(r.torch)} | ${r.opset} | ${cell(r.result)} | ${seconds} | ${r.nodes ?? ''} |`);
   }
   return lines.join('\n');
 }
@@ -112,12 +138,22 @@ function writeDoc(table, summary, notes) {
       `(${cpu[0]?.model.trim() ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ` +
       `onnxruntime-node ${ortVersion()}.`,
     '',
-    'Each torchvision model (untrained: weights drawn after `torch.manual_seed(0)`, random norm affine weights, ' +
-      'BatchNorm statistics calibrated on a random batch so outputs stay near unit scale) ' +
-      'is traced and saved by `scripts/zoo_models.py`, converted by `dist/cli.js` at each opset, run in onnxruntime ' +
-      'on a seeded random input and compared with the output of the reloaded archive in PyTorch: ok when ' +
+    'Each model (untrained: weights drawn after `torch.manual_seed(0)`, random norm affine weights, ' +
+      'BatchNorm statistics calibrated on a random batch so outputs stay near unit scale, all-zero weight tensors ' +
+      'such as ViT\'s head redrawn) is traced or scripted (`mode`) and saved by `scripts/zoo_models.py`, converted by ' +
+      '`dist/cli.js` at each opset with one `--input` per forward() argument, run in onnxruntime ' +
+      'on seeded random inputs and compared with the outputs of the reloaded archive in PyTorch: ok when ' +
       '|got − want| ≤ 1e-4 + 1e-3·max|want| everywhere. Conversion seconds are the sum of tsonnx\'s stage times ' +
       '(its `--json` report), without Node\'s start-up; nodes count the ONNX graph\'s nodes.',
+    '',
+    'Besides torchvision (classifiers traced; resnet18, mobilenet_v3_small, efficientnet_b0, vit_b_16 and ' +
+      'lraspp_mobilenet_v3_large, whose output is the dict `{\'out\': ...}`, on 1x3x128x128, scripted), the zoo has ' +
+      'small sequence and attention modules, each traced and scripted: `lstm` (nn.LSTM, 2 layers, called with ' +
+      'its initial state: inputs x, h0, c0; outputs y, h, c), `gru` (nn.GRU, bidirectional, batch_first, no ' +
+      'initial state), `transformer_encoder` (nn.TransformerEncoder, 2 layers, batch_first, eval mode; the traces ' +
+      'record `aten::_transformer_encoder_layer_fwd`) and `decoder_transformer` (a decoder-only language model: ' +
+      'token embedding, learned positions, causal mask, 2 pre-norm nn.TransformerEncoderLayer layers; int64 ' +
+      'tokens in, logits out).',
     ...notes.map((n) => `\n${n}`),
     '',
     `**${summary}**`,
@@ -145,26 +181,27 @@ async function main() {
       notes.push(note);
     }
     const versionRoot = join(zooRoot, tag);
-    const models = options.models ?? subfolders(versionRoot);
-    for (const model of models) {
-      const dir = join(versionRoot, model);
+    for (const folder of selectFolders(versionRoot, options.models)) {
+      const dir = join(versionRoot, folder);
+      const caseRow = { ...describeFolder(folder), torch: version };
       if (!isCompleteCase(dir)) {
         const errorFile = join(dir, 'error.txt');
-        const why = existsSync(errorFile) ? `not traced: ${firstLine(readFileSync(errorFile, 'utf8'))}` : `no case in ${relative(projectRoot, dir)}`;
-        rows.push({ model, torch: version, opset: '', ok: false, result: why });
+        const why = existsSync(errorFile) ? `not made: ${firstLine(readFileSync(errorFile, 'utf8'))}` : `no case in ${relative(projectRoot, dir)}`;
+        rows.push({ ...caseRow, opset: '', ok: false, result: why });
         continue;
       }
       const c = loadCase(dir);
-      for (const opset of options.opsets) {
-        log(`converting ${tag}/${model} at opset ${opset}`);
-        const row = await checkCase(model, c, opset, version);
+      for (const opset of caseOpsets(dir, options.opsets)) {
+        log(`converting ${tag}/${folder} at opset ${opset}`);
+        const row = await checkCase(c, opset, caseRow);
         log(`  ${row.result}`);
         rows.push(row);
       }
     }
   }
-  // Grouped by model, so one model's results under both PyTorch versions sit together.
-  rows.sort((a, b) => a.model.localeCompare(b.model));
+  // Grouped by model and mode, so one case's results under both PyTorch versions sit together.
+  const modeOrder = (r) => (r.mode === 'trace' ? 0 : 1);
+  rows.sort((a, b) => a.model.localeCompare(b.model) || modeOrder(a) - modeOrder(b));
   const table = markdownTable(rows);
   const summary = `${rows.filter((r) => r.ok).length} ok of ${rows.length}`;
   process.stdout.write(`${table}\n\n${summary}\n`);

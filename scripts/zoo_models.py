@@ -1,11 +1,15 @@
-"""Makes the model zoo: torchvision classifiers traced, saved and reloaded, with PyTorch's outputs.
+"""Makes the model zoo: torchvision models and sequence/attention modules, traced or scripted, saved and
+reloaded, with PyTorch's outputs.
 
-Writes zoo-work/<torch tag>/<model>/ (git-ignored; the archives are large) in the layout of the test
-fixtures: model.pt, case.json, in0.bin and out0.bin. A folder whose case.json lists files that all exist
-is complete and is skipped; a model that fails leaves error.txt (its message) instead of case.json.
+Writes zoo-work/<torch tag>/<case>/ (git-ignored; the archives are large) in the layout of the test
+fixtures: model.pt, case.json, in<i>.bin (one per tensor argument) and out<i>.bin (one per output).
+A case is a model and a mode: traced cases keep the model's name as folder name, scripted ones add
+`-script` (resnet18, resnet18-script). A folder whose case.json lists files that all exist is complete and
+is skipped; a case that fails leaves error.txt (its message) instead of case.json.
 Runs under PyTorch 1.13 and 2.6 alike.
 
-Usage: python3 scripts/zoo_models.py [--models resnet18,vgg11_bn]
+Usage: python3 scripts/zoo_models.py [--models resnet18,lstm-script]
+  (a model's name selects all its cases; a case's folder name selects that case)
 """
 import argparse
 import json
@@ -14,10 +18,12 @@ import shutil
 import sys
 import time
 import traceback
+from typing import Callable, List, NamedTuple, Optional
 
 import torch
 import torch.nn as nn
 import torchvision.models as tvm
+from torch import Tensor
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures'))
 from common import (DTYPES_BY_NAME, PROJECT_ROOT, TENSOR_SPEC, arg_spec, array_entry, clone_args,  # noqa: E402
@@ -25,30 +31,24 @@ from common import (DTYPES_BY_NAME, PROJECT_ROOT, TENSOR_SPEC, arg_spec, array_e
 
 ZOO_ROOT = os.path.join(PROJECT_ROOT, 'zoo-work')
 SOURCE = 'tsonnx scripts/zoo_models.py'
-OPSETS = [11, 17]
 IMAGE = 'float32[1,3,224,224]'
+# The traced classifiers were first checked at 11 and 17; the scripted and sequence cases at 14 and 17.
+CLASSIFIER_OPSETS = [11, 17]
+OPSETS = [14, 17]
 
-# (name, extra constructor arguments, input spec)
-MODELS = [
-    ('resnet18', {}, IMAGE),
-    ('resnet50', {}, IMAGE),
-    ('resnext50_32x4d', {}, IMAGE),
-    ('mobilenet_v2', {}, IMAGE),
-    ('mobilenet_v3_small', {}, IMAGE),
-    ('efficientnet_b0', {}, IMAGE),
-    ('densenet121', {}, IMAGE),
-    ('squeezenet1_1', {}, IMAGE),
-    ('shufflenet_v2_x0_5', {}, IMAGE),
-    ('regnet_y_400mf', {}, IMAGE),
-    ('mnasnet0_5', {}, IMAGE),
-    ('alexnet', {}, IMAGE),
-    # Without aux heads eval-mode forward returns one tensor rather than a namedtuple; init_weights=True
-    # only silences torchvision's warning about the default changing.
-    ('googlenet', {'aux_logits': False, 'init_weights': True}, IMAGE),
-    ('inception_v3', {'aux_logits': False, 'init_weights': True}, 'float32[1,3,299,299]'),
-    ('convnext_tiny', {}, IMAGE),
-    ('vgg11_bn', {}, IMAGE),
-]
+
+class ZooCase(NamedTuple):
+    name: str
+    mode: str  # 'trace' or 'script'
+    build: Callable[[], nn.Module]  # the untrained module, seeded, in eval mode
+    specs: List[object]  # forward() arguments: 'dtype[d0,...]' tensor specs or plain values
+    opsets: List[int]
+    description: str
+
+    @property
+    def key(self):
+        """The case's folder name."""
+        return self.name if self.mode == 'trace' else f'{self.name}-{self.mode}'
 
 
 CALIBRATION_BATCH = 2
@@ -81,19 +81,152 @@ def calibrate_norm(model, spec):
     return model
 
 
-def build(name, extra, spec):
-    """The untrained model, its weights drawn after torch.manual_seed(0), its norm layers made non-trivial."""
-    factory = getattr(tvm, name)
-    torch.manual_seed(0)
-    try:
-        model = factory(weights=None, **extra)
-    except TypeError as error:  # torchvision before 0.13 has no weights= argument
-        if 'weights' not in str(error):
-            raise
+def redraw_zero_weights(model):
+    """Draws N(0, 0.02) values for every all-zero parameter of two or more dims.
+
+    ViT zero-initialises its classification head (and class token), which would make every output 0 and
+    the comparison vacuous. Biases (one dim) stay as initialised.
+    """
+    with torch.no_grad():
+        for parameter in model.parameters():
+            if parameter.dim() >= 2 and not parameter.any():
+                parameter.normal_(0.0, 0.02)
+    return model
+
+
+def torchvision_factory(factory, extra, spec):
+    """A builder for a torchvision model: weights drawn after torch.manual_seed(0), norm layers made non-trivial."""
+    def build():
         torch.manual_seed(0)
-        model = factory(pretrained=False, **extra)
-    # Random affine weights (randomize_norm's statistics are then replaced by calibrated ones).
-    return calibrate_norm(randomize_norm(model), spec).eval()
+        try:
+            model = factory(weights=None, **extra)
+        except TypeError as error:  # torchvision before 0.13 has no weights= argument
+            if 'weights' not in str(error):
+                raise
+            torch.manual_seed(0)
+            legacy = {('pretrained_backbone' if k == 'weights_backbone' else k): v for k, v in extra.items()}
+            model = factory(pretrained=False, **legacy)
+        # Random affine weights (randomize_norm's statistics are then replaced by calibrated ones).
+        return calibrate_norm(randomize_norm(redraw_zero_weights(model)), spec).eval()
+    return build
+
+
+class LSTMWithState(nn.Module):
+    """nn.LSTM (2 layers) given its initial state; returns the output and the final state."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(16, 32, num_layers=2)
+
+    def forward(self, x: Tensor, h0: Tensor, c0: Tensor):
+        y, (h, c) = self.lstm(x, (h0, c0))
+        return y, h, c
+
+
+class BidirectionalGRU(nn.Module):
+    """nn.GRU (bidirectional, batch_first) started from its default zero state."""
+
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(16, 32, bidirectional=True, batch_first=True)
+
+    def forward(self, x: Tensor):
+        y, h = self.gru(x)
+        return y, h
+
+
+def transformer_encoder():
+    """nn.TransformerEncoder: 2 post-norm layers, batch_first; eval-mode traces record
+    aten::_transformer_encoder_layer_fwd."""
+    layer = nn.TransformerEncoderLayer(64, 4, dim_feedforward=128, batch_first=True)
+    return nn.TransformerEncoder(layer, num_layers=2)
+
+
+class TinyDecoder(nn.Module):
+    """A decoder-only (GPT-style) language model: token embedding, learned positions, a causal mask,
+    pre-norm layers (nn.TransformerEncoderLayer with norm_first), a final LayerNorm and a vocabulary head."""
+
+    def __init__(self, vocab: int = 100, width: int = 64, heads: int = 4, depth: int = 2, max_length: int = 32):
+        super().__init__()
+        self.tokens = nn.Embedding(vocab, width)
+        self.positions = nn.Embedding(max_length, width)
+        self.layers = nn.ModuleList([
+            nn.TransformerEncoderLayer(width, heads, dim_feedforward=4 * width, batch_first=True, norm_first=True)
+            for _ in range(depth)])
+        self.norm = nn.LayerNorm(width)
+        self.head = nn.Linear(width, vocab)
+
+    def forward(self, tokens: Tensor):
+        length = tokens.size(1)
+        positions = torch.arange(length, device=tokens.device)
+        x = self.tokens(tokens) + self.positions(positions).unsqueeze(0)
+        causal = torch.triu(torch.full((length, length), float('-inf'), device=tokens.device), diagonal=1)
+        for layer in self.layers:
+            x = layer(x, src_mask=causal)
+        return self.head(self.norm(x))
+
+
+def module_factory(make):
+    """A builder for a small module: weights drawn after torch.manual_seed(0), random norm affine weights."""
+    def build():
+        torch.manual_seed(0)
+        return randomize_norm(make()).eval()
+    return build
+
+
+def classifier(name, extra=None, spec=IMAGE):
+    return ZooCase(name, 'trace', torchvision_factory(getattr(tvm, name), extra or {}, spec), [spec], CLASSIFIER_OPSETS,
+                   f'torchvision {name}, traced: untrained (seed 0), random norm affine weights, calibrated BatchNorm statistics')
+
+
+def scripted(name, factory, extra=None, spec=IMAGE):
+    return ZooCase(name, 'script', torchvision_factory(factory, extra or {}, spec), [spec], OPSETS,
+                   f'torchvision {name}, scripted: untrained (seed 0), random norm affine weights, calibrated BatchNorm '
+                   'statistics, all-zero weight tensors redrawn')
+
+
+def sequence(name, make, specs, description):
+    build = module_factory(make)
+    return [ZooCase(name, mode, build, specs, OPSETS, f'{description}, {mode}d: untrained (seed 0), random norm affine weights')
+            for mode in ('trace', 'script')]
+
+
+MODELS = [
+    classifier('resnet18'),
+    classifier('resnet50'),
+    classifier('resnext50_32x4d'),
+    classifier('mobilenet_v2'),
+    classifier('mobilenet_v3_small'),
+    classifier('efficientnet_b0'),
+    classifier('densenet121'),
+    classifier('squeezenet1_1'),
+    classifier('shufflenet_v2_x0_5'),
+    classifier('regnet_y_400mf'),
+    classifier('mnasnet0_5'),
+    classifier('alexnet'),
+    # Without aux heads eval-mode forward returns one tensor rather than a namedtuple; init_weights=True
+    # only silences torchvision's warning about the default changing.
+    classifier('googlenet', {'aux_logits': False, 'init_weights': True}),
+    classifier('inception_v3', {'aux_logits': False, 'init_weights': True}, 'float32[1,3,299,299]'),
+    classifier('convnext_tiny'),
+    classifier('vgg11_bn'),
+    scripted('resnet18', tvm.resnet18),
+    scripted('mobilenet_v3_small', tvm.mobilenet_v3_small),
+    scripted('efficientnet_b0', tvm.efficientnet_b0),
+    scripted('vit_b_16', tvm.vit_b_16),
+    # Returns {'out': ...}; 128x128 keeps PyTorch's run and the comparison quick.
+    scripted('lraspp_mobilenet_v3_large', tvm.segmentation.lraspp_mobilenet_v3_large, {'weights_backbone': None},
+             'float32[1,3,128,128]'),
+    *sequence('lstm', LSTMWithState, ['float32[7,2,16]', 'float32[2,2,32]', 'float32[2,2,32]'],
+              'nn.LSTM(16, 32, num_layers=2) with an initial state (x, h0, c0) -> (y, h, c)'),
+    *sequence('gru', BidirectionalGRU, ['float32[2,7,16]'],
+              'nn.GRU(16, 32, bidirectional=True, batch_first=True) without an initial state -> (y, h)'),
+    *sequence('transformer_encoder', transformer_encoder, ['float32[2,10,64]'],
+              'nn.TransformerEncoder(d_model 64, 4 heads, feed-forward 128, 2 layers, batch_first), eval mode'),
+    *sequence('decoder_transformer', TinyDecoder, ['int64[2,16]'],
+              'decoder-only transformer (vocabulary 100, width 64, 4 heads, 2 pre-norm layers, learned positions, '
+              'causal mask), eval mode'),
+]
 
 
 def is_complete(case_dir):
@@ -111,38 +244,39 @@ def write_bytes(path, tensor):
         f.write(tensor_bytes(tensor))
 
 
-def make_case(case_dir, name, extra, spec):
+def make_case(case_dir, case):
     shutil.rmtree(case_dir, ignore_errors=True)
     os.makedirs(case_dir)
-    model = build(name, extra, spec)
-    args = tuple(example_inputs(name, [spec]))
+    model = case.build()
+    args = tuple(example_inputs(case.name, case.specs))
     archive = os.path.join(case_dir, 'model.pt')
     with torch.no_grad():
-        torch.jit.save(compile_module(model, args, 'trace'), archive)
+        torch.jit.save(compile_module(model, args, case.mode), archive)
         loaded = torch.jit.load(archive)
         outputs, output_names = flatten_outputs(loaded(*clone_args(args)))
 
     inputs = []
     for index, value in enumerate(args):
-        file = f'in{index}.bin'
-        write_bytes(os.path.join(case_dir, file), value)
-        inputs.append({'index': index, **array_entry(value, file)})
+        if isinstance(value, torch.Tensor):  # other arguments are given to tsonnx as literals (case.json args)
+            file = f'in{index}.bin'
+            write_bytes(os.path.join(case_dir, file), value)
+            inputs.append({'index': index, **array_entry(value, file)})
     output_entries = []
     for index, value in enumerate(outputs):
         file = f'out{index}.bin'
         write_bytes(os.path.join(case_dir, file), value)
         output_entries.append(array_entry(value, file))
     record = {
-        'name': name,
+        'name': case.name,
         'source': SOURCE,
         'torch': torch.__version__,
-        'mode': 'trace',
+        'mode': case.mode,
         'args': [arg_spec(a) for a in args],
         'inputs': inputs,
         'outputs': output_entries,
-        'checksum': sum(float(a.double().sum()) for a in args),
-        'opsets': OPSETS,
-        'description': f'torchvision {name}: untrained (seed 0), random norm affine weights, calibrated BatchNorm statistics',
+        'checksum': sum(float(a.double().sum()) for a in args if isinstance(a, torch.Tensor)),
+        'opsets': case.opsets,
+        'description': case.description,
     }
     if output_names is not None:
         record['output_names'] = output_names
@@ -154,39 +288,44 @@ def make_case(case_dir, name, extra, spec):
     os.replace(partial, os.path.join(case_dir, 'case.json'))
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--models', help='comma-separated model names (default: all)')
-    options = parser.parse_args()
-    known = [name for name, *_ in MODELS]
-    wanted = [m.strip() for m in options.models.split(',') if m.strip()] if options.models else known
+def selected_cases(models: Optional[str]):
+    if not models:
+        return MODELS
+    wanted = [m.strip() for m in models.split(',') if m.strip()]
+    known = {c.key for c in MODELS} | {c.name for c in MODELS}
     unknown = [m for m in wanted if m not in known]
     if unknown:
-        raise SystemExit(f'zoo_models: unknown model(s) {", ".join(unknown)}; known: {", ".join(known)}')
+        raise SystemExit(f'zoo_models: unknown model(s) {", ".join(unknown)}; known: {", ".join(sorted(known))}')
+    return [c for c in MODELS if c.name in wanted or c.key in wanted]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--models', help='comma-separated model names or case folder names (default: all)')
+    options = parser.parse_args()
+    cases = selected_cases(options.models)
 
     tag = torch_tag()
     failed = 0
-    for name, extra, spec in MODELS:
-        if name not in wanted:
-            continue
-        case_dir = os.path.join(ZOO_ROOT, tag, name)
+    for case in cases:
+        case_dir = os.path.join(ZOO_ROOT, tag, case.key)
         rel = os.path.relpath(case_dir, PROJECT_ROOT)
         if is_complete(case_dir):
-            print(f'{rel:40s} complete, skipped', flush=True)
+            print(f'{rel:48s} complete, skipped', flush=True)
             continue
         start = time.perf_counter()
         try:
-            make_case(case_dir, name, extra, spec)
-        except Exception as error:  # one model's failure must not stop the rest
+            make_case(case_dir, case)
+        except Exception as error:  # one case's failure must not stop the rest
             failed += 1
             message = f'{type(error).__name__}: {error}'
             with open(os.path.join(case_dir, 'error.txt'), 'w') as f:
                 f.write(message + '\n\n' + traceback.format_exc())
-            print(f'{rel:40s} FAILED: {message.splitlines()[0] if message else ""}', flush=True)
+            print(f'{rel:48s} FAILED: {message.splitlines()[0] if message else ""}', flush=True)
             continue
         size = os.path.getsize(os.path.join(case_dir, 'model.pt')) / 1e6
-        print(f'{rel:40s} {size:7.1f} MB  {time.perf_counter() - start:5.1f} s', flush=True)
-    print(f'zoo_models: torch {torch.__version__}, {len(wanted) - failed} of {len(wanted)} models ready', flush=True)
+        print(f'{rel:48s} {size:7.1f} MB  {time.perf_counter() - start:5.1f} s', flush=True)
+    print(f'zoo_models: torch {torch.__version__}, {len(cases) - failed} of {len(cases)} cases ready', flush=True)
     sys.exit(1 if failed else 0)
 
 

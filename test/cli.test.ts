@@ -232,11 +232,11 @@ describe('cli flags', () => {
       '  initializer conv.weight_fused_bn: float32[4,3,3,3]',
       '  initializer conv.bias_fused_bn: float32[4]',
       '  /conv/Conv: /conv/Conv_output_0 = Conv(x, conv.weight_fused_bn, conv.bias_fused_bn) dilations=[1,1] group=1 pads=[1,1,1,1] strides=[1,1] kernel_shape=[3,3]  # code/__torch__/torch/nn/modules/conv.py:29 (conv.py:459)',
-      '  /Relu: output = Relu(/conv/Conv_output_0)  # code/__torch__.py:15',
+      '  /Relu: output = Relu(/conv/Conv_output_0)  # code/__torch__.py:15 (conformance_cases.py:38)',
       '  return output: float32[2,4,6,6]',
     ]);
     expect(lines[6]).toMatch(/^wrote .*m\.onnx \(opset 17, 2 nodes/);
-    expect(readModel(path).nodes.map((n) => n.docString)).toEqual(['code/__torch__/torch/nn/modules/conv.py:29 (conv.py:459)', 'code/__torch__.py:15']);
+    expect(readModel(path).nodes.map((n) => n.docString)).toEqual(['code/__torch__/torch/nn/modules/conv.py:29 (conv.py:459)', 'code/__torch__.py:15 (conformance_cases.py:38)']);
   });
 
   it('--quiet prints nothing, --json only the report on stdout', () => {

@@ -165,8 +165,7 @@ class Lowerer {
     const domain = style === 'aten' || ns === 'aten' ? ATEN_DOMAIN : ns;
     this.domains.set(domain, this.options.customOpsets?.get(domain) ?? 1);
     const inputs = [...node.args.values()].flatMap((a) => this.argumentInputs(a));
-    // torch 1.13 writes an empty overload_name: the default overload.
-    const attrs: OnnxAttrs = style === 'aten' ? { operator: name, overload_name: '' } : {};
+    const attrs: OnnxAttrs = style === 'aten' ? { operator: name, overload_name: node.overload ?? '' } : {};
     return this.b.op(style === 'aten' ? 'ATen' : name, inputs, attrs, node.outputs.length, domain);
   }
 

@@ -1034,8 +1034,15 @@ export class Interpreter {
     const fn = this.eval(e.func);
     const args = e.args.map((a) => this.eval(a));
     const kwargs = new Map(e.keywords.map((k) => [k.name, this.eval(k.value)] as [string, PyValue]));
-    if (fn instanceof MethodOfValue) return this.callNamed(`torch.${fn.name}`, [fn.receiver, ...args], kwargs);
-    return this.call(fn, args, kwargs);
+    // Nodes and errors point at the call itself: `.debug_pkl` maps expressions, not whole statements.
+    const statement = this.pos;
+    this.pos = e.pos;
+    try {
+      if (fn instanceof MethodOfValue) return this.callNamed(`torch.${fn.name}`, [fn.receiver, ...args], kwargs);
+      return this.call(fn, args, kwargs);
+    } finally {
+      this.pos = statement;
+    }
   }
 
   private subscript(obj: PyValue, index: Expr): PyValue {

@@ -27,6 +27,14 @@ export interface TraceOptions {
   dynamicAxes?: ReadonlyMap<string, ReadonlyMap<number, string>>;
 }
 
+/** Elements of a `Tuple[Tensor, ...]` (or `Optional[Tuple[...]]`) parameter, else undefined. */
+function tensorTupleArity(p: Param): number | undefined {
+  let t = p.annotation;
+  if (t?.name === 'Optional') t = t.args[0];
+  if (t?.name !== 'Tuple' || t.args.length === 0 || !t.args.every((a) => a.name === 'Tensor')) return undefined;
+  return t.args.length;
+}
+
 function typeText(p: Param): string {
   const t = p.annotation;
   const show = (x: NonNullable<Param['annotation']>): string => (x.args.length ? `${x.name}[${x.args.map(show).join(', ')}]` : x.name);
@@ -135,39 +143,62 @@ function run(archive: Archive, options: TraceOptions, liftedState: ReadonlySet<s
   const fn = findMethod(it, method, given);
   const params = fn.params.slice(1);
   const specs = given;
-  const required = params.filter((p) => !p.default);
-  if (!specs || specs.length < required.length) {
+  // A Tuple[Tensor, ...] argument takes one --input per element, as torch.onnx.export flattens it.
+  const arity = params.map((p) => tensorTupleArity(p) ?? 1);
+  const requiredSpecs = params.reduce((n, p, i) => (p.default ? n : n + arity[i]), 0);
+  const totalSpecs = arity.reduce((a, b) => a + b, 0);
+  if (!specs || specs.length < requiredSpecs) {
     const given = specs?.length ? ` (got ${specs.map(formatInputSpec).join(' ')})` : '';
     fail(
       'INPUT_SPEC',
-      `${method}(${signatureText(fn)}) needs ${required.length === params.length ? '' : 'at least '}${required.length} --input argument${required.length === 1 ? '' : 's'}${given}; each is ${INPUT_SYNTAX}`,
+      `${method}(${signatureText(fn)}) needs ${requiredSpecs === totalSpecs ? '' : 'at least '}${requiredSpecs} --input argument${requiredSpecs === 1 ? '' : 's'}${given}; each is ${INPUT_SYNTAX}`,
     );
   }
-  if (specs.length > params.length) {
-    fail('INPUT_SPEC', `${method}(${signatureText(fn)}) takes ${params.length} argument${params.length === 1 ? '' : 's'}, but ${specs.length} --input were given`);
+  if (specs.length > totalSpecs) {
+    fail('INPUT_SPEC', `${method}(${signatureText(fn)}) takes ${totalSpecs} argument${totalSpecs === 1 ? '' : 's'}, but ${specs.length} --input were given`);
   }
   const inputs: GInput[] = [];
   const args: PyValue[] = [it.rootObject()];
-  specs.forEach((given, i) => {
+  const tensorInput = (given: Extract<InputSpec, { kind: 'tensor' }>, name: string, p: Param): TensorBox => {
+    const graphName = options.inputNames?.[inputs.length] ?? name;
+    const axes = options.dynamicAxes?.get(graphName);
     let spec = given;
+    if (axes) {
+      for (const a of axes.keys()) {
+        if (a >= spec.shape.length) fail('OPTION_INVALID', `dynamic axis ${a} of ${name} is beyond its rank ${spec.shape.length}`);
+      }
+      spec = { ...spec, shape: spec.shape.map((d, axis) => axes.get(axis) ?? d) };
+    }
+    const ann = p.annotation?.name;
+    if (ann && ann !== 'Tensor' && ann !== 'Optional' && ann !== 'Any' && ann !== 'Tuple') {
+      fail('INPUT_SPEC', `--input ${formatInputSpec(spec)} is a tensor, but ${p.name} is declared ${typeText(p)}`);
+    }
+    const value = new GValue({ kind: 'tensor', dtype: spec.dtype, shape: spec.shape }, name);
+    inputs.push({ name, value });
+    return new TensorBox(value);
+  };
+  let cursor = 0;
+  for (let i = 0; i < params.length && cursor < specs.length; i++) {
     const p = params[i];
-    if (spec.kind === 'tensor') {
-      const axes = options.dynamicAxes?.get(options.inputNames?.[i] ?? p.name);
-      if (axes) {
-        for (const a of axes.keys()) {
-          if (a >= spec.shape.length) fail('OPTION_INVALID', `dynamic axis ${a} of ${p.name} is beyond its rank ${spec.shape.length}`);
-        }
-        spec = { ...spec, shape: spec.shape.map((d, axis) => axes.get(axis) ?? d) };
+    const spec = specs[cursor];
+    if (arity[i] > 1 || tensorTupleArity(p) !== undefined) {
+      if (spec.kind === 'value' && spec.value === null) {
+        args.push(null);
+        cursor++;
+        continue;
       }
-      const ann = p.annotation?.name;
-      if (ann && ann !== 'Tensor' && ann !== 'Optional' && ann !== 'Any') {
-        fail('INPUT_SPEC', `--input ${formatInputSpec(spec)} is a tensor, but ${p.name} is declared ${typeText(p)}`);
+      const items: PyValue[] = [];
+      for (let j = 0; j < arity[i]; j++, cursor++) {
+        const element = specs[cursor];
+        if (!element || element.kind !== 'tensor') fail('INPUT_SPEC', `${p.name} is declared ${typeText(p)}: give ${arity[i]} tensor --input specs for it`);
+        items.push(tensorInput(element, `${p.name}_${j}`, p));
       }
-      const value = new GValue({ kind: 'tensor', dtype: spec.dtype, shape: spec.shape }, p.name);
-      inputs.push({ name: p.name, value });
-      args.push(new TensorBox(value));
-    } else args.push(argumentValue(spec, p));
-  });
+      args.push(new PyTuple(items));
+      continue;
+    }
+    cursor++;
+    args.push(spec.kind === 'tensor' ? tensorInput(spec, p.name, p) : argumentValue(spec, p));
+  }
   let result: PyValue;
   try {
     result = it.callFunction(fn, it.rootObject().cls.file, '', args, new Map());

@@ -43,9 +43,9 @@ describe.each(TORCH_VERSIONS)('archive and references from %s', (torch) => {
         expect(model.initializers.map(([name]) => name)).toEqual(['conv.weight', 'conv.bias', 'bn.running_mean', 'bn.running_var', 'bn.weight', 'bn.bias']);
         expect(model.initializers).toEqual(want.initializers);
         const [bn] = nodesOf(model, 'BatchNormalization');
-        // torch also writes the unused momentum (and training_mode=0 from 14); tsonnx's eval form has epsilon only.
-        expect(bn.attrs).toEqual({ epsilon: f32(1e-5) });
-        expect(nodesOf(want, 'BatchNormalization')[0].attrs.epsilon).toBe(f32(1e-5));
+        // As torch: the (unused) momentum too, and training_mode=0 from opset 14.
+        expect(bn.attrs).toEqual(nodesOf(want, 'BatchNormalization')[0].attrs);
+        expect(bn.attrs).toEqual(opset >= 14 ? { epsilon: f32(1e-5), momentum: f32(0.9), training_mode: 0 } : { epsilon: f32(1e-5), momentum: f32(0.9) });
       });
     }
   });

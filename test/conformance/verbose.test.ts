@@ -24,14 +24,12 @@ describe('verbose', () => {
     const want = reference('conv_bn_dropout', 'verbose_13', torch);
     expect(model.nodes.map((n) => [n.opType, n.docString])).toEqual([
       ['Conv', `code/__torch__/torch/nn/modules/conv.py:29 (${convLine})`],
-      ['Relu', 'code/__torch__.py:15'],
+      ['Relu', 'code/__torch__.py:15 (conformance_cases.py:38)'],
     ]);
     const [conv, relu] = want.nodes.map((n) => torchLocation(n.docString));
     expect(conv).toEqual({ torchscript: 'code/__torch__/torch/nn/modules/conv.py:29', python: convLine });
     expect(model.nodes[0].docString).toBe(`${conv.torchscript} (${conv.python})`);
-    // torch also names the Python line of the root module's relu (conformance_cases.py:38); the
-    // interpreter records the statement's position, whose .debug_pkl range is empty.
-    expect(model.nodes[1].docString).toBe(relu.torchscript);
+    expect(model.nodes[1].docString).toBe(`${relu.torchscript} (${relu.python})`);
     expect([model.docString, model.graphDocString]).toEqual(['', '']);
   });
 
@@ -50,7 +48,7 @@ describe('verbose', () => {
         '  initializer conv.weight_fused_bn: float32[4,3,3,3]',
         '  initializer conv.bias_fused_bn: float32[4]',
         '  /conv/Conv: /conv/Conv_output_0 = Conv(x, conv.weight_fused_bn, conv.bias_fused_bn) dilations=[1,1] group=1 pads=[1,1,1,1] strides=[1,1] kernel_shape=[3,3]  # code/__torch__/torch/nn/modules/conv.py:29 (conv.py:459)',
-        '  /Relu: output = Relu(/conv/Conv_output_0)  # code/__torch__.py:15',
+        '  /Relu: output = Relu(/conv/Conv_output_0)  # code/__torch__.py:15 (conformance_cases.py:38)',
         '  return output: float32[2,4,6,6]',
         '',
       ].join('\n'),
@@ -59,7 +57,7 @@ describe('verbose', () => {
 
   it('shows domains, constant values and sub-graphs in the graph text', async () => {
     const aten = await convertCase('round_relu', { opsetVersion: 9, operatorExportType: 'onnx_aten_fallback', verbose: true });
-    expect(aten.report.graph).toContain('  /ATen: output = org.pytorch.aten.ATen(/Mul_output_0) operator="round" overload_name=""  # code/__torch__.py:9\n');
+    expect(aten.report.graph).toContain('  /ATen: output = org.pytorch.aten.ATen(/Mul_output_0) operator="round" overload_name=""  # code/__torch__.py:9 (conformance_cases.py:45)\n');
     const training = await convertCase('conv_bn_dropout', { opsetVersion: 12, training: 'training', verbose: true });
     expect(training.report.graph).toMatch(/\n {2}\/drop\/Constant: \/drop\/Constant_output_0 = Constant\(\) value=float32\[\] 0\.30000001192092896 {2}# /);
     expect(training.report.graph).toMatch(/\n {2}\/drop\/Constant_1: \/drop\/Constant_1_output_0 = Constant\(\) value=bool\[\] true {2}# /);

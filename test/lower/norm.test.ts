@@ -72,7 +72,7 @@ describe('batch_norm', () => {
       14,
     );
     expect(opTypes(graph)).toEqual(['BatchNormalization']);
-    expect(graph.nodes[0].attrs).toEqual({ epsilon: { f: 1e-3 } });
+    expect(graph.nodes[0].attrs).toEqual({ epsilon: { f: 1e-3 }, momentum: { f: 0.9 }, training_mode: 0 });
   });
 
   it('fills in weight and bias for affine=False', async () => {
@@ -192,9 +192,10 @@ describe('dropout', () => {
     }
   });
 
-  it('refuses training mode unless p = 0', () => {
+  it('writes training-mode dropout as torch.onnx does, and refuses it for feature dropout unless p = 0', () => {
     const x = tensorValue('float32', [2, 3]);
-    expect(() => lowerOp({ op: 'aten::dropout', args: [x, 0.5, true] }, 13)).toThrow(/training mode/);
+    expect(opTypes(lowerOp({ op: 'aten::dropout', args: [x, 0.5, true] }, 13).graph)).toEqual(['Constant', 'Constant', 'Dropout']);
+    expect(() => lowerOp({ op: 'aten::feature_dropout', args: [x, 0.5, true] }, 13)).toThrow(/training mode/);
     expect(opTypes(lowerOp({ op: 'aten::feature_dropout', args: [x, 0, true] }, 13).graph)).toEqual(['Identity']);
   });
 });

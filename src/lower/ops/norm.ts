@@ -3,6 +3,7 @@ import type { DType } from '../../archive/types.js';
 import { fail } from '../../errors.js';
 import type { GValue } from '../../trace/graph.js';
 import { castTo, onnxDtypeOf, rankOf, shapeOf } from '../helpers.js';
+import type { OnnxAttrs } from '../onnx-graph.js';
 import { defineOps, type BoundArgs, type LowerContext } from '../registry.js';
 import { reduce, unsqueeze } from './pool.js';
 
@@ -70,9 +71,14 @@ function batchNormInputs(ctx: LowerContext, op: string, input: GValue, p: BatchN
   return [ctx.input(input), scale, shift, mean, variance];
 }
 
-/** Batch normalisation with running statistics: one BatchNormalization node. */
-function runningStatsNorm(ctx: LowerContext, op: string, input: GValue, p: BatchNormParams, eps: number): string {
-  return ctx.b.op1('BatchNormalization', batchNormInputs(ctx, op, input, p), { epsilon: { f: eps } });
+/**
+ * Batch normalisation with running statistics: one BatchNormalization node, with the attributes
+ * torch.onnx writes (ONNX's momentum is 1 − torch's; `training_mode=0` from opset 14).
+ */
+function runningStatsNorm(ctx: LowerContext, op: string, input: GValue, p: BatchNormParams, eps: number, momentum: number): string {
+  const attrs: OnnxAttrs = { epsilon: { f: eps }, momentum: { f: 1 - momentum } };
+  if (ctx.opset >= 14) attrs.training_mode = 0;
+  return ctx.b.op1('BatchNormalization', batchNormInputs(ctx, op, input, p), attrs);
 }
 
 /**
@@ -104,7 +110,7 @@ function lowerBatchNorm(ctx: LowerContext, a: BoundArgs): string[] {
     return [channelAffine(ctx, standardize(ctx, ctx.input(input), dtype, batchAxes(rank), eps), rank, dtype, weight, bias)];
   }
   if (a.bool('training')) return [trainingBatchNorm(ctx, op, input, { weight, bias, mean, variance }, eps, a.float('momentum'))];
-  return [runningStatsNorm(ctx, op, input, { weight, bias, mean, variance }, eps)];
+  return [runningStatsNorm(ctx, op, input, { weight, bias, mean, variance }, eps, a.float('momentum'))];
 }
 
 function lowerInstanceNorm(ctx: LowerContext, a: BoundArgs): string[] {
@@ -122,7 +128,7 @@ function lowerInstanceNorm(ctx: LowerContext, a: BoundArgs): string[] {
     const mean = a.optTensor('running_mean');
     const variance = a.optTensor('running_var');
     if (!mean || !variance) fail('TRACE_TYPE', `${op}: use_input_stats=False needs running_mean and running_var`);
-    return [runningStatsNorm(ctx, op, input, { weight, bias, mean, variance }, eps)];
+    return [runningStatsNorm(ctx, op, input, { weight, bias, mean, variance }, eps, a.float('momentum'))];
   }
   const channels = channelCount(op, input, weight, bias);
   if (channels === undefined) {

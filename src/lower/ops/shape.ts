@@ -576,7 +576,7 @@ function staticDimAt(a: BoundArgs, op: string): { d: number; size: number } {
 function pieceSizes(a: BoundArgs): { d: number; sizes: number[] } {
   const op = a.schema.name.slice(6);
   const self = a.tensor('self');
-  if (op === 'chunk') {
+  if (op === 'chunk' || op === 'unsafe_chunk') {
     const { d, size } = staticDimAt(a, op);
     const chunks = a.int('chunks');
     if (chunks <= 0) fail('TRACE_TYPE', 'chunk: chunks must be positive');
@@ -1080,6 +1080,24 @@ defineOps([
     schemas: [
       'aten::split_with_sizes(Tensor(a -> *) self, int[] split_sizes, int dim=0) -> Tensor(a)[]',
       'aten::split_with_sizes(Tensor(a -> *) self, SymInt[] split_sizes, int dim=0) -> Tensor(a)[]',
+    ],
+    infer: inferPieces,
+    lower: { 7: lowerPieces },
+  },
+  // The unsafe_ forms only differ in PyTorch's autograd aliasing; traced LSTM/GRU cells record them.
+  { schemas: ['aten::unsafe_chunk(Tensor self, int chunks, int dim=0) -> Tensor[]'], infer: inferPieces, lower: { 7: lowerPieces } },
+  {
+    schemas: [
+      'aten::unsafe_split.Tensor(Tensor self, int split_size, int dim=0) -> Tensor[]',
+      'aten::unsafe_split.Tensor(Tensor self, SymInt split_size, int dim=0) -> Tensor[]',
+    ],
+    infer: inferPieces,
+    lower: { 7: lowerPieces },
+  },
+  {
+    schemas: [
+      'aten::unsafe_split_with_sizes(Tensor self, int[] split_sizes, int dim=0) -> Tensor[]',
+      'aten::unsafe_split_with_sizes(Tensor self, SymInt[] split_sizes, int dim=0) -> Tensor[]',
     ],
     infer: inferPieces,
     lower: { 7: lowerPieces },
