@@ -63,9 +63,9 @@ export async function loadRuntime(specifier = RUNTIME_PACKAGE): Promise<OrtRunti
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      return fail('OPTION_INVALID', `--check runs the model in onnxruntime, which is not installed: npm install ${RUNTIME_PACKAGE}`);
+      return fail('CHECK_UNAVAILABLE', `--check runs the model in onnxruntime, which is not installed: npm install ${RUNTIME_PACKAGE}`);
     }
-    return fail('OPTION_INVALID', `--check could not load ${specifier}: ${(e as Error).message.split('\n')[0]}`);
+    return fail('CHECK_UNAVAILABLE', `--check could not load ${specifier}: ${(e as Error).message.split('\n')[0]}`);
   }
 }
 
@@ -124,7 +124,7 @@ export async function checkModel(modelPath: string, inputs: readonly ValueReport
   try {
     session = await ort.InferenceSession.create(modelPath);
   } catch (e) {
-    return fail('INTERNAL', `onnxruntime could not load ${modelPath}: ${(e as Error).message.split('\n')[0]}`);
+    return fail('CHECK_FAILED', `onnxruntime could not load ${modelPath}: ${(e as Error).message.split('\n')[0]}`);
   }
   const next = random(0x7500);
   const feeds: Record<string, OrtTensor> = {};
@@ -140,7 +140,7 @@ export async function checkModel(modelPath: string, inputs: readonly ValueReport
   try {
     results = await session.run(feeds);
   } catch (e) {
-    return fail('INTERNAL', `onnxruntime could not run ${modelPath}: ${(e as Error).message.split('\n')[0]}`);
+    return fail('CHECK_FAILED', `onnxruntime could not run ${modelPath}: ${(e as Error).message.split('\n')[0]}`);
   } finally {
     await session.release();
   }

@@ -32,6 +32,8 @@ export type ErrorCode =
   | 'OP_UNSUPPORTED'
   | 'OP_OPSET'
   | 'OPTION_INVALID'
+  | 'CHECK_UNAVAILABLE'
+  | 'CHECK_FAILED'
   | 'INTERNAL';
 
 export class TsonnxError extends Error {
