@@ -18,6 +18,7 @@ run_all() {
   "$@" scripts/fixtures/models.py "${names[@]}"
   "$@" scripts/fixtures/control_cases.py "${names[@]}"
   "$@" scripts/fixtures/conformance_cases.py "${names[@]}"
+  "$@" scripts/fixtures/dynamic_cases.py "${names[@]}"
   "$@" scripts/fixtures/diagnostics_cases.py
 }
 

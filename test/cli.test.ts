@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { concreteShape, loadRuntime } from '../src/check.js';
 import { pickle, pk, scriptArchive, tempDir, zipBytes } from './archive/helpers.js';
 import { readModel } from './conformance/support.js';
-import { fixturesRoot, projectRoot } from './helpers/cases.js';
+import { compareAll, fixturesRoot, loadCase, projectRoot, runOnnx } from './helpers/cases.js';
 
 const cli = join(projectRoot, 'dist', 'cli.js');
 const cnn = join(fixturesRoot, 'models', 'small_cnn', 'torch113', 'model.pt');
@@ -124,6 +124,15 @@ describe('cli refuses bad input', () => {
 });
 
 describe('cli converts', () => {
+  it('takes the example inputs a PyTorch 2.x trace stores when --input is not given', async () => {
+    const c = loadCase(join(fixturesRoot, 'models', 'small_cnn', 'torch26'));
+    const out = join(tempDir(), 'traced-inputs.onnx');
+    const r = run([join(c.dir, 'model.pt'), out]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/inputs {2}x: float32\[1,3,32,32\]/);
+    compareAll(await runOnnx(out, c.inputs), c.outputs);
+  });
+
   it('writes the model and summarises it', () => {
     const out = join(tempDir(), 'cnn.onnx');
     const r = run([cnn, out, '--input', 'float32[1,3,32,32]']);
