@@ -327,12 +327,12 @@ describe('cli --check', () => {
   it('fails with a message when onnxruntime cannot run the model', () => {
     const r = run([conformance('round_relu'), join(tempDir(), 'a.onnx'), '--input', 'float32[2,5]', '--operator-export-type', 'onnx_aten', '--check']);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^tsonnx: INTERNAL: onnxruntime could not load .*a\.onnx: /m);
+    expect(r.stderr).toMatch(/^tsonnx: CHECK_FAILED: onnxruntime could not load .*a\.onnx: /m);
   });
 
   it('says how to install onnxruntime-node when it is missing', async () => {
     await expect(loadRuntime('onnxruntime-node-not-installed')).rejects.toMatchObject({
-      code: 'OPTION_INVALID',
+      code: 'CHECK_UNAVAILABLE',
       message: '--check runs the model in onnxruntime, which is not installed: npm install onnxruntime-node',
     });
   });
