@@ -150,10 +150,11 @@ function writeDoc(table, summary, notes) {
       'lraspp_mobilenet_v3_large, whose output is the dict `{\'out\': ...}`, on 1x3x128x128, scripted), the zoo has ' +
       'small sequence and attention modules, each traced and scripted: `lstm` (nn.LSTM, 2 layers, called with ' +
       'its initial state: inputs x, h0, c0; outputs y, h, c), `gru` (nn.GRU, bidirectional, batch_first, no ' +
-      'initial state), `transformer_encoder` (nn.TransformerEncoder, 2 layers, batch_first, eval mode; the traces ' +
-      'record `aten::_transformer_encoder_layer_fwd`) and `decoder_transformer` (a decoder-only language model: ' +
-      'token embedding, learned positions, causal mask, 2 pre-norm nn.TransformerEncoderLayer layers; int64 ' +
-      'tokens in, logits out).',
+      'initial state), `transformer_encoder` (nn.TransformerEncoder, 2 layers, batch_first, eval mode; its traces ' +
+      'record PyTorch\'s fused `aten::_transformer_encoder_layer_fwd`) and `decoder_transformer` (a decoder-only ' +
+      'language model: token embedding, learned positions, causal mask, 2 pre-norm nn.TransformerEncoderLayer ' +
+      'layers; int64 tokens in, logits out; its 2.6 trace records the fused op with the mask, 1.13 falls back to ' +
+      'the unfused path).',
     ...notes.map((n) => `\n${n}`),
     '',
     `**${summary}**`,

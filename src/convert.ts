@@ -5,6 +5,7 @@ import { openArchive } from './archive/open.js';
 import { fail } from './errors.js';
 import { formatGraph } from './graph-text.js';
 import { lower, type DynamicAxes, type OperatorExportType } from './lower/lower.js';
+import { resetFreshDims } from './lower/ops/shape.js';
 import type { OnnxModel } from './lower/onnx-graph.js';
 import { optimizeModel } from './onnx/optimize.js';
 import { writeModel, type WriteReport } from './onnx/writer.js';
@@ -137,6 +138,7 @@ export async function convert(inputPath: string, outputPath: string, options: Co
   };
 
   options.onStage?.('archive');
+  resetFreshDims();
   const archive = await openArchive(inputPath);
   try {
     lap('archive', 'trace');

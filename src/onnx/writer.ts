@@ -4,10 +4,12 @@
  * up front from the tensors' dims, so tensor bytes go from the archive to the file one chunk at a
  * time and peak memory follows the largest in-memory tensor, not the model.
  *
- * Output appears atomically: temporary files in the output's folder, fsync, rename.
+ * Output appears atomically: temporary files in the output's folder, then rename. File I/O inside
+ * is synchronous: for large sequential copies it is measurably faster than the thread pool.
  */
 import { randomBytes } from 'node:crypto';
-import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { getSystemErrorMap } from 'node:util';
 import { contiguousFileRange } from '../archive/tensor-data.js';
@@ -96,7 +98,7 @@ export async function writeModel(model: OnnxModel, outPath: string, options: Wri
     await Promise.all(temporaries.map((file) => unlink(file).catch(() => undefined)));
     throw error;
   } finally {
-    await archive.close();
+    archive.close();
   }
 }
 
@@ -235,41 +237,41 @@ function alignUp(value: number, alignment: number): number {
   return Math.ceil(value / alignment) * alignment;
 }
 
-async function writeModelProto(layout: Layout, sink: FileSink, archive: ArchiveFile): Promise<void> {
-  await sink.write(layout.modelHead);
-  await sink.write(fieldPrefix(MODEL_GRAPH_FIELD, layout.graphBytes));
-  await sink.write(layout.graphHead);
+function writeModelProto(layout: Layout, sink: FileSink, archive: ArchiveFile): void {
+  sink.write(layout.modelHead);
+  sink.write(fieldPrefix(MODEL_GRAPH_FIELD, layout.graphBytes));
+  sink.write(layout.graphHead);
   for (const item of layout.initializers) {
-    await sink.write(fieldPrefix(GRAPH_INITIALIZER_FIELD, tensorMessageBytes(item)));
-    await sink.write(item.header);
+    sink.write(fieldPrefix(GRAPH_INITIALIZER_FIELD, tensorMessageBytes(item)));
+    sink.write(item.header);
     if (item.external !== undefined) continue;
-    await sink.write(fieldPrefix(TENSOR_RAW_DATA_FIELD, item.dataBytes));
-    await writeTensorData(item, sink, archive);
+    sink.write(fieldPrefix(TENSOR_RAW_DATA_FIELD, item.dataBytes));
+    writeTensorData(item, sink, archive);
   }
-  await sink.write(layout.graphTail);
-  await sink.write(layout.modelTail);
+  sink.write(layout.graphTail);
+  sink.write(layout.modelTail);
 }
 
-async function writeExternalData(layout: Layout, sink: FileSink, archive: ArchiveFile): Promise<void> {
+function writeExternalData(layout: Layout, sink: FileSink, archive: ArchiveFile): void {
   for (const item of layout.initializers) {
     if (item.external === undefined) continue;
-    await sink.zeros(item.external - sink.written);
-    await writeTensorData(item, sink, archive);
+    sink.zeros(item.external - sink.written);
+    writeTensorData(item, sink, archive);
   }
 }
 
-async function writeTensorData(item: InitializerLayout, sink: FileSink, archive: ArchiveFile): Promise<void> {
+function writeTensorData(item: InitializerLayout, sink: FileSink, archive: ArchiveFile): void {
   const { tensor } = item;
   const start = sink.written;
   const range = tensor.data.kind === 'archive' && archive.available ? contiguousFileRange(tensor.data.ref) : undefined;
   if (tensor.data.kind === 'archive' && range) {
     const from = tensor.data.ref.dtype;
     for (let position = range.start; position < range.end; position += CHUNK_BYTES) {
-      const chunk = await archive.read(position, Math.min(CHUNK_BYTES, range.end - position));
-      await sink.write(convertElements(chunk, from, tensor.dtype));
+      const chunk = archive.read(position, Math.min(CHUNK_BYTES, range.end - position));
+      sink.write(convertElements(chunk, from, tensor.dtype));
     }
   } else {
-    await sink.write(tensorDataBytes(tensor));
+    sink.write(tensorDataBytes(tensor));
   }
   const written = sink.written - start;
   if (written !== item.dataBytes) {
@@ -290,18 +292,18 @@ async function writeCheckedFile(
   file: string,
   reportedPath: string,
   expectedBytes: number,
-  fill: (sink: FileSink) => Promise<void>,
+  fill: (sink: FileSink) => void,
 ): Promise<void> {
-  const handle = await outputStep(reportedPath, () => open(file, 'wx'));
+  const fd = await outputStep(reportedPath, async () => openSync(file, 'wx'));
   try {
-    const sink = new FileSink(handle, reportedPath);
-    await fill(sink);
-    await sink.flush();
+    const sink = new FileSink(fd, reportedPath);
+    fill(sink);
+    sink.flush();
     if (sink.written !== expectedBytes) {
       fail('INTERNAL', `wrote ${sink.written} bytes to ${reportedPath}, the layout planned ${expectedBytes}`);
     }
   } finally {
-    await handle.close().catch(() => undefined);
+    closeSync(fd);
   }
 }
 
@@ -329,12 +331,12 @@ class FileSink {
   private readonly buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   private buffered = 0;
 
-  constructor(private readonly handle: FileHandle, private readonly reportedPath: string) {}
+  constructor(private readonly fd: number, private readonly reportedPath: string) {}
 
-  async write(bytes: Uint8Array): Promise<void> {
-    if (this.buffered + bytes.byteLength > this.buffer.byteLength) await this.flush();
+  write(bytes: Uint8Array): void {
+    if (this.buffered + bytes.byteLength > this.buffer.byteLength) this.flush();
     if (bytes.byteLength >= this.buffer.byteLength) {
-      await this.writeThrough(bytes);
+      this.writeThrough(bytes);
     } else {
       this.buffer.set(bytes, this.buffered);
       this.buffered += bytes.byteLength;
@@ -342,31 +344,28 @@ class FileSink {
     this.written += bytes.byteLength;
   }
 
-  async zeros(count: number): Promise<void> {
-    for (let left = count; left > 0; left -= CHUNK_BYTES) {
-      await this.write(new Uint8Array(Math.min(left, CHUNK_BYTES)));
-    }
+  zeros(count: number): void {
+    for (let left = count; left > 0; left -= CHUNK_BYTES) this.write(new Uint8Array(Math.min(left, CHUNK_BYTES)));
   }
 
-  async flush(): Promise<void> {
+  flush(): void {
     if (this.buffered === 0) return;
-    await this.writeThrough(this.buffer.subarray(0, this.buffered));
+    this.writeThrough(this.buffer.subarray(0, this.buffered));
     this.buffered = 0;
   }
 
-  private async writeThrough(bytes: Uint8Array): Promise<void> {
-    await outputStep(this.reportedPath, async () => {
-      for (let offset = 0; offset < bytes.byteLength;) {
-        const { bytesWritten } = await this.handle.write(bytes, offset, bytes.byteLength - offset);
-        offset += bytesWritten;
-      }
-    });
+  private writeThrough(bytes: Uint8Array): void {
+    try {
+      for (let offset = 0; offset < bytes.byteLength;) offset += writeSync(this.fd, bytes, offset, bytes.byteLength - offset);
+    } catch (error) {
+      fail('OUTPUT_UNWRITABLE', `cannot write ${this.reportedPath}: ${systemReason(error)}`);
+    }
   }
 }
 
 /** Positional reads from the archive file, into one reused chunk buffer. */
 class ArchiveFile {
-  private handle?: FileHandle;
+  private fd?: number;
   private readonly chunk = Buffer.allocUnsafe(CHUNK_BYTES);
 
   constructor(private readonly file: string | undefined) {}
@@ -376,12 +375,12 @@ class ArchiveFile {
   }
 
   /** `length` bytes at `position`; valid until the next read. */
-  async read(position: number, length: number): Promise<Uint8Array> {
+  read(position: number, length: number): Uint8Array {
     const file = this.file!;
     try {
-      this.handle ??= await open(file, 'r');
+      this.fd ??= openSync(file, 'r');
       for (let filled = 0; filled < length;) {
-        const { bytesRead } = await this.handle.read(this.chunk, filled, length - filled, position + filled);
+        const bytesRead = readSync(this.fd, this.chunk, filled, length - filled, position + filled);
         if (bytesRead === 0) fail('INPUT_UNREADABLE', `${file} ended at byte ${position + filled} inside a tensor`);
         filled += bytesRead;
       }
@@ -392,7 +391,7 @@ class ArchiveFile {
     return this.chunk.subarray(0, length);
   }
 
-  async close(): Promise<void> {
-    await this.handle?.close().catch(() => undefined);
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
   }
 }

@@ -122,6 +122,10 @@ function pyEquals(a: PyValue, b: PyValue): boolean {
     if (!(b instanceof PyList || b instanceof PyTuple) || a.items.length !== b.items.length) return false;
     return a.items.every((x, i) => pyEquals(x, b.items[i]));
   }
+  // Two sizes of the same named dim are equal whatever it turns out to be at run time.
+  if (a instanceof GValue && b instanceof GValue && a.type.kind === 'scalar' && b.type.kind === 'scalar') {
+    return a === b || (a.type.dim !== undefined && a.type.dim === b.type.dim);
+  }
   return a === b;
 }
 

@@ -688,10 +688,17 @@ export class Interpreter {
     return undefined;
   }
 
+  /** A value as Python's str() prints it, for messages built by the model (`torch.format`). */
   describe(v: PyValue): string {
     if (typeof v === 'string') return v;
-    if (v instanceof PyFloat) return String(v.value);
-    if (v === null || typeof v !== 'object') return String(v);
+    if (v instanceof PyFloat) return Number.isInteger(v.value) ? `${v.value}.0` : String(v.value);
+    if (typeof v === 'boolean') return v ? 'True' : 'False';
+    if (v === null) return 'None';
+    if (typeof v !== 'object') return String(v);
+    const item = (x: PyValue) => (typeof x === 'string' ? `'${x}'` : this.describe(x));
+    if (v instanceof PyList) return `[${v.items.map(item).join(', ')}]`;
+    if (v instanceof PyTuple) return v.items.length === 1 ? `(${item(v.items[0])},)` : `(${v.items.map(item).join(', ')})`;
+    if (v instanceof GValue && v.type.kind === 'scalar' && v.type.dim !== undefined) return String(v.type.dim);
     return typeName(v);
   }
 

@@ -11,7 +11,7 @@ import { castTo, numel, onnxDtypeOf, shapeOf, tensorOf } from '../helpers.js';
 import { ONNX_DTYPE, type OnnxTensor } from '../onnx-graph.js';
 import { defineOps, type BoundArgs, type KnownTensor, type LowerContext, type OpDef } from '../registry.js';
 import { encodeValues } from '../tensor-bytes.js';
-import { convertValues, freshDim, intArg, intListArg, shapeOfValue, shapeTensor, unsqueeze, type IntArg } from './shape.js';
+import { convertValues, freshDim, intArg, sizeDim, intListArg, shapeOfValue, shapeTensor, unsqueeze, type IntArg } from './shape.js';
 
 /** Results up to this many elements get known values, so the interpreter can fold shape arithmetic. */
 const MAX_KNOWN_ELEMENTS = 64;
@@ -43,7 +43,7 @@ function numberOf(s: number | PyFloat | boolean): number {
 }
 
 function dimsOf(sizes: readonly IntArg[], op: string): Dim[] {
-  return sizes.map((s) => (typeof s === 'number' ? s : freshDim(op)));
+  return sizes.map((s) => sizeDim(s, op));
 }
 
 function staticShape(shape: readonly Dim[]): number[] | undefined {

@@ -29,6 +29,17 @@ export function freshDim(op: string): string {
   return `${op}_dim_${freshDims++}`;
 }
 
+/** Restarts fresh dim names, so converting the same model twice gives the same file. */
+export function resetFreshDims(): void {
+  freshDims = 0;
+}
+
+/** The dim a size argument stands for: its value, the named dim it was read from, or a fresh one. */
+export function sizeDim(s: IntArg, op: string): Dim {
+  if (typeof s === 'number') return s;
+  return s.type.kind === 'scalar' && s.type.dim !== undefined ? s.type.dim : freshDim(op);
+}
+
 function isRuntimeInt(v: unknown): v is GValue {
   if (!(v instanceof GValue)) return false;
   const t = v.type;
@@ -165,7 +176,7 @@ export function transpose(ctx: LowerContext, x: string, perm: readonly number[])
 function reshapeDims(op: string, input: readonly Dim[], sizes: readonly IntArg[]): Dim[] {
   const inferred = sizes.filter((s) => s === -1).length;
   if (inferred > 1) fail('TRACE_TYPE', `${op}: only one dimension can be inferred (-1)`);
-  const out: Dim[] = sizes.map((s) => (typeof s === 'number' ? s : s.type.kind === 'scalar' && s.type.dim !== undefined ? s.type.dim : freshDim(op)));
+  const out: Dim[] = sizes.map((s) => sizeDim(s, op));
   const at = sizes.indexOf(-1);
   if (at < 0) {
     const total = numel(input);
