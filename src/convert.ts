@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { openArchive } from './archive/open.js';
-import { fail } from './errors.js';
+import { fail, TsonnxError } from './errors.js';
 import { formatGraph } from './graph-text.js';
 import { lower, type DynamicAxes, type OperatorExportType } from './lower/lower.js';
 import { resetFreshDims } from './lower/ops/shape.js';
@@ -196,6 +196,8 @@ export async function convert(inputPath: string, outputPath: string, options: Co
       write,
       ...(options.verbose ? { graph: formatGraph(model.graph) } : {}),
     };
+  } catch (e) {
+    throw e instanceof TsonnxError ? e.settled() : e;
   } finally {
     archive.close();
   }

@@ -57,6 +57,13 @@ export class TsonnxError extends Error {
     if (this.location || !location) return this;
     return new TsonnxError(this.code, this.message, location);
   }
+
+  /** The same error with its location read out (Python positions are looked up lazily, while the archive is open). */
+  settled(): TsonnxError {
+    if (!this.location) return this;
+    const { file, line, column, python } = this.location;
+    return new TsonnxError(this.code, this.message, { file, line, column, python });
+  }
 }
 
 export function formatLocation(location: SourceLocation | undefined): string {

@@ -384,6 +384,12 @@ const BUILTINS: Record<string, Builtin> = {
     else return NOT_BUILTIN;
     return null;
   },
+  'torch.dict': (it, [pairs]) => {
+    if (pairs === undefined) return new PyDict(new Map());
+    if (pairs instanceof PyDict) return new PyDict(new Map(pairs.map));
+    const entries = it.iterate(pairs).map((p) => (p instanceof PyTuple || p instanceof PyList ? [p.items[0] as DictKey, p.items[1]] : undefined));
+    return entries.every((e) => e !== undefined) ? new PyDict(new Map(entries as Array<[DictKey, PyValue]>)) : NOT_BUILTIN;
+  },
   'torch.keys': (_it, [d]) => (d instanceof PyDict ? new PyList([...d.map.keys()]) : NOT_BUILTIN),
   'torch.values': (_it, [d]) => (d instanceof PyDict ? new PyList([...d.map.values()]) : NOT_BUILTIN),
   'torch.items': (_it, [d]) => (d instanceof PyDict ? new PyList([...d.map.entries()].map(([k, v]) => new PyTuple([k, v]))) : NOT_BUILTIN),

@@ -147,10 +147,25 @@ export class Interpreter {
 
   // ---------- locations and errors ----------
 
+  /**
+   * Where the code runs now. The Python position is looked up only when a message or doc_string
+   * reads it: reading `.debug_pkl` records for every node would cost more than the trace.
+   */
   location(): SourceLocation | undefined {
     if (!this.pos || !this.frame) return undefined;
-    const python = this.archive.pythonLocation(this.frame.file, this.pos.offset);
-    return { file: this.frame.file, line: this.pos.line, column: this.pos.column, python };
+    const { archive } = this;
+    const { file } = this.frame;
+    const { line, column, offset } = this.pos;
+    let python: string | undefined | null = null;
+    return {
+      file,
+      line,
+      column,
+      get python() {
+        if (python === null) python = archive.pythonLocation(file, offset);
+        return python;
+      },
+    };
   }
 
   fail(code: ConstructorParameters<typeof TsonnxError>[0], message: string): never {
