@@ -4,28 +4,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PyFloat } from '../../src/archive/types.js';
-import { TsonnxError } from '../../src/errors.js';
 import type { GValue } from '../../src/trace/graph.js';
-import { infer, lowerOp, opTypes, runOp, scalarValue, tensorValue, type Call, type InputData, type RunResult } from './harness.js';
+import { type Call, codeOf, expectNear, infer, type InputData, lowerOp, opTypes, runOp, type RunResult, scalarValue, tensorValue } from './harness.js';
 
 async function run(call: Call, opset: number, feeds: Array<[GValue, InputData]>): Promise<RunResult> {
   return (await runOp(call, { opset, feeds: new Map(feeds) }))[0];
 }
 
-function expectClose(actual: readonly number[], expected: readonly number[], tolerance = 1e-5): void {
-  expect(actual.length).toBe(expected.length);
-  actual.forEach((value, i) => expect(Math.abs(value - expected[i])).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(expected[i]))));
-}
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof TsonnxError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
 const X = [-3, -2.5, -1, -0.5, 0, 0.5, 1, 2.5, 3, 10, 25, -25];
 
@@ -151,7 +137,7 @@ describe('activation values match torch', () => {
         const x = tensorValue('float32', c.shape ?? [3, 4]);
         const r = await run(c.call(x), opset, [[x, X]]);
         expect(r.dtype).toBe('float32');
-        expectClose(r.data, c.expected);
+        expectNear(r.data, c.expected);
       }
     });
   }
@@ -162,7 +148,7 @@ describe('activation values match torch', () => {
       const w = tensorValue('float32', [3]);
       const r = await run({ op: 'aten::prelu', args: [x, w] }, opset, [[x, X], [w, [0.1, 0.2, 0.3]]]);
       expect(r.dims).toEqual([1, 3, 4]);
-      expectClose(r.data, [-0.3, -0.25, -0.1, -0.05, 0.0, 0.5, 1.0, 2.5, 3.0, 10.0, 25.0, -7.5000005]);
+      expectNear(r.data, [-0.3, -0.25, -0.1, -0.05, 0.0, 0.5, 1.0, 2.5, 3.0, 10.0, 25.0, -7.5000005]);
     }
     const x = tensorValue('float32', [2, 2]);
     const w = tensorValue('float32', [1]);
@@ -203,7 +189,7 @@ describe('activation structure and dtypes', () => {
     expect(infer({ op: 'aten::softmax', args: [i, 0, 6] })[0]).toMatchObject({ dtype: 'float32' });
     const r = await run({ op: 'aten::log_softmax', args: [i, 0, 7] }, 13, [[i, [0, 0]]]);
     expect(r.dtype).toBe('float64');
-    expectClose(r.data, [-Math.LN2, -Math.LN2]);
+    expectNear(r.data, [-Math.LN2, -Math.LN2]);
     const s = tensorValue('float32', []);
     expect(await run({ op: 'aten::softmax', args: [s, 0] }, 11, [[s, [3]]])).toMatchObject({ dims: [], data: [1] });
   });
@@ -218,6 +204,6 @@ describe('activation structure and dtypes', () => {
     const h = scalarValue('float');
     const r = await run({ op: 'aten::tanh', args: [h], overload: 'float' }, 13, [[h, [0.5]]]);
     expect(r.dtype).toBe('float64');
-    expectClose(r.data, [Math.tanh(0.5)]);
+    expectNear(r.data, [Math.tanh(0.5)]);
   });
 });

@@ -4,33 +4,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PyFloat } from '../../src/archive/types.js';
-import { TsonnxError } from '../../src/errors.js';
 import type { KnownTensor } from '../../src/lower/registry.js';
 import type { GValue } from '../../src/trace/graph.js';
-import { evaluate, infer, lowerOp, opTypes, runOp, scalarValue, tensorValue, type Call, type InputData, type RunResult } from './harness.js';
+import { type Call, codeOf, evaluate, expectNear, infer, type InputData, lowerOp, opTypes, runOp, type RunResult, scalarValue, tensorValue } from './harness.js';
 
 async function run(call: Call, opset: number, feeds: Array<[GValue, InputData]>): Promise<RunResult> {
   return (await runOp(call, { opset, feeds: new Map(feeds) }))[0];
 }
 
-function expectClose(actual: readonly number[], expected: readonly number[], tolerance = 1e-5): void {
-  expect(actual.length).toBe(expected.length);
-  actual.forEach((value, i) => {
-    const want = expected[i];
-    if (Number.isNaN(want)) expect(value).toBeNaN();
-    else expect(Math.abs(value - want)).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(want)));
-  });
-}
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof TsonnxError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
 const I = [-7, 7, 5, -5];
 const F = [-7.5, 7.5, 5, -5, 0.3, -0.3];
@@ -191,8 +173,8 @@ describe('arithmetic lowering', () => {
 
   it('divides floats with rounding modes', async () => {
     const f = tensorValue('float32', [6]);
-    expectClose((await run({ op: 'aten::floor_divide', args: [f, 2] }, 9, [[f, F]])).data, [-4, 3, 2, -3, 0, -1]);
-    expectClose((await run({ op: 'aten::div', args: [f, -2], kwargs: { rounding_mode: 'trunc' } }, 9, [[f, F]])).data, [3, -3, -2, 2, 0, 0]);
+    expectNear((await run({ op: 'aten::floor_divide', args: [f, 2] }, 9, [[f, F]])).data, [-4, 3, 2, -3, 0, -1]);
+    expectNear((await run({ op: 'aten::div', args: [f, -2], kwargs: { rounding_mode: 'trunc' } }, 9, [[f, F]])).data, [3, -3, -2, 2, 0, 0]);
     expect(codeOf(() => lowerOp({ op: 'aten::div', args: [f, -2], kwargs: { rounding_mode: 'trunc' } }, 8))).toBe('OP_OPSET');
   });
 
@@ -202,15 +184,15 @@ describe('arithmetic lowering', () => {
       expect((await run({ op: 'aten::remainder', args: [i, 2] }, opset, [[i, I]])).data).toEqual([1, 1, 1, 1]);
       expect((await run({ op: 'aten::remainder', args: [i, -2] }, opset, [[i, I]])).data).toEqual([-1, -1, -1, -1]);
       const f = tensorValue('float32', [6]);
-      expectClose((await run({ op: 'aten::remainder', args: [f, 2] }, opset, [[f, F]])).data, [0.5, 1.5, 1, 1, 0.3, 1.7]);
-      expectClose((await run({ op: 'aten::remainder', args: [f, new PyFloat(-2.5)] }, opset, [[f, F]])).data, [0, 0, 0, 0, -2.2, -0.3]);
+      expectNear((await run({ op: 'aten::remainder', args: [f, 2] }, opset, [[f, F]])).data, [0.5, 1.5, 1, 1, 0.3, 1.7]);
+      expectNear((await run({ op: 'aten::remainder', args: [f, new PyFloat(-2.5)] }, opset, [[f, F]])).data, [0, 0, 0, 0, -2.2, -0.3]);
     }
     const s = tensorValue('int64', [4]);
     expect((await run({ op: 'aten::remainder', args: [3, s], overload: 'Scalar_Tensor' }, 11, [[s, I]])).data).toEqual([-4, 3, 3, -2]);
     const i = tensorValue('int64', [4]);
     expect((await run({ op: 'aten::fmod', args: [i, -2] }, 10, [[i, I]])).data).toEqual([-1, 1, 1, -1]);
     const f = tensorValue('float32', [6]);
-    expectClose((await run({ op: 'aten::fmod', args: [f, 2] }, 10, [[f, F]])).data, [-1.5, 1.5, 1, -1, 0.3, -0.3]);
+    expectNear((await run({ op: 'aten::fmod', args: [f, 2] }, 10, [[f, F]])).data, [-1.5, 1.5, 1, -1, 0.3, -0.3]);
   });
 
   it('raises to powers in every type combination', async () => {
@@ -221,9 +203,9 @@ describe('arithmetic lowering', () => {
       expect(await run({ op: 'aten::pow', args: [2, e], overload: 'Scalar' }, opset, [[e, [1, 0, 10]]])).toMatchObject({ dtype: 'int64', data: [2, 1, 1024] });
     }
     const f = tensorValue('float32', [3]);
-    expectClose((await run({ op: 'aten::pow', args: [f, new PyFloat(2.5)] }, 7, [[f, [1, 2, 3]]])).data, [1, 5.6568542, 15.5884571]);
+    expectNear((await run({ op: 'aten::pow', args: [f, new PyFloat(2.5)] }, 7, [[f, [1, 2, 3]]])).data, [1, 5.6568542, 15.5884571]);
     const e = tensorValue('int64', [3]);
-    expectClose((await run({ op: 'aten::pow', args: [new PyFloat(2), e], overload: 'Scalar' }, 7, [[e, [-1, 0, 3]]])).data, [0.5, 1, 8]);
+    expectNear((await run({ op: 'aten::pow', args: [new PyFloat(2), e], overload: 'Scalar' }, 7, [[e, [-1, 0, 3]]])).data, [0.5, 1, 8]);
   });
 });
 
@@ -263,7 +245,7 @@ describe('unary lowering', () => {
         const v = tensorValue('float32', [3]);
         const r = await run({ op, args: [v] }, opset, [[v, input]]);
         expect(r.dtype).toBe('float32');
-        expectClose(r.data, expected);
+        expectNear(r.data, expected);
       }
     });
   }
@@ -275,7 +257,7 @@ describe('unary lowering', () => {
       const ys = [1, 1, -1, -1, 0, 2, -2, 0];
       const xs = [1, -1, -1, 1, -3, 0, 0, 0];
       const r = await run({ op: 'aten::atan2', args: [y, x] }, opset, [[y, ys], [x, xs]]);
-      expectClose(r.data, ys.map((v, i) => Math.atan2(v, xs[i])));
+      expectNear(r.data, ys.map((v, i) => Math.atan2(v, xs[i])));
     }
     const i = tensorValue('int64', [2]);
     expect(infer({ op: 'aten::atan2', args: [i, i] })[0]).toMatchObject({ dtype: 'float32' });
@@ -285,7 +267,7 @@ describe('unary lowering', () => {
     const i = tensorValue('int64', [3]);
     const r = await run({ op: 'aten::exp', args: [i] }, 9, [[i, [0, 1, 2]]]);
     expect(r.dtype).toBe('float32');
-    expectClose(r.data, [1, Math.E, Math.exp(2)]);
+    expectNear(r.data, [1, Math.E, Math.exp(2)]);
   });
 
   it('passes integer tensors through floor/round and negates integers', async () => {
@@ -299,8 +281,8 @@ describe('unary lowering', () => {
 
   it('rounds to decimals', async () => {
     const v = tensorValue('float32', [3]);
-    expectClose((await run({ op: 'aten::round', args: [v], kwargs: { decimals: 2 } }, 11, [[v, [1.2345, -2.5551, 0.125]]])).data, [1.23, -2.56, 0.12]);
-    expectClose((await run({ op: 'aten::round', args: [v], kwargs: { decimals: -1 } }, 11, [[v, [123, -155, 45]]])).data, [120, -160, 40]);
+    expectNear((await run({ op: 'aten::round', args: [v], kwargs: { decimals: 2 } }, 11, [[v, [1.2345, -2.5551, 0.125]]])).data, [1.23, -2.56, 0.12]);
+    expectNear((await run({ op: 'aten::round', args: [v], kwargs: { decimals: -1 } }, 11, [[v, [123, -155, 45]]])).data, [120, -160, 40]);
   });
 });
 
@@ -468,17 +450,17 @@ describe('selection lowering', () => {
     const s = tensorValue('float32', [6]);
     const e = tensorValue('float32', [6]);
     const ones = [1, 1, 1, 1, 1, 1];
-    expectClose((await run({ op: 'aten::lerp', args: [s, e, new PyFloat(0.75)] }, 7, [[s, F], [e, ones]])).data, [-1.125, 2.625, 2, -0.5, 0.825, 0.675]);
+    expectNear((await run({ op: 'aten::lerp', args: [s, e, new PyFloat(0.75)] }, 7, [[s, F], [e, ones]])).data, [-1.125, 2.625, 2, -0.5, 0.825, 0.675]);
     const w = tensorValue('float32', [6]);
     const r = await run({ op: 'aten::lerp', args: [s, e, w], overload: 'Tensor' }, 9, [[s, F], [e, ones], [w, [0.1, 0.9, 0.5, 0.2, 0.7, 0.3]]]);
-    expectClose(r.data, [-6.65, 1.65, 3, -3.8, 0.79, 0.09]);
+    expectNear(r.data, [-6.65, 1.65, 3, -3.8, 0.79, 0.09]);
   });
 
   it('fuses addcmul and addcdiv', async () => {
     const s = tensorValue('float32', [6]);
     const t = tensorValue('float32', [6]);
-    expectClose((await run({ op: 'aten::addcmul', args: [s, s, t], kwargs: { value: new PyFloat(0.5) } }, 7, [[s, F], [t, Array(6).fill(2)]])).data, [-15, 15, 10, -10, 0.6, -0.6]);
-    expectClose((await run({ op: 'aten::addcdiv', args: [s, s, t], kwargs: { value: 3 } }, 7, [[s, F], [t, Array(6).fill(4)]])).data, [-13.125, 13.125, 8.75, -8.75, 0.525, -0.525]);
+    expectNear((await run({ op: 'aten::addcmul', args: [s, s, t], kwargs: { value: new PyFloat(0.5) } }, 7, [[s, F], [t, Array(6).fill(2)]])).data, [-15, 15, 10, -10, 0.6, -0.6]);
+    expectNear((await run({ op: 'aten::addcdiv', args: [s, s, t], kwargs: { value: 3 } }, 7, [[s, F], [t, Array(6).fill(4)]])).data, [-13.125, 13.125, 8.75, -8.75, 0.525, -0.525]);
     expect(codeOf(() => infer({ op: 'aten::addcdiv', args: [s, tensorValue('int64', [6]), tensorValue('int64', [6])] }))).toBe('TRACE_TYPE');
   });
 

@@ -6,6 +6,7 @@
 import ort from 'onnxruntime-node';
 import { expect } from 'vitest';
 import type { DType } from '../../src/archive/types.js';
+import { TsonnxError } from '../../src/errors.js';
 import { emptyGraph, NameScope, OnnxBuilder } from '../../src/lower/builder.js';
 import { onnxDtypeOf } from '../../src/lower/helpers.js';
 import type { OnnxGraph } from '../../src/lower/onnx-graph.js';
@@ -315,6 +316,23 @@ export function pattern(n: number, mult = 37, m = 101, offset = 50, scale = 0.1)
 }
 
 /** Asserts floats match with the op-test tolerance |got − want| ≤ 1e-4 + 1e-3·max|want|, showing a diff if not. */
+/** Each value within `tolerance`, relative for values above 1. */
+export function expectNear(actual: readonly number[], expected: readonly number[], tolerance = 1e-5): void {
+  expect(actual.length).toBe(expected.length);
+  actual.forEach((value, i) => expect(Math.abs(value - expected[i])).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(expected[i]))));
+}
+
+/** The code of the TsonnxError `fn` throws, or undefined when it does not throw. */
+export function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof TsonnxError) return e.code;
+    throw e;
+  }
+  return undefined;
+}
+
 export function expectClose(got: readonly number[], want: readonly number[]): void {
   const tolerance = 1e-4 + 1e-3 * Math.max(0, ...want.map(Math.abs));
   const matched = got.map((g, i) => (Math.abs(g - want[i]) <= tolerance ? want[i] : g));

@@ -5,24 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PyFloat } from '../../src/archive/types.js';
-import { TsonnxError } from '../../src/errors.js';
 import type { GValue } from '../../src/trace/graph.js';
-import { infer, lowerOp, runOp, tensorValue, type Call, type RunResult } from './harness.js';
+import { type Call, codeOf, expectNear, infer, lowerOp, runOp, type RunResult, tensorValue } from './harness.js';
 
-function expectClose(actual: readonly number[], expected: readonly number[], tolerance = 1e-5): void {
-  expect(actual.length).toBe(expected.length);
-  actual.forEach((value, i) => expect(Math.abs(value - expected[i])).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(expected[i]))));
-}
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof TsonnxError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
 const R = [1.5, -2, 3, 0.25, 4, 5, -6, 7, 0, 8, 9, -10];
 
@@ -98,7 +84,7 @@ describe('reduction values match torch', () => {
         const x = tensorValue('float32', [3, 4]);
         const r = (await run(c.call(x), opset, [[x, R]]))[c.output ?? 0];
         expect(r.dims).toEqual(c.dims);
-        expectClose(r.data, c.expected);
+        expectNear(r.data, c.expected);
       }
     });
   }
@@ -130,7 +116,7 @@ describe('reduction values match torch', () => {
     const lowered = lowerOp({ op: 'aten::var', args: [x, [0]], overload: 'dim' }, 13);
     expect(lowered.graph.nodes.some((n) => n.opType === 'Shape')).toBe(true);
     const r = await runOp({ op: 'aten::var', args: [x, [0]], overload: 'dim' }, { opset: 13, feeds: new Map([[x, R]]), shapes: new Map([[x, [3, 4]]]) });
-    expectClose(r[0].data, [4.0833335, 26.333334, 57, 73.270836]);
+    expectNear(r[0].data, [4.0833335, 26.333334, 57, 73.270836]);
   });
 
   it('floors the variance divisor at zero like torch', async () => {
