@@ -95,8 +95,16 @@ interface Frame {
 /** Ops whose result shares memory with their first argument: in-place writes to it reach the base. */
 const VIEW_OPS = new Set([
   'slice', 'select', 'narrow', 'view', 'reshape', 'flatten', 'unflatten', 'squeeze', 'unsqueeze', 'transpose',
-  'permute', 't', 'view_as', 'reshape_as', 'contiguous', 'detach', 'alias', 'expand_as',
+  'permute', 't', 'view_as', 'reshape_as', 'contiguous', 'detach', 'alias', 'expand_as', 'expand', 'diagonal',
+  'as_strided', 'unfold', 'movedim', 'moveaxis', 'swapaxes', 'swapdims', 'real', 'imag', 'view_as_real',
+  'view_as_complex',
 ]);
+
+/** Ops whose list elements are views of their first argument, along `dim`. */
+const LIST_VIEW_OPS = new Set(['chunk', 'split', 'unsafe_chunk', 'unsafe_split', 'split_with_sizes', 'unsafe_split_with_sizes', 'unbind']);
+
+/** Views whose writes go back to the base by reshaping: they only change the shape. */
+const RESHAPING_VIEWS = new Set(['view', 'reshape', 'flatten', 'unflatten', 'squeeze', 'unsqueeze', 'view_as', 'reshape_as']);
 
 /** Constant tensors with at most this many elements are known to the interpreter. */
 const KNOWN_LIMIT = 64;
@@ -414,11 +422,9 @@ export class Interpreter {
           return self;
         }
       } else if (VIEW_OPS.has(name) && self instanceof TensorBox && results[0] instanceof TensorBox) {
-        const view = new TensorBox(results[0].value, { base: self, op: name, args: args.slice(1), kwargs });
-        const siblings = this.views.get(self) ?? new Set();
-        siblings.add(view);
-        this.views.set(self, siblings);
-        results[0] = view;
+        results[0] = this.viewOf(self, results[0].value, name, args.slice(1), kwargs);
+      } else if (LIST_VIEW_OPS.has(name) && self instanceof TensorBox) {
+        this.listViews(self, name, bound, results);
       }
       const ret = schema.returns;
       if (ret.length === 1 && ret[0].list) return new PyList(results);
@@ -444,6 +450,39 @@ export class Interpreter {
     this.target.push(node);
   }
 
+  private viewOf(base: TensorBox, value: GValue, op: string, args: readonly PyValue[], kwargs: ReadonlyMap<string, PyValue>): TensorBox {
+    const view = new TensorBox(value, { base, op, args, kwargs });
+    const siblings = this.views.get(base) ?? new Set();
+    siblings.add(view);
+    this.views.set(base, siblings);
+    return view;
+  }
+
+  /**
+   * The pieces of chunk/split/unbind are views of their input: each becomes a `slice` (or, for
+   * unbind, `select`) view along the split dim, so in-place writes to a piece reach the input.
+   */
+  private listViews(base: TensorBox, op: string, bound: ReadonlyMap<string, Arg>, pieces: PyValue[]): void {
+    const rank = base.value.tensor.shape.length;
+    const given = bound.get('dim');
+    const dim = typeof given === 'number' ? (given < 0 ? given + rank : given) : 0;
+    let start = 0;
+    pieces.forEach((piece, i) => {
+      if (!(piece instanceof TensorBox)) return;
+      if (op === 'unbind') {
+        pieces[i] = this.viewOf(base, piece.value, 'select', [dim, i], new Map());
+        return;
+      }
+      const size = piece.value.tensor.shape[dim];
+      if (typeof size !== 'number') {
+        pieces[i] = this.viewOf(base, piece.value, `${op} along a dynamic dim`, [], new Map());
+        return;
+      }
+      pieces[i] = this.viewOf(base, piece.value, 'slice', [dim, start, start + size, 1], new Map());
+      start += size;
+    });
+  }
+
   /** After an in-place write to a view, writes the view's new value back into its base, up the chain. */
   private writeThrough(box: TensorBox): void {
     for (let child = box; child.view; child = child.view.base) {
@@ -464,7 +503,13 @@ export class Interpreter {
           break;
         }
         case 'transpose':
+        case 'swapaxes':
+        case 'swapdims':
           updated = call('transpose', [child, ...args]);
+          break;
+        case 'movedim':
+        case 'moveaxis':
+          updated = call('movedim', [child, args[1], args[0]]);
           break;
         case 't':
           updated = call('t', [child]);
@@ -481,6 +526,7 @@ export class Interpreter {
           updated = child.value;
           break;
         default:
+          if (!RESHAPING_VIEWS.has(op)) return this.fail('TRACE_UNSUPPORTED', `an in-place write through a ${op} view of a tensor is not supported`);
           updated = call('reshape', [child, this.callNamed('torch.size', [base], new Map())]);
       }
       this.rebind(base, updated, child);
@@ -500,6 +546,9 @@ export class Interpreter {
     const views = this.views.get(box);
     for (const view of [...(views ?? [])]) {
       if (view === from || !view.view) continue;
+      if (!VIEW_OPS.has(view.view.op)) {
+        this.fail('TRACE_UNSUPPORTED', `an in-place write to a tensor after a ${view.view.op} of it is not supported`);
+      }
       const fresh = this.callOp('aten', view.view.op, [box, ...view.view.args], new Map(view.view.kwargs)) as TensorBox;
       views?.delete(fresh);
       this.rebind(view, fresh.value, box);
