@@ -7,7 +7,7 @@ import type { TensorRef } from '../archive/types.js';
 import { fail, formatLocation, TsonnxError } from '../errors.js';
 import { GValue, type Arg, type GBlock, type GNode, type GParameter, type TorchGraph, type ValueType } from '../trace/graph.js';
 import { emptyGraph, NameScope, OnnxBuilder } from './builder.js';
-import { castTo, onnxDtypeOf, operand, type Operand } from './helpers.js';
+import { castTo, onnxDtypeOf } from './helpers.js';
 import { PyFloat } from '../archive/types.js';
 import type { OnnxAttrs, OnnxGraph, OnnxModel, OnnxValueInfo } from './onnx-graph.js';
 import { BoundArgs, findOp, loweringFor, type LowerContext } from './registry.js';
@@ -46,6 +46,11 @@ function valueInfo(name: string, type: ValueType): OnnxValueInfo {
   if (type.kind === 'tensor') return { name, dtype: type.dtype, shape: type.shape };
   if (type.kind === 'sequence') return { name, dtype: type.element.dtype, shape: type.element.shape, sequence: true };
   return { name, dtype: type.scalar === 'int' ? 'int64' : type.scalar === 'float' ? 'float64' : 'bool', shape: [] };
+}
+
+/** Whether a node's outputs are small values known at conversion time: they become constants, not ops. */
+export function isFolded(node: GNode): boolean {
+  return node.outputs.length > 0 && node.outputs.every((o) => o.known && o.known.values.length <= FOLD_LIMIT);
 }
 
 class Lowerer {
@@ -126,14 +131,10 @@ class Lowerer {
     }
   }
 
-  private foldable(node: GNode): boolean {
-    return node.outputs.length > 0 && node.outputs.every((o) => o.known && o.known.values.length <= FOLD_LIMIT);
-  }
-
   lowerNode(node: GNode): void {
     this.b.scope = node.scope;
     this.b.docString = this.options.docStrings && node.location ? formatLocation(node.location).replace(/: $/, '') : undefined;
-    if (this.foldable(node)) return; // constants are emitted where they are used
+    if (isFolded(node)) return; // constants are emitted where they are used
     const outs = this.special(node) ?? this.registered(node);
     if (outs.length < node.outputs.length) fail('INTERNAL', `${node.op} lowered to ${outs.length} outputs, expected ${node.outputs.length}`);
     node.outputs.forEach((o, i) => this.bind(o, outs[i]));
@@ -201,8 +202,6 @@ class Lowerer {
         const shape = this.b.op1('Shape', [this.input(arg('self'))]);
         return [this.b.op1('Gather', [shape, this.b.scalar('int64', node.args.get('dim') as number)], { axis: 0 })];
       }
-      case 'prim::ScalarMath':
-        return [this.scalarMath(node)];
       case 'prim::Loop': {
         const ctx = this.ctx(node);
         const trip = node.args.get('trip') as GValue | null;
@@ -223,49 +222,6 @@ class Lowerer {
       }
       default:
         return undefined;
-    }
-  }
-
-  /** Python arithmetic on symbolic numbers, as ONNX ops on 0-d int64/float64 tensors. */
-  private scalarMath(node: GNode): string {
-    const ctx = this.ctx(node);
-    const op = node.args.get('op') as string;
-    const a = node.args.get('a') as Operand;
-    const b = node.args.get('b') as Operand | undefined;
-    const isFloat = (x: Operand | undefined) => x instanceof PyFloat || (x instanceof GValue && onnxDtypeOf(x) === 'float64');
-    const dtype = op === 'div' || isFloat(a) || isFloat(b) ? 'float64' : 'int64';
-    const x = operand(ctx, a, dtype);
-    const y = b === undefined ? '' : operand(ctx, b, dtype);
-    const floorDiv = () => {
-      const q = this.b.op1('Floor', [this.b.op1('Div', [castTo(ctx, x, dtype, 'float64'), castTo(ctx, y, dtype, 'float64')])]);
-      return castTo(ctx, q, 'float64', dtype);
-    };
-    // Equal takes floats only from opset 11.
-    const equal = () =>
-      dtype === 'float64' && this.options.opset < 11
-        ? this.b.op1('Not', [this.b.op1('Or', [this.b.op1('Less', [x, y]), this.b.op1('Greater', [x, y])])])
-        : this.b.op1('Equal', [x, y]);
-    switch (op) {
-      case 'add': return this.b.op1('Add', [x, y]);
-      case 'sub': return this.b.op1('Sub', [x, y]);
-      case 'mul': return this.b.op1('Mul', [x, y]);
-      case 'div': return this.b.op1('Div', [x, y]);
-      case 'pow': {
-        // Pow takes int64 only from opset 12.
-        if (dtype === 'float64' || this.options.opset >= 12) return this.b.op1('Pow', [x, y]);
-        const p = this.b.op1('Pow', [castTo(ctx, x, dtype, 'float64'), castTo(ctx, y, dtype, 'float64')]);
-        return castTo(ctx, p, 'float64', dtype);
-      }
-      case 'neg': return this.b.op1('Neg', [x]);
-      case 'floordiv': return floorDiv();
-      case 'remainder': return this.b.op1('Sub', [x, this.b.op1('Mul', [floorDiv(), y])]);
-      case 'lt': return this.b.op1('Less', [x, y]);
-      case 'gt': return this.b.op1('Greater', [x, y]);
-      case 'le': return this.b.op1('Not', [this.b.op1('Greater', [x, y])]);
-      case 'ge': return this.b.op1('Not', [this.b.op1('Less', [x, y])]);
-      case 'eq': return equal();
-      case 'ne': return this.b.op1('Not', [equal()]);
-      default: return fail('INTERNAL', `no lowering for Python operator ${op}`, node.location);
     }
   }
 

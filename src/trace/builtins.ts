@@ -81,39 +81,23 @@ function size(it: Interpreter, x: PyValue, dim?: PyValue): PyValue {
   return dimValue(t.shape[i], i);
 }
 
-function isSymbolicScalar(v: PyValue): v is GValue {
-  return v instanceof GValue && v.type.kind === 'scalar';
-}
-
 /**
- * Python arithmetic where an operand is a symbolic number (a dynamic dimension): a `prim::ScalarMath`
- * node on 0-d values. Ints stay ints except for true division, as in Python.
+ * Python arithmetic on numbers known now. Where an operand is a symbolic number (a dynamic size),
+ * the op registry's number overloads (`aten::add.int`, ...) record it as a node instead.
  */
-function symbolicMath(it: Interpreter, op: string, a: PyValue, b: PyValue | undefined, floatResult: boolean): PyValue | typeof NOT_BUILTIN {
-  const operands = b === undefined ? [a] : [a, b];
-  if (!operands.some(isSymbolicScalar) || !operands.every((x) => isSymbolicScalar(x) || isPyNumber(x))) return NOT_BUILTIN;
-  const isFloat = (x: PyValue) => x instanceof PyFloat || (isSymbolicScalar(x) && (x.type as ScalarType).scalar === 'float');
-  const comparison = ['lt', 'le', 'gt', 'ge', 'eq', 'ne'].includes(op);
-  const scalar = comparison ? 'bool' : floatResult || operands.some(isFloat) ? 'float' : 'int';
-  const out = new GValue({ kind: 'scalar', scalar });
-  const args = new Map<string, Arg>([['op', op], ['a', toScalarArg(a)]]);
-  if (b !== undefined) args.set('b', toScalarArg(b));
-  it.emit({ op: 'prim::ScalarMath', args, outputs: [out], scope: '', location: it.location() });
-  return out;
-}
-
-function toScalarArg(v: PyValue): Arg {
-  return v instanceof GValue ? v : v instanceof PyFloat ? v : (num(v) as number);
-}
-
-function arith(name: string, op: (a: number, b: number) => number, floatResult = false): Builtin {
-  return (it, [a, b]) => {
-    if (isPyNumber(a) && isPyNumber(b)) {
-      const v = op(num(a) as number, num(b) as number);
-      return floatResult ? new PyFloat(v) : numberResult(a, b, v);
-    }
-    return symbolicMath(it, name, a, b, floatResult);
+function arith(op: (a: number, b: number) => number, floatResult = false): Builtin {
+  return (_it, [a, b]) => {
+    if (!isPyNumber(a) || !isPyNumber(b)) return NOT_BUILTIN;
+    const v = op(num(a) as number, num(b) as number);
+    return floatResult ? new PyFloat(v) : numberResult(a, b, v);
   };
+}
+
+/** Whether a comparison involves a symbolic number that is not the very same size on both sides. */
+function isSymbolicNumber(a: PyValue, b: PyValue): boolean {
+  const symbolic = (v: PyValue) => v instanceof GValue && v.type.kind === 'scalar';
+  if (!symbolic(a) && !symbolic(b)) return false;
+  return !pyEquals(a, b);
 }
 
 function pyEquals(a: PyValue, b: PyValue): boolean {
@@ -129,11 +113,11 @@ function pyEquals(a: PyValue, b: PyValue): boolean {
   return a === b;
 }
 
-function compare(name: string, op: (a: number, b: number) => boolean): Builtin {
-  return (it, [a, b]) => {
+function compare(op: (a: number, b: number) => boolean): Builtin {
+  return (_it, [a, b]) => {
     if (isPyNumber(a) && isPyNumber(b)) return op(num(a) as number, num(b) as number);
     if (typeof a === 'string' && typeof b === 'string') return op(a.localeCompare(b), 0);
-    return symbolicMath(it, name, a, b, false);
+    return NOT_BUILTIN;
   };
 }
 
@@ -260,38 +244,36 @@ const BUILTINS: Record<string, Builtin> = {
   'torch.add': (it, [a, b], kw) => {
     if (typeof a === 'string' && typeof b === 'string') return a + b;
     if ((a instanceof PyList || a instanceof PyTuple) && (b instanceof PyList || b instanceof PyTuple)) return new PyList([...a.items, ...b.items]);
-    return arith('add', (x, y) => x + y)(it, [a, b], kw);
+    return arith((x, y) => x + y)(it, [a, b], kw);
   },
-  'torch.sub': arith('sub', (a, b) => a - b),
+  'torch.sub': arith((a, b) => a - b),
   'torch.mul': (it, [a, b], kw) => {
     if (a instanceof PyList && typeof b === 'number') return new PyList(Array.from({ length: b }, () => a.items).flat());
-    return arith('mul', (x, y) => x * y)(it, [a, b], kw);
+    return arith((x, y) => x * y)(it, [a, b], kw);
   },
-  'torch.div': arith('div', (a, b) => a / b, true),
-  'torch.floordiv': arith('floordiv', (a, b) => Math.floor(a / b)),
-  'torch.floor_divide': arith('floordiv', (a, b) => Math.floor(a / b)),
-  'torch.remainder': arith('remainder', (a, b) => a - Math.floor(a / b) * b),
-  'torch.pow': arith('pow', (a, b) => a ** b),
-  'torch.neg': (it, [a]) => (isPyNumber(a) ? numberResult(a, 0, -(num(a) as number)) : symbolicMath(it, 'neg', a, undefined, false)),
+  'torch.div': arith((a, b) => a / b, true),
+  'torch.floordiv': arith((a, b) => Math.floor(a / b)),
+  'torch.floor_divide': arith((a, b) => Math.floor(a / b)),
+  'torch.remainder': arith((a, b) => a - Math.floor(a / b) * b),
+  'torch.pow': arith((a, b) => a ** b),
+  'torch.neg': (_it, [a]) => (isPyNumber(a) ? numberResult(a, 0, -(num(a) as number)) : NOT_BUILTIN),
   'torch.floor': (_it, [a]) => (isPyNumber(a) ? Math.floor(num(a) as number) : NOT_BUILTIN),
   'torch.ceil': (_it, [a]) => (isPyNumber(a) ? Math.ceil(num(a) as number) : NOT_BUILTIN),
   'torch.sqrt': (_it, [a]) => (isPyNumber(a) ? new PyFloat(Math.sqrt(num(a) as number)) : NOT_BUILTIN),
   'torch.log': (_it, [a]) => (isPyNumber(a) ? new PyFloat(Math.log(num(a) as number)) : NOT_BUILTIN),
   'torch.exp': (_it, [a]) => (isPyNumber(a) ? new PyFloat(Math.exp(num(a) as number)) : NOT_BUILTIN),
-  'torch.eq': (it, [a, b]) => {
-    if (a instanceof TensorBox || b instanceof TensorBox) return NOT_BUILTIN;
-    if (a instanceof GValue || b instanceof GValue) return symbolicMath(it, 'eq', a, b, false);
+  'torch.eq': (_it, [a, b]) => {
+    if (a instanceof TensorBox || b instanceof TensorBox || isSymbolicNumber(a, b)) return NOT_BUILTIN;
     return pyEquals(a, b);
   },
-  'torch.ne': (it, [a, b]) => {
-    if (a instanceof TensorBox || b instanceof TensorBox) return NOT_BUILTIN;
-    if (a instanceof GValue || b instanceof GValue) return symbolicMath(it, 'ne', a, b, false);
+  'torch.ne': (_it, [a, b]) => {
+    if (a instanceof TensorBox || b instanceof TensorBox || isSymbolicNumber(a, b)) return NOT_BUILTIN;
     return !pyEquals(a, b);
   },
-  'torch.lt': compare('lt', (a, b) => a < b),
-  'torch.le': compare('le', (a, b) => a <= b),
-  'torch.gt': compare('gt', (a, b) => a > b),
-  'torch.ge': compare('ge', (a, b) => a >= b),
+  'torch.lt': compare((a, b) => a < b),
+  'torch.le': compare((a, b) => a <= b),
+  'torch.gt': compare((a, b) => a > b),
+  'torch.ge': compare((a, b) => a >= b),
   'torch.__and__': (_it, [a, b]) => (typeof a === 'boolean' && typeof b === 'boolean' ? a && b : NOT_BUILTIN),
   'torch.__or__': (_it, [a, b]) => (typeof a === 'boolean' && typeof b === 'boolean' ? a || b : NOT_BUILTIN),
   'torch.__xor__': (_it, [a, b]) => (typeof a === 'boolean' && typeof b === 'boolean' ? a !== b : NOT_BUILTIN),

@@ -3,18 +3,20 @@
  * interpreter synthesizes (in-place `copy_` → `aten::copy`, writes through views → `aten::slice_scatter`)
  * count, and ops the code calls but the conversion never lowers (dead, or folded to constants) do not.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { openArchive } from '../../src/archive/index.js';
+import { MIN_OPSET } from '../../src/convert.js';
 import { eliminateDeadCode } from '../../src/passes/dce.js';
 import { foldConvBatchNorm } from '../../src/passes/fold-conv-bn.js';
-import { findOp } from '../../src/lower/registry.js';
+import { findOp, lowestOpset } from '../../src/lower/registry.js';
 import '../../src/lower/ops/index.js';
 import { resetFreshDims } from '../../src/lower/ops/shape.js';
 import type { GBlock } from '../../src/trace/graph.js';
 import { parseInputSpec } from '../../src/trace/inputs.js';
 import { trace } from '../../src/trace/trace.js';
-
-/** Mirrors the lower stage's rule: a node whose outputs are all small known constants is not lowered. */
-const FOLD_LIMIT = 1024;
+import { isFolded } from '../../src/lower/lower.js';
+import type { Case } from './cases.js';
 
 /**
  * Sorted names of the registered ops that converting the archive at `path` (eval mode, default
@@ -30,8 +32,7 @@ export async function traceOps(path: string, inputs: readonly string[]): Promise
     const ops = new Set<string>();
     const visit = (block: GBlock): void => {
       for (const node of block.nodes) {
-        const folded = node.outputs.length > 0 && node.outputs.every((o) => o.known && o.known.values.length <= FOLD_LIMIT);
-        if (!folded && findOp(node.op)) ops.add(node.op);
+        if (!isFolded(node) && findOp(node.op)) ops.add(node.op);
         for (const inner of node.blocks ?? []) visit(inner);
       }
     };
@@ -40,4 +41,34 @@ export async function traceOps(path: string, inputs: readonly string[]): Promise
   } finally {
     archive.close();
   }
+}
+
+/** The lowest opset the registry claims for `op`; claims below the lowest opset tsonnx writes count as that opset. */
+export function claimedOpset(op: string): number {
+  const entry = findOp(op);
+  if (!entry) throw new Error(`${op} is not in the registry`);
+  const lowest = lowestOpset(entry.def);
+  if (lowest === undefined) throw new Error(`${op} has no lowering`);
+  return Math.max(lowest, MIN_OPSET);
+}
+
+export interface OpsetPlan {
+  /** Registered ops the conversion lowers. */
+  ops: string[];
+  /** The highest of the ops' claimed opsets (at least MIN_OPSET). */
+  claimed: number;
+  /** Where the case starts: `claimed`, or the case's `min_opset` when that is higher. */
+  lowest: number;
+}
+
+/**
+ * The opsets a table case runs at start from what the registry claims for its ops. A case that needs
+ * more than its ops claim (a stepped slice needs Slice-10 though aten::slice claims 7) says so with
+ * `min_opset` in its case.json.
+ */
+export async function planOpsets(c: Case): Promise<OpsetPlan> {
+  const ops = await traceOps(join(c.dir, 'model.pt'), c.args);
+  const claimed = Math.max(MIN_OPSET, ...ops.map(claimedOpset));
+  const { min_opset: declared } = JSON.parse(readFileSync(join(c.dir, 'case.json'), 'utf8')) as { min_opset?: number };
+  return { ops, claimed, lowest: Math.max(claimed, declared ?? claimed) };
 }

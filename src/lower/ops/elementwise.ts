@@ -443,11 +443,12 @@ const divisionOps: OpDef[] = [
     lower: { 7: lowerDiv },
   },
   {
-    // Python `//` on numbers; tensors use floor_divide.
+    // Python `//` on numbers (in practice on sizes, so ints: integer floor division needs opset 9);
+    // tensors use floor_divide.
     schemas: numberArithmeticSchemas('floordiv'),
     infer: (a) => [arithmeticType(a)],
     lower: {
-      7: (ctx, a) => {
+      9: (ctx, a) => {
         const [x, y] = operandsOf(a, 2);
         return [floorDivide(ctx, x, y, outDtype(ctx))];
       },
