@@ -68,7 +68,8 @@ describe('loadCase on the project fixtures', () => {
   });
 
   it('reads per-case opsets', () => {
-    expect(op('max_pool2d_ceil').opsets).toEqual([10, 21]);
+    expect(op('cat_slices').opsets).toEqual([10, 21]);
+    expect(op('relu').opsets).toEqual([9, 21]);
   });
 
   it('decodes every fixture input exactly as Python summed it', () => {
