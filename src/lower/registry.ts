@@ -140,24 +140,34 @@ export class BoundArgs {
 
 interface Entry {
   readonly def: OpDef;
-  readonly schemas: Schema[];
+  /** Parsed on first use: most of the registry is never needed by one model. */
+  schemas?: Schema[];
 }
 
 const registry = new Map<string, Entry>();
 
+/** `aten::add` from `aten::add.Tensor(Tensor self, ...) -> Tensor`. */
+function opName(schema: string): string {
+  const head = schema.slice(0, schema.indexOf('('));
+  const dot = head.indexOf('.', head.indexOf('::'));
+  return dot < 0 ? head : head.slice(0, dot);
+}
+
 /** Registers a family's definitions. An op name may be defined once. */
 export function defineOps(defs: readonly OpDef[]): void {
   for (const def of defs) {
-    const schemas = def.schemas.map(parseSchema);
-    const name = schemas[0].name;
-    if (schemas.some((s) => s.name !== name)) throw new Error(`one definition per op: ${def.schemas.join(' | ')}`);
+    const name = opName(def.schemas[0]);
+    if (def.schemas.some((s) => opName(s) !== name)) throw new Error(`one definition per op: ${def.schemas.join(' | ')}`);
     if (registry.has(name)) throw new Error(`op ${name} defined twice`);
-    registry.set(name, { def, schemas });
+    registry.set(name, { def });
   }
 }
 
 export function findOp(name: string): { def: OpDef; schemas: readonly Schema[] } | undefined {
-  return registry.get(name);
+  const entry = registry.get(name);
+  if (!entry) return undefined;
+  entry.schemas ??= entry.def.schemas.map(parseSchema);
+  return { def: entry.def, schemas: entry.schemas };
 }
 
 export function registeredOps(): string[] {

@@ -1,0 +1,34 @@
+/** The registry itself: every definition's schemas parse, name its op, and its lowerings have opset keys. */
+import { describe, expect, it } from 'vitest';
+import '../../src/lower/ops/index.js';
+import { findOp, lowestOpset, registeredOps } from '../../src/lower/registry.js';
+
+describe('op registry', () => {
+  const ops = registeredOps();
+
+  it('holds the op families', () => {
+    expect(ops.length).toBeGreaterThan(250);
+    expect(ops).toContain('aten::conv2d');
+    expect(ops).toContain('quantized::linear_dynamic');
+  });
+
+  it('parses every schema into arguments of its own op', () => {
+    for (const op of ops) {
+      const entry = findOp(op);
+      expect(entry, op).toBeDefined();
+      for (const schema of entry!.schemas) {
+        expect(schema.name, schema.text).toBe(op);
+        expect(schema.returns.length, schema.text).toBeGreaterThanOrEqual(0);
+        for (const arg of schema.args) expect(arg.name, schema.text).toMatch(/^[A-Za-z_][A-Za-z0-9_]*$/);
+      }
+    }
+  });
+
+  it('gives every op a lowering at some opset from 1 to 21', () => {
+    for (const op of ops) {
+      const lowest = lowestOpset(findOp(op)!.def);
+      expect(lowest, op).toBeGreaterThanOrEqual(1);
+      expect(lowest, op).toBeLessThanOrEqual(21);
+    }
+  });
+});
