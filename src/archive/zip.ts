@@ -42,7 +42,8 @@ class ZipSource {
     if (position < 0 || length < 0 || position + length > this.fileSize) {
       fail('ARCHIVE_CORRUPT', `${this.path}: ${what} lies outside the file (bytes ${position}..${position + length} of ${this.fileSize})`);
     }
-    const buffer = Buffer.alloc(length);
+    // Every byte is read below (or the read fails), so no zero fill first.
+    const buffer = Buffer.allocUnsafe(length);
     let done = 0;
     while (done < length) {
       const n = fs.readSync(this.fd, buffer, done, length - done, position + done);
