@@ -42,8 +42,9 @@ class ZipSource {
     if (position < 0 || length < 0 || position + length > this.fileSize) {
       fail('ARCHIVE_CORRUPT', `${this.path}: ${what} lies outside the file (bytes ${position}..${position + length} of ${this.fileSize})`);
     }
-    // Every byte is read below (or the read fails), so no zero fill first.
-    const buffer = Buffer.allocUnsafe(length);
+    // Every byte is read below (or the read fails), so no zero fill first; not from the shared
+    // pool either, so the bytes own their ArrayBuffer from offset 0.
+    const buffer = Buffer.allocUnsafeSlow(length);
     let done = 0;
     while (done < length) {
       const n = fs.readSync(this.fd, buffer, done, length - done, position + done);
