@@ -7,6 +7,7 @@ import type { DType } from '../archive/types.js';
 import { tensorBytes } from '../archive/tensor-data.js';
 import { fail } from '../errors.js';
 import { DTYPE_BYTES, ONNX_DTYPE, type OnnxTensor } from '../lower/onnx-graph.js';
+import { writeElement } from '../lower/tensor-bytes.js';
 import { bfloat16Bits, bfloat16Value, float16Bits, float16Value } from '../archive/half.js';
 
 export function elementCount(dims: readonly number[]): number {
@@ -70,39 +71,5 @@ function readElement(view: DataView, index: number, dtype: DType): Scalar {
   }
 }
 
-function writeElement(view: DataView, index: number, dtype: DType, value: Scalar): void {
-  if (dtype === 'bool') {
-    view.setUint8(index, value === 0 || value === 0n ? 0 : 1);
-    return;
-  }
-  if (dtype === 'int64') {
-    view.setBigInt64(index * 8, typeof value === 'bigint' ? value : truncatedBigInt(value), true);
-    return;
-  }
-  const number = typeof value === 'bigint' ? Number(BigInt.asIntN(64, value)) : value;
-  // Float → int casts truncate toward zero, as in C++ and PyTorch.
-  const integer = Math.trunc(number);
-  switch (dtype) {
-    case 'uint8': case 'quint8': view.setUint8(index, integer); return;
-    case 'int8': case 'qint8': view.setInt8(index, integer); return;
-    case 'int16': view.setInt16(index * 2, integer, true); return;
-    case 'int32': case 'qint32': view.setInt32(index * 4, integer, true); return;
-    case 'float16': view.setUint16(index * 2, float16Bits(number), true); return;
-    case 'bfloat16': view.setUint16(index * 2, bfloat16Bits(number), true); return;
-    case 'float32': view.setFloat32(index * 4, number, true); return;
-    case 'float64': view.setFloat64(index * 8, number, true); return;
-    default: fail('INTERNAL', `cannot write ${dtype} elements`);
-  }
-}
-
-const INT64_MAX = (1n << 63n) - 1n;
-const INT64_MIN = -(1n << 63n);
-
-function truncatedBigInt(value: number): bigint {
-  if (Number.isNaN(value)) return 0n;
-  if (value >= 2 ** 63) return INT64_MAX;
-  if (value < -(2 ** 63)) return INT64_MIN;
-  return BigInt(Math.trunc(value));
-}
 
 export { bfloat16Bits, bfloat16Value, float16Bits, float16Value };
