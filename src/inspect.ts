@@ -4,7 +4,7 @@
  * lowers each at an opset.
  */
 import { openArchive } from './archive/open.js';
-import type { Archive, PickleValue, ScriptObject, TensorRef } from './archive/types.js';
+import { isTensorRef, type Archive, type PickleValue, type ScriptObject, type TensorRef } from './archive/types.js';
 import { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET } from './convert.js';
 import { fail } from './errors.js';
 import { DTYPE_BYTES } from './lower/onnx-graph.js';
@@ -113,9 +113,6 @@ function isScriptObject(v: PickleValue): v is ScriptObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && 'kind' in v && v.kind === 'object';
 }
 
-function isTensor(v: PickleValue): v is TensorRef {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && 'kind' in v && v.kind === 'tensor';
-}
 
 /** `__torch__.torch.nn.modules.conv.___torch_mangle_4.Conv2d` → `torch.nn.modules.conv.Conv2d`. */
 export function demangle(className: string): string {
@@ -214,7 +211,7 @@ class Inspector {
     const report: ModuleReport = { path, className: demangle(obj.className), parameters: 0, buffers: 0, children: [] };
     for (const [name, value] of obj.attributes) {
       const childPath = path ? `${path}.${name}` : name;
-      if (isTensor(value)) {
+      if (isTensorRef(value)) {
         const kind = parameters.has(name) ? 'parameters' : buffers.has(name) ? 'buffers' : undefined;
         if (kind) {
           report[kind] += numel(value);

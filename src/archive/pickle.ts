@@ -14,6 +14,7 @@
  */
 import { fail } from '../errors.js';
 import {
+  isTensorRef,
   PyFloat,
   type DType,
   type DeviceValue,
@@ -127,9 +128,6 @@ function isObject(value: Value): value is ScriptObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && 'kind' in value && value.kind === 'object';
 }
 
-function isTensor(value: Value): value is TensorRef {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'kind' in value && value.kind === 'tensor';
-}
 
 function describe(value: Value): string {
   if (value === null) return 'None';
@@ -680,7 +678,7 @@ class Unpickler {
       return { scheme: name, scale: number(scale, 'scale'), zeroPoint: number(zeroPoint, 'zero point') };
     }
     const [scales, zeroPoints, axis] = rest;
-    if (!isTensor(scales) || !isTensor(zeroPoints)) this.corrupt(`${name} parameters need scale and zero-point tensors`);
+    if (!isTensorRef(scales) || !isTensorRef(zeroPoints)) this.corrupt(`${name} parameters need scale and zero-point tensors`);
     return { scheme: name, scales, zeroPoints, axis: number(axis, 'axis') };
   }
 }

@@ -106,6 +106,11 @@ export type PickleValue =
   | GlobalValue
   | DeviceValue;
 
+/** Whether a pickled (or any) value is a tensor reference. */
+export function isTensorRef(value: unknown): value is TensorRef {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'kind' in value && value.kind === 'tensor';
+}
+
 export interface PickleTuple {
   readonly kind: 'tuple';
   readonly items: PickleValue[];

@@ -90,8 +90,3 @@ export function castTo(ctx: LowerContext, name: string, from: DType, to: DType):
   if (from === to) return name;
   return ctx.b.op1('Cast', [name], { to: ONNX_DTYPE[to] });
 }
-
-
-export function single(t: ValueType): ValueType[] {
-  return [t];
-}

@@ -136,7 +136,3 @@ export interface TorchGraph {
   readonly outputs: Array<{ name?: string; value: GValue }>;
   readonly warnings: string[];
 }
-
-export function isGValue(a: unknown): a is GValue {
-  return a instanceof GValue;
-}

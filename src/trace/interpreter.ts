@@ -4,7 +4,7 @@
  * with their shapes and dtypes; submodule calls are inlined by running them.
  */
 import type { Archive, PickleValue, ScriptObject, TensorRef } from '../archive/types.js';
-import { PyFloat } from '../archive/types.js';
+import { isTensorRef, PyFloat } from '../archive/types.js';
 import { tensorValues } from '../archive/tensor-data.js';
 import { fail, TsonnxError, type SourceLocation } from '../errors.js';
 import { BoundArgs, findOp } from '../lower/registry.js';
@@ -262,7 +262,7 @@ export class Interpreter {
     if (name === 'training' && this.options.training !== 'preserve') value = this.options.training;
     else if (this.options.liftedState?.has(path)) {
       const stored = obj.pickled?.attributes.get(name);
-      if (!stored || typeof stored !== 'object' || !('kind' in stored) || stored.kind !== 'tensor') {
+      if (!isTensorRef(stored)) {
         return this.fail('TRACE_UNSUPPORTED', `state attribute ${path} is not a tensor and cannot be lifted`);
       }
       const input = new GValue({ kind: 'tensor', dtype: stored.dtype, shape: [...stored.shape] }, path);

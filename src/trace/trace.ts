@@ -1,6 +1,6 @@
 /** Entry of the trace stage: runs a method of the archive's root module on the given inputs. */
 import type { Archive, PickleValue } from '../archive/types.js';
-import { PyFloat } from '../archive/types.js';
+import { isTensorRef, PyFloat } from '../archive/types.js';
 import { fail, TsonnxError } from '../errors.js';
 import type { FunctionDef, Param } from '../script/ast.js';
 import { ClassLoader } from './classes.js';
@@ -55,7 +55,7 @@ function tracedInputSpecs(archive: Archive, method: string): InputSpec[] | undef
   const items: readonly PickleValue[] = Array.isArray(stored) ? stored : typeof stored === 'object' && stored && 'kind' in stored && stored.kind === 'tuple' ? stored.items : [stored];
   const specs: InputSpec[] = [];
   for (const item of items) {
-    if (item && typeof item === 'object' && 'kind' in item && item.kind === 'tensor') {
+    if (isTensorRef(item)) {
       specs.push({ kind: 'tensor', dtype: item.dtype, shape: item.shape });
     } else return undefined;
   }
@@ -133,7 +133,7 @@ export function trace(archive: Archive, options: TraceOptions): TorchGraph {
 
 function isTensorAttribute(w: StateWrite): boolean {
   const stored = w.object.pickled?.attributes.get(w.name);
-  return !!stored && typeof stored === 'object' && 'kind' in stored && stored.kind === 'tensor';
+  return isTensorRef(stored);
 }
 
 function run(archive: Archive, options: TraceOptions, liftedState: ReadonlySet<string> | undefined): { interpreter: Interpreter; graph: TorchGraph } {

@@ -150,10 +150,6 @@ export type PyValue =
 
 export { PyFloat };
 
-export function isTensor(v: unknown): v is TensorBox {
-  return v instanceof TensorBox;
-}
-
 export function typeName(v: PyValue): string {
   if (v === null) return 'None';
   if (typeof v === 'boolean') return 'bool';

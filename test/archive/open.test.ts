@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openArchive, tensorBytes, tensorValues } from '../../src/archive/index.js';
-import { PyFloat, type Archive, type PickleValue, type ScriptObject, type TensorRef } from '../../src/archive/types.js';
+import { isTensorRef, PyFloat, type Archive, type PickleValue, type ScriptObject, type TensorRef } from '../../src/archive/types.js';
 
 const FIXTURES = path.resolve('test/fixtures/archive');
 const VERSIONS = fs.existsSync(FIXTURES) ? fs.readdirSync(FIXTURES).filter((d) => fs.statSync(path.join(FIXTURES, d)).isDirectory()) : [];
@@ -34,9 +34,6 @@ interface Case {
   tracedInputs?: Record<string, Encoded>;
 }
 
-function isTensor(value: PickleValue | undefined): value is TensorRef {
-  return typeof value === 'object' && value !== null && 'kind' in value && value.kind === 'tensor';
-}
 
 function isObject(value: PickleValue | undefined): value is ScriptObject {
   return typeof value === 'object' && value !== null && 'kind' in value && value.kind === 'object';
@@ -57,7 +54,7 @@ function expectedFloat(value: unknown): number {
 }
 
 function expectTensor(actual: PickleValue | undefined, expected: TensorExpectation, where: string): void {
-  expect(isTensor(actual), `${where} is a tensor`).toBe(true);
+  expect(isTensorRef(actual), `${where} is a tensor`).toBe(true);
   const tensor = actual as TensorRef;
   expect({ dtype: tensor.dtype, shape: tensor.shape, strides: tensor.strides, storageOffset: tensor.storageOffset, requiresGrad: tensor.requiresGrad }, where).toEqual({
     dtype: expected.dtype, shape: expected.shape, strides: expected.strides, storageOffset: expected.storageOffset, requiresGrad: expected.requiresGrad,

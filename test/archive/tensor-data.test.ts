@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contiguousFileRange, dtypeItemSize, openArchive, tensorBytes, tensorValues } from '../../src/archive/index.js';
-import type { Archive, PickleValue, TensorRef } from '../../src/archive/types.js';
+import { isTensorRef, type Archive, type PickleValue, type TensorRef } from '../../src/archive/types.js';
 import { objectOps, pickle, pk, scriptArchive, tempDir, tensorOps, zipBytes } from './helpers.js';
 
 const DTYPES = path.resolve('test/fixtures/archive/1.13/dtypes.pt');
@@ -10,12 +10,9 @@ const REZIPPED = path.resolve('test/fixtures/archive/1.13/cnn_rezipped.pt');
 const dir = tempDir();
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function isTensor(value: PickleValue | undefined): value is TensorRef {
-  return typeof value === 'object' && value !== null && 'kind' in value && value.kind === 'tensor';
-}
 
 function tensorsOf(archive: Archive): Map<string, TensorRef> {
-  return new Map([...archive.module.attributes].filter((e): e is [string, TensorRef] => isTensor(e[1])));
+  return new Map([...archive.module.attributes].filter((e): e is [string, TensorRef] => isTensorRef(e[1])));
 }
 
 function fileBytes(file: string, range: { start: number; end: number }): Uint8Array {
