@@ -1,5 +1,5 @@
 /** The whole pipeline: archive → trace → passes → lower → onnx. */
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { openArchive } from './archive/open.js';
 import { fail, TsonnxError } from './errors.js';
@@ -8,7 +8,7 @@ import { lower, type DynamicAxes, type OperatorExportType } from './lower/lower.
 import { resetFreshDims } from './lower/ops/shape.js';
 import type { OnnxModel } from './lower/onnx-graph.js';
 import { optimizeModel } from './onnx/optimize.js';
-import { writeModel, type WriteReport } from './onnx/writer.js';
+import { refuseInputAsOutput, writeModel, type WriteReport } from './onnx/writer.js';
 import { irVersionForOpset } from './onnx/versions.js';
 import { eliminateDeadCode } from './passes/dce.js';
 import { foldConvBatchNorm } from './passes/fold-conv-bn.js';
@@ -101,11 +101,6 @@ export function packageVersion(): string {
   return pkg.version;
 }
 
-function sameFile(a: string, b: string): boolean {
-  if (resolve(a) === resolve(b)) return true;
-  return existsSync(b) && realpathSync(a) === realpathSync(b);
-}
-
 function countNodes(model: OnnxModel): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const n of model.graph.nodes) counts[n.opType] = (counts[n.opType] ?? 0) + 1;
@@ -118,7 +113,8 @@ export async function convert(inputPath: string, outputPath: string, options: Co
     fail('OPTION_INVALID', `opset ${opset} is not supported; choose ${MIN_OPSET} to ${MAX_OPSET}`);
   }
   if (!existsSync(inputPath)) fail('INPUT_NOT_FOUND', `${inputPath} does not exist`);
-  if (sameFile(inputPath, outputPath)) fail('OUTPUT_IS_INPUT', `the output ${outputPath} is the input archive`);
+  // Before any work: a conversion that would overwrite its input fails at once.
+  await refuseInputAsOutput(resolve(outputPath), resolve(inputPath));
   const specs = options.inputs?.map(parseInputSpec);
   const warnings: string[] = [];
   const dynamicAxes = normalizeDynamicAxes(options.dynamicAxes, warnings);

@@ -102,7 +102,8 @@ export async function writeModel(model: OnnxModel, outPath: string, options: Wri
   }
 }
 
-async function refuseInputAsOutput(output: string, input: string | undefined): Promise<void> {
+/** OUTPUT_IS_INPUT when `output` is the file `input` (same path, hard link or symlink). */
+export async function refuseInputAsOutput(output: string, input: string | undefined): Promise<void> {
   if (input === undefined) return;
   const message = `refusing to overwrite the input archive ${input} with ${output}`;
   if (output === input) fail('OUTPUT_IS_INPUT', message);
