@@ -23,17 +23,22 @@ export type ErrorCode =
   | 'ARCHIVE_UNSUPPORTED'
   | 'PICKLE_FORBIDDEN_GLOBAL'
   | 'PICKLE_CORRUPT'
+  | 'ARCHIVE_LIMIT'
   | 'SCRIPT_SYNTAX'
   | 'SCRIPT_NAME'
+  | 'SCRIPT_LIMIT'
   | 'TRACE_UNSUPPORTED'
   | 'TRACE_RAISE'
   | 'TRACE_TYPE'
+  | 'TRACE_LIMIT'
+  | 'UNSAFE_OP'
   | 'INPUT_SPEC'
   | 'OP_UNSUPPORTED'
   | 'OP_OPSET'
   | 'OPTION_INVALID'
   | 'CHECK_UNAVAILABLE'
   | 'CHECK_FAILED'
+  | 'CHECK_NOT_FINITE'
   | 'INTERNAL';
 
 export class TsonnxError extends Error {
