@@ -1,6 +1,5 @@
 /** The whole pipeline: archive → trace → passes → lower → onnx. */
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { openArchive } from './archive/open.js';
 import { fail, TsonnxError } from './errors.js';
 import { formatGraph } from './graph-text.js';
@@ -8,7 +7,7 @@ import { lower, type DynamicAxes, type OperatorExportType } from './lower/lower.
 import { resetFreshDims } from './lower/ops/shape.js';
 import type { OnnxModel } from './lower/onnx-graph.js';
 import { optimizeModel } from './onnx/optimize.js';
-import { refuseInputAsOutput, writeModel, type WriteReport } from './onnx/writer.js';
+import { refuseInputAsOutput, resolveOutput, writeModel, type WriteReport } from './onnx/writer.js';
 import { irVersionForOpset } from './onnx/versions.js';
 import { eliminateDeadCode } from './passes/dce.js';
 import { foldConvBatchNorm } from './passes/fold-conv-bn.js';
@@ -113,8 +112,9 @@ export async function convert(inputPath: string, outputPath: string, options: Co
     fail('OPTION_INVALID', `opset ${opset} is not supported; choose ${MIN_OPSET} to ${MAX_OPSET}`);
   }
   if (!existsSync(inputPath)) fail('INPUT_NOT_FOUND', `${inputPath} does not exist`);
-  // Before any work: a conversion that would overwrite its input fails at once.
-  await refuseInputAsOutput(resolve(outputPath), resolve(inputPath));
+  // Before any work: an output tsonnx will not write, or one that would overwrite the input, fails at once.
+  await refuseInputAsOutput(outputPath, inputPath);
+  resolveOutput(outputPath);
   const specs = options.inputs?.map(parseInputSpec);
   const warnings: string[] = [];
   const dynamicAxes = normalizeDynamicAxes(options.dynamicAxes, warnings);

@@ -4,11 +4,14 @@
  * up front from the tensors' dims, so tensor bytes go from the archive to the file one chunk at a
  * time and peak memory follows the largest in-memory tensor, not the model.
  *
- * Output appears atomically: temporary files in the output's folder, then rename. File I/O inside
- * is synchronous: for large sequential copies it is measurably faster than the thread pool.
+ * A regular file (or a new one) appears atomically: temporary files beside it, then rename; a
+ * symlink is followed to its final target, which is replaced the same way. FIFOs and character
+ * devices (and `-`, standard output) cannot be replaced, so they are written directly, streaming.
+ * File I/O inside is synchronous: for large sequential copies it is measurably faster than the
+ * thread pool.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, readSync, realpathSync, statSync, writeSync, type Stats } from 'node:fs';
 import { rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { getSystemErrorMap } from 'node:util';
@@ -35,9 +38,9 @@ export interface WriteOptions extends EncodeOptions {
 }
 
 export interface WriteReport {
-  /** Absolute path of the .onnx file. */
+  /** Absolute path of the file written (a symlink's final target), the FIFO or device, or `-` for standard output. */
   path: string;
-  /** Size of the .onnx file. */
+  /** Size of the model. */
   bytes: number;
   initializers: number;
   /** Initializer data, inline and external. */
@@ -62,16 +65,71 @@ const GRAPH_INITIALIZER_FIELD = 5;
 const TENSOR_RAW_DATA_FIELD = 9;
 const TENSOR_EXTERNAL_LOCATION = onnx.TensorProto.DataLocation.EXTERNAL;
 
+/** The output path that means standard output. */
+export const STDOUT_PATH = '-';
+const STDOUT_FD = 1;
+/** As Linux's own limit on symlinks followed in one path lookup (ELOOP). */
+const MAX_SYMLINK_HOPS = 40;
+
+/**
+ * Where the model goes: `file` is a regular file (existing or new) replaced through a temporary
+ * file beside it; `stream` is a FIFO or character device, and `stdout` standard output, both
+ * written directly since replacing them would break whoever reads them.
+ */
+export type OutputTarget =
+  | { readonly kind: 'file'; readonly path: string }
+  | { readonly kind: 'stream'; readonly path: string; readonly what: string }
+  | { readonly kind: 'stdout'; readonly path: typeof STDOUT_PATH };
+
+/** Classifies `outPath` without writing anything; OUTPUT_UNWRITABLE for what tsonnx will not write. */
+export function resolveOutput(outPath: string): OutputTarget {
+  if (outPath === STDOUT_PATH) return { kind: 'stdout', path: STDOUT_PATH };
+  const given = path.resolve(outPath);
+  const existing = outputSyscall(given, () => statSync(given, { throwIfNoEntry: false }));
+  if (!existing || existing.isFile()) return { kind: 'file', path: finalLinkTarget(given) };
+  if (existing.isFIFO()) return { kind: 'stream', path: given, what: 'a FIFO' };
+  if (existing.isCharacterDevice()) return { kind: 'stream', path: given, what: 'a character device' };
+  if (existing.isDirectory()) return fail('OUTPUT_UNWRITABLE', `cannot write ${given}: illegal operation on a directory (EISDIR)`);
+  const what = existing.isSocket() ? 'a socket' : existing.isBlockDevice() ? 'a block device' : 'not a regular file';
+  return fail('OUTPUT_UNWRITABLE', `cannot write ${given}: it is ${what}; tsonnx writes regular files, FIFOs, character devices and - (standard output)`);
+}
+
+/**
+ * The file a symlink chain ends at, even when it does not exist yet (a dangling link writes the
+ * file it names). Followed by hand because realpath fails on dangling links; each link's text is
+ * resolved against its real folder, as the kernel does.
+ */
+function finalLinkTarget(file: string): string {
+  let current = file;
+  for (let hop = 0; hop <= MAX_SYMLINK_HOPS; hop++) {
+    const link = current;
+    const info = outputSyscall(file, () => lstatSync(link, { throwIfNoEntry: false }));
+    if (!info?.isSymbolicLink()) return current;
+    const folder = path.dirname(link);
+    const realFolder = outputSyscall(file, () => realpathSync(folder));
+    current = path.resolve(realFolder, outputSyscall(file, () => readlinkSync(link)));
+  }
+  return fail('OUTPUT_UNWRITABLE', `cannot write ${file}: too many levels of symbolic links (ELOOP)`);
+}
+
 export async function writeModel(model: OnnxModel, outPath: string, options: WriteOptions = {}): Promise<WriteReport> {
-  const target = path.resolve(outPath);
-  const dataPath = `${target}.data`;
   const archivePath = options.archivePath === undefined ? undefined : path.resolve(options.archivePath);
-  await refuseInputAsOutput(target, archivePath);
-
+  await refuseInputAsOutput(outPath, archivePath);
+  const output = resolveOutput(outPath);
+  const dataPath = `${output.path}.data`;
   const layout = planLayout(model, options, path.basename(dataPath));
-  if (layout.externalBytes > 0) await refuseInputAsOutput(dataPath, archivePath);
-
   const archive = new ArchiveFile(archivePath);
+  try {
+    if (output.kind !== 'file') return streamModel(layout, output, archive);
+    if (layout.externalBytes > 0) await refuseInputAsOutput(dataPath, archivePath);
+    return await replaceFile(layout, output.path, dataPath, archive);
+  } finally {
+    archive.close();
+  }
+}
+
+/** Writes the model (and its external data) to temporary files, then renames them into place. */
+async function replaceFile(layout: Layout, target: string, dataPath: string, archive: ArchiveFile): Promise<WriteReport> {
   const temporaries: string[] = [];
   try {
     let externalData: WriteReport['externalData'];
@@ -87,29 +145,67 @@ export async function writeModel(model: OnnxModel, outPath: string, options: Wri
     await writeCheckedFile(modelTemporary, target, layout.modelBytes, (sink) => writeModelProto(layout, sink, archive));
     if (dataTemporary) await outputStep(dataPath, () => rename(dataTemporary, dataPath));
     await outputStep(target, () => rename(modelTemporary, target));
-    return {
-      path: target,
-      bytes: layout.modelBytes,
-      initializers: layout.initializers.length,
-      initializerBytes: layout.initializers.reduce((total, item) => total + item.dataBytes, 0),
-      externalData,
-    };
+    return writeReport(layout, target, externalData);
   } catch (error) {
     await Promise.all(temporaries.map((file) => unlink(file).catch(() => undefined)));
     throw error;
-  } finally {
-    archive.close();
   }
 }
 
-/** OUTPUT_IS_INPUT when `output` is the file `input` (same path, hard link or symlink). */
-export async function refuseInputAsOutput(output: string, input: string | undefined): Promise<void> {
+/**
+ * Writes the model straight into a FIFO, character device or standard output: there is nothing to
+ * rename over. External data needs a real folder beside a real file, so it is refused up front.
+ */
+function streamModel(layout: Layout, output: Exclude<OutputTarget, { kind: 'file' }>, archive: ArchiveFile): WriteReport {
+  const name = output.kind === 'stdout' ? 'standard output' : `${output.path} (${output.what})`;
+  if (layout.externalBytes > 0) {
+    fail('OUTPUT_UNWRITABLE', `cannot write ${name}: the model needs external data (${layout.externalBytes} bytes in a .data file beside the model), which needs a regular file in a folder`);
+  }
+  const fd = output.kind === 'stdout'
+    ? STDOUT_FD
+    // O_NOCTTY: a terminal named as the output must not become this process's controlling terminal.
+    : outputSyscall(output.path, () => openSync(output.path, constants.O_WRONLY | constants.O_NOCTTY));
+  try {
+    fillChecked(fd, name, layout.modelBytes, (sink) => writeModelProto(layout, sink, archive));
+  } finally {
+    if (fd !== STDOUT_FD) closeSync(fd);
+  }
+  return writeReport(layout, output.path, undefined);
+}
+
+function writeReport(layout: Layout, written: string, externalData: WriteReport['externalData']): WriteReport {
+  return {
+    path: written,
+    bytes: layout.modelBytes,
+    initializers: layout.initializers.length,
+    initializerBytes: layout.initializers.reduce((total, item) => total + item.dataBytes, 0),
+    externalData,
+  };
+}
+
+/**
+ * OUTPUT_IS_INPUT when `outPath` is the file `input`: the same path, a hard link or symlink to it
+ * (same device and inode), or `-` when standard output is redirected to it.
+ */
+export async function refuseInputAsOutput(outPath: string, input: string | undefined): Promise<void> {
   if (input === undefined) return;
-  const message = `refusing to overwrite the input archive ${input} with ${output}`;
-  if (output === input) fail('OUTPUT_IS_INPUT', message);
-  const [outputStat, inputStat] = await Promise.all([stat(output).catch(() => undefined), stat(input).catch(() => undefined)]);
+  const inputPath = path.resolve(input);
+  const toStdout = outPath === STDOUT_PATH;
+  const output = toStdout ? 'standard output' : path.resolve(outPath);
+  const message = `refusing to overwrite the input archive ${inputPath} with ${output}`;
+  if (output === inputPath) fail('OUTPUT_IS_INPUT', message);
+  const outputStat = toStdout ? fstatOrUndefined(STDOUT_FD) : await stat(output).catch(() => undefined);
+  const inputStat = await stat(inputPath).catch(() => undefined);
   if (outputStat && inputStat && outputStat.dev === inputStat.dev && outputStat.ino === inputStat.ino) {
     fail('OUTPUT_IS_INPUT', message);
+  }
+}
+
+function fstatOrUndefined(fd: number): Stats | undefined {
+  try {
+    return fstatSync(fd);
+  } catch {
+    return undefined;
   }
 }
 
@@ -297,14 +393,18 @@ async function writeCheckedFile(
 ): Promise<void> {
   const fd = await outputStep(reportedPath, async () => openSync(file, 'wx'));
   try {
-    const sink = new FileSink(fd, reportedPath);
-    fill(sink);
-    sink.flush();
-    if (sink.written !== expectedBytes) {
-      fail('INTERNAL', `wrote ${sink.written} bytes to ${reportedPath}, the layout planned ${expectedBytes}`);
-    }
+    fillChecked(fd, reportedPath, expectedBytes, fill);
   } finally {
     closeSync(fd);
+  }
+}
+
+function fillChecked(fd: number, reportedPath: string, expectedBytes: number, fill: (sink: FileSink) => void): void {
+  const sink = new FileSink(fd, reportedPath);
+  fill(sink);
+  sink.flush();
+  if (sink.written !== expectedBytes) {
+    fail('INTERNAL', `wrote ${sink.written} bytes to ${reportedPath}, the layout planned ${expectedBytes}`);
   }
 }
 
@@ -314,6 +414,15 @@ async function outputStep<T>(reportedPath: string, step: () => Promise<T>): Prom
     return await step();
   } catch (error) {
     if (error instanceof TsonnxError) throw error;
+    return fail('OUTPUT_UNWRITABLE', `cannot write ${reportedPath}: ${systemReason(error)}`);
+  }
+}
+
+/** A synchronous file-system call on the output's behalf; its failure is OUTPUT_UNWRITABLE naming `reportedPath`. */
+function outputSyscall<T>(reportedPath: string, call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
     return fail('OUTPUT_UNWRITABLE', `cannot write ${reportedPath}: ${systemReason(error)}`);
   }
 }
@@ -328,9 +437,12 @@ function systemReason(error: unknown): string {
 
 /** Buffered sequential writes, so the many small protobuf pieces do not each cost a system call. */
 class FileSink {
+  /** How long to wait for a non-blocking reader (standard output as a pipe) to make room. */
+  private static readonly FULL_PIPE_WAIT_MS = 2;
   written = 0;
   private readonly buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   private buffered = 0;
+  private readonly pause = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(private readonly fd: number, private readonly reportedPath: string) {}
 
@@ -356,10 +468,14 @@ class FileSink {
   }
 
   private writeThrough(bytes: Uint8Array): void {
-    try {
-      for (let offset = 0; offset < bytes.byteLength;) offset += writeSync(this.fd, bytes, offset, bytes.byteLength - offset);
-    } catch (error) {
-      fail('OUTPUT_UNWRITABLE', `cannot write ${this.reportedPath}: ${systemReason(error)}`);
+    for (let offset = 0; offset < bytes.byteLength;) {
+      try {
+        offset += writeSync(this.fd, bytes, offset, bytes.byteLength - offset);
+      } catch (error) {
+        // Node makes a pipe on standard output non-blocking: a full pipe is a wait, not a failure.
+        if ((error as NodeJS.ErrnoException).code === 'EAGAIN') Atomics.wait(this.pause, 0, 0, FileSink.FULL_PIPE_WAIT_MS);
+        else fail('OUTPUT_UNWRITABLE', `cannot write ${this.reportedPath}: ${systemReason(error)}`);
+      }
     }
   }
 }
