@@ -69,6 +69,11 @@ export function elementwiseType(operands: readonly Operand[], dtype?: DType): Te
   return tensorOf(dtype ?? resultType(operands), broadcastShapes(...shapes));
 }
 
+/** Two sizes that cannot be equal: both static and different (a symbolic size may match anything). */
+export function knownDifferent(x: Dim | undefined, y: Dim | undefined): boolean {
+  return typeof x === 'number' && typeof y === 'number' && x !== y;
+}
+
 /** Product of static dims, or undefined if any is symbolic. */
 export function numel(shape: readonly Dim[]): number | undefined {
   let n = 1;
@@ -84,6 +89,32 @@ export function operand(ctx: LowerContext, o: Operand, dtype: DType): string {
   if (o instanceof GValue) return castTo(ctx, ctx.input(o), onnxDtypeOf(o), dtype);
   const value = o instanceof PyFloat ? o.value : typeof o === 'boolean' ? (o ? 1 : 0) : o;
   return ctx.b.scalar(dtype, value);
+}
+
+/** A tensor argument under the name PyTorch's messages give it (`weight`, `index`); absent optional ones are undefined. */
+export type NamedTensor = readonly [name: string, value: GValue | undefined];
+
+/**
+ * PyTorch refuses these operands unless they share one dtype (convolution weights, matrix product
+ * operands, norm parameters). Fails with its wording: "Input type (int64) and weight type (float32)
+ * should be the same".
+ */
+export function requireSameDtype(op: string, first: NamedTensor, ...others: readonly NamedTensor[]): void {
+  const [firstName, firstValue] = first;
+  if (!firstValue) return;
+  const expected = firstValue.tensor.dtype;
+  for (const [name, value] of others) {
+    if (value && value.tensor.dtype !== expected) {
+      fail('TRACE_TYPE', `${op}: ${firstName} type (${expected}) and ${name} type (${value.tensor.dtype}) should be the same`);
+    }
+  }
+}
+
+/** PyTorch accepts only these dtypes for an argument (index tensors, conditions): "index must be int64 or int32, got float32". */
+export function requireDtype(op: string, [name, value]: NamedTensor, allowed: readonly DType[]): void {
+  if (!value || allowed.includes(value.tensor.dtype)) return;
+  const expected = allowed.length === 1 ? allowed[0] : `${allowed.slice(0, -1).join(', ')} or ${allowed[allowed.length - 1]}`;
+  fail('TRACE_TYPE', `${op}: ${name} must be ${expected}, got ${value.tensor.dtype}`);
 }
 
 export function castTo(ctx: LowerContext, name: string, from: DType, to: DType): string {

@@ -5,7 +5,7 @@
  */
 import { fail } from '../../errors.js';
 import type { Dim, GValue, ValueType } from '../../trace/graph.js';
-import { rankOf, shapeOf, tensorOf } from '../helpers.js';
+import { rankOf, requireSameDtype, shapeOf, tensorOf } from '../helpers.js';
 import { defineOps, type BoundArgs, type LowerContext } from '../registry.js';
 import { derivedDim, squeeze, unsqueeze } from './pool.js';
 
@@ -103,11 +103,18 @@ function outputSize(p: ConvParams, size: Dim, kernel: Dim, i: number): Dim {
   return derivedDim(size, `${kind}_k${kernel}_s${s}_p${padText}_d${d}`);
 }
 
+/** The functional forms (`conv2d`, `conv_transpose2d`) add the batch dim themselves; these take a batched input only. */
+const BATCHED_ONLY: ReadonlySet<string> = new Set(['aten::_convolution', 'aten::convolution', 'aten::_convolution_mode']);
+
 function inferConv(p: ConvParams): ValueType[] {
+  requireSameDtype(p.op, ['input', p.input], ['weight', p.weight], ['bias', p.bias]);
   const input = shapeOf(p.input);
   const weight = shapeOf(p.weight);
   const spatialRank = weight.length - 2;
   const batched = input.length === spatialRank + 2;
+  if (!batched && BATCHED_ONLY.has(p.op)) {
+    fail('TRACE_TYPE', `${p.op}: expected ${weight.length}-dimensional input for ${weight.length}-dimensional weight [${weight.join(', ')}], but got ${input.length}-dimensional input`);
+  }
   if (!batched && input.length !== spatialRank + 1) {
     fail('TRACE_TYPE', `${p.op}: expected a ${spatialRank + 1}-D or ${spatialRank + 2}-D input, got ${input.length}-D`);
   }

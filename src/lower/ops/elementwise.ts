@@ -9,7 +9,7 @@ import { PyFloat } from '../../archive/types.js';
 import { fail } from '../../errors.js';
 import { GValue, type Dim, type ScalarType, type TensorType, type ValueType } from '../../trace/graph.js';
 import { dtypeFromScalarType, isFloating, isIntegral, resultType } from '../dtypes.js';
-import { broadcastShapes, castTo, elementwiseType, numel, onnxDtypeOf, operand, shapeOf, tensorOf, type Operand } from '../helpers.js';
+import { broadcastShapes, castTo, elementwiseType, numel, onnxDtypeOf, operand, requireDtype, shapeOf, tensorOf, type Operand } from '../helpers.js';
 import { defineOps, type BoundArgs, type KnownTensor, type LowerContext, type Lowering, type OpDef } from '../registry.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -1060,6 +1060,8 @@ const selectionOps: OpDef[] = [
     ],
     infer: (a) => {
       const [condition, self, other] = operandsOf(a, 3);
+      // uint8 conditions are deprecated but still accepted.
+      if (condition instanceof GValue && condition.type.kind === 'tensor') requireDtype(a.schema.name, ['condition', condition], ['bool', 'uint8']);
       return [tensorOf(resultType([self, other]), broadcastShapes(...shapesOf([condition, self, other])))];
     },
     lower: {

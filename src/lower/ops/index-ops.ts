@@ -2,7 +2,7 @@
 import type { DType } from '../../archive/types.js';
 import { fail } from '../../errors.js';
 import { GValue, type Dim, type TensorType } from '../../trace/graph.js';
-import { axis, broadcastShapes, castTo, numel, onnxDtypeOf, operand, rankOf, shapeOf, tensorOf } from '../helpers.js';
+import { axis, broadcastShapes, castTo, knownDifferent, numel, onnxDtypeOf, operand, rankOf, requireDtype, requireSameDtype, shapeOf, tensorOf } from '../helpers.js';
 import type { OnnxAttrs } from '../onnx-graph.js';
 import { defineOps, type BoundArgs, type LowerContext } from '../registry.js';
 import { freshDim, intArg, shapeOfValue, shapeTensor, slice, transpose, unsqueeze, type IntArg } from './shape.js';
@@ -22,9 +22,26 @@ function sameShape(a: readonly Dim[], b: readonly Dim[]): boolean {
 // ---------------------------------------------------------------------------------------------
 // index_select / gather / scatter / embedding / take
 
+/**
+ * gather and scatter: an int64 index of self's rank (0-d and 1-d count as one), and for scatter a
+ * src of self's dtype.
+ */
+function checkElementIndex(a: BoundArgs): void {
+  const op = a.schema.name;
+  const self = a.tensor('self');
+  const index = a.tensor('index');
+  requireDtype(op, ['index', index], ['int64']);
+  if (Math.max(rankOf(index), 1) !== Math.max(rankOf(self), 1)) {
+    fail('TRACE_TYPE', `${op}: Index tensor must have the same number of dimensions as self tensor (${rankOf(index)} and ${rankOf(self)})`);
+  }
+  if (a.values.has('src')) requireSameDtype(op, ['self', self], ['src', a.tensor('src')]);
+}
+
 function inferIndexSelect(a: BoundArgs): TensorType[] {
   const self = a.tensor('self');
   const index = a.tensor('index');
+  requireDtype(a.schema.name, ['index', index], ['int64', 'int32']);
+  if (rankOf(index) > 1) fail('TRACE_TYPE', `${a.schema.name}: Index is supposed to be a vector, got ${rankOf(index)}-D`);
   const d = axis(a.int('dim'), rankOf(self));
   const count = rankOf(index) === 0 ? 1 : shapeOf(index)[0];
   return [tensorOf(dtypeOf(self), shapeOf(self).map((x, i) => (i === d ? count : x)))];
@@ -76,6 +93,7 @@ function lowerScatter(ctx: LowerContext, a: BoundArgs): string[] {
 
 function inferEmbedding(a: BoundArgs): TensorType[] {
   const weight = a.tensor('weight');
+  requireDtype(a.schema.name, ['indices', a.tensor('indices')], ['int64', 'int32']);
   return [tensorOf(dtypeOf(weight), [...shapeOf(a.tensor('indices')), ...shapeOf(weight).slice(1)])];
 }
 
@@ -108,6 +126,9 @@ interface Indexing {
   result: Dim[];
 }
 
+/** Index tensor dtypes: long (and int, from torch 2.0) index, bool and (deprecated) uint8 mask. */
+const INDEX_DTYPES: readonly DType[] = ['int64', 'int32', 'bool', 'uint8'];
+
 function isMask(v: GValue): boolean {
   return dtypeOf(v) === 'bool' || dtypeOf(v) === 'uint8';
 }
@@ -125,7 +146,9 @@ function parseIndexing(a: BoundArgs): Indexing {
       continue;
     }
     if (!(entry instanceof GValue) || entry.type.kind !== 'tensor') fail('TRACE_TYPE', `${a.schema.name}: indices must hold tensors or None`);
+    requireDtype(a.schema.name, ['indices', entry], INDEX_DTYPES);
     const mask = isMask(entry);
+    if (mask) checkMaskShape(a.schema.name, shape, entry, at);
     tensors.push({ value: entry, at, mask });
     at += mask ? Math.max(rankOf(entry), 1) : 1;
   }
@@ -137,6 +160,29 @@ function parseIndexing(a: BoundArgs): Indexing {
   const before = indexed.length ? indexed[0] : 0;
   const result = adjacent ? [...shape.slice(0, before), ...broadcast, ...rest.slice(before)] : [...broadcast, ...rest];
   return { tensors, indexed, adjacent, broadcast, result };
+}
+
+/** A mask covers the dims it indexes exactly. */
+function checkMaskShape(op: string, shape: readonly Dim[], mask: GValue, at: number): void {
+  shapeOf(mask).forEach((size, j) => {
+    if (knownDifferent(size, shape[at + j])) {
+      fail('TRACE_TYPE', `${op}: The shape of the mask [${shapeOf(mask).join(', ')}] at index ${j} does not match the shape of the indexed tensor [${shape.join(', ')}] at index ${at + j}`);
+    }
+  });
+}
+
+/**
+ * index_put writes values of self's dtype, except where torch takes its masked_fill path (one mask,
+ * a single value, no accumulation), which converts the value.
+ */
+function inferIndexPut(a: BoundArgs): TensorType[] {
+  const self = a.tensor('self');
+  const values = a.tensor('values');
+  const ix = parseIndexing(a);
+  const count = numel(shapeOf(values));
+  const maskedFill = ix.tensors.length === 1 && ix.tensors[0].mask && !a.bool('accumulate') && (count === undefined || count === 1);
+  if (!maskedFill) requireSameDtype(a.schema.name, ['self', self], ['values', values]);
+  return [self.tensor];
 }
 
 function inferIndex(a: BoundArgs): TensorType[] {
@@ -340,7 +386,10 @@ defineOps([
   { schemas: ['aten::index_select(Tensor self, int dim, Tensor index) -> Tensor'], infer: inferIndexSelect, lower: { 7: lowerIndexSelect } },
   {
     schemas: ['aten::gather(Tensor self, int dim, Tensor index, *, bool sparse_grad=False) -> Tensor'],
-    infer: (a) => [tensorOf(dtypeOf(a.tensor('self')), shapeOf(a.tensor('index')))],
+    infer: (a) => {
+      checkElementIndex(a);
+      return [tensorOf(dtypeOf(a.tensor('self')), shapeOf(a.tensor('index')))];
+    },
     lower: { 11: lowerGather },
   },
   {
@@ -350,12 +399,18 @@ defineOps([
       'aten::scatter.reduce(Tensor self, int dim, Tensor index, Tensor src, *, str reduce) -> Tensor',
       'aten::scatter.value_reduce(Tensor self, int dim, Tensor index, Scalar value, *, str reduce) -> Tensor',
     ],
-    infer: (a) => [a.tensor('self').tensor],
+    infer: (a) => {
+      checkElementIndex(a);
+      return [a.tensor('self').tensor];
+    },
     lower: { 11: lowerScatter },
   },
   {
     schemas: ['aten::scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor'],
-    infer: (a) => [a.tensor('self').tensor],
+    infer: (a) => {
+      checkElementIndex(a);
+      return [a.tensor('self').tensor];
+    },
     lower: { 16: lowerScatter },
   },
   {
@@ -368,7 +423,10 @@ defineOps([
   },
   {
     schemas: ['aten::take(Tensor self, Tensor index) -> Tensor'],
-    infer: (a) => [tensorOf(dtypeOf(a.tensor('self')), shapeOf(a.tensor('index')))],
+    infer: (a) => {
+      requireDtype(a.schema.name, ['index', a.tensor('index')], ['int64']);
+      return [tensorOf(dtypeOf(a.tensor('self')), shapeOf(a.tensor('index')))];
+    },
     lower: { 7: lowerTake },
   },
   { schemas: INDEX_SCHEMAS, infer: inferIndex, lower: { 7: lowerIndex } },
@@ -377,7 +435,7 @@ defineOps([
       'aten::index_put(Tensor self, Tensor?[] indices, Tensor values, bool accumulate=False) -> Tensor',
       'aten::index_put.hacked_twin(Tensor self, Tensor[] indices, Tensor values, bool accumulate=False) -> Tensor',
     ],
-    infer: (a) => [a.tensor('self').tensor],
+    infer: inferIndexPut,
     lower: { 9: lowerIndexPut },
   },
   {
@@ -411,7 +469,10 @@ defineOps([
   },
   {
     schemas: ['aten::one_hot(Tensor self, int num_classes=-1) -> Tensor'],
-    infer: (a) => [tensorOf('int64', [...shapeOf(a.tensor('self')), oneHotDepth(a)])],
+    infer: (a) => {
+      requireDtype(a.schema.name, ['self', a.tensor('self')], ['int64']);
+      return [tensorOf('int64', [...shapeOf(a.tensor('self')), oneHotDepth(a)])];
+    },
     lower: { 9: lowerOneHot },
   },
 ]);

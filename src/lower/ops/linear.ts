@@ -3,7 +3,7 @@ import type { DType } from '../../archive/types.js';
 import { PyFloat } from '../../archive/types.js';
 import { fail } from '../../errors.js';
 import { GValue, type Dim, type ValueType } from '../../trace/graph.js';
-import { broadcastShapes, rankOf, shapeOf, tensorOf } from '../helpers.js';
+import { broadcastShapes, castTo, rankOf, requireSameDtype, shapeOf, tensorOf, type NamedTensor } from '../helpers.js';
 import { defineOps, type BoundArgs, type LowerContext } from '../registry.js';
 
 /** Element types MatMul and Gemm accept, with the opset that added them. */
@@ -35,6 +35,16 @@ function matmulShape(op: string, a: readonly Dim[], b: readonly Dim[]): Dim[] {
   return out;
 }
 
+/** matmul, mm and bmm: both operands in one dtype (torch does not promote matrix products). */
+function productShape(a: BoundArgs, second: 'other' | 'mat2', rank?: number): Dim[] {
+  const op = a.schema.name;
+  const self = a.tensor('self');
+  const other = a.tensor(second);
+  requireSameDtype(op, ['self', self], [second, other]);
+  if (rank === undefined) return matmulShape(op, shapeOf(self), shapeOf(other));
+  return matmulShape(op, fixedRank(op, self, rank, 'self'), fixedRank(op, other, rank, second));
+}
+
 function fixedRank(op: string, v: GValue, rank: number, name: string): readonly Dim[] {
   const shape = shapeOf(v);
   if (shape.length !== rank) fail('TRACE_TYPE', `${op}: ${name} must be ${rank}-D, got ${shape.length}-D`);
@@ -62,6 +72,7 @@ function scaled(ctx: LowerContext, x: string, factor: number, dtype: DType): str
 }
 
 function linearShape(a: BoundArgs): Dim[] {
+  requireSameDtype('aten::linear', ['input', a.tensor('input')], ['weight', a.tensor('weight')], ['bias', a.optTensor('bias')]);
   const weight = shapeOf(a.tensor('weight'));
   if (weight.length !== 1 && weight.length !== 2) fail('TRACE_TYPE', `aten::linear: weight must be 1-D or 2-D, got ${weight.length}-D`);
   const transposed = weight.length === 2 ? [weight[1], weight[0]] : weight;
@@ -151,6 +162,8 @@ function planEinsum(op: string, equation: string, shapes: ReadonlyArray<readonly
 }
 
 function einsumPlan(a: BoundArgs): EinsumPlan {
+  const [first, ...rest] = a.tensors('tensors');
+  requireSameDtype(a.schema.name, ['operand 0', first], ...rest.map((t, i): NamedTensor => [`operand ${i + 1}`, t]));
   return planEinsum(a.schema.name, a.str('equation'), a.tensors('tensors').map(shapeOf));
 }
 
@@ -162,30 +175,24 @@ defineOps([
   },
   {
     schemas: ['aten::matmul(Tensor self, Tensor other) -> Tensor'],
-    infer: (a) => [tensorOf(a.tensor('self').tensor.dtype, matmulShape('aten::matmul', shapeOf(a.tensor('self')), shapeOf(a.tensor('other'))))],
+    infer: (a) => [tensorOf(a.tensor('self').tensor.dtype, productShape(a, 'other'))],
     lower: { 7: (ctx, a) => [matMul(ctx, 'aten::matmul', a.tensor('self'), a.tensor('other'))] },
   },
   {
     schemas: ['aten::mm(Tensor self, Tensor mat2) -> Tensor'],
-    infer: (a) => {
-      const self = fixedRank('aten::mm', a.tensor('self'), 2, 'self');
-      const mat2 = fixedRank('aten::mm', a.tensor('mat2'), 2, 'mat2');
-      return [tensorOf(a.tensor('self').tensor.dtype, matmulShape('aten::mm', self, mat2))];
-    },
+    infer: (a) => [tensorOf(a.tensor('self').tensor.dtype, productShape(a, 'mat2', 2))],
     lower: { 7: (ctx, a) => [matMul(ctx, 'aten::mm', a.tensor('self'), a.tensor('mat2'))] },
   },
   {
     schemas: ['aten::bmm(Tensor self, Tensor mat2) -> Tensor'],
-    infer: (a) => {
-      const self = fixedRank('aten::bmm', a.tensor('self'), 3, 'self');
-      const mat2 = fixedRank('aten::bmm', a.tensor('mat2'), 3, 'mat2');
-      return [tensorOf(a.tensor('self').tensor.dtype, matmulShape('aten::bmm', self, mat2))];
-    },
+    infer: (a) => [tensorOf(a.tensor('self').tensor.dtype, productShape(a, 'mat2', 3))],
     lower: { 7: (ctx, a) => [matMul(ctx, 'aten::bmm', a.tensor('self'), a.tensor('mat2'))] },
   },
   {
     schemas: ['aten::addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor'],
     infer: (a) => {
+      // torch refuses a self of another dtype here (baddbmm casts it).
+      requireSameDtype('aten::addmm', ['mat1', a.tensor('mat1')], ['mat2', a.tensor('mat2')], ['self', a.tensor('self')]);
       const mat1 = fixedRank('aten::addmm', a.tensor('mat1'), 2, 'mat1');
       const mat2 = fixedRank('aten::addmm', a.tensor('mat2'), 2, 'mat2');
       const product = matmulShape('aten::addmm', mat1, mat2);
@@ -202,6 +209,7 @@ defineOps([
   {
     schemas: ['aten::baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor'],
     infer: (a) => {
+      requireSameDtype('aten::baddbmm', ['batch1', a.tensor('batch1')], ['batch2', a.tensor('batch2')]);
       const batch1 = fixedRank('aten::baddbmm', a.tensor('batch1'), 3, 'batch1');
       const batch2 = fixedRank('aten::baddbmm', a.tensor('batch2'), 3, 'batch2');
       const product = matmulShape('aten::baddbmm', batch1, batch2);
@@ -214,7 +222,10 @@ defineOps([
         const beta = coefficient(a, 'beta');
         // beta = 0 ignores self entirely (NaN and inf included), as torch does.
         if (beta === 0) return [product];
-        return [ctx.b.op1('Add', [scaled(ctx, ctx.input(a.tensor('self')), beta, dtype), product])];
+        // torch casts self to the product's dtype.
+        const self = a.tensor('self');
+        const addend = castTo(ctx, ctx.input(self), self.tensor.dtype, dtype);
+        return [ctx.b.op1('Add', [scaled(ctx, addend, beta, dtype), product])];
       },
     },
   },

@@ -1,8 +1,9 @@
 /** Normalisation layers (batch, instance, group, layer) and the dropouts, which are no-ops in eval. */
 import type { DType } from '../../archive/types.js';
 import { fail } from '../../errors.js';
-import type { GValue } from '../../trace/graph.js';
-import { castTo, onnxDtypeOf, rankOf, shapeOf } from '../helpers.js';
+import type { GValue, ValueType } from '../../trace/graph.js';
+import { isFloating } from '../dtypes.js';
+import { castTo, onnxDtypeOf, rankOf, requireSameDtype, shapeOf, type NamedTensor } from '../helpers.js';
 import type { OnnxAttrs } from '../onnx-graph.js';
 import { defineOps, type BoundArgs, type LowerContext } from '../registry.js';
 import { reduce, unsqueeze } from './pool.js';
@@ -24,6 +25,25 @@ function channelCount(op: string, input: GValue, ...params: Array<GValue | undef
   const size = shapeOf(input)[1];
   if (size === undefined) fail('TRACE_TYPE', `${op}: input must have a channel dimension`);
   return typeof size === 'number' ? size : undefined;
+}
+
+/**
+ * What PyTorch's norm kernels take: a floating-point input, and parameters of its dtype or, for a
+ * float16/bfloat16 input, float32 ones (mixed precision).
+ */
+function checkNormTypes(op: string, input: GValue, ...params: NamedTensor[]): void {
+  const dtype = input.tensor.dtype;
+  if (!isFloating(dtype)) fail('TRACE_TYPE', `${op}: not implemented for '${dtype}' input`);
+  const mixedPrecision = (p: GValue | undefined) => (dtype === 'float16' || dtype === 'bfloat16') && p?.tensor.dtype === 'float32';
+  requireSameDtype(op, ['input', input], ...params.filter(([, p]) => !mixedPrecision(p)));
+}
+
+/** The input's type, after checking batch_norm's or instance_norm's arguments. */
+function inferBatchNorm(a: BoundArgs): ValueType[] {
+  const input = a.tensor('input');
+  const params = ['weight', 'bias', 'running_mean', 'running_var'].map((name): NamedTensor => [name, a.optTensor(name)]);
+  checkNormTypes(a.schema.name, input, ...params);
+  return [input.type];
 }
 
 /** (x − mean) / sqrt(var + eps) over `axes`, with the biased variance PyTorch normalises with. */
@@ -162,6 +182,7 @@ function lowerGroupNorm(ctx: LowerContext, a: BoundArgs): string[] {
 
 function layerNormParts(a: BoundArgs) {
   const input = a.tensor('input');
+  checkNormTypes(a.schema.name, input, ['weight', a.optTensor('weight')], ['bias', a.optTensor('bias')]);
   const normalized = a.ints('normalized_shape');
   const rank = rankOf(input);
   const trailing = shapeOf(input).slice(rank - normalized.length);
@@ -224,21 +245,25 @@ defineOps([
     schemas: [
       'aten::batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool training, float momentum, float eps, bool cudnn_enabled) -> Tensor',
     ],
-    infer: (a) => [a.tensor('input').type],
+    infer: inferBatchNorm,
     lower: { 7: lowerBatchNorm },
   },
   {
     schemas: [
       'aten::instance_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, bool use_input_stats, float momentum, float eps, bool cudnn_enabled) -> Tensor',
     ],
-    infer: (a) => [a.tensor('input').type],
+    infer: inferBatchNorm,
     lower: { 7: lowerInstanceNorm },
   },
   {
     schemas: [
       'aten::group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, float eps=1.0000000000000001e-05, bool cudnn_enabled=True) -> Tensor',
     ],
-    infer: (a) => [a.tensor('input').type],
+    infer: (a) => {
+      const input = a.tensor('input');
+      checkNormTypes(a.schema.name, input, ['weight', a.optTensor('weight')], ['bias', a.optTensor('bias')]);
+      return [input.type];
+    },
     lower: { 7: lowerGroupNorm },
   },
   {

@@ -7,7 +7,7 @@ import type { DType } from '../../archive/types.js';
 import { fail } from '../../errors.js';
 import { GValue, type Arg, type Dim, type TensorType, type ValueType } from '../../trace/graph.js';
 import { dtypeFromScalarType, isFloating, promoteTypes } from '../dtypes.js';
-import { axis, castTo, numel, onnxDtypeOf, rankOf, shapeOf, tensorOf } from '../helpers.js';
+import { axis, castTo, knownDifferent, numel, onnxDtypeOf, rankOf, shapeOf, tensorOf } from '../helpers.js';
 import { defineOps, type BoundArgs, type KnownTensor, type LowerContext, type Lowering, type OpDef } from '../registry.js';
 
 /** An int argument: known now, or a run-time Python int (a dynamic dimension, a loop counter). */
@@ -532,11 +532,26 @@ function joinedDim(tensors: readonly GValue[], d: number): Dim {
   return dims.find((x) => typeof x === 'number') ?? dims[0];
 }
 
+/** torch.cat's agreement rule: one rank, and equal sizes outside the joined dim. */
+function checkCatShapes(op: string, tensors: readonly GValue[], d: number): void {
+  const first = shapeOf(tensors[0]);
+  for (const t of tensors.slice(1)) {
+    const shape = shapeOf(t);
+    if (shape.length !== first.length) fail('TRACE_TYPE', `${op}: Tensors must have same number of dimensions: got ${first.length} and ${shape.length}`);
+    shape.forEach((size, i) => {
+      if (i !== d && knownDifferent(size, first[i])) {
+        fail('TRACE_TYPE', `${op}: Sizes of tensors must match except in dimension ${d}. Expected size ${first[i]} but got size ${size}`);
+      }
+    });
+  }
+}
+
 function inferCat(a: BoundArgs): TensorType[] {
   const tensors = catInputs(a);
   const rank = rankOf(tensors[0]);
-  if (rank === 0) fail('TRACE_TYPE', 'cat: zero-dimensional tensors cannot be concatenated');
+  if (rank === 0) fail('TRACE_TYPE', `${a.schema.name}: zero-dimensional tensors cannot be concatenated`);
   const d = axis(a.int('dim'), rank);
+  checkCatShapes(a.schema.name, tensors, d);
   const parts = tensors.map((t) => shapeOf(t)[d]);
   const sum = numel(parts) === undefined ? undefined : (parts as number[]).reduce((x, y) => x + y, 0);
   const total = parts.length === 1 ? parts[0] : (sum ?? freshDim('cat'));
@@ -556,6 +571,13 @@ function inferStack(a: BoundArgs): TensorType[] {
   const tensors = a.tensors('tensors');
   if (tensors.length === 0) fail('TRACE_TYPE', 'stack: expected a non-empty list of tensors');
   const rank = rankOf(tensors[0]);
+  const first = shapeOf(tensors[0]);
+  tensors.forEach((t, i) => {
+    const shape = shapeOf(t);
+    if (shape.length !== rank || shape.some((size, j) => knownDifferent(size, first[j]))) {
+      fail('TRACE_TYPE', `${a.schema.name}: stack expects each tensor to be equal size, but got [${first.join(', ')}] at entry 0 and [${shape.join(', ')}] at entry ${i}`);
+    }
+  });
   const d = axis(a.int('dim'), rank + 1);
   const out = Array.from({ length: rank }, (_, i): Dim => joinedDim(tensors, i));
   out.splice(d, 0, tensors.length);
