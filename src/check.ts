@@ -23,8 +23,11 @@ interface OrtSession {
 
 type OrtTensorData = Float32Array | Float64Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
 
+/** onnxruntime's severities: 0 verbose, 1 info, 2 warning, 3 error, 4 fatal. */
+type OrtLogSeverity = 0 | 1 | 2 | 3 | 4;
+
 interface OrtRuntime {
-  readonly InferenceSession: { create(path: string): Promise<OrtSession> };
+  readonly InferenceSession: { create(path: string, options?: { logSeverityLevel?: OrtLogSeverity }): Promise<OrtSession> };
   readonly Tensor: new (type: string, data: OrtTensorData, dims: readonly number[]) => OrtTensor;
   readonly env: { readonly versions: { readonly common: string } };
 }
@@ -37,7 +40,12 @@ export interface CheckOptions {
    * same axis is used, anything else runs at 1.
    */
   sizes?: ReadonlyArray<readonly Dim[] | undefined>;
+  /** onnxruntime prints nothing of its own (by default its warnings go to stderr). */
+  quiet?: boolean;
 }
+
+/** Fatal only: a load or run failure that matters reaches tsonnx as an error anyway. */
+const QUIET_LOG_SEVERITY: OrtLogSeverity = 4;
 
 export interface CheckedValue {
   name: string;
@@ -122,7 +130,7 @@ export async function checkModel(modelPath: string, inputs: readonly ValueReport
   const start = performance.now();
   let session: OrtSession;
   try {
-    session = await ort.InferenceSession.create(modelPath);
+    session = await ort.InferenceSession.create(modelPath, options.quiet ? { logSeverityLevel: QUIET_LOG_SEVERITY } : {});
   } catch (e) {
     return fail('CHECK_FAILED', `onnxruntime could not load ${modelPath}: ${(e as Error).message.split('\n')[0]}`);
   }
@@ -155,4 +163,15 @@ export async function checkModel(modelPath: string, inputs: readonly ValueReport
     finite: outputs.every((o) => o.nonFinite === 0),
     seconds: (performance.now() - start) / 1000,
   };
+}
+
+/**
+ * CHECK_NOT_FINITE naming every output with NaN or infinite values. The model file is left in
+ * place: it is a valid model, and the values may come from the random inputs rather than a bug.
+ */
+export function requireFinite(check: CheckReport, modelPath: string): void {
+  const bad = check.outputs.filter((o) => o.nonFinite > 0);
+  if (bad.length === 0) return;
+  const counts = bad.map((o) => `${o.name} (${o.nonFinite} of ${o.shape.reduce((a, b) => a * b, 1)} values)`).join(', ');
+  fail('CHECK_NOT_FINITE', `onnxruntime gave NaN or infinite values on random inputs in output${bad.length === 1 ? '' : 's'} ${counts}; ${modelPath} is kept`);
 }

@@ -2,11 +2,12 @@
 /** Command line: `tsonnx model.pt model.onnx --input float32[1,3,224,224]` and `tsonnx inspect model.pt`. */
 import { Chalk, type ChalkInstance } from 'chalk';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { checkModel, type CheckReport } from './check.js';
+import { checkModel, requireFinite, type CheckReport } from './check.js';
 import { parseDynamicAxes, parseOperatorExportType, parseTrainingMode, readExportConfig } from './config.js';
 import { convert, DEFAULT_OPSET, MAX_OPSET, MIN_OPSET, packageVersion, type ConvertOptions, type ConvertReport, type ConvertStage } from './convert.js';
 import { TsonnxError } from './errors.js';
 import { formatInspectReport, inspect } from './inspect.js';
+import { resolveOutput, STDOUT_PATH } from './onnx/writer.js';
 import { parseInputSpec } from './trace/inputs.js';
 
 /** Colours only on a terminal, and never when NO_COLOR is set (to anything) or TERM=dumb. */
@@ -16,7 +17,6 @@ function colourFor(stream: NodeJS.WriteStream): ChalkInstance {
 }
 
 const err = colourFor(process.stderr);
-const out = colourFor(process.stdout);
 
 const GROUP = {
   inputs: 'Inputs:',
@@ -25,17 +25,24 @@ const GROUP = {
   output: 'Output and reporting:',
 } as const;
 
-function collect(value: string, previous: string[] | undefined): string[] {
+/** Repeatable --input, each spec checked as it is given so bad syntax is a usage error. */
+function collectInputSpec(value: string, previous: string[] | undefined): string[] {
+  parsed(parseInputSpec)(value);
   return [...(previous ?? []), value];
 }
 
-function integer(value: string): number {
+function opset(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number');
-  return Number(value);
+  const n = Number(value);
+  if (n < MIN_OPSET || n > MAX_OPSET) throw new InvalidArgumentError(`opset ${n} is not supported; choose ${MIN_OPSET} to ${MAX_OPSET}`);
+  return n;
 }
 
+/** Comma-separated names; an empty one (`a,,b`) would shift every later name to the wrong value. */
 function list(value: string): string[] {
-  return value.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = value.split(',').map((s) => s.trim());
+  if (names.some((name) => name === '')) throw new InvalidArgumentError('expected comma-separated names, none empty');
+  return names;
 }
 
 /** An option parser whose TsonnxError becomes commander's usage error. */
@@ -119,8 +126,9 @@ function printSummary(report: ConvertReport): void {
   const io = (vs: ConvertReport['inputs']) => vs.map((v) => `${v.name}: ${v.dtype}${shapeText(v.shape)}`).join(', ');
   const total = Object.values(report.seconds).reduce((a, b) => a + b, 0);
   const nodes = Object.values(report.nodes).reduce((a, b) => a + b, 0);
+  const written = report.output === STDOUT_PATH ? 'standard output' : report.output;
   process.stderr.write(
-    `${err.green('wrote')} ${report.output} (opset ${report.opset}, ${nodes} nodes, ${report.write.initializers} initializers, ${(report.write.bytes / 1e6).toFixed(1)} MB) in ${total.toFixed(2)} s\n` +
+    `${err.green('wrote')} ${written} (opset ${report.opset}, ${nodes} nodes, ${report.write.initializers} initializers, ${(report.write.bytes / 1e6).toFixed(1)} MB) in ${total.toFixed(2)} s\n` +
       `  inputs  ${io(report.inputs)}\n  outputs ${io(report.outputs)}\n`,
   );
 }
@@ -188,7 +196,7 @@ async function runConvert(model: string, output: string, flags: ConvertFlags, co
     if (flags.check) {
       progress?.update('running in onnxruntime');
       const sizes = (options.inputs ?? []).map(parseInputSpec).flatMap((s) => (s.kind === 'tensor' ? [s.shape] : []));
-      check = await checkModel(report.output, report.inputs, { sizes });
+      check = await checkModel(report.output, report.inputs, { sizes, quiet: flags.quiet });
     }
   } finally {
     progress?.done();
@@ -202,7 +210,27 @@ async function runConvert(model: string, output: string, flags: ConvertFlags, co
     printSummary(report);
     if (check) printCheck(check);
   }
+  // After the report, so the values' counts are shown; the written model stays for inspection.
+  if (check) requireFinite(check, report.output);
   return 0;
+}
+
+/**
+ * Combinations that cannot work, refused before any conversion as usage errors: the model and the
+ * JSON report cannot share standard output, and --check must load the written file again, which a
+ * FIFO, device or standard output cannot give back.
+ */
+function refuseOutputConflicts(output: string, flags: ConvertFlags, command: Command): void {
+  if (flags.json && output === STDOUT_PATH) {
+    command.error('error: --json prints the report on standard output, where output - writes the model; write the model to a file', { exitCode: 2 });
+  }
+  if (flags.check) {
+    const target = resolveOutput(output);
+    if (target.kind !== 'file') {
+      const what = target.kind === 'stdout' ? 'standard output' : `${target.path}, ${target.what}`;
+      command.error(`error: --check loads the written model again, which it cannot from ${what}; write the model to a file`, { exitCode: 2 });
+    }
+  }
 }
 
 async function runInspect(model: string, flags: { json?: boolean; opset?: number }): Promise<number> {
@@ -211,6 +239,7 @@ async function runInspect(model: string, flags: { json?: boolean; opset?: number
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return 0;
   }
+  const out = colourFor(process.stdout);
   const text = formatInspectReport(report)
     .replace(/ (not supported|needs opset \d+)$/gm, (m) => out.red(m))
     .replace(/ ok$/gm, (m) => out.green(m));
@@ -223,10 +252,16 @@ function reportError(e: unknown): number {
     process.stderr.write(`${err.red('tsonnx:')} ${e.format()}\n`);
     return 1;
   }
+  // A bug in tsonnx is still a failed conversion (1); 2 is kept for usage errors.
   const message = e instanceof Error ? e.message : String(e);
   process.stderr.write(`${err.red('tsonnx: internal error:')} ${message.split('\n')[0]}\n`);
   if (process.env.TSONNX_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
-  return 2;
+  return 1;
+}
+
+/** Usage errors are one line (commander's suggestions joined onto it), then the hint line. */
+function writeUsageError(message: string, write: (text: string) => void): void {
+  write(`${err.red('tsonnx:')} ${message.trim().replace(/\s*\n\s*/g, ' ')}\n`);
 }
 
 function program(setStatus: (status: Promise<number>) => void): Command {
@@ -235,14 +270,15 @@ function program(setStatus: (status: Promise<number>) => void): Command {
     .name('tsonnx')
     .description('Convert a TorchScript archive (torch.jit.save) to ONNX, without Python or libtorch.\nOptions follow torch.onnx.export; its keyword names are given in parentheses.')
     .argument('<model>', 'TorchScript archive (.pt)')
-    .argument('<output>', 'ONNX file to write')
+    .argument('<output>', 'ONNX file to write; - for standard output')
     .enablePositionalOptions()
-    .showHelpAfterError()
+    .configureOutput({ outputError: writeUsageError })
+    .showHelpAfterError("run 'tsonnx --help' for usage")
     .exitOverride()
-    .addOption(option('-i, --input <spec>', 'one per forward() argument, in order: dtype[d0,d1,...] for a tensor (a name as a dim makes it dynamic), or a JSON literal (16000, 0.5, true, null)', GROUP.inputs).argParser(collect))
+    .addOption(option('-i, --input <spec>', 'one per forward() argument, in order: dtype[d0,d1,...] for a tensor (a name as a dim makes it dynamic), or a JSON literal (16000, 0.5, true, null)', GROUP.inputs).argParser(collectInputSpec))
     .addOption(option('--method <name>', 'method of the root module to convert', GROUP.inputs).default('forward'))
     .addOption(option('--lift-state', 'tensor attributes forward() writes become extra inputs <attr> and outputs <attr>_out', GROUP.inputs))
-    .addOption(option('--opset <n>', `ONNX opset, ${MIN_OPSET} to ${MAX_OPSET} (opset_version; default ${DEFAULT_OPSET})`, GROUP.model).argParser(integer))
+    .addOption(option('--opset <n>', `ONNX opset, ${MIN_OPSET} to ${MAX_OPSET} (opset_version; default ${DEFAULT_OPSET})`, GROUP.model).argParser(opset))
     .addOption(option('--input-names <names>', 'comma-separated graph input names (input_names)', GROUP.model).argParser(list))
     .addOption(option('--output-names <names>', 'comma-separated graph output names (output_names)', GROUP.model).argParser(list))
     .addOption(option('--dynamic-axes <json>', 'dims to keep symbolic, {"x": {"0": "batch"}} or {"x": [0]} (dynamic_axes)', GROUP.model).argParser(parsed(dynamicAxesJson)))
@@ -270,16 +306,18 @@ function program(setStatus: (status: Promise<number>) => void): Command {
       '  tsonnx model.pt model.onnx --config export.json --json > report.json',
       '  tsonnx inspect model.pt',
     ].join('\n'))
-    .action((model: string, output: string, flags: ConvertFlags, command: Command) => setStatus(runConvert(model, output, flags, command)));
+    .action((model: string, output: string, flags: ConvertFlags, command: Command) => {
+      refuseOutputConflicts(output, flags, command);
+      setStatus(runConvert(model, output, flags, command));
+    });
   root
     .command('inspect')
     .description('show what an archive holds: modules, forward() signature, parameters, producer hints, and the ops its code uses')
     .argument('<model>', 'TorchScript archive (.pt)')
     .option('--json', 'print the report as JSON on stdout')
-    .option('--opset <n>', `judge op support at this opset (default ${DEFAULT_OPSET})`, integer)
+    .option('--opset <n>', `judge op support at this opset (default ${DEFAULT_OPSET})`, opset)
     .addHelpOption(new Option('-h, --help', 'show this help'))
-    .showHelpAfterError()
-    .exitOverride()
+    .showHelpAfterError("run 'tsonnx inspect --help' for usage")
     .action((model: string, flags: { json?: boolean; opset?: number }) => setStatus(runInspect(model, flags)));
   return root;
 }

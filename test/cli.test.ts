@@ -1,23 +1,44 @@
 /**
- * The command line on bad input: a few lines on stderr naming the problem, a non-zero exit,
- * no output file, no stack trace, and the input left as it was.
+ * The command line on bad input: one line on stderr naming the problem (usage errors add a hint
+ * line), exit 1 for a failed conversion and 2 for a usage error, no output file, no stack trace,
+ * and the input left as it was. Outputs that are not plain files are written as users expect.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync, closeSync, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, statSync,
+  symlinkSync, writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { concreteShape, loadRuntime } from '../src/check.js';
-import { pickle, pk, scriptArchive, tempDir, zipBytes } from './archive/helpers.js';
+import { objectOps, pickle, pk, scriptArchive, tempDir, zipBytes } from './archive/helpers.js';
 import { readModel } from './conformance/support.js';
 import { compareAll, fixturesRoot, loadCase, projectRoot, runOnnx } from './helpers/cases.js';
 
 const cli = join(projectRoot, 'dist', 'cli.js');
 const cnn = join(fixturesRoot, 'models', 'small_cnn', 'torch113', 'model.pt');
+const cnnSpec = ['--input', 'float32[1,3,32,32]'];
+const hasScript = spawnSync('script', ['--version']).status === 0;
 
-function run(args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { status: r.status, stderr: r.stderr, stdout: r.stdout };
+function run(args: string[], options: SpawnSyncOptions = {}) {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', ...options, env: { ...process.env, NO_COLOR: '1', ...options.env } });
+  return { status: r.status, stderr: String(r.stderr), stdout: String(r.stdout) };
+}
+
+function lines(text: string): string[] {
+  return text.trimEnd().split('\n');
+}
+
+/** A usage error: exit 2, nothing on stdout, one line on stderr and the hint line. */
+function expectUsageError(args: string[], pattern: RegExp, hint = "run 'tsonnx --help' for usage") {
+  const r = run(args);
+  expect(r.status).toBe(2);
+  expect(r.stdout).toBe('');
+  const [line, ...rest] = lines(r.stderr);
+  expect(line).toMatch(/^tsonnx: error: /);
+  expect(line).toMatch(pattern);
+  expect(rest).toEqual([hint]);
 }
 
 function digest(path: string): string {
@@ -29,9 +50,9 @@ function expectRefused(input: string, extra: string[], pattern: RegExp, output?:
   const out = output ?? join(tempDir(), 'out.onnx');
   const before = existsSync(input) ? digest(input) : undefined;
   const r = run([input, out, ...extra]);
-  expect(r.status).not.toBe(0);
-  expect(r.stderr).toMatch(pattern);
-  expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(3);
+  expect(r.status).toBe(1);
+  expect(r.stderr.trimEnd()).toMatch(pattern);
+  expect(lines(r.stderr)).toHaveLength(1);
   expect(r.stderr).not.toMatch(/\n\s+at .*:\d+:\d+/);
   if (output === undefined) expect(existsSync(out)).toBe(false);
   if (before) expect(digest(input)).toBe(before);
@@ -89,10 +110,12 @@ describe('cli refuses bad input', () => {
     expect(r.stderr).toMatch(/os\.?\s?system/);
   });
 
-  it('malformed --input specs', () => {
-    expectRefused(cnn, ['--input', 'float32[1,3,a-b]'], /INPUT_SPEC/);
-    expectRefused(cnn, ['--input', 'complex[1]'], /INPUT_SPEC: .*unknown dtype/);
-    expectRefused(cnn, ['--input', '{oops'], /INPUT_SPEC/);
+  it('malformed --input specs are usage errors', () => {
+    const out = join(dir, 'spec.onnx');
+    expectUsageError([cnn, out, '--input', 'float32[1,3,a-b]'], /argument 'float32\[1,3,a-b\]' is invalid\. --input float32\[1,3,a-b\]: dimension "a-b" is neither a size nor a name$/);
+    expectUsageError([cnn, out, '--input', 'complex[1]'], /--input complex\[1\]: unknown dtype complex/);
+    expectUsageError([cnn, out, '--input', '{oops'], /--input \{oops is not valid/);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('--input that does not match forward()', () => {
@@ -118,7 +141,7 @@ describe('cli refuses bad input', () => {
   it('leaves no temporary files behind', () => {
     const out = join(dir, 'clean');
     mkdirSync(out);
-    run([cnn, join(out, 'x.onnx'), '--input', 'float32[1,3,a-b]']);
+    expect(run([cnn, join(out, 'x.onnx'), ...cnnSpec, '--input', 'float32[1]']).status).toBe(1);
     expect(readdirSync(out)).toEqual([]);
   });
 });
@@ -151,6 +174,15 @@ describe('cli converts', () => {
     expect(report.inputs).toEqual([{ name: 'x', dtype: 'float32', shape: [1, 3, 32, 32] }]);
   });
 });
+
+/** A scripted archive of one module `M` without weights, whose class body follows the given lines. */
+function handMadeArchive(methodLines: string[]): Buffer {
+  const code = ['class M(Module):', '  __parameters__ = []', '  __buffers__ = []', '  training : bool', ...methodLines, ''].join('\n');
+  return scriptArchive('m', [
+    { name: 'data.pkl', data: pickle(objectOps('__torch__.M', [['training', pk.false]])) },
+    { name: 'code/__torch__.py', data: code },
+  ]);
+}
 
 const conformance = (name: string, file = 'model.pt') => join(fixturesRoot, 'conformance', name, 'torch113', file);
 const twoInputs = conformance('two_inputs');
@@ -263,13 +295,30 @@ describe('cli flags', () => {
       [['--dynamic-axes', '{x: 0}'], /not JSON; use \{"x": \{"0": "batch"\}\} or \{"x": \[0\]\}/],
       [['--dynamic-axes', '{"x": "batch"}'], /--dynamic-axes for x must be \{axis: name\} or a list of axes/],
       [['--custom-opset', 'com.example'], /expected domain=version, e.g. com.example=2/],
-      [['--opset', 'seventeen'], /expected a whole number/],
+      [['--opset', 'seventeen'], /option '--opset <n>' argument 'seventeen' is invalid\. expected a whole number$/],
+      [['--opset', '99'], /opset 99 is not supported; choose 7 to 21$/],
+      [['--input-names', 'a,,b'], /expected comma-separated names, none empty$/],
     ];
-    for (const [flags, message] of cases) {
-      const r = run([cnn, out(), '--input', 'float32[1,3,32,32]', ...flags]);
-      expect(r.status).toBe(2);
-      expect(r.stderr).toMatch(message);
-    }
+    for (const [flags, message] of cases) expectUsageError([cnn, out(), ...cnnSpec, ...flags], message);
+  });
+});
+
+describe('cli usage errors: one line, a hint, exit 2', () => {
+  const out = () => join(tempDir(), 'm.onnx');
+
+  it("commander's own errors", () => {
+    expectUsageError([cnn], /^tsonnx: error: missing required argument 'output'$/);
+    expectUsageError([cnn, out(), 'extra'], /^tsonnx: error: too many arguments\. Expected 2 arguments but got 3\.$/);
+    expectUsageError([cnn, out(), '--opsett', '13'], /^tsonnx: error: unknown option '--opsett' \(Did you mean --opset\?\)$/);
+    expectUsageError([cnn, out(), '--input'], /^tsonnx: error: option '-i, --input <spec>' argument missing$/);
+    expectUsageError(['inspect'], /^tsonnx: error: missing required argument 'model'$/, "run 'tsonnx inspect --help' for usage");
+    expectUsageError(['inspect', cnn, '--opset', '6'], /opset 6 is not supported; choose 7 to 21$/, "run 'tsonnx inspect --help' for usage");
+  });
+
+  it('outputs that cannot go with --json or --check', () => {
+    expectUsageError([cnn, '-', ...cnnSpec, '--json'], /^tsonnx: error: --json prints the report on standard output, where output - writes the model; write the model to a file$/);
+    expectUsageError([cnn, '-', ...cnnSpec, '--check'], /^tsonnx: error: --check loads the written model again, which it cannot from standard output; write the model to a file$/);
+    expectUsageError([cnn, '/dev/null', ...cnnSpec, '--check'], /cannot from \/dev\/null, a character device;/);
   });
 });
 
@@ -337,6 +386,42 @@ describe('cli --check', () => {
     });
   });
 
+  it('exits 1 with CHECK_NOT_FINITE naming the output, after the report; the model is kept', async () => {
+    const dir = tempDir();
+    const model = join(dir, 'nan.pt');
+    writeFileSync(model, handMadeArchive([
+      '  def forward(self: __torch__.M,',
+      '    x: Tensor) -> Tuple[Tensor, Tensor]:',
+      '    _0 = torch.relu(x)',
+      '    return (_0, torch.log(torch.neg(torch.abs(x))))',
+    ]));
+    const path = join(dir, 'nan.onnx');
+    const quiet = run([model, path, '--input', 'float32[2,3]', '--check', '-q']);
+    expect(quiet.status).toBe(1);
+    expect(lines(quiet.stderr)).toEqual([
+      `tsonnx: CHECK_NOT_FINITE: onnxruntime gave NaN or infinite values on random inputs in output output_1 (6 of 6 values); ${path} is kept`,
+    ]);
+    const [relu] = await runOnnx(path, [{ dtype: 'float32', shape: [2, 3], data: Float32Array.from([-1, 2, -3, 4, -5, 6]) }]);
+    expect([...relu!.data]).toEqual([0, 2, 0, 4, 0, 6]);
+
+    const loud = run([model, path, '--input', 'float32[2,3]', '--check']);
+    expect(loud.status).toBe(1);
+    expect(lines(loud.stderr).slice(-2)[0]).toMatch(/^checked in onnxruntime .*: output_0: float32\[2,3\], output_1: float32\[2,3\] \(6 not finite\)$/);
+    const json = run([model, path, '--input', 'float32[2,3]', '--check', '--json', '-q']);
+    expect(json.status).toBe(1);
+    expect(JSON.parse(json.stdout).check).toMatchObject({ finite: false, outputs: [{ name: 'output_0', nonFinite: 0 }, { name: 'output_1', nonFinite: 6 }] });
+    expect(lines(json.stderr)).toHaveLength(1);
+  });
+
+  it("-q silences onnxruntime's own log lines", () => {
+    // Initializers listed as inputs make onnxruntime warn once per initializer at load time.
+    const args = [conformance('conv_bn_dropout'), join(tempDir(), 'w.onnx'), '--input', 'float32[2,3,6,6]', '--keep-initializers-as-inputs', '--check'];
+    const loud = run(args);
+    expect(loud.status).toBe(0);
+    expect(loud.stderr.match(/\[W:onnxruntime:.*Initializer \S+ appears in graph inputs/g)).toHaveLength(2);
+    expect(run([...args, '-q'])).toEqual({ status: 0, stdout: '', stderr: '' });
+  });
+
   it('dynamic dims run at the --input size when it is a number, else 1', () => {
     expect(concreteShape(['batch', 3, 'h'], [8, 3, 'h'])).toEqual([8, 3, 1]);
     expect(concreteShape(['n', 4], undefined)).toEqual([1, 4]);
@@ -367,7 +452,6 @@ describe('cli inspect', () => {
 });
 
 describe('cli on a terminal', () => {
-  const hasScript = spawnSync('script', ['--version']).status === 0;
   /** Runs the CLI with stdout and stderr on a pseudo-terminal (util-linux `script`), returning what it showed. */
   function onTerminal(args: string[], env: Record<string, string | undefined>) {
     const command = [process.execPath, cli, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
@@ -397,5 +481,173 @@ describe('cli on a terminal', () => {
     expect(r.status).toBe(0);
     expect(r.stderr).not.toMatch(/[\r\x1b]/);
     expect(r.stderr.split('\n')).toHaveLength(4);
+  });
+});
+
+describe('cli --input-names and --output-names', () => {
+  const refused = (args: string[], message: string) => {
+    const out = join(tempDir(), 'n.onnx');
+    const r = run([...args.slice(0, 1), out, ...args.slice(1)]);
+    expect(r.status).toBe(1);
+    expect(lines(r.stderr)).toEqual([`tsonnx: OPTION_INVALID: ${message}`]);
+    expect(existsSync(out)).toBe(false);
+  };
+
+  it('more names than the graph has inputs or outputs', () => {
+    refused([twoInputs, ...twoSpecs, '--input-names', 'a,b,c'], "3 input names given (a, b, c), but the graph's inputs are 2 (x, y)");
+    refused([twoInputs, ...twoSpecs, '--output-names', 'p,q,r'], "3 output names given (p, q, r), but the graph's outputs are 2 (output_0, output_1)");
+  });
+
+  it('a name given twice, or to an input and an output', () => {
+    refused([twoInputs, ...twoSpecs, '--input-names', 'output,output'], 'the name output is given to both input 0 and input 1; graph input and output names must be distinct');
+    refused([twoInputs, ...twoSpecs, '--output-names', 'p,p'], 'the name p is given to both output 0 and output 1; graph input and output names must be distinct');
+    refused([cnn, ...cnnSpec, '--input-names', 'output'], 'the name output is given to both input 0 and output 0; graph input and output names must be distinct');
+    refused([twoInputs, ...twoSpecs, '--input-names', 'y'], 'the name y is given to both input 0 and input 1; graph input and output names must be distinct');
+  });
+
+  it('a name the graph already uses for a weight', () => {
+    refused([twoInputs, ...twoSpecs, '--output-names', 'fc.weight'], 'the name fc.weight is already used in the graph (a weight or an intermediate value); choose another');
+    refused([twoInputs, ...twoSpecs, '--input-names', 'fc.bias'], 'the name fc.bias is already used in the graph (a weight or an intermediate value); choose another');
+  });
+});
+
+describe('cli output paths', () => {
+  const mobilenet = loadCase(join(fixturesRoot, 'models', 'mobilenet_v3_tiny', 'torch113'));
+  const mobilenetArgs = [join(mobilenet.dir, 'model.pt'), ...mobilenet.args.flatMap((spec) => ['--input', spec])];
+  const cnnCase = loadCase(join(fixturesRoot, 'models', 'small_cnn', 'torch113'));
+
+  /** The model bytes tsonnx writes to a plain new file, for comparing other outputs with. */
+  const reference = (args: string[]) => {
+    const file = join(tempDir(), 'reference.onnx');
+    expect(run([args[0]!, file, ...args.slice(1), '-q'])).toEqual({ status: 0, stdout: '', stderr: '' });
+    return readFileSync(file);
+  };
+
+  it('a symlink is written through to its target and stays a link', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'real.onnx'), 'an older model');
+    symlinkSync('real.onnx', join(dir, 'link.onnx'));
+    const r = run([cnn, join(dir, 'link.onnx'), ...cnnSpec]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`^wrote ${join(dir, 'real.onnx')} \\(opset 17`));
+    expect(readlinkSync(join(dir, 'link.onnx'))).toBe('real.onnx');
+    expect(readdirSync(dir).sort()).toEqual(['link.onnx', 'real.onnx']);
+    compareAll(await runOnnx(join(dir, 'link.onnx'), cnnCase.inputs), cnnCase.outputs);
+  });
+
+  it('a dangling symlink writes the file it points at', () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'models'));
+    symlinkSync('models/v2.onnx', join(dir, 'latest.onnx'));
+    expect(run([cnn, join(dir, 'latest.onnx'), ...cnnSpec, '-q'])).toEqual({ status: 0, stdout: '', stderr: '' });
+    expect(lstatSync(join(dir, 'latest.onnx')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(dir, 'models', 'v2.onnx'))).toEqual(reference([cnn, ...cnnSpec]));
+  });
+
+  it('a FIFO: a reader process gets a model onnxruntime runs; the FIFO stays', async () => {
+    const dir = tempDir();
+    const fifo = join(dir, 'model.onnx');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const copy = join(dir, 'copy.onnx');
+    // mobilenet's model is larger than the FIFO's buffer, so the writer has to wait for the reader.
+    const reader = spawn('sh', ['-c', 'cat "$1" > "$2"', 'sh', fifo, copy]);
+    const readerDone = new Promise((done) => reader.on('close', done));
+    const r = run([mobilenetArgs[0]!, fifo, ...mobilenetArgs.slice(1)]);
+    await readerDone;
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`^wrote ${fifo} \\(opset 17`));
+    expect(statSync(fifo).isFIFO()).toBe(true);
+    expect(readFileSync(copy)).toEqual(reference(mobilenetArgs));
+    compareAll(await runOnnx(copy, mobilenet.inputs), mobilenet.outputs);
+  });
+
+  it('/dev/null is written, and stays the character device', () => {
+    const r = run([cnn, '/dev/null', ...cnnSpec]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/^wrote \/dev\/null \(opset 17/);
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+  });
+
+  it.skipIf(!hasScript)('a terminal (pty) gets the model bytes', () => {
+    // Raw mode, so the terminal passes the bytes through unchanged (no \n → \r\n).
+    const command = `stty raw -echo; '${process.execPath}' '${cli}' '${cnn}' /dev/tty ${cnnSpec.map((a) => `'${a}'`).join(' ')} -q`;
+    const r = spawnSync('script', ['-qec', command, '/dev/null'], { maxBuffer: 1 << 26 });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toEqual(reference([cnn, ...cnnSpec]));
+  });
+
+  it('- streams the model to standard output; the summary stays on stderr', async () => {
+    const r = spawnSync(process.execPath, [cli, ...mobilenetArgs.slice(0, 1), '-', ...mobilenetArgs.slice(1)], { env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 1 << 26 });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toEqual(reference(mobilenetArgs));
+    expect(lines(String(r.stderr))[0]).toMatch(/^wrote standard output \(opset 17/);
+    const copy = join(tempDir(), 'stdout.onnx');
+    writeFileSync(copy, r.stdout);
+    compareAll(await runOnnx(copy, mobilenet.inputs), mobilenet.outputs);
+
+    const quiet = spawnSync(process.execPath, [cli, cnn, '-', ...cnnSpec, '-q'], { maxBuffer: 1 << 26 });
+    expect([quiet.status, quiet.stderr.byteLength, quiet.stdout.byteLength]).toEqual([0, 0, reference([cnn, ...cnnSpec]).byteLength]);
+  });
+
+  it('- through a pipe whose reader is slow', () => {
+    const copy = join(tempDir(), 'slow.onnx');
+    const command = `'${process.execPath}' '${cli}' "$@" | (sleep 0.3; cat > '${copy}')`;
+    const r = spawnSync('sh', ['-c', command, 'sh', mobilenetArgs[0]!, '-', ...mobilenetArgs.slice(1), '-q'], { encoding: 'utf8' });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(readFileSync(copy)).toEqual(reference(mobilenetArgs));
+  });
+
+  it('a read-only folder: OUTPUT_UNWRITABLE, nothing left in it', (context) => {
+    const dir = tempDir();
+    chmodSync(dir, 0o755);
+    const readOnly = join(dir, 'read-only');
+    mkdirSync(readOnly, { mode: 0o555 });
+    chmodSync(readOnly, 0o555);
+    // root ignores folder permissions, so as root the conversion runs as the unprivileged user nobody.
+    const asRoot = process.getuid?.() === 0;
+    const r = spawnSync(process.execPath, [cli, cnn, join(readOnly, 'm.onnx'), ...cnnSpec], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+      ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
+    });
+    if (r.error) context.skip(`cannot run as another user here: ${r.error.message}`);
+    expect(r.status).toBe(1);
+    expect(lines(r.stderr)).toEqual([`tsonnx: OUTPUT_UNWRITABLE: cannot write ${join(readOnly, 'm.onnx')}: permission denied (EACCES)`]);
+    expect(readdirSync(readOnly)).toEqual([]);
+  });
+
+  it('a folder that is a regular file: OUTPUT_UNWRITABLE', () => {
+    const file = join(tempDir(), 'plain');
+    writeFileSync(file, 'not a folder');
+    expectRefused(cnn, cnnSpec, new RegExp(`^tsonnx: OUTPUT_UNWRITABLE: cannot write ${file}/m\\.onnx: not a directory \\(ENOTDIR\\)$`), join(file, 'm.onnx'));
+    expect(readFileSync(file, 'utf8')).toBe('not a folder');
+  });
+
+  it('the input through a symlink or a hard link: OUTPUT_IS_INPUT, the input unchanged', () => {
+    const dir = tempDir();
+    const input = join(dir, 'model.pt');
+    copyFileSync(cnn, input);
+    symlinkSync(input, join(dir, 'soft.onnx'));
+    linkSync(input, join(dir, 'hard.onnx'));
+    for (const out of ['soft.onnx', 'hard.onnx']) {
+      expectRefused(input, cnnSpec, new RegExp(`^tsonnx: OUTPUT_IS_INPUT: refusing to overwrite the input archive ${input} with ${join(dir, out)}$`), join(dir, out));
+    }
+    expect(digest(input)).toBe(digest(cnn));
+    expect(lstatSync(join(dir, 'soft.onnx')).isSymbolicLink()).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual(['hard.onnx', 'model.pt', 'soft.onnx']);
+  });
+
+  it('- with standard output appended to the input: OUTPUT_IS_INPUT', () => {
+    const input = join(tempDir(), 'model.pt');
+    copyFileSync(cnn, input);
+    const fd = openSync(input, 'a');
+    try {
+      const r = run([input, '-', ...cnnSpec], { stdio: ['ignore', fd, 'pipe'] });
+      expect(r.status).toBe(1);
+      expect(lines(r.stderr)).toEqual([`tsonnx: OUTPUT_IS_INPUT: refusing to overwrite the input archive ${input} with standard output`]);
+    } finally {
+      closeSync(fd);
+    }
+    expect(digest(input)).toBe(digest(cnn));
   });
 });

@@ -237,17 +237,22 @@ class Lowerer {
 
   run(): OnnxModel {
     const { graph, options } = this;
+    const defaultOutputName = (name: string | undefined, i: number) => name ?? (graph.outputs.length === 1 ? 'output' : `output_${i}`);
+    const inputNames = graph.inputs.map((input, i) => options.inputNames?.[i] ?? input.name);
+    const outputNames = graph.outputs.map((out, i) => options.outputNames?.[i] ?? defaultOutputName(out.name, i));
+    checkNames(graph.inputs.map((input) => input.name), inputNames, options.inputNames, 'input');
+    checkNames(graph.outputs.map((out, i) => defaultOutputName(out.name, i)), outputNames, options.outputNames, 'output');
+    checkDistinct(inputNames, outputNames);
     graph.inputs.forEach((input, i) => {
-      const name = options.inputNames?.[i] ?? input.name;
-      this.bind(input.value, name);
-      this.b.graph.inputs.push(valueInfo(name, input.value.type));
+      this.bind(input.value, inputNames[i]);
+      this.b.graph.inputs.push(valueInfo(inputNames[i], input.value.type));
     });
     for (const node of graph.body.nodes) this.lowerNode(node);
     this.b.scope = '';
     this.b.docString = undefined;
     const taken = new Set(this.b.graph.inputs.map((i) => i.name));
     graph.outputs.forEach((out, i) => {
-      const name = options.outputNames?.[i] ?? out.name ?? (graph.outputs.length === 1 ? 'output' : `output_${i}`);
+      const name = outputNames[i];
       const source = this.input(out.value);
       this.bindOutput(source, name, taken);
       const info = valueInfo(name, out.value.type);
@@ -255,6 +260,7 @@ class Lowerer {
       this.b.graph.outputs.push(axes && info.shape ? { ...info, shape: info.shape.map((d, i) => axes.get(i) ?? d) } : info);
       taken.add(name);
     });
+    checkDefinedOnce(this.b.graph, [...(options.inputNames ?? []), ...(options.outputNames ?? [])]);
     return { graph: this.b.graph, opset: options.opset, domains: this.domains, producerName: 'tsonnx', producerVersion: options.producerVersion };
   }
 
@@ -274,6 +280,37 @@ class Lowerer {
       return;
     }
     g.nodes.push({ opType: 'Identity', domain: '', inputs: [source], outputs: [name], attrs: {}, name: this.b.names.unique(`/Identity`) });
+  }
+}
+
+/** As torch.onnx.export: more names than the graph has inputs (or outputs) is an error. */
+function checkNames(graphNames: readonly string[], names: readonly string[], given: readonly string[] | undefined, kind: 'input' | 'output'): void {
+  if (!given || given.length <= names.length) return;
+  const has = graphNames.length === 0 ? 'none' : `${graphNames.length} (${graphNames.join(', ')})`;
+  fail('OPTION_INVALID', `${given.length} ${kind} names given (${given.join(', ')}), but the graph's ${kind}s are ${has}`);
+}
+
+/** A name used twice, or both as an input and an output, makes a graph onnxruntime refuses to load. */
+function checkDistinct(inputNames: readonly string[], outputNames: readonly string[]): void {
+  const roles = new Map<string, string>();
+  const claim = (name: string, role: string) => {
+    const earlier = roles.get(name);
+    if (earlier) fail('OPTION_INVALID', `the name ${name} is given to both ${earlier} and ${role}; graph input and output names must be distinct`);
+    roles.set(name, role);
+  };
+  inputNames.forEach((name, i) => claim(name, `input ${i}`));
+  outputNames.forEach((name, i) => claim(name, `output ${i}`));
+}
+
+/** A given input or output name that is also an initializer or another node's output (`fc.weight`) makes an invalid graph. */
+function checkDefinedOnce(graph: OnnxGraph, givenNames: readonly string[]): void {
+  const definitions = new Map<string, number>();
+  const define = (name: string) => definitions.set(name, (definitions.get(name) ?? 0) + 1);
+  for (const input of graph.inputs) define(input.name);
+  for (const tensor of graph.initializers) define(tensor.name);
+  for (const node of graph.nodes) for (const output of node.outputs) if (output !== '') define(output);
+  for (const name of givenNames) {
+    if ((definitions.get(name) ?? 0) > 1) fail('OPTION_INVALID', `the name ${name} is already used in the graph (a weight or an intermediate value); choose another`);
   }
 }
 
