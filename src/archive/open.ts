@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import { fail } from '../errors.js';
 import { parseDebugRecords, locate, type DebugRecord } from './debug-pkl.js';
+import { MAX_CODE_FILE_BYTES, MAX_PICKLE_BYTES } from './limits.js';
 import { unpickle } from './pickle.js';
 import { dtypeItemSize, markBigEndian } from './tensor-data.js';
 import { openZip, readFileStart, type ZipArchive } from './zip.js';
@@ -58,15 +59,25 @@ function classify(zip: ZipArchive): void {
   fail('ARCHIVE_NOT_TORCHSCRIPT', `${zip.path}: zip has no data.pkl and constants.pkl, so it is not a TorchScript archive`);
 }
 
-function readText(entry: ArchiveEntry): string {
-  return new TextDecoder('utf-8').decode(entry.read());
+/** The whole entry, refused before anything is read or inflated when it declares more than `limit` bytes. */
+function readWithin(path: string, entry: ArchiveEntry, limit: number, kind: string): Buffer {
+  if (entry.size > limit) fail('ARCHIVE_LIMIT', `${path}: ${kind} '${entry.name}' is ${entry.size} bytes, more than the ${limit} allowed for one ${kind}`);
+  return entry.read();
+}
+
+function readPickle(path: string, entry: ArchiveEntry): Buffer {
+  return readWithin(path, entry, MAX_PICKLE_BYTES, 'pickle');
+}
+
+function utf8(bytes: Uint8Array): string {
+  return new TextDecoder('utf-8').decode(bytes);
 }
 
 function readVersion(zip: ZipArchive): number {
   const entry = zip.entries.get('.data/version') ?? zip.entries.get('version');
   if (!entry) fail('ARCHIVE_CORRUPT', `${zip.path}: archive has no version record`);
   if (entry.size > 64) fail('ARCHIVE_CORRUPT', `${zip.path}: version record is ${entry.size} bytes long`);
-  const text = readText(entry).trim();
+  const text = utf8(entry.read()).trim();
   if (!/^\d+$/.test(text) || Number(text) < 1) fail('ARCHIVE_CORRUPT', `${zip.path}: bad version record '${text.slice(0, 20)}'`);
   return Number(text);
 }
@@ -75,7 +86,7 @@ function readByteOrder(zip: ZipArchive): 'little' | 'big' {
   const entry = zip.entries.get('byteorder');
   if (!entry) return 'little';
   if (entry.size > 64) fail('ARCHIVE_CORRUPT', `${zip.path}: byteorder record is ${entry.size} bytes long`);
-  const text = readText(entry).trim();
+  const text = utf8(entry.read()).trim();
   if (text !== 'little' && text !== 'big') fail('ARCHIVE_CORRUPT', `${zip.path}: bad byteorder record '${text.slice(0, 20)}'`);
   return text;
 }
@@ -99,8 +110,15 @@ function storageLoader(zip: ZipArchive, directory: string, byteorder: 'little' |
     if (!entry) {
       if (numel !== 0 && !skippedData) fail('ARCHIVE_CORRUPT', `${zip.path}: storage record '${name}' is missing`);
       entry = emptyEntry(name);
-    } else if (!skippedData && entry.size < numel * dtypeItemSize(dtype)) {
-      fail('ARCHIVE_CORRUPT', `${zip.path}: storage '${name}' holds ${entry.size} bytes, fewer than its ${numel} ${dtype} elements need`);
+    } else {
+      const needed = numel * dtypeItemSize(dtype);
+      if (!skippedData && entry.size < needed) {
+        fail('ARCHIVE_CORRUPT', `${zip.path}: storage '${name}' holds ${entry.size} bytes, fewer than its ${numel} ${dtype} elements need`);
+      }
+      // A record holds exactly its storage: a larger one would only make reading it cost more.
+      if (entry.size > needed) {
+        fail('ARCHIVE_CORRUPT', `${zip.path}: storage '${name}' holds ${entry.size} bytes, more than its ${numel} ${dtype} elements need (${needed})`);
+      }
     }
     if (byteorder === 'big') markBigEndian(entry);
     const storage: StorageRef = { entry, dtype, numel };
@@ -120,7 +138,7 @@ function isObject(value: PickleValue): value is ScriptObject {
 function readTracedInputs(zip: ZipArchive, byteorder: 'little' | 'big'): Map<string, PickleValue> | undefined {
   const entry = zip.entries.get('traced_inputs.pkl');
   if (!entry) return undefined;
-  const value = unpickle(entry.read(), {
+  const value = unpickle(readPickle(zip.path, entry), {
     source: 'traced_inputs.pkl',
     loadStorage: storageLoader(zip, 'traced_inputs', byteorder, true),
   });
@@ -144,7 +162,7 @@ export async function openArchive(path: string): Promise<Archive> {
     const version = readVersion(zip);
     const byteorder = readByteOrder(zip);
     // PyTorch reads constants first: data.pkl may refer to them by index.
-    const constantsValue = unpickle(pickleEntry(zip, 'constants.pkl').read(), {
+    const constantsValue = unpickle(readPickle(path, pickleEntry(zip, 'constants.pkl')), {
       source: 'constants.pkl',
       loadStorage: storageLoader(zip, 'constants', byteorder, false),
     });
@@ -152,7 +170,7 @@ export async function openArchive(path: string): Promise<Archive> {
       fail('ARCHIVE_CORRUPT', `${path}: constants.pkl does not hold a tuple`);
     }
     const constants = constantsValue.items;
-    const module = unpickle(pickleEntry(zip, 'data.pkl').read(), {
+    const module = unpickle(readPickle(path, pickleEntry(zip, 'data.pkl')), {
       source: 'data.pkl',
       loadStorage: storageLoader(zip, 'data', byteorder, false),
       tensorTable: constants,
@@ -189,7 +207,7 @@ class OpenArchive implements Archive {
   code(path: string): string | undefined {
     if (!this.codeTexts.has(path)) {
       const entry = path.startsWith('code/') ? this.entries.get(path) : undefined;
-      this.codeTexts.set(path, entry ? readText(entry) : undefined);
+      this.codeTexts.set(path, entry ? utf8(readWithin(this.path, entry, MAX_CODE_FILE_BYTES, 'code file')) : undefined);
     }
     return this.codeTexts.get(path);
   }
@@ -204,7 +222,7 @@ class OpenArchive implements Archive {
     const entry = this.entries.get(`${codePath}.debug_pkl`);
     if (!entry) return undefined;
     try {
-      return parseDebugRecords(entry.read());
+      return parseDebugRecords(readPickle(this.path, entry));
     } catch {
       // Debug records only improve messages: whatever is wrong with them must not stop a conversion.
       return undefined;

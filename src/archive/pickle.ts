@@ -13,6 +13,8 @@
  * BINGET returns the very object BINPUT stored, so shared tensors, lists and objects stay shared.
  */
 import { fail } from '../errors.js';
+import { MAX_PICKLE_DEPTH, MAX_PICKLE_ITEMS, MAX_REPEATED_VIEW_BYTES } from './limits.js';
+import { dtypeItemSize } from './tensor-data.js';
 import {
   isTensorRef,
   PyFloat,
@@ -35,6 +37,8 @@ export interface UnpickleOptions {
   readonly loadStorage?: (dtype: DType, key: string, numel: number) => StorageRef;
   /** The tensor table (`constants.pkl`) for `build_tensor_from_id` and legacy `TensorID`. */
   readonly tensorTable?: readonly PickleValue[];
+  /** Stack entries, marks and memo slots the pickle may create; MAX_PICKLE_ITEMS unless given. */
+  readonly maxItems?: number;
 }
 
 /** `torch <Name>Storage` → dtype (`c10::toString(ScalarType)`, §3.2). */
@@ -129,6 +133,25 @@ function isObject(value: Value): value is ScriptObject {
 }
 
 
+/** TorchScript ints are int64: a wider payload cannot be one, and decoding it would cost time for nothing. */
+const MAX_INT_BYTES = 8;
+/** Decimal digits of the widest int64, with its sign. */
+const MAX_INT_TEXT = 20;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** Text from the pickle, quoted on one line and shortened for messages. */
+function quote(text: string): string {
+  const shown = JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text);
+  return `'${shown.slice(1, -1)}'`;
+}
+
+/** Sizes or strides for messages: `[2, 3]`, the first eight of longer lists. */
+function showDims(dims: readonly number[]): string {
+  return `[${dims.slice(0, 8).join(', ')}${dims.length > 8 ? `, … ${dims.length} dims` : ''}]`;
+}
+
+/** One level only: stack tokens can nest as deep as the pickle is long. */
 function describe(value: Value): string {
   if (value === null) return 'None';
   if (Array.isArray(value)) return 'list';
@@ -137,7 +160,7 @@ function describe(value: Value): string {
   if (value instanceof StorageValue) return 'storage';
   if (value instanceof Callable) return value.qualifiedName;
   if (value instanceof ClassGlobal) return `class ${value.className}`;
-  if (value instanceof RawTuple) return `tuple holding ${value.items.filter(isInternal).map(describe).join(', ')}`;
+  if (value instanceof RawTuple) return `tuple holding ${value.items.filter(isInternal).map((item) => (item instanceof RawTuple ? 'a tuple' : describe(item))).join(', ')}`;
   if (value instanceof StackToken) return 'internal value';
   if (typeof value === 'object') return value.kind;
   return typeof value;
@@ -161,6 +184,12 @@ class Unpickler {
   private readonly stack: Value[] = [];
   private readonly marks: number[] = [];
   private readonly memo = new Map<number, Value>();
+  /** Stack entries, marks and memo slots created so far (UnpickleOptions.maxItems). */
+  private created = 0;
+  /** Nesting depth of the containers built so far; scalars are 0, an empty container 1. */
+  private readonly depths = new WeakMap<object, number>();
+  /** Values already placed inside another: changing them afterwards could make a value contain itself. */
+  private readonly placed = new WeakSet<object>();
   private readonly dictIndex = new WeakMap<MutableDict, Map<string, number>>();
   private readonly view: DataView;
   private readonly decoder = new TextDecoder('utf-8');
@@ -209,6 +238,7 @@ class Unpickler {
   }
 
   private littleEndianInt(bytes: Uint8Array): number | bigint {
+    if (bytes.length > MAX_INT_BYTES) this.corrupt(`a ${bytes.length}-byte integer is wider than TorchScript's int64`);
     if (bytes.length === 0) return 0;
     let value = 0n;
     for (let i = bytes.length - 1; i >= 0; i--) value = (value << 8n) | BigInt(bytes[i]);
@@ -218,12 +248,45 @@ class Unpickler {
 
   private textInt(text: string): number | bigint {
     const digits = text.endsWith('L') ? text.slice(0, -1) : text;
-    if (!/^[+-]?\d+$/.test(digits)) this.corrupt(`bad integer literal '${text}'`);
-    return narrowInt(BigInt(digits));
+    if (!/^[+-]?\d+$/.test(digits)) this.corrupt(`bad integer literal ${quote(text)}`);
+    // Checked before BigInt parses it: a long literal would take time for a value no int64 holds.
+    const value = digits.length <= MAX_INT_TEXT ? BigInt(digits) : undefined;
+    if (value === undefined || value < INT64_MIN || value > INT64_MAX) this.corrupt(`integer literal ${quote(text)} is outside TorchScript's int64`);
+    return narrowInt(value);
+  }
+
+  private countItem(): void {
+    const limit = this.options.maxItems ?? MAX_PICKLE_ITEMS;
+    if (++this.created > limit) {
+      fail('ARCHIVE_LIMIT', `${this.options.source}: pickle creates more than ${limit} values, marks and memo entries (at byte ${this.position})`);
+    }
   }
 
   private push(value: Value): void {
+    this.countItem();
     this.stack.push(value);
+  }
+
+  private depthOf(value: Value): number {
+    return typeof value === 'object' && value !== null ? (this.depths.get(value) ?? 1) : 0;
+  }
+
+  /** Records that `item` now sits inside `container`, which must not itself be inside another value yet. */
+  private place(container: object, item: Value): void {
+    if (item === container) this.corrupt(`a ${describe(item)} contains itself`);
+    const depth = this.depthOf(item) + 1;
+    if (depth > this.depthOf(container as Value)) {
+      if (depth > MAX_PICKLE_DEPTH) {
+        fail('ARCHIVE_LIMIT', `${this.options.source}: values nest deeper than ${MAX_PICKLE_DEPTH} levels (at byte ${this.position})`);
+      }
+      this.depths.set(container, depth);
+    }
+    if (typeof item === 'object' && item !== null) this.placed.add(item);
+  }
+
+  /** Containers are filled before they are placed, so filling one already placed is corrupt (and could close a cycle). */
+  private checkUnplaced(target: object, operation: string): void {
+    if (this.placed.has(target)) this.corrupt(`${operation} on a ${describe(target as Value)} already inside another value`);
   }
 
   private pop(): Value {
@@ -253,7 +316,9 @@ class Unpickler {
   }
 
   private memoPut(index: number): void {
-    this.memo.set(index, this.top());
+    const value = this.top();
+    if (!this.memo.has(index)) this.countItem();
+    this.memo.set(index, value);
   }
 
   private pickleValue(value: Value, role: string): PickleValue {
@@ -262,7 +327,9 @@ class Unpickler {
   }
 
   private tuple(items: Value[]): PickleTuple | RawTuple {
-    return items.some(isInternal) ? new RawTuple(items) : { kind: 'tuple', items: items as PickleValue[] };
+    const tuple = items.some(isInternal) ? new RawTuple(items) : { kind: 'tuple' as const, items: items as PickleValue[] };
+    for (const item of items) this.place(tuple, item);
+    return tuple;
   }
 
   /** Items of a tuple (PickleTuple or RawTuple), or undefined when `value` is not one. */
@@ -273,6 +340,7 @@ class Unpickler {
   private setItems(target: Value, items: Value[]): void {
     if (!isDict(target)) this.corrupt(`SETITEMS on ${describe(target)}`);
     if (items.length % 2 !== 0) this.corrupt('SETITEMS with an odd number of items');
+    this.checkUnplaced(target, 'SETITEMS');
     const dict = target as MutableDict;
     let index = this.dictIndex.get(dict);
     if (!index) {
@@ -282,6 +350,8 @@ class Unpickler {
     for (let i = 0; i < items.length; i += 2) {
       const key = this.pickleValue(items[i], 'a dict key');
       const value = this.pickleValue(items[i + 1], 'a dict value');
+      this.place(dict, key);
+      this.place(dict, value);
       const hash = dictKey(key);
       const existing = hash === undefined ? undefined : index.get(hash);
       if (existing !== undefined) {
@@ -295,17 +365,26 @@ class Unpickler {
 
   private appendItems(target: Value, items: Value[]): void {
     if (!Array.isArray(target)) this.corrupt(`APPENDS on ${describe(target)}`);
-    for (const item of items) target.push(this.pickleValue(item, 'a list item'));
+    this.checkUnplaced(target, 'APPENDS');
+    for (const item of items) {
+      this.place(target, item);
+      target.push(this.pickleValue(item, 'a list item'));
+    }
   }
 
   private build(target: Value, state: Value): void {
     if (!isObject(target)) this.corrupt(`BUILD on ${describe(target)}`);
     const object = target as MutableObject;
+    this.checkUnplaced(object, 'BUILD');
     // Form (a) is the raw attribute dict; a dict returned by __getstate__ carries a type tag.
     if (isDict(state) && !typeTags.has(state) && object.attributes.size === 0 && state.entries.every(([key]) => typeof key === 'string')) {
-      for (const [key, value] of state.entries) object.attributes.set(key as string, value);
+      for (const [key, value] of state.entries) {
+        this.place(object, value);
+        object.attributes.set(key as string, value);
+      }
       return;
     }
+    this.place(object, state);
     object.state = this.pickleValue(state, 'object state');
   }
 
@@ -318,8 +397,9 @@ class Unpickler {
     if (items.length < 5 || items.length > 6 || tag !== 'storage') this.corrupt(`unknown persistent id (${describe(items[0] ?? null)})`);
     if (viewMetadata !== null) fail('ARCHIVE_UNSUPPORTED', `${this.options.source}: storage views (persistent id view metadata) are not supported`);
     if (!(type instanceof StorageType)) this.corrupt(`persistent id names ${describe(type)}, expected a storage type`);
-    if (typeof key !== 'string') this.corrupt('storage key is not a string');
-    if (typeof numel !== 'number' || numel < 0) this.corrupt('storage size is not a valid count');
+    // TorchScript names storage records by number; anything else would only reach messages.
+    if (typeof key !== 'string' || !/^[\w.-]{1,64}$/.test(key)) this.corrupt(`storage key ${typeof key === 'string' ? quote(key) : describe(key)} is not a record name`);
+    if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0) this.corrupt('storage size is not a valid count');
     return new StorageValue(loadStorage(type.dtype, key, numel));
   }
 
@@ -333,7 +413,9 @@ class Unpickler {
     // TorchScript pushes the raw value; Python's pickle would wrap it in a 1-tuple.
     const items = this.tupleItems(arg);
     const value = items && items.length === 1 ? items[0] : arg;
-    return { kind: 'object', className: cls.className, attributes: new Map(), state: this.pickleValue(value, 'an enum value') };
+    const member: ScriptObject = { kind: 'object', className: cls.className, attributes: new Map(), state: this.pickleValue(value, 'an enum value') };
+    this.place(member, value);
+    return member;
   }
 
   private newObject(cls: Value): ScriptObject {
@@ -350,12 +432,16 @@ class Unpickler {
           if (protocol > 5) this.corrupt(`unsupported pickle protocol ${protocol}`);
           break;
         }
-        case 0x95: // FRAME
-          this.need(8);
+        case 0x95: { // FRAME: only a hint for buffered readers, but its length must fit
+          const low = this.uint32();
+          const length = this.uint32() * 2 ** 32 + low;
+          if (length > this.data.length - this.position) this.corrupt(`frame of ${length} bytes runs past the end of the pickle`);
           break;
+        }
         case 0x2e: // STOP
           return this.finish();
         case 0x28: // MARK
+          this.countItem();
           this.marks.push(this.stack.length);
           break;
         case 0x30: // POP
@@ -405,7 +491,7 @@ class Unpickler {
         case 0x46: { // FLOAT
           const text = this.line();
           const value = Number(text);
-          if (Number.isNaN(value) && !/^[+-]?nan$/i.test(text)) this.corrupt(`bad float literal '${text}'`);
+          if (Number.isNaN(value) && !/^[+-]?nan$/i.test(text)) this.corrupt(`bad float literal ${quote(text)}`);
           this.push(new PyFloat(value));
           break;
         }
@@ -600,7 +686,7 @@ class Unpickler {
       if (UNSUPPORTED_STORAGES.has(name)) fail('ARCHIVE_UNSUPPORTED', `${this.options.source}: tensors of storage type torch.${name} are not supported`);
       if (QSCHEMES.has(name as QuantParams['scheme'])) return { kind: 'global', module, name } satisfies GlobalValue;
     }
-    return fail('PICKLE_FORBIDDEN_GLOBAL', `${this.options.source}: pickle global '${qualified}' is not allowed in a TorchScript archive`);
+    return fail('PICKLE_FORBIDDEN_GLOBAL', `${this.options.source}: pickle global ${quote(qualified)} is not allowed in a TorchScript archive`);
   }
 
   private args(arg: Value, what: string): Value[] {
@@ -622,23 +708,47 @@ class Unpickler {
     return table[index];
   }
 
-  private intList(value: Value, what: string): number[] {
+  /** Sizes or strides: non-negative integers, as PyTorch never writes anything else. */
+  private dims(value: Value, what: string, tensor: string): number[] {
     const items = isTuple(value) ? value.items : Array.isArray(value) ? value : this.corrupt(`${what} is not a tuple`);
-    return items.map((item) => (typeof item === 'number' && Number.isSafeInteger(item) && item >= 0 ? item : this.corrupt(`${what} holds ${describe(item)}`)));
+    return items.map((item) => {
+      if (typeof item === 'number' && Number.isSafeInteger(item) && item >= 0) return item;
+      const shown = typeof item === 'number' || typeof item === 'bigint' ? String(item) : describe(item);
+      return fail('ARCHIVE_CORRUPT', `${this.options.source}: ${tensor} has ${what} ${shown}`);
+    });
   }
 
+  /**
+   * The view, checked against its storage before anything reads it: the last element it reaches
+   * lies inside the storage (computed exactly, sizes can overflow doubles), and a view repeating
+   * elements materialises at most MAX_REPEATED_VIEW_BYTES beyond the storage's own size.
+   */
   private stridedView(args: Value[], what: string): Omit<TensorRef, 'quant'> {
     const [storage, offset, size, stride] = args;
     if (!(storage instanceof StorageValue)) this.corrupt(`${what} expects a storage, got ${describe(storage)}`);
-    if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) this.corrupt(`${what}: bad storage offset`);
-    const shape = this.intList(size, `${what} size`);
-    const strides = this.intList(stride, `${what} stride`);
-    if (shape.length !== strides.length) this.corrupt(`${what}: size has ${shape.length} dims but stride has ${strides.length}`);
     const ref = storage.ref;
-    if (!shape.includes(0)) {
-      const last = shape.reduce((end, dim, i) => end + (dim - 1) * strides[i], offset);
-      if (last >= ref.numel) {
-        this.corrupt(`tensor [${shape}] with strides [${strides}] at offset ${offset} reaches past its storage '${ref.entry.name}' of ${ref.numel} elements`);
+    const unsized = `tensor of storage '${ref.entry.name}'`;
+    if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
+      fail('ARCHIVE_CORRUPT', `${this.options.source}: ${unsized} has storage offset ${typeof offset === 'number' || typeof offset === 'bigint' ? offset : describe(offset)}`);
+    }
+    const shape = this.dims(size, 'size', unsized);
+    const strides = this.dims(stride, 'stride', unsized);
+    if (shape.length !== strides.length) this.corrupt(`${what}: size has ${shape.length} dims but stride has ${strides.length}`);
+    const tensor = `tensor ${showDims(shape)} of storage '${ref.entry.name}'`;
+    let count = 1n;
+    let last = BigInt(offset);
+    for (let i = 0; i < shape.length; i++) {
+      count *= BigInt(shape[i]);
+      last += BigInt(shape[i] - 1) * BigInt(strides[i]);
+    }
+    if (count > 0n) {
+      if (last >= BigInt(ref.numel)) {
+        fail('ARCHIVE_CORRUPT', `${this.options.source}: ${tensor} with strides ${showDims(strides)} at offset ${offset} reaches element ${last}, past the storage's ${ref.numel} elements`);
+      }
+      const itemSize = BigInt(dtypeItemSize(ref.dtype));
+      const limit = BigInt(Math.max(ref.numel * dtypeItemSize(ref.dtype), MAX_REPEATED_VIEW_BYTES));
+      if (count * itemSize > limit) {
+        fail('ARCHIVE_LIMIT', `${this.options.source}: ${tensor} repeats its storage's ${ref.numel} elements into ${count} (${count * itemSize} bytes), more than the ${MAX_REPEATED_VIEW_BYTES} bytes a view may expand to`);
       }
     }
     return { kind: 'tensor', dtype: ref.dtype, shape, strides, storageOffset: offset, storage: ref, requiresGrad: false };

@@ -3,7 +3,7 @@
  * later stage asks (design.md decision 3). Output is always contiguous C order, little-endian.
  */
 import { fail } from '../errors.js';
-import { readEntryRange } from './zip.js';
+import { checkAllocation, readEntryRange } from './zip.js';
 import type { ArchiveEntry, DType, TensorRef } from './types.js';
 import { bfloat16Value, float16Value } from './half.js';
 
@@ -103,6 +103,7 @@ export function tensorBytes(ref: TensorRef): Uint8Array {
   const count = elementCount(ref.shape);
   if (count === 0) return new Uint8Array(0);
   const { start, length } = touchedBytes(ref);
+  checkAllocation(ref.storage.entry.name, count * ITEM_SIZE[ref.dtype], `a [${ref.shape}] ${ref.dtype} tensor`);
   const span = readEntryRange(ref.storage.entry, start, length);
   // Ranged reads of stored entries are fresh buffers; deflated entries are cached, so copy those.
   const contiguous = () => {

@@ -54,6 +54,146 @@ export function zipBytes(items: ZipItem[]): Buffer {
   return Buffer.concat([...locals, directory, end]);
 }
 
+/** A ZIP64 entry; the optional fields replace what the central directory declares. */
+export interface Zip64Item extends ZipItem {
+  /** `data` is deflate data already: written as is, with the deflated method. */
+  deflated?: boolean;
+  uncompressedSize?: bigint;
+  compressedSize?: bigint;
+  localHeaderOffset?: bigint;
+}
+
+/** Replacements for the ZIP64 end of central directory and its locator. */
+export interface Zip64End {
+  count?: bigint;
+  directorySize?: bigint;
+  directoryOffset?: bigint;
+  /** Where the locator says the ZIP64 end record is. */
+  endOffset?: bigint;
+}
+
+/**
+ * A zip as PyTorch writes it: every size and offset in the ZIP64 extra field and the ZIP64 end
+ * records, so tests can declare values past 4 GB.
+ */
+export function zip64Bytes(items: Zip64Item[], end: Zip64End = {}): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const item of items) {
+    const raw = Buffer.from(item.data);
+    const data = item.deflate ? zlib.deflateRawSync(raw) : raw;
+    const method = item.deflate || item.deflated ? 8 : 0;
+    const name = Buffer.from(item.name, 'utf8');
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(45, 4);
+    local.writeUInt16LE(method, 8);
+    local.writeUInt16LE(name.length, 26);
+    const central = Buffer.alloc(46 + name.length + 28);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(45, 4);
+    central.writeUInt16LE(45, 6);
+    central.writeUInt16LE(method, 10);
+    central.writeUInt32LE(0xffffffff, 20);
+    central.writeUInt32LE(0xffffffff, 24);
+    central.writeUInt16LE(name.length, 28);
+    central.writeUInt16LE(28, 30);
+    central.writeUInt32LE(0xffffffff, 42);
+    name.copy(central, 46);
+    const extra = 46 + name.length;
+    central.writeUInt16LE(1, extra);
+    central.writeUInt16LE(24, extra + 2);
+    central.writeBigUInt64LE(item.uncompressedSize ?? BigInt(raw.length), extra + 4);
+    central.writeBigUInt64LE(item.compressedSize ?? BigInt(data.length), extra + 12);
+    central.writeBigUInt64LE(item.localHeaderOffset ?? BigInt(offset), extra + 20);
+    locals.push(local, name, data);
+    centrals.push(central);
+    offset += local.length + name.length + data.length;
+  }
+  const directory = Buffer.concat(centrals);
+  const zip64End = Buffer.alloc(56);
+  zip64End.writeUInt32LE(0x06064b50, 0);
+  zip64End.writeBigUInt64LE(44n, 4);
+  zip64End.writeUInt16LE(45, 12);
+  zip64End.writeUInt16LE(45, 14);
+  zip64End.writeBigUInt64LE(end.count ?? BigInt(items.length), 24);
+  zip64End.writeBigUInt64LE(end.count ?? BigInt(items.length), 32);
+  zip64End.writeBigUInt64LE(end.directorySize ?? BigInt(directory.length), 40);
+  zip64End.writeBigUInt64LE(end.directoryOffset ?? BigInt(offset), 48);
+  const locator = Buffer.alloc(20);
+  locator.writeUInt32LE(0x07064b50, 0);
+  locator.writeBigUInt64LE(end.endOffset ?? BigInt(offset + directory.length), 8);
+  locator.writeUInt32LE(1, 16);
+  const endRecord = Buffer.alloc(22);
+  endRecord.writeUInt32LE(0x06054b50, 0);
+  endRecord.writeUInt16LE(0xffff, 8);
+  endRecord.writeUInt16LE(0xffff, 10);
+  endRecord.writeUInt32LE(0xffffffff, 12);
+  endRecord.writeUInt32LE(0xffffffff, 16);
+  return Buffer.concat([...locals, directory, zip64End, locator, endRecord]);
+}
+
+/** Fixed-Huffman length symbols: base lengths of symbols 257..284 and their extra bits (symbol 285 is 258). */
+const LENGTH_BASES = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227];
+const LENGTH_EXTRA_BITS = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5];
+
+/**
+ * Raw deflate data that inflates to `size` zero bytes, written directly (one fixed-Huffman block
+ * of a literal and 258-byte matches at distance 1), so tests get a bomb without deflating megabytes.
+ */
+export function zeroBomb(size: number): Buffer {
+  const bytes: number[] = [];
+  let current = 0;
+  let used = 0;
+  /** Header fields and extra bits: least significant bit first. */
+  const bits = (value: number, count: number): void => {
+    for (let i = 0; i < count; i++) {
+      current |= ((value >> i) & 1) << used;
+      if (++used === 8) {
+        bytes.push(current);
+        current = 0;
+        used = 0;
+      }
+    }
+  };
+  /** Huffman codes: most significant bit first. */
+  const code = (value: number, length: number): void => {
+    for (let i = length - 1; i >= 0; i--) bits((value >> i) & 1, 1);
+  };
+  const literalZero = (): void => code(0x30, 8);
+  bits(1, 1); // final block
+  bits(1, 2); // fixed Huffman
+  let left = size;
+  if (left > 0) {
+    literalZero();
+    left--;
+  }
+  while (left > 0) {
+    if (left < 3) {
+      literalZero();
+      left--;
+      continue;
+    }
+    const length = Math.min(left, 258);
+    if (length === 258) {
+      code(0xc5, 8); // symbol 285
+    } else {
+      let index = LENGTH_BASES.length - 1;
+      while (LENGTH_BASES[index] > length) index--;
+      const symbol = 257 + index;
+      if (symbol <= 279) code(symbol - 256, 7);
+      else code(0xc0 + symbol - 280, 8);
+      bits(length - LENGTH_BASES[index], LENGTH_EXTRA_BITS[index]);
+    }
+    code(0, 5); // distance 1
+    left -= length;
+  }
+  code(0, 7); // end of block
+  if (used > 0) bytes.push(current);
+  return Buffer.from(bytes);
+}
+
 export function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'tsonnx-archive-'));
 }
@@ -77,6 +217,10 @@ export const pk = {
     b[0] = 0x4a;
     b.writeInt32LE(n, 1);
     return b;
+  },
+  /** BININT for 32-bit values, LONG1 beyond. */
+  int(n: number): Buffer {
+    return n >= -(2 ** 31) && n < 2 ** 31 ? pk.int4(n) : pk.long1(BigInt(n));
   },
   long1(n: bigint): Buffer {
     const b = Buffer.alloc(10);
@@ -124,9 +268,9 @@ export function tensorOps(storageType: string, key: string, numel: number, offse
     pk.global('torch._utils', '_rebuild_tensor_v2'),
     pk.mark,
     pk.mark, pk.str('storage'), pk.global('torch', storageType), pk.str(key), pk.str('cpu'), pk.int4(numel), pk.tuple, pk.persid,
-    pk.int4(offset),
-    pk.mark, ...shape.map((d) => pk.int4(d)), pk.tuple,
-    pk.mark, ...strides.map((s) => pk.int4(s)), pk.tuple,
+    pk.int(offset),
+    pk.mark, ...shape.map((d) => pk.int(d)), pk.tuple,
+    pk.mark, ...strides.map((s) => pk.int(s)), pk.tuple,
     pk.false,
     pk.global('collections', 'OrderedDict'), pk.emptyTuple, pk.reduce,
     pk.tuple,
@@ -147,10 +291,15 @@ export function objectOps(className: string, attributes: Array<[string, Buffer]>
 
 /** A TorchScript archive made of the given records under `root/`, plus empty constants and version 3. */
 export function scriptArchive(root: string, records: ZipItem[]): Buffer {
+  return zipBytes(scriptRecords(root, records));
+}
+
+/** The records of `scriptArchive`, for other zip writers. */
+export function scriptRecords<T extends ZipItem>(root: string, records: T[]): Array<T | ZipItem> {
   const names = new Set(records.map((r) => r.name));
   const defaults: ZipItem[] = [
     { name: 'constants.pkl', data: pickle(pk.emptyTuple) },
     { name: 'version', data: '3\n' },
   ].filter((r) => !names.has(r.name));
-  return zipBytes([...records, ...defaults].map((r) => ({ ...r, name: `${root}/${r.name}` })));
+  return [...records, ...defaults].map((r) => ({ ...r, name: `${root}/${r.name}` }));
 }
