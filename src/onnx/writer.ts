@@ -90,6 +90,8 @@ export function resolveOutput(outPath: string): OutputTarget {
   if (existing.isFIFO()) return { kind: 'stream', path: given, what: 'a FIFO' };
   if (existing.isCharacterDevice()) return { kind: 'stream', path: given, what: 'a character device' };
   if (existing.isDirectory()) return fail('OUTPUT_UNWRITABLE', `cannot write ${given}: illegal operation on a directory (EISDIR)`);
+  // A socket cannot be opened by path, but /dev/stdout on one (Node gives child processes sockets) is standard output itself.
+  if (existing.isSocket() && isSameFile(existing, fstatOrUndefined(STDOUT_FD))) return { kind: 'stdout', path: STDOUT_PATH };
   const what = existing.isSocket() ? 'a socket' : existing.isBlockDevice() ? 'a block device' : 'not a regular file';
   return fail('OUTPUT_UNWRITABLE', `cannot write ${given}: it is ${what}; tsonnx writes regular files, FIFOs, character devices and - (standard output)`);
 }
@@ -196,9 +198,11 @@ export async function refuseInputAsOutput(outPath: string, input: string | undef
   if (output === inputPath) fail('OUTPUT_IS_INPUT', message);
   const outputStat = toStdout ? fstatOrUndefined(STDOUT_FD) : await stat(output).catch(() => undefined);
   const inputStat = await stat(inputPath).catch(() => undefined);
-  if (outputStat && inputStat && outputStat.dev === inputStat.dev && outputStat.ino === inputStat.ino) {
-    fail('OUTPUT_IS_INPUT', message);
-  }
+  if (isSameFile(outputStat, inputStat)) fail('OUTPUT_IS_INPUT', message);
+}
+
+function isSameFile(a: Stats | undefined, b: Stats | undefined): boolean {
+  return a !== undefined && b !== undefined && a.dev === b.dev && a.ino === b.ino;
 }
 
 function fstatOrUndefined(fd: number): Stats | undefined {
