@@ -1,7 +1,8 @@
 /**
  * ONNX-level cleanup before writing: equal constants shared, Identity nodes bypassed, and nodes
  * whose outputs nobody reads dropped. Sub-graphs (If branches, Loop bodies) are cleaned too; names
- * they read from the enclosing graph count as uses there.
+ * they read from the enclosing graph count as uses there. Below opset 9, constants Constant-1 cannot
+ * hold become initializers.
  */
 import type { OnnxGraph, OnnxModel, OnnxNode, OnnxTensor } from '../lower/onnx-graph.js';
 
@@ -77,6 +78,24 @@ function dropUnread(graph: OnnxGraph): void {
   graph.initializers = graph.initializers.filter((t) => read.has(t.name));
 }
 
+/** The dtypes Constant-1 (opsets 7 and 8) allows; Constant-9 allows every tensor type. */
+const CONSTANT_1_DTYPES = new Set(['float16', 'float32', 'float64']);
+
+/**
+ * Below opset 9 a Constant node cannot hold integers or booleans (shapes, axes, indices), so those become
+ * initializers of the main graph under the Constant's output name. Sub-graphs keep their Constants:
+ * IR 3 lists every initializer as a graph input, which an If branch or Loop body cannot take.
+ */
+function constantsAsInitializers(graph: OnnxGraph): void {
+  graph.nodes = graph.nodes.filter((n) => {
+    if (n.opType !== 'Constant' || n.domain !== '') return true;
+    const value = n.attrs.value;
+    if (typeof value !== 'object' || value === null || !('t' in value) || CONSTANT_1_DTYPES.has(value.t.dtype)) return true;
+    graph.initializers.push({ ...value.t, name: n.outputs[0] });
+    return false;
+  });
+}
+
 function clean(graph: OnnxGraph): void {
   for (const n of graph.nodes) for (const g of subgraphs(n)) clean(g);
   shareConstants(graph);
@@ -86,5 +105,6 @@ function clean(graph: OnnxGraph): void {
 
 export function optimizeModel(model: OnnxModel): OnnxModel {
   clean(model.graph);
+  if (model.opset < 9) constantsAsInitializers(model.graph);
   return model;
 }

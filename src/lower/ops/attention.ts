@@ -59,7 +59,7 @@ function splitThree(ctx: LowerContext, x: string, axis: number): string[] {
   return ctx.b.op('Split', [x], ctx.opset >= 18 ? { axis, num_outputs: 3 } : { axis }, 3);
 }
 
-/** ReduceMax/ReduceMean take their axes as an input from opset 18, ReduceSum from 13. */
+/** ReduceMax/ReduceMean take their axes as an input from opset 18, ReduceSum from 13; axes must be non-negative below opset 11. */
 function reduce(ctx: LowerContext, opType: 'ReduceMax' | 'ReduceMean' | 'ReduceSum', x: string, axes: readonly number[], keepdims: boolean): string {
   const axesAsInput = ctx.opset >= (opType === 'ReduceSum' ? 13 : 18);
   if (axesAsInput) return ctx.b.op1(opType, [x, ctx.b.int64s(axes)], { keepdims: keepdims ? 1 : 0 });
@@ -71,12 +71,16 @@ function linear(ctx: LowerContext, x: string, weight: string, bias: string): str
   return ctx.b.op1('Add', [ctx.b.op1('MatMul', [x, transpose(ctx, weight, [1, 0])]), bias]);
 }
 
-/** Layer norm over the last axis: LayerNormalization from opset 17, its definition before. */
-function layerNorm(ctx: LowerContext, x: string, weight: string, bias: string, eps: number, dtype: DType): string {
+/**
+ * Layer norm over the last axis of a rank-`rank` x: LayerNormalization from opset 17, its definition
+ * before, where ReduceMean names the axis as `rank - 1` because it accepts negative axes only from opset 11.
+ */
+function layerNorm(ctx: LowerContext, x: string, rank: number, weight: string, bias: string, eps: number, dtype: DType): string {
   const b = ctx.b;
   if (ctx.opset >= 17) return b.op1('LayerNormalization', [x, weight, bias], { axis: -1, epsilon: { f: eps } });
-  const centered = b.op1('Sub', [x, reduce(ctx, 'ReduceMean', x, [-1], true)]);
-  const variance = reduce(ctx, 'ReduceMean', b.op1('Mul', [centered, centered]), [-1], true);
+  const lastAxis = rank - 1;
+  const centered = b.op1('Sub', [x, reduce(ctx, 'ReduceMean', x, [lastAxis], true)]);
+  const variance = reduce(ctx, 'ReduceMean', b.op1('Mul', [centered, centered]), [lastAxis], true);
   const normalized = b.op1('Div', [centered, b.op1('Sqrt', [b.op1('Add', [variance, b.scalar(dtype, eps)])])]);
   return b.op1('Add', [b.op1('Mul', [normalized, weight]), bias]);
 }
@@ -247,8 +251,9 @@ function encoderLayer(ctx: LowerContext, a: BoundArgs): string[] {
   const embedDim = a.int('embed_dim');
   const numHeads = a.int('num_heads');
   const normFirst = a.bool('norm_first');
-  const norm1 = (x: string) => layerNorm(ctx, x, param('norm_weight_1'), param('norm_bias_1'), eps, dtype);
-  const norm2 = (x: string) => layerNorm(ctx, x, param('norm_weight_2'), param('norm_bias_2'), eps, dtype);
+  const rank = rankOf(src);
+  const norm1 = (x: string) => layerNorm(ctx, x, rank, param('norm_weight_1'), param('norm_bias_1'), eps, dtype);
+  const norm2 = (x: string) => layerNorm(ctx, x, rank, param('norm_weight_2'), param('norm_bias_2'), eps, dtype);
   const feedForward = (x: string) => {
     const hidden = linear(ctx, x, param('ffn_weight_1'), param('ffn_bias_1'));
     const activated = a.bool('use_gelu') ? gelu(ctx, hidden, dtype) : b.op1('Relu', [hidden]);
