@@ -75,6 +75,20 @@ function isNameChar(c: number): boolean {
   return isNameStart(c) || isDigit(c);
 }
 
+/**
+ * Largest int literal: TorchScript reads them as int64 (`c10::stoll`), and 2^63 itself is
+ * written only as `-9223372036854775808`, whose minus the parser folds in.
+ */
+export const INT_LITERAL_MAX = 2n ** 63n;
+/** Significant digits of INT_LITERAL_MAX in decimal and in hex: a longer literal is out of range without parsing it. */
+const MAX_DECIMAL_DIGITS = 19;
+const MAX_HEX_DIGITS = 16;
+
+/** Source text for messages, shortened to one screen. */
+export function clip(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
 /** Int token value: exact, as a bigint once it leaves the safe-integer range. */
 export function intValue(text: string): number | bigint {
   if (text.length < 16 && !/^0[xX]/.test(text)) return Number(text);
@@ -249,7 +263,7 @@ class Lexer {
       if (afterExponent !== j) isFloat = true;
       j = afterExponent;
       const source = text.slice(start, j);
-      value = isFloat ? hexFloatValue(source) : intValue(source);
+      value = isFloat ? hexFloatValue(source) : this.intLiteral(source, start);
     } else {
       while (isDigit(text.charCodeAt(j))) j++;
       if (text.charCodeAt(j) === CH_DOT) {
@@ -261,7 +275,7 @@ class Lexer {
       if (afterExponent !== j) isFloat = true;
       j = afterExponent;
       const source = text.slice(start, j);
-      value = isFloat ? Number(source) : intValue(source);
+      value = isFloat ? Number(source) : this.intLiteral(source, start);
     }
     const suffix = text.charCodeAt(j);
     if (suffix === 106 || suffix === 74) {
@@ -271,6 +285,15 @@ class Lexer {
     }
     this.i = j;
     this.push(isFloat ? 'float' : 'int', text.slice(start, j), start, value);
+  }
+
+  /** An int literal's value; refused beyond INT_LITERAL_MAX before any big-number parsing, so long literals cost linear time. */
+  private intLiteral(source: string, start: number): number | bigint {
+    const hex = /^0[xX]/.test(source);
+    const digits = source.slice(hex ? 2 : 0).replace(/^0+/, '');
+    const value = digits.length <= (hex ? MAX_HEX_DIGITS : MAX_DECIMAL_DIGITS) ? intValue(hex ? `0x${digits || '0'}` : digits || '0') : undefined;
+    if (value === undefined || value > INT_LITERAL_MAX) this.error(start, `integer literal ${clip(source)} does not fit in int64`);
+    return value;
   }
 
   /** End of an exponent part (`e-05`, `p3`) starting at j, or j when there is none. */

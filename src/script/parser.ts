@@ -22,7 +22,16 @@ import type {
   TypeExpr,
   WithItem,
 } from './ast.js';
-import { tokenize, type Token } from './lexer.js';
+import { clip, INT_LITERAL_MAX, tokenize, type Token } from './lexer.js';
+
+/**
+ * Nesting the parser accepts, counting every level of expressions (calls, brackets, operands,
+ * unary chains), operator and postfix chains (`a + b + c`, `x.a.b`, `f()()`), blocks, `elif`
+ * chains and type arguments. It bounds both the parser's recursion and the height of the AST the
+ * trace stage walks recursively. torch's printer writes one operation per statement, so its code
+ * nests a few tens of levels at most; Node's stack holds several thousand levels of this parser.
+ */
+export const MAX_NESTING = 500;
 
 const PREC_TERNARY = 1;
 const PREC_BOOL = 2;
@@ -61,13 +70,17 @@ function describe(token: Token): string {
     case 'indent': return 'indent';
     case 'dedent': return 'dedent';
     case 'eof': return 'end of file';
-    case 'string': return `string ${JSON.stringify(token.text)}`;
-    default: return `'${token.text}'`;
+    case 'string': return `string ${JSON.stringify(clip(token.text))}`;
+    default: return `'${clip(token.text)}'`;
   }
 }
 
 class Parser {
   private index = 0;
+  /** Current nesting (MAX_NESTING); each parse step that nests restores it on the way out. */
+  private depth = 0;
+  /** Index of the token right after a unary minus: the one int literal that may be 2^63. */
+  private negatedLiteral = -1;
 
   constructor(private readonly file: string, private readonly tokens: Token[]) {}
 
@@ -122,6 +135,23 @@ class Parser {
   private unexpected(token: Token, expected?: string): never {
     const found = token.kind === 'indent' ? 'unexpected indent' : `unexpected ${describe(token)}`;
     this.error(token.pos, expected ? `expected ${expected}, found ${describe(token)}` : found);
+  }
+
+  /** One level deeper; refuses code nested beyond MAX_NESTING where that level starts. */
+  private enter(): void {
+    if (++this.depth > MAX_NESTING) {
+      const { line, column } = this.peek().pos;
+      fail('SCRIPT_LIMIT', `code nests deeper than ${MAX_NESTING} levels (expressions, blocks and types count)`, { file: this.file, line, column });
+    }
+  }
+
+  /** Runs `parse` one level deeper. */
+  private nested<T>(parse: () => T): T {
+    const outer = this.depth;
+    this.enter();
+    const result = parse();
+    this.depth = outer;
+    return result;
   }
 
   private error(pos: Pos, message: string): never {
@@ -254,6 +284,10 @@ class Parser {
   // ---------- statements ----------
 
   private parseSuite(): Stmt[] {
+    return this.nested(() => this.parseBlock());
+  }
+
+  private parseBlock(): Stmt[] {
     const body: Stmt[] = [];
     if (this.peek().kind !== 'newline') {
       this.parseSimpleStatement(body);
@@ -272,7 +306,7 @@ class Parser {
     if (token.kind === 'keyword') {
       switch (token.text) {
         case 'if':
-          out.push(this.parseIf());
+          out.push(this.nested(() => this.parseIf()));
           return;
         case 'while': {
           this.next();
@@ -321,7 +355,7 @@ class Parser {
     const body = this.parseSuite();
     let orelse: Stmt[] = [];
     if (this.isKeyword('elif')) {
-      orelse = [this.parseIf()];
+      orelse = [this.nested(() => this.parseIf())];
     } else if (this.isKeyword('else')) {
       this.next();
       this.expectOp(':');
@@ -498,6 +532,8 @@ class Parser {
 
   /** Precedence climbing over operators binding tighter than `precedence` (PyTorch's `parseExp`). */
   private parseExp(precedence: number): Expr {
+    const outer = this.depth;
+    this.enter();
     const start = this.peek();
     const pos = start.pos;
     let left = this.parseUnary(start);
@@ -512,6 +548,7 @@ class Parser {
           const test = this.parseExp(0);
           this.expectKeyword('else');
           const orelse = this.parseExp(PREC_TERNARY - 1);
+          this.enter();
           left = { kind: 'ternary', test, body: left, orelse, pos };
           chain = undefined;
           continue;
@@ -524,6 +561,7 @@ class Parser {
           if (chain === left && left.kind === 'boolop' && left.op === op) {
             left.values.push(right);
           } else {
+            this.enter();
             left = { kind: 'boolop', op, values: [left, right], pos };
             chain = left;
           }
@@ -539,6 +577,7 @@ class Parser {
           left.ops.push(compareOp);
           left.comparators.push(right);
         } else {
+          this.enter();
           left = { kind: 'compare', left, ops: [compareOp], comparators: [right], pos };
           chain = left;
         }
@@ -549,9 +588,12 @@ class Parser {
       this.next();
       // `**` is right-associative: its right operand may itself contain `**`.
       const right = this.parseExp(token.text === '**' ? binaryPrecedence - 1 : binaryPrecedence);
+      this.enter();
       left = { kind: 'binary', op: token.text as BinaryOp, left, right, pos };
       chain = undefined;
     }
+    // Each node wrapping `left` counted one level, so operands parsed later sit deeper.
+    this.depth = outer;
     return left;
   }
 
@@ -577,7 +619,13 @@ class Parser {
     }
     if (!op) return this.parsePostfix();
     this.next();
+    if (op === '-') this.negatedLiteral = this.index;
+    const operandToken = this.peek();
     const operand = this.parseExp(precedence);
+    if (op === '-' && operand.kind !== 'int' && operandToken.kind === 'int' && this.isOutOfRange(operandToken.number!)) {
+      // `-9223372036854775808 ** 2`: the minus applies to the power, so 2^63 stands alone.
+      this.outOfRange(operandToken.pos, operandToken.text);
+    }
     if (op === '-') {
       // PyTorch folds `-<number>` into a negative constant (`-1`, `-0.`, `-9223372036854775808`).
       switch (operand.kind) {
@@ -585,6 +633,7 @@ class Parser {
           const value = operand.value;
           if (typeof value === 'bigint') {
             const negated = -value;
+            if (this.isOutOfRange(negated)) this.outOfRange(token.pos, String(negated));
             const safe = negated >= BigInt(Number.MIN_SAFE_INTEGER) && negated <= BigInt(Number.MAX_SAFE_INTEGER);
             return { kind: 'int', value: safe ? Number(negated) : negated, pos: token.pos };
           }
@@ -600,19 +649,22 @@ class Parser {
   }
 
   private parsePostfix(): Expr {
+    const outer = this.depth;
     const pos = this.peek().pos;
     let expr = this.parseAtom();
-    while (true) {
+    while (this.isOp('.') || this.isOp('(') || this.isOp('[')) {
+      // Each suffix wraps the expression so far: one level deeper.
+      this.enter();
       if (this.acceptOp('.')) {
         expr = { kind: 'attribute', object: expr, attr: this.expectAttributeName(), pos };
       } else if (this.isOp('(')) {
         expr = this.parseCall(expr, pos);
-      } else if (this.isOp('[')) {
-        expr = this.parseSubscript(expr, pos);
       } else {
-        return expr;
+        expr = this.parseSubscript(expr, pos);
       }
     }
+    this.depth = outer;
+    return expr;
   }
 
   private parseCall(func: Expr, pos: Pos): Expr {
@@ -643,7 +695,7 @@ class Parser {
       const items: Expr[] = [];
       let sawComma = false;
       while (!this.isOp(')')) {
-        items.push(this.parseTypeArgument(true));
+        items.push(this.nested(() => this.parseTypeArgument(true)));
         if (!this.acceptOp(',')) break;
         sawComma = true;
       }
@@ -695,6 +747,7 @@ class Parser {
         if (token.text === 'Ellipsis') return { kind: 'ellipsis', pos };
         return { kind: 'name', id: token.text, pos };
       case 'int':
+        if (this.isOutOfRange(token.number!) && this.index !== this.negatedLiteral) this.outOfRange(pos, token.text);
         this.next();
         return { kind: 'int', value: token.number!, pos };
       case 'float':
@@ -730,6 +783,15 @@ class Parser {
         break;
     }
     this.unexpected(token);
+  }
+
+  /** Beyond int64 as written: the lexer allows 2^63 only for a minus to fold in. */
+  private isOutOfRange(value: number | bigint): boolean {
+    return typeof value === 'bigint' && value >= INT_LITERAL_MAX;
+  }
+
+  private outOfRange(pos: Pos, text: string): never {
+    this.error(pos, `integer literal ${clip(text)} does not fit in int64`);
   }
 
   /** Adjacent string literals concatenate. */
@@ -807,7 +869,7 @@ class Parser {
     } else {
       do {
         if (this.isOp(']')) break;
-        type.args.push(this.parseTypeExpr());
+        type.args.push(this.nested(() => this.parseTypeExpr()));
       } while (this.acceptOp(','));
     }
     this.expectOp(']');
