@@ -272,6 +272,8 @@ function readDirectory(source: ZipSource): DirectoryRecord[] | undefined {
     if (next > directory.length) fail('ARCHIVE_CORRUPT', `${path}: damaged zip central directory (record ${i} runs past its end)`);
     // Names not flagged UTF-8 are CP437; TorchScript names are ASCII, which both spell alike.
     const name = directory.toString(flags & FLAG_UTF8_NAME ? 'utf8' : 'latin1', nameStart, extraStart);
+    // Names appear in messages, which are one line; TorchScript never writes control characters.
+    if (/[\x00-\x1f\x7f]/.test(name)) fail('ARCHIVE_CORRUPT', `${path}: zip entry ${i} has a name with control characters`);
     const fields = {
       compressedSize: directory.readUInt32LE(at + 20),
       uncompressedSize: directory.readUInt32LE(at + 24),

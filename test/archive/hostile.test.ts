@@ -110,6 +110,12 @@ describe('zip structure', () => {
     archive.close();
   });
 
+  it('refuses entry names with control characters, which would break one-line messages', async () => {
+    const error = await openError(scriptArchive('m', [...validRecords, { name: 'code/evil\nname.py', data: 'x' }]));
+    expect(error.code).toBe('ARCHIVE_CORRUPT');
+    expect(error.message).toMatch(/zip entry \d+ has a name with control characters$/);
+  });
+
   it('refuses two entries of one name', async () => {
     const error = await openError(scriptArchive('m', [...validRecords, { name: 'data/0', data: Buffer.alloc(16) }]));
     expect(error.code).toBe('ARCHIVE_CORRUPT');
