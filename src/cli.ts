@@ -259,9 +259,14 @@ function reportError(e: unknown): number {
   return 1;
 }
 
-/** Usage errors are one line (commander's suggestions joined onto it), then the hint line. */
+/**
+ * Usage errors are one line with the code USAGE (commander's suggestions joined onto it), then the
+ * hint line, which commander passes through here too.
+ */
 function writeUsageError(message: string, write: (text: string) => void): void {
-  write(`${err.red('tsonnx:')} ${message.trim().replace(/\s*\n\s*/g, ' ')}\n`);
+  const text = message.trim().replace(/\s*\n\s*/g, ' ');
+  const error = /^error: /.exec(text);
+  write(error ? `${err.red('tsonnx:')} USAGE: ${text.slice(error[0].length)}\n` : `${text}\n`);
 }
 
 function program(setStatus: (status: Promise<number>) => void): Command {

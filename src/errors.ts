@@ -36,6 +36,7 @@ export type ErrorCode =
   | 'OP_UNSUPPORTED'
   | 'OP_OPSET'
   | 'OPTION_INVALID'
+  | 'USAGE'
   | 'CHECK_UNAVAILABLE'
   | 'CHECK_FAILED'
   | 'CHECK_NOT_FINITE'

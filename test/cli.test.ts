@@ -36,7 +36,7 @@ function expectUsageError(args: string[], pattern: RegExp, hint = "run 'tsonnx -
   expect(r.status).toBe(2);
   expect(r.stdout).toBe('');
   const [line, ...rest] = lines(r.stderr);
-  expect(line).toMatch(/^tsonnx: error: /);
+  expect(line).toMatch(/^tsonnx: USAGE: /);
   expect(line).toMatch(pattern);
   expect(rest).toEqual([hint]);
 }
@@ -307,17 +307,17 @@ describe('cli usage errors: one line, a hint, exit 2', () => {
   const out = () => join(tempDir(), 'm.onnx');
 
   it("commander's own errors", () => {
-    expectUsageError([cnn], /^tsonnx: error: missing required argument 'output'$/);
-    expectUsageError([cnn, out(), 'extra'], /^tsonnx: error: too many arguments\. Expected 2 arguments but got 3\.$/);
-    expectUsageError([cnn, out(), '--opsett', '13'], /^tsonnx: error: unknown option '--opsett' \(Did you mean --opset\?\)$/);
-    expectUsageError([cnn, out(), '--input'], /^tsonnx: error: option '-i, --input <spec>' argument missing$/);
-    expectUsageError(['inspect'], /^tsonnx: error: missing required argument 'model'$/, "run 'tsonnx inspect --help' for usage");
+    expectUsageError([cnn], /^tsonnx: USAGE: missing required argument 'output'$/);
+    expectUsageError([cnn, out(), 'extra'], /^tsonnx: USAGE: too many arguments\. Expected 2 arguments but got 3\.$/);
+    expectUsageError([cnn, out(), '--opsett', '13'], /^tsonnx: USAGE: unknown option '--opsett' \(Did you mean --opset\?\)$/);
+    expectUsageError([cnn, out(), '--input'], /^tsonnx: USAGE: option '-i, --input <spec>' argument missing$/);
+    expectUsageError(['inspect'], /^tsonnx: USAGE: missing required argument 'model'$/, "run 'tsonnx inspect --help' for usage");
     expectUsageError(['inspect', cnn, '--opset', '6'], /opset 6 is not supported; choose 7 to 21$/, "run 'tsonnx inspect --help' for usage");
   });
 
   it('outputs that cannot go with --json or --check', () => {
-    expectUsageError([cnn, '-', ...cnnSpec, '--json'], /^tsonnx: error: --json prints the report on standard output, where output - writes the model; write the model to a file$/);
-    expectUsageError([cnn, '-', ...cnnSpec, '--check'], /^tsonnx: error: --check loads the written model again, which it cannot from standard output; write the model to a file$/);
+    expectUsageError([cnn, '-', ...cnnSpec, '--json'], /^tsonnx: USAGE: --json prints the report on standard output, where output - writes the model; write the model to a file$/);
+    expectUsageError([cnn, '-', ...cnnSpec, '--check'], /^tsonnx: USAGE: --check loads the written model again, which it cannot from standard output; write the model to a file$/);
     expectUsageError([cnn, '/dev/null', ...cnnSpec, '--check'], /cannot from \/dev\/null, a character device;/);
   });
 });
