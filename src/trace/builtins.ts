@@ -18,6 +18,7 @@ import {
   TensorBox,
   TorchbindObject,
   Uninitialized,
+  typeName,
   type DictKey,
   type PyValue,
 } from './values.js';
@@ -133,6 +134,36 @@ function sliceBounds(len: number, start: PyValue, end: PyValue, step: PyValue): 
   return [lo, hi, s];
 }
 
+export interface PythonRange {
+  readonly start: number;
+  readonly stop: number;
+  readonly step: number;
+}
+
+/** The bounds of `range(...)` on numbers known now; a zero step raises, as in Python. */
+export function pythonRange(it: Interpreter, args: readonly PyValue[]): PythonRange {
+  if (args.some((a) => a instanceof GValue)) {
+    return it.fail('TRACE_UNSUPPORTED', 'range() with a bound known only when the model runs is supported only as the range of a for loop');
+  }
+  const bounds = args.map((a) => {
+    const n = num(a);
+    return n === undefined ? it.fail('TRACE_TYPE', `range() takes ints, not a ${typeName(a)}`) : n;
+  });
+  if (bounds.length === 0 || bounds.length > 3) return it.fail('TRACE_TYPE', `range() takes 1 to 3 arguments, not ${bounds.length}`);
+  const [start, stop, step] = bounds.length === 1 ? [0, bounds[0], 1] : [bounds[0], bounds[1], bounds[2] ?? 1];
+  if (step === 0) return it.fail('TRACE_RAISE', 'the model raises ValueError: range() arg 3 must not be zero');
+  return { start, stop, step };
+}
+
+export function rangeLength({ start, stop, step }: PythonRange): number {
+  return Math.max(0, Math.ceil(step > 0 ? (stop - start) / step : (start - stop) / -step));
+}
+
+/** The numbers of a range, one at a time. */
+export function* rangeItems(range: PythonRange): Generator<number> {
+  for (let i = 0, n = rangeLength(range); i < n; i++) yield range.start + i * range.step;
+}
+
 function typeMatches(it: Interpreter, v: PyValue, t: PyValue): boolean {
   if (t instanceof PyTuple) return t.items.some((x) => typeMatches(it, v, x));
   if (t instanceof ClassRef) return v instanceof PyObject && v.cls.qualified === t.cls.qualified;
@@ -168,7 +199,13 @@ function typeMatches(it: Interpreter, v: PyValue, t: PyValue): boolean {
 
 function format(it: Interpreter, fmt: PyValue, rest: PyValue[]): string {
   let i = 0;
-  return String(fmt).replace(/\{\}/g, () => it.describe(rest[i++] ?? null));
+  let inserted = 0;
+  return String(fmt).replace(/\{\}/g, () => {
+    const text = it.describe(rest[i++] ?? null);
+    inserted += text.length;
+    it.budget.sequence(inserted, 'the string format() makes');
+    return text;
+  });
 }
 
 const BUILTINS: Record<string, Builtin> = {
@@ -197,11 +234,11 @@ const BUILTINS: Record<string, Builtin> = {
   },
   'builtins.str': (it, [v]) => it.describe(v),
   'builtins.len': (it, [v]) => BUILTINS['torch.len'](it, [v], new Map()),
-  'builtins.range': (_it, args) => {
-    const [lo, hi, step] = args.length === 1 ? [0, num(args[0]) as number, 1] : [num(args[0]) as number, num(args[1]) as number, num(args[2]) ?? 1];
-    const out: number[] = [];
-    for (let i = lo; step > 0 ? i < hi : i > hi; i += step) out.push(i);
-    return new PyList(out);
+  'builtins.range': (it, args) => {
+    const range = pythonRange(it, args);
+    const length = rangeLength(range);
+    it.budget.sequence(length, `range(${args.map((a) => it.describe(a)).join(', ')})`);
+    return new PyList(Array.from({ length }, (_, i) => range.start + i * range.step));
   },
   'builtins.getattr': (it, [obj, name]) => it.attribute(obj, String(name)),
   'builtins.hasattr': (_it, [obj, name]) => obj instanceof PyObject && (obj.pickled?.attributes.has(String(name)) ?? false),
@@ -248,7 +285,11 @@ const BUILTINS: Record<string, Builtin> = {
   },
   'torch.sub': arith((a, b) => a - b),
   'torch.mul': (it, [a, b], kw) => {
-    if (a instanceof PyList && typeof b === 'number') return new PyList(Array.from({ length: b }, () => a.items).flat());
+    if (a instanceof PyList && typeof b === 'number') {
+      const times = Math.max(0, b);
+      it.budget.sequence(a.items.length * times, `a list of ${a.items.length} repeated ${b} times`);
+      return new PyList(Array.from({ length: times }, () => a.items).flat());
+    }
     return arith((x, y) => x * y)(it, [a, b], kw);
   },
   'torch.div': arith((a, b) => a / b, true),
@@ -316,9 +357,12 @@ const BUILTINS: Record<string, Builtin> = {
     l.items.splice(index(l.items.length, num(i) as number), 0, v);
     return null;
   },
-  'torch.extend': (_it, [l, other]) => {
+  'torch.extend': (it, [l, other]) => {
     if (!(l instanceof PyList) || !(other instanceof PyList || other instanceof PyTuple)) return NOT_BUILTIN;
-    l.items.push(...other.items);
+    it.budget.sequence(l.items.length + other.items.length, 'an extended list');
+    it.budget.build(other.items.length, 'an extended list');
+    // A copy first: `l.extend(l)` must not read what it appends.
+    for (const item of other.items.slice()) l.items.push(item);
     return null;
   },
   'torch.pop': (_it, [l, i]) => {
@@ -392,9 +436,19 @@ const BUILTINS: Record<string, Builtin> = {
   'torch.lower': (_it, [a]) => (typeof a === 'string' ? a.toLowerCase() : NOT_BUILTIN),
   'torch.upper': (_it, [a]) => (typeof a === 'string' ? a.toUpperCase() : NOT_BUILTIN),
   'torch.strip': (_it, [a]) => (typeof a === 'string' ? a.trim() : NOT_BUILTIN),
-  'torch.replace': (_it, [a, b, c]) => (typeof a === 'string' && typeof b === 'string' && typeof c === 'string' ? a.split(b).join(c) : NOT_BUILTIN),
+  'torch.replace': (it, [a, b, c]) => {
+    if (typeof a !== 'string' || typeof b !== 'string' || typeof c !== 'string') return NOT_BUILTIN;
+    const pieces = a.split(b);
+    it.budget.sequence(a.length + (pieces.length - 1) * (c.length - b.length), 'the string replace() makes');
+    return pieces.join(c);
+  },
   'torch.split': (_it, [a, sep]) => (typeof a === 'string' ? new PyList(sep === undefined || sep === null ? a.split(/\s+/).filter(Boolean) : a.split(String(sep))) : NOT_BUILTIN),
-  'torch.join': (_it, [sep, items]) => (typeof sep === 'string' && items instanceof PyList ? items.items.map(String).join(sep) : NOT_BUILTIN),
+  'torch.join': (it, [sep, items]) => {
+    if (typeof sep !== 'string' || !(items instanceof PyList)) return NOT_BUILTIN;
+    const texts = items.items.map(String);
+    it.budget.sequence(texts.reduce((n, t) => n + t.length + sep.length, 0), 'the string join() makes');
+    return texts.join(sep);
+  },
   'torch.isdigit': (_it, [a]) => (typeof a === 'string' ? /^\d+$/.test(a) : NOT_BUILTIN),
   'torch.any': (it, [l]) => (l instanceof PyList || l instanceof PyTuple ? l.items.some((x) => it.truthy(x)) : NOT_BUILTIN),
   'torch.all': (it, [l]) => (l instanceof PyList || l instanceof PyTuple ? l.items.every((x) => it.truthy(x)) : NOT_BUILTIN),
@@ -458,6 +512,13 @@ const BUILTINS: Record<string, Builtin> = {
   'ops.prim.abs': (_it, [v]) => (isPyNumber(v) ? numberResult(v, 0, Math.abs(num(v) as number)) : NOT_BUILTIN),
 };
 
+/** Builtins whose list or string result is new, paid for by its length (`str` and `format` pay as they describe). */
+const BUILDERS = new Set([
+  'builtins.range', 'builtins.list', 'builtins.enumerate', 'builtins.zip', 'builtins.sorted', 'torch.add', 'torch.mul',
+  'torch.list', 'torch.copy', 'torch.slice', 'torch.keys', 'torch.values', 'torch.items', 'torch.split', 'torch.join',
+  'torch.replace', 'torch.lower', 'torch.upper', 'torch.strip',
+]);
+
 /** Runs `path` as a Python-level function when it is one and its arguments fit; else NOT_BUILTIN. */
 export function callBuiltin(it: Interpreter, path: string, args: PyValue[], kwargs: Map<string, PyValue>): PyValue | typeof NOT_BUILTIN {
   const key = path.startsWith('ops.aten.') ? `torch.${path.slice('ops.aten.'.length)}` : path;
@@ -467,7 +528,16 @@ export function callBuiltin(it: Interpreter, path: string, args: PyValue[], kwar
     return NOT_BUILTIN;
   }
   try {
-    return fn(it, args, kwargs);
+    const result = fn(it, args, kwargs);
+    // Builtins that could multiply a size check it first; any other result is at most twice its
+    // arguments' size, so checking after the fact suffices.
+    if (typeof result === 'string' || result instanceof PyList || result instanceof PyTuple) {
+      const length = typeof result === 'string' ? result.length : result.items.length;
+      const what = `the ${typeName(result)} ${key.replace(/^(torch|builtins)\./, '')}() makes`;
+      if (BUILDERS.has(key)) it.budget.build(length, what);
+      else it.budget.sequence(length, what);
+    }
+    return result;
   } catch (e) {
     if (e instanceof TsonnxError) throw e.at(it.location());
     throw e;

@@ -19,7 +19,8 @@ export class ClassLoader {
 
   constructor(private readonly archive: Archive) {}
 
-  private file(path: string): CodeFile | null {
+  /** The parsed code file at `path` (`code/__torch__/a.py`), or null when the archive has none. */
+  codeFile(path: string): CodeFile | null {
     if (!this.files.has(path)) {
       const text = this.archive.code(path);
       this.files.set(path, text === undefined ? null : parseCode(path, text));
@@ -34,7 +35,7 @@ export class ClassLoader {
     const parts = qualified.split('.');
     if (parts.length >= 2) {
       const path = `code/${parts.slice(0, -1).join('/')}.py`;
-      const code = this.file(path);
+      const code = this.codeFile(path);
       if (code) {
         const name = parts[parts.length - 1];
         const cls = code.classes.find((c) => c.name === name);

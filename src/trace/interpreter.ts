@@ -8,11 +8,15 @@ import { isTensorRef, PyFloat } from '../archive/types.js';
 import { tensorValues } from '../archive/tensor-data.js';
 import { fail, TsonnxError, type SourceLocation } from '../errors.js';
 import { BoundArgs, findOp } from '../lower/registry.js';
+// The op definitions the interpreter binds calls to and infers shapes with.
+import '../lower/ops/index.js';
 import type { Expr, FunctionDef, Pos, Stmt, TypeExpr } from '../script/ast.js';
 import { bindSchema, Mismatch } from './bind.js';
-import { callBuiltin, NOT_BUILTIN } from './builtins.js';
+import { callBuiltin, NOT_BUILTIN, pythonRange, rangeItems } from './builtins.js';
 import type { ClassLoader } from './classes.js';
 import { GValue, type Arg, type GNode, type GParameter, type KnownTensor, type TensorType, type ValueType } from './graph.js';
+import { DEFAULT_TRACE_LIMITS, engineLimit, TraceBudget, type TraceLimits } from './limits.js';
+import { checkStridedBounds, unsafeCallee, unsafeMessage, unsafeOp } from './safety.js';
 import {
   BoundMethod,
   ClassRef,
@@ -108,13 +112,14 @@ const RESHAPING_VIEWS = new Set(['view', 'reshape', 'flatten', 'unflatten', 'squ
 
 /** Constant tensors with at most this many elements are known to the interpreter. */
 const KNOWN_LIMIT = 64;
-const MAX_LOOP_ITERATIONS = 1_000_000;
 
 export interface InterpreterOptions {
   /** Value of every module's `training` attribute, or 'preserve' to keep the archive's own. */
   training: boolean | 'preserve';
   /** Tensor attributes (module paths) read from graph inputs instead of the archive, so writes to them can be outputs. */
   liftedState?: ReadonlySet<string>;
+  /** Budgets bounding the work the code can cause (DEFAULT_TRACE_LIMITS when absent). */
+  limits?: TraceLimits;
 }
 
 /** A module attribute forward() assigns. */
@@ -146,12 +151,15 @@ export class Interpreter {
   private readonly attributeBoxes = new Map<TensorBox, Omit<StateWrite, 'path'> & { path: string }>();
   /** Views made of each tensor variable, refreshed when an in-place op changes it. */
   private readonly views = new Map<TensorBox, Set<TensorBox>>();
+  readonly budget: TraceBudget;
 
   constructor(
     readonly archive: Archive,
     readonly loader: ClassLoader,
     readonly options: InterpreterOptions,
-  ) {}
+  ) {
+    this.budget = new TraceBudget(options.limits ?? DEFAULT_TRACE_LIMITS, () => this.location());
+  }
 
   // ---------- locations and errors ----------
 
@@ -318,9 +326,13 @@ export class Interpreter {
   }
 
   callFunction(fn: FunctionDef, file: string, scope: string, args: readonly PyValue[], kwargs: ReadonlyMap<string, PyValue>): PyValue {
+    this.budget.enterCall(fn.name);
+    // withFrame inlined: each call's frames count against the JS stack.
+    const saved = this.frame;
+    const savedPos = this.pos;
     const env = new Map<string, PyValue>();
-    const frame: Frame = { env, file, scope };
-    return this.withFrame(frame, () => {
+    this.frame = { env, file, scope };
+    try {
       this.pos = fn.pos;
       fn.params.forEach((p, i) => {
         let v: PyValue | undefined;
@@ -330,14 +342,16 @@ export class Interpreter {
         else this.fail('TRACE_TYPE', `${fn.name}() is missing argument ${p.name}`);
         env.set(p.name, this.coerce(v as PyValue, p.annotation));
       });
-      try {
-        this.execBlock(fn.body);
-      } catch (e) {
-        if (e instanceof ReturnSignal) return e.value;
-        throw e;
-      }
+      for (const statement of fn.body) this.exec(statement);
       return null;
-    });
+    } catch (e) {
+      if (e instanceof ReturnSignal) return e.value;
+      throw e;
+    } finally {
+      this.frame = saved;
+      this.pos = savedPos;
+      this.budget.leaveCall();
+    }
   }
 
   /** Ints passed where a float is declared become floats, as in TorchScript. */
@@ -370,6 +384,8 @@ export class Interpreter {
 
   /** `torch.X`, `ops.ns.X`, or a Python builtin. */
   callNamed(path: string, args: PyValue[], kwargs: Map<string, PyValue>): PyValue {
+    const unsafe = unsafeCallee(path);
+    if (unsafe) return this.fail('UNSAFE_OP', unsafeMessage(unsafe, path));
     const builtin = callBuiltin(this, path, args, kwargs);
     if (builtin !== NOT_BUILTIN) return builtin;
     const [head, ...rest] = path.split('.');
@@ -380,6 +396,9 @@ export class Interpreter {
 
   /** Records a registered op as a graph node. In-place `op_` runs `op` and updates its first tensor. */
   callOp(ns: string, name: string, args: PyValue[], kwargs: Map<string, PyValue>): PyValue {
+    const unsafe = unsafeOp(`${ns}::${name}`);
+    if (unsafe) return this.fail('UNSAFE_OP', unsafeMessage(unsafe, `${ns}::${name}`));
+    if (ns === 'aten') checkStridedBounds(this, name, args, kwargs);
     let entry = findOp(`${ns}::${name}`);
     let inplace = false;
     if (!entry && name.endsWith('_') && !name.endsWith('__')) {
@@ -447,6 +466,7 @@ export class Interpreter {
   }
 
   emit(node: GNode): void {
+    this.budget.node();
     this.target.push(node);
   }
 
@@ -574,97 +594,117 @@ export class Interpreter {
 
   exec(s: Stmt): void {
     this.pos = s.pos;
-    switch (s.kind) {
-      case 'assign': {
-        const value = this.eval(s.value);
-        if (s.targets.length > 1 || s.trailingComma) this.assignMany(s.targets, value);
-        else this.assign(s.targets[0], value);
-        return;
-      }
-      case 'annassign':
-        if (s.value) this.assign(s.target, this.coerce(this.eval(s.value), s.annotation));
-        return;
-      case 'augassign':
-        this.assign(s.target, this.binary(s.op, this.eval(s.target), this.eval(s.value)));
-        return;
-      case 'expr':
-        this.eval(s.value);
-        return;
-      case 'return':
-        throw new ReturnSignal(s.value ? this.eval(s.value) : null);
-      case 'if': {
-        const test = this.eval(s.test);
-        const decided = this.decide(test);
-        if (decided === undefined) this.symbolicIf(test, s.body, s.orelse);
-        else this.execBlock(decided ? s.body : s.orelse);
-        return;
-      }
-      case 'for': {
-        const range = this.symbolicRange(s.iter);
-        if (range) this.symbolicLoop(s.body, { trip: range.trip, cond: true, index: { target: s.target, start: range.start, step: range.step } });
-        else this.execFor(s.target, this.iterate(this.eval(s.iter)), s.body);
-        return;
-      }
-      case 'while': {
-        const first = this.eval(s.test);
-        if (this.decide(first) === undefined) {
-          this.symbolicLoop(s.body, { trip: null, cond: first, test: s.test });
+    this.budget.step();
+    this.budget.enterEval();
+    try {
+      switch (s.kind) {
+        case 'assign': {
+          const value = this.eval(s.value);
+          if (s.targets.length > 1 || s.trailingComma) this.assignMany(s.targets, value);
+          else this.assign(s.targets[0], value);
           return;
         }
-        let n = 0;
-        while (this.truthy(this.eval(s.test))) {
-          if (++n > MAX_LOOP_ITERATIONS) this.fail('TRACE_UNSUPPORTED', 'loop does not terminate at conversion time');
-          try {
-            this.execBlock(s.body);
-          } catch (e) {
-            if (e instanceof BreakSignal) break;
-            if (e instanceof ContinueSignal) continue;
-            throw e;
+        case 'annassign':
+          if (s.value) this.assign(s.target, this.coerce(this.eval(s.value), s.annotation));
+          return;
+        case 'augassign':
+          this.assign(s.target, this.binary(s.op, this.eval(s.target), this.eval(s.value)));
+          return;
+        case 'expr':
+          this.eval(s.value);
+          return;
+        case 'return':
+          throw new ReturnSignal(s.value ? this.eval(s.value) : null);
+        case 'if': {
+          const test = this.eval(s.test);
+          const decided = this.decide(test);
+          if (decided === undefined) this.symbolicIf(test, s.body, s.orelse);
+          else this.execBlock(decided ? s.body : s.orelse);
+          return;
+        }
+        case 'for': {
+          const rangeArgs = this.rangeArguments(s.iter);
+          if (rangeArgs?.some((a) => a instanceof GValue)) {
+            const range = this.symbolicRange(rangeArgs);
+            this.symbolicLoop(s.body, { trip: range.trip, cond: true, index: { target: s.target, start: range.start, step: range.step } });
+          } else {
+            // A range is counted through, never built: its length is bounded by the loop's budget, not by memory.
+            this.execFor(s.target, rangeArgs ? rangeItems(pythonRange(this, rangeArgs)) : this.iterate(this.eval(s.iter)), s.body);
           }
-          this.pos = s.pos;
+          return;
         }
-        return;
+        case 'while': {
+          const first = this.eval(s.test);
+          if (this.decide(first) === undefined) {
+            this.symbolicLoop(s.body, { trip: null, cond: first, test: s.test });
+            return;
+          }
+          this.budget.loop(this.location(), (loop) => {
+            for (let test = first; this.truthy(test); test = this.eval(s.test)) {
+              this.budget.iterate(loop);
+              try {
+                this.execBlock(s.body);
+              } catch (e) {
+                if (e instanceof BreakSignal) break;
+                if (!(e instanceof ContinueSignal)) throw e;
+              } finally {
+                this.pos = s.pos;
+              }
+            }
+          });
+          return;
+        }
+        case 'with':
+          for (const item of s.items) {
+            const ctx = this.eval(item.context);
+            if (item.name) this.env().set(item.name, ctx);
+          }
+          this.execBlock(s.body);
+          return;
+        case 'pass':
+          return;
+        case 'break':
+          throw new BreakSignal();
+        case 'continue':
+          throw new ContinueSignal();
+        case 'raise':
+          return this.fail('TRACE_RAISE', `the model raises ${s.value ? this.describe(this.eval(s.value)) : 'an exception'}`);
+        case 'assert':
+          if (!this.truthy(this.eval(s.test))) {
+            this.fail('TRACE_RAISE', `assertion failed${s.msg ? `: ${this.describe(this.eval(s.msg))}` : ''}`);
+          }
+          return;
+        case 'del':
+          for (const t of s.targets) if (t.kind === 'name') this.env().delete(t.id);
+          return;
+        case 'def':
+          this.env().set(s.name, new ScriptFunction(s.name, s, (this.frame as Frame).file));
+          return;
       }
-      case 'with':
-        for (const item of s.items) {
-          const ctx = this.eval(item.context);
-          if (item.name) this.env().set(item.name, ctx);
-        }
-        this.execBlock(s.body);
-        return;
-      case 'pass':
-        return;
-      case 'break':
-        throw new BreakSignal();
-      case 'continue':
-        throw new ContinueSignal();
-      case 'raise':
-        return this.fail('TRACE_RAISE', `the model raises ${s.value ? this.describe(this.eval(s.value)) : 'an exception'}`);
-      case 'assert':
-        if (!this.truthy(this.eval(s.test))) {
-          this.fail('TRACE_RAISE', `assertion failed${s.msg ? `: ${this.describe(this.eval(s.msg))}` : ''}`);
-        }
-        return;
-      case 'del':
-        for (const t of s.targets) if (t.kind === 'name') this.env().delete(t.id);
-        return;
-      case 'def':
-        this.env().set(s.name, new ScriptFunction(s.name, s, (this.frame as Frame).file));
-        return;
+    } catch (e) {
+      // The engine's own limits (stack, string length) become an error at the innermost statement.
+      const limit = engineLimit(e);
+      if (limit) this.fail('TRACE_LIMIT', limit);
+      throw e;
+    } finally {
+      this.budget.leaveEval();
     }
   }
 
-  private execFor(target: Expr, items: PyValue[], body: readonly Stmt[]): void {
-    for (const item of items) {
-      this.assign(target, item);
-      try {
-        this.execBlock(body);
-      } catch (e) {
-        if (e instanceof BreakSignal) break;
-        if (e instanceof ContinueSignal) continue;
-        throw e;
+  private execFor(target: Expr, items: Iterable<PyValue>, body: readonly Stmt[]): void {
+    this.budget.loop(this.location(), (loop) => {
+      for (const item of items) {
+        this.budget.iterate(loop);
+        this.assign(target, item);
+        try {
+          this.execBlock(body);
+        } catch (e) {
+          if (e instanceof BreakSignal) break;
+          if (e instanceof ContinueSignal) continue;
+          throw e;
+        }
       }
-    }
+    });
   }
 
   iterate(v: PyValue): PyValue[] {
@@ -754,16 +794,24 @@ export class Interpreter {
 
   /** A value as Python's str() prints it, for messages built by the model (`torch.format`). */
   describe(v: PyValue): string {
-    if (typeof v === 'string') return v;
-    if (v instanceof PyFloat) return Number.isInteger(v.value) ? `${v.value}.0` : String(v.value);
-    if (typeof v === 'boolean') return v ? 'True' : 'False';
-    if (v === null) return 'None';
-    if (typeof v !== 'object') return String(v);
-    const item = (x: PyValue) => (typeof x === 'string' ? `'${x}'` : this.describe(x));
-    if (v instanceof PyList) return `[${v.items.map(item).join(', ')}]`;
-    if (v instanceof PyTuple) return v.items.length === 1 ? `(${item(v.items[0])},)` : `(${v.items.map(item).join(', ')})`;
-    if (v instanceof GValue && v.type.kind === 'scalar' && v.type.dim !== undefined) return String(v.type.dim);
-    return typeName(v);
+    const parts: string[] = [];
+    // Lists may hold themselves many times over: the text is paid for as it grows, not after.
+    const put = (text: string): void => {
+      this.budget.build(text.length, 'the text of a value');
+      parts.push(text);
+    };
+    const visit = (x: PyValue, quoted: boolean): void => {
+      if (typeof x === 'string') return put(quoted ? `'${x}'` : x);
+      if (!(x instanceof PyList || x instanceof PyTuple)) return put(scalarText(x));
+      put(x instanceof PyList ? '[' : '(');
+      x.items.forEach((item, i) => {
+        if (i) put(', ');
+        visit(item, true);
+      });
+      put(x instanceof PyList ? ']' : x.items.length === 1 ? ',)' : ')');
+    };
+    visit(v, false);
+    return parts.join('');
   }
 
   /** Runs code into its own block; a raise on it is reported instead of thrown. */
@@ -864,11 +912,14 @@ export class Interpreter {
     });
   }
 
+  /** The evaluated arguments of a loop's `range(...)`, or undefined when it loops over something else. */
+  private rangeArguments(iter: Expr): PyValue[] | undefined {
+    if (iter.kind !== 'call' || iter.func.kind !== 'name' || iter.func.id !== 'range' || iter.keywords.length || this.env().has('range')) return undefined;
+    return iter.args.map((a) => this.eval(a));
+  }
+
   /** `range(...)` with a bound that depends on tensor data: its trip count, start and step. */
-  private symbolicRange(iter: Expr): { trip: GValue; start: PyValue; step: PyValue } | undefined {
-    if (iter.kind !== 'call' || iter.func.kind !== 'name' || iter.func.id !== 'range' || this.env().has('range')) return undefined;
-    const args = iter.args.map((a) => this.eval(a));
-    if (!args.some((a) => a instanceof GValue)) return undefined;
+  private symbolicRange(args: readonly PyValue[]): { trip: GValue; start: PyValue; step: PyValue } {
     const [start, stop, step] = args.length === 1 ? [0, args[0], 1] : [args[0], args[1], args[2] ?? 1];
     const span = this.callNamed('torch.sub', [stop, start], new Map());
     const trip = this.callNamed('torch.floordiv', [this.callNamed('torch.add', [span, this.callNamed('torch.sub', [step, 1], new Map())], new Map()), step], new Map());
@@ -953,67 +1004,77 @@ export class Interpreter {
   // ---------- expressions ----------
 
   eval(e: Expr): PyValue {
-    switch (e.kind) {
-      case 'name':
-        return this.lookup(e.id);
-      case 'int':
-        return Number(e.value);
-      case 'float':
-        return new PyFloat(e.value);
-      case 'str':
-        return e.value;
-      case 'bool':
-        return e.value;
-      case 'none':
-        return null;
-      case 'complex':
-      case 'ellipsis':
-        return this.fail('TRACE_UNSUPPORTED', `${e.kind} literals are not supported`);
-      case 'attribute':
-        return this.attribute(this.eval(e.object), e.attr);
-      case 'call':
-        return this.evalCall(e);
-      case 'subscript':
-        return this.subscript(this.eval(e.object), e.index);
-      case 'tuple':
-        return new PyTuple(e.items.map((x) => this.eval(x)));
-      case 'list':
-        return new PyList(e.items.map((x) => this.eval(x)));
-      case 'dict':
-        return new PyDict(new Map(e.keys.map((k, i) => [this.eval(k) as DictKey, this.eval(e.values[i])])));
-      case 'binary':
-        return this.binary(e.op, this.eval(e.left), this.eval(e.right));
-      case 'unary': {
-        const v = this.eval(e.operand);
-        if (e.op === 'not') return this.callNamed('torch.__not__', [v], new Map());
-        if (e.op === '-') return this.callNamed('torch.neg', [v], new Map());
-        if (e.op === '~') return this.callNamed('torch.bitwise_not', [v], new Map());
-        return v;
-      }
-      case 'compare':
-        return this.compare(e);
-      case 'boolop': {
-        let result: PyValue = e.op === 'and';
-        for (const operand of e.values) {
-          result = this.eval(operand);
-          if (e.op === 'and' ? !this.truthy(result) : this.truthy(result)) return result;
+    // One function per level of nesting: every frame here counts against the JS stack.
+    this.budget.enterEval();
+    try {
+      switch (e.kind) {
+        case 'name':
+          return this.lookup(e.id);
+        case 'int':
+          return Number(e.value);
+        case 'float':
+          return new PyFloat(e.value);
+        case 'str':
+          return e.value;
+        case 'bool':
+          return e.value;
+        case 'none':
+          return null;
+        case 'complex':
+        case 'ellipsis':
+          return this.fail('TRACE_UNSUPPORTED', `${e.kind} literals are not supported`);
+        case 'attribute':
+          return this.attribute(this.eval(e.object), e.attr);
+        case 'call':
+          return this.evalCall(e);
+        case 'subscript':
+          return this.subscript(this.eval(e.object), e.index);
+        case 'tuple':
+          return new PyTuple(e.items.map((x) => this.eval(x)));
+        case 'list':
+          return new PyList(e.items.map((x) => this.eval(x)));
+        case 'dict':
+          return new PyDict(new Map(e.keys.map((k, i) => [this.eval(k) as DictKey, this.eval(e.values[i])])));
+        case 'binary':
+          return this.binary(e.op, this.eval(e.left), this.eval(e.right));
+        case 'unary': {
+          const v = this.eval(e.operand);
+          if (e.op === 'not') return this.callNamed('torch.__not__', [v], new Map());
+          if (e.op === '-') return this.callNamed('torch.neg', [v], new Map());
+          if (e.op === '~') return this.callNamed('torch.bitwise_not', [v], new Map());
+          return v;
         }
-        return result;
-      }
-      case 'ternary':
-        return this.truthy(this.eval(e.test)) ? this.eval(e.body) : this.eval(e.orelse);
-      case 'listcomp': {
-        const out: PyValue[] = [];
-        for (const item of this.iterate(this.eval(e.iter))) {
-          this.assign(e.target, item);
-          out.push(this.eval(e.element));
+        case 'compare':
+          return this.compare(e);
+        case 'boolop': {
+          let result: PyValue = e.op === 'and';
+          for (const operand of e.values) {
+            result = this.eval(operand);
+            if (e.op === 'and' ? !this.truthy(result) : this.truthy(result)) return result;
+          }
+          return result;
         }
-        return new PyList(out);
+        case 'ternary':
+          return this.truthy(this.eval(e.test)) ? this.eval(e.body) : this.eval(e.orelse);
+        case 'listcomp': {
+          const items = this.iterate(this.eval(e.iter));
+          return this.budget.loop(this.location(), (loop) => {
+            const out: PyValue[] = [];
+            for (const item of items) {
+              this.budget.iterate(loop);
+              this.assign(e.target, item);
+              out.push(this.eval(e.element));
+            }
+            return new PyList(out);
+          });
+        }
+        case 'slice':
+          return this.fail('SCRIPT_SYNTAX', 'a slice outside a subscript');
+        case 'typearg':
+          return this.typeValue(e.type);
       }
-      case 'slice':
-        return this.fail('SCRIPT_SYNTAX', 'a slice outside a subscript');
-      case 'typearg':
-        return this.typeValue(e.type);
+    } finally {
+      this.budget.leaveEval();
     }
   }
 
@@ -1125,6 +1186,16 @@ export class Interpreter {
     }
     return this.callNamed('torch.__getitem__', [obj, this.eval(index)], new Map());
   }
+}
+
+/** Python's str() of a value that is not a string or a sequence. */
+function scalarText(v: PyValue): string {
+  if (v instanceof PyFloat) return Number.isInteger(v.value) ? `${v.value}.0` : String(v.value);
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (v === null) return 'None';
+  if (typeof v !== 'object') return String(v);
+  if (v instanceof GValue && v.type.kind === 'scalar' && v.type.dim !== undefined) return String(v.type.dim);
+  return typeName(v);
 }
 
 /** Op outputs as interpreter values: tensors in boxes, symbolic scalars as they are. */

@@ -1,12 +1,14 @@
 /** Entry of the trace stage: runs a method of the archive's root module on the given inputs. */
 import type { Archive, PickleValue } from '../archive/types.js';
 import { isTensorRef, PyFloat } from '../archive/types.js';
-import { fail, TsonnxError } from '../errors.js';
+import { fail, TsonnxError, type SourceLocation } from '../errors.js';
 import type { FunctionDef, Param } from '../script/ast.js';
 import { ClassLoader } from './classes.js';
 import { GValue, type GInput, type TorchGraph } from './graph.js';
 import { formatInputSpec, INPUT_SYNTAX, type InputSpec } from './inputs.js';
 import { Interpreter, type StateWrite } from './interpreter.js';
+import { engineLimit, type TraceLimits } from './limits.js';
+import { refuseUnsafeCode } from './safety.js';
 import { PyDict, PyList, PyTuple, TensorBox, typeName, type PyValue } from './values.js';
 
 export interface TraceOptions {
@@ -25,6 +27,8 @@ export interface TraceOptions {
   inputNames?: readonly string[];
   /** Input dims to make symbolic, by graph input name: axis → dim name (torch's dynamic_axes). */
   dynamicAxes?: ReadonlyMap<string, ReadonlyMap<number, string>>;
+  /** Budgets bounding the work the archive's code can cause (DEFAULT_TRACE_LIMITS when absent). */
+  limits?: TraceLimits;
 }
 
 /** Elements of a `Tuple[Tensor, ...]` (or `Optional[Tuple[...]]`) parameter, else undefined. */
@@ -109,10 +113,23 @@ function flattenOutputs(it: Interpreter, v: PyValue, name: string | undefined, o
 }
 
 export function trace(archive: Archive, options: TraceOptions): TorchGraph {
-  const first = run(archive, options, undefined);
+  try {
+    return traceMethod(archive, options);
+  } catch (e) {
+    // The budgets keep the code within the engine's limits; this is the backstop for what they miss (deep data, parsing).
+    const limit = engineLimit(e);
+    if (limit) fail('TRACE_LIMIT', limit);
+    throw e;
+  }
+}
+
+function traceMethod(archive: Archive, options: TraceOptions): TorchGraph {
+  const loader = new ClassLoader(archive);
+  refuseUnsafeCode(archive, loader);
+  const first = run(archive, loader, options, undefined);
   const written = [...first.interpreter.stateWrites.values()];
   const lifted = options.liftState ? written.filter((w) => isTensorAttribute(w)) : [];
-  const { interpreter, graph } = lifted.length ? run(archive, options, new Set(lifted.map((w) => w.path))) : first;
+  const { interpreter, graph, entry } = lifted.length ? run(archive, loader, options, new Set(lifted.map((w) => w.path))) : first;
   for (const w of interpreter.stateWrites.values()) {
     if (!lifted.some((l) => l.path === w.path)) {
       graph.warnings.push(
@@ -128,6 +145,10 @@ export function trace(archive: Archive, options: TraceOptions): TorchGraph {
     if (!(value instanceof TensorBox)) fail('TRACE_UNSUPPORTED', `state attribute ${path} is not a tensor after forward()`);
     graph.outputs.push({ name: `${path}_out`, value: value.value });
   }
+  if (graph.outputs.length === 0) {
+    // An ONNX graph needs an output: onnxruntime refuses a model without one.
+    fail('TRACE_UNSUPPORTED', `${options.method ?? 'forward'}() returns no tensor; nothing to export`, entry);
+  }
   return { ...graph, inputs: [...graph.inputs, ...interpreter.stateInputs] };
 }
 
@@ -136,8 +157,13 @@ function isTensorAttribute(w: StateWrite): boolean {
   return isTensorRef(stored);
 }
 
-function run(archive: Archive, options: TraceOptions, liftedState: ReadonlySet<string> | undefined): { interpreter: Interpreter; graph: TorchGraph } {
-  const it = new Interpreter(archive, new ClassLoader(archive), { training: options.training, liftedState });
+function run(
+  archive: Archive,
+  loader: ClassLoader,
+  options: TraceOptions,
+  liftedState: ReadonlySet<string> | undefined,
+): { interpreter: Interpreter; graph: TorchGraph; entry: SourceLocation } {
+  const it = new Interpreter(archive, loader, { training: options.training, liftedState, limits: options.limits });
   const method = options.method ?? 'forward';
   const given = options.inputs?.length ? options.inputs : tracedInputSpecs(archive, method);
   const fn = findMethod(it, method, given);
@@ -199,15 +225,10 @@ function run(archive: Archive, options: TraceOptions, liftedState: ReadonlySet<s
     cursor++;
     args.push(spec.kind === 'tensor' ? tensorInput(spec, p.name, p) : argumentValue(spec, p));
   }
-  let result: PyValue;
-  try {
-    result = it.callFunction(fn, it.rootObject().cls.file, '', args, new Map());
-  } catch (e) {
-    if (e instanceof TsonnxError) throw e;
-    if (e instanceof RangeError) fail('TRACE_UNSUPPORTED', `the model recurses too deeply to interpret (${e.message})`);
-    throw e;
-  }
+  const result = it.callFunction(fn, it.rootObject().cls.file, '', args, new Map());
   const outputs: TorchGraph['outputs'] = [];
   flattenOutputs(it, result, undefined, outputs);
-  return { interpreter: it, graph: { inputs, parameters: it.parameters, body: { params: [], nodes: it.nodes, results: [] }, outputs, warnings: it.warnings } };
+  const file = it.rootObject().cls.file;
+  const entry = { file, line: fn.pos.line, python: archive.pythonLocation(file, fn.pos.offset) };
+  return { interpreter: it, entry, graph: { inputs, parameters: it.parameters, body: { params: [], nodes: it.nodes, results: [] }, outputs, warnings: it.warnings } };
 }
