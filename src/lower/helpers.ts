@@ -117,6 +117,18 @@ export function requireDtype(op: string, [name, value]: NamedTensor, allowed: re
   fail('TRACE_TYPE', `${op}: ${name} must be ${expected}, got ${value.tensor.dtype}`);
 }
 
+/**
+ * PyTorch refuses an operand whose shape differs from what the op needs (recurrent weights and
+ * states): "weight_hh has shape [20, 5], expected [20, 6]". An undefined or symbolic dim matches any size.
+ */
+export function requireShape(op: string, [name, value]: NamedTensor, expected: readonly (Dim | undefined)[]): void {
+  if (!value) return;
+  const shape = shapeOf(value);
+  if (shape.length === expected.length && shape.every((d, i) => !knownDifferent(d, expected[i]))) return;
+  const show = (dims: readonly (Dim | undefined)[]) => `[${dims.map((d) => (typeof d === 'number' ? d : '?')).join(', ')}]`;
+  fail('TRACE_TYPE', `${op}: ${name} has shape ${show(shape)}, expected ${show(expected)}`);
+}
+
 export function castTo(ctx: LowerContext, name: string, from: DType, to: DType): string {
   if (from === to) return name;
   return ctx.b.op1('Cast', [name], { to: ONNX_DTYPE[to] });

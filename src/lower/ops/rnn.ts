@@ -8,7 +8,7 @@
 import type { DType } from '../../archive/types.js';
 import { fail } from '../../errors.js';
 import type { Dim, GValue, TensorType, ValueType } from '../../trace/graph.js';
-import { castTo, rankOf, shapeOf, tensorOf } from '../helpers.js';
+import { castTo, rankOf, requireSameDtype, requireShape, shapeOf, tensorOf } from '../helpers.js';
 import type { OnnxAttrs } from '../onnx-graph.js';
 import { defineOps, type BoundArgs, type LowerContext, type OpDef } from '../registry.js';
 import { needOpset } from './elementwise.js';
@@ -59,6 +59,20 @@ function hiddenSizeOf(op: string, family: Family, wHh: GValue): number {
   return rows / family.gates;
 }
 
+/**
+ * What PyTorch checks before running a layer: every weight of the input's dtype, weight_ih
+ * [gates * hidden, features], weight_hh [gates * hidden, hidden], biases [gates * hidden]. Without
+ * this, mismatched weights would be written as a model onnxruntime refuses.
+ */
+function requireLayerShapes(op: string, family: Family, p: DirectionParams, input: GValue, features: Dim, hidden: number): void {
+  const rows = family.gates * hidden;
+  requireSameDtype(op, ['input', input], ['weight_ih', p.wIh], ['weight_hh', p.wHh], ['bias_ih', p.bIh], ['bias_hh', p.bHh]);
+  requireShape(op, ['weight_ih', p.wIh], [rows, features]);
+  requireShape(op, ['weight_hh', p.wHh], [rows, hidden]);
+  requireShape(op, ['bias_ih', p.bIh], [rows]);
+  requireShape(op, ['bias_hh', p.bHh], [rows]);
+}
+
 function readStack(a: BoundArgs, family: Family, op: string): Stack {
   const packed = a.schema.overload === 'data';
   const input = a.tensor(packed ? 'data' : 'input');
@@ -89,13 +103,19 @@ function readStack(a: BoundArgs, family: Family, op: string): Stack {
   }
   const expectedRank = packed ? 2 : 3;
   if (rankOf(input) !== expectedRank) fail('TRACE_TYPE', `${op}: expected a ${expectedRank}-D input, got ${rankOf(input)}-D`);
+  const hidden = hiddenSizeOf(op, family, params[0][0].wHh);
+  const batch = packed ? undefined : shapeOf(input)[a.bool('batch_first') ? 0 : 1];
+  for (const h of states) requireShape(op, ['hx', h], [layers * directions, batch, hidden]);
+  params.forEach((layer, l) =>
+    layer.forEach((p) => requireLayerShapes(op, family, p, input, l === 0 ? shapeOf(input)[expectedRank - 1] : directions * hidden, hidden)),
+  );
   return {
     family,
     op,
     input,
     states,
     params,
-    hidden: hiddenSizeOf(op, family, params[0][0].wHh),
+    hidden,
     directions,
     batchFirst: !packed && a.bool('batch_first'),
     batchSizes: packed ? a.tensor('batch_sizes') : undefined,
@@ -244,7 +264,10 @@ function cellOp(schema: string, family: Family): OpDef {
     const states = family.onnx === 'LSTM' ? a.tensors('hx') : [a.tensor('hx')];
     if (states.length !== (family.onnx === 'LSTM' ? 2 : 1)) fail('TRACE_TYPE', `${op}: expected ${family.onnx === 'LSTM' ? 2 : 1} states, got ${states.length}`);
     const params: DirectionParams = { wIh: a.tensor('w_ih'), wHh: a.tensor('w_hh'), bIh: a.optTensor('b_ih'), bHh: a.optTensor('b_hh') };
-    return { input, states, params, hidden: hiddenSizeOf(op, family, params.wHh) };
+    const hidden = hiddenSizeOf(op, family, params.wHh);
+    requireLayerShapes(op, family, params, input, shapeOf(input)[1], hidden);
+    for (const h of states) requireShape(op, ['hx', h], [shapeOf(input)[0], hidden]);
+    return { input, states, params, hidden };
   };
   return {
     schemas: [schema],
