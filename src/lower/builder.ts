@@ -3,6 +3,7 @@
  * does (`/layer1/0/conv1/Conv`, outputs `/layer1/0/conv1/Conv_output_0`).
  */
 import type { DType } from '../archive/types.js';
+import { fail } from '../errors.js';
 import type { OnnxAttrs, OnnxGraph, OnnxNode, OnnxTensor } from './onnx-graph.js';
 import { encodeValues } from './tensor-bytes.js';
 
@@ -64,6 +65,7 @@ export class OnnxBuilder {
 
   /** A constant tensor as a `Constant` node. */
   constant(dtype: DType, dims: readonly number[], values: readonly (number | bigint | boolean)[]): string {
+    requireConstantSize(values.length);
     const tensor: OnnxTensor = { name: '', dtype, dims, data: { kind: 'bytes', bytes: encodeValues(dtype, values) } };
     return this.op1('Constant', [], { value: { t: tensor } });
   }
@@ -82,5 +84,18 @@ export class OnnxBuilder {
   initializer(tensor: OnnxTensor): string {
     this.graph.initializers.push(tensor);
     return tensor.name;
+  }
+}
+
+/**
+ * Constants computed at conversion time are built from JS values (8 bytes or more each); past this
+ * many elements the archive's code asks for more than a conversion should hold in memory.
+ */
+export const MAX_CONSTANT_ELEMENTS = 1 << 24;
+
+/** Call before building a constant's values, so nothing is allocated for one too large. */
+export function requireConstantSize(elements: number): void {
+  if (elements > MAX_CONSTANT_ELEMENTS) {
+    fail('TRACE_LIMIT', `a constant of ${elements.toLocaleString('en-US')} elements is more than the ${MAX_CONSTANT_ELEMENTS.toLocaleString('en-US')} a conversion computes`);
   }
 }

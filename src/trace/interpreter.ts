@@ -113,6 +113,12 @@ const RESHAPING_VIEWS = new Set(['view', 'reshape', 'flatten', 'unflatten', 'squ
 /** Constant tensors with at most this many elements are known to the interpreter. */
 const KNOWN_LIMIT = 64;
 
+/**
+ * Op results are computed at conversion time (for shape arithmetic and folding) only up to this
+ * many elements; larger ones stay graph nodes, so code like `torch.arange(10**9)` costs no memory here.
+ */
+const EVALUATED_LIMIT = 1_000_000;
+
 export interface InterpreterOptions {
   /** Value of every module's `training` attribute, or 'preserve' to keep the archive's own. */
   training: boolean | 'preserve';
@@ -455,6 +461,8 @@ export class Interpreter {
 
   private evaluate(evaluate: ((a: BoundArgs) => KnownTensor[] | undefined) | undefined, a: BoundArgs, outputs: GValue[]): void {
     if (!evaluate) return;
+    const tooLarge = (v: GValue) => v.type.kind === 'tensor' && v.type.shape.reduce<number>((n, d) => n * (typeof d === 'number' ? d : 1), 1) > EVALUATED_LIMIT;
+    if (outputs.some(tooLarge)) return;
     for (const v of a.values.values()) {
       if (v instanceof GValue && !v.known) return;
       if (Array.isArray(v) && v.some((x) => x instanceof GValue && !x.known)) return;

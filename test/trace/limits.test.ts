@@ -3,9 +3,13 @@
  * values) ends in a TRACE_LIMIT error naming its place, never in a stack overflow or an allocation
  * failure. Archives are built in the test; each names the line the error must point at.
  */
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { convert, TsonnxError } from '../../src/index.js';
 import { parseCode } from '../../src/script/index.js';
 import { DEFAULT_TRACE_LIMITS } from '../../src/trace/limits.js';
+import { tempDir } from '../archive/helpers.js';
+import { runOnnx } from '../helpers/cases.js';
 import { hostileArchive, traceArchive, traceError } from './hostile.js';
 
 /** `forward(self, x: Tensor) -> Tensor` with the given body (lines indented by four spaces); its first line is line 6. */
@@ -183,5 +187,24 @@ describe('forward with nothing to export', () => {
     const code = '  def forward(self: __torch__.M, x: Tensor) -> Tuple[()]:\n    return ()\n';
     const e = await traceError(hostileArchive(code), ['float32[2]'], 'TRACE_UNSUPPORTED');
     expect(e.message).toBe('forward() returns no tensor; nothing to export');
+  });
+});
+
+describe('tensors too large to compute at conversion time', () => {
+  const code = forward('    r = torch.arange(1000000000)\n    return torch.add(x, torch.sum(torch.slice(r, 0, 0, 2)))\n');
+
+  it('a billion-element arange stays a graph node and runs as Range where the opset has it', async () => {
+    const out = join(tempDir(), 'arange.onnx');
+    const report = await convert(hostileArchive(code), out, { inputs: ['int64[2]'], opsetVersion: 17 });
+    expect(report.nodes.Range).toBe(1);
+    const [got] = await runOnnx(out, [{ name: 'x', dtype: 'int64', shape: [2], data: new BigInt64Array([5n, 7n]) }]);
+    expect(Array.from(got.data as BigInt64Array, Number)).toEqual([6, 8]);
+  });
+
+  it('below opset 11 it would be a constant, which stops at the constant budget before allocating', async () => {
+    const error = await convert(hostileArchive(code), join(tempDir(), 'arange9.onnx'), { inputs: ['int64[2]'], opsetVersion: 10 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TsonnxError);
+    expect((error as TsonnxError).code).toBe('TRACE_LIMIT');
+    expect((error as TsonnxError).message).toBe('a constant of 1,000,000,000 elements is more than the 16,777,216 a conversion computes');
   });
 });

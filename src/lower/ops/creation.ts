@@ -6,6 +6,7 @@ import type { DType } from '../../archive/types.js';
 import { PyFloat } from '../../archive/types.js';
 import { fail } from '../../errors.js';
 import { GValue, type Arg, type Dim, type TensorType } from '../../trace/graph.js';
+import { MAX_CONSTANT_ELEMENTS, requireConstantSize } from '../builder.js';
 import { dtypeFromScalarType, isFloating } from '../dtypes.js';
 import { castTo, numel, onnxDtypeOf, shapeOf, tensorOf } from '../helpers.js';
 import { ONNX_DTYPE, type OnnxTensor } from '../onnx-graph.js';
@@ -97,6 +98,7 @@ export function filled(ctx: LowerContext, shape: readonly Dim[], shapeInput: () 
   }
   const dims = staticShape(shape);
   if (!dims) fail('OP_OPSET', 'creating a tensor of dynamic shape needs opset 9 or later');
+  requireConstantSize(numel(dims)!);
   return ctx.b.constant(dtype, dims, Array(numel(dims)!).fill(value));
 }
 
@@ -172,7 +174,11 @@ function lowerArange(ctx: LowerContext, a: BoundArgs): string[] {
   const r = rangeArgs(a);
   const dtype = rangeDtype(a, r);
   const known = knownRange(r);
-  if (known) return [ctx.b.constant(dtype, [known.length], convertValues(rangeValues(known), dtype))];
+  // A range too long to be a constant is computed at run time where the opset allows.
+  if (known && (known.length <= MAX_CONSTANT_ELEMENTS || ctx.opset < 11)) {
+    requireConstantSize(known.length);
+    return [ctx.b.constant(dtype, [known.length], convertValues(rangeValues(known), dtype))];
+  }
   if (ctx.opset < 11) fail('OP_OPSET', 'arange with bounds known only at run time needs opset 11 or later');
   const compute = RANGE_DTYPES.has(dtype) ? dtype : isFloating(dtype) ? 'float32' : 'int64';
   const bound = (s: Scalar) =>
