@@ -1,5 +1,5 @@
 /**
- * `code/….py.debug_pkl` records (torchscript-format.md §3.6): for each byte offset of the printed
+ * `code/….py.debug_pkl` records (docs/torchscript-format.md §3.6): for each byte offset of the printed
  * code, the original source range. Two layouts exist:
  * - `('FORMAT_WITH_STRING_TABLE', (strings…), ((offset, ((build_intlist([text_idx…]), file_idx, line), start, end), tag), …))`
  * - older files: `((offset, ((text, file, line), start, end)[, tag]), …)` with inline strings.

@@ -1,5 +1,5 @@
 /**
- * Opens a TorchScript archive (torchscript-format.md §1–3): classify the file, read `version` and
+ * Opens a TorchScript archive (docs/torchscript-format.md §1–3): classify the file, read `version` and
  * `byteorder`, unpickle `constants.pkl` then `data.pkl` (and `traced_inputs.pkl`), and serve code
  * files and `.debug_pkl` locations lazily. Tensor bytes stay in the file.
  */

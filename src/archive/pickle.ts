@@ -1,5 +1,5 @@
 /**
- * A restricted unpickler for the pickles TorchScript archives hold (torchscript-format.md §3).
+ * A restricted unpickler for the pickles TorchScript archives hold (docs/torchscript-format.md §3).
  *
  * It never executes anything: GLOBAL resolves only the names `torch.jit.save` writes (an allow-list)
  * to small built-in constructors, and any other global is rejected. Values map onto `PickleValue`:

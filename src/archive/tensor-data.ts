@@ -1,6 +1,7 @@
 /**
  * Tensor bytes on demand: a `TensorRef` is a strided view of a storage record, read only when a
- * later stage asks (design.md decision 3). Output is always contiguous C order, little-endian.
+ * later stage asks, so weights are never held in memory before they are written. Output is always
+ * contiguous C order, little-endian.
  */
 import { fail } from '../errors.js';
 import { checkAllocation, readEntryRange } from './zip.js';

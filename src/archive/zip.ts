@@ -1,5 +1,5 @@
 /**
- * Zip container of TorchScript archives (torchscript-format.md §2.2–2.3). The central directory
+ * Zip container of TorchScript archives (docs/torchscript-format.md §2.2–2.3). The central directory
  * (with the ZIP64 records PyTorch always writes) is read here, every offset and size checked
  * against the file before it is used; entry data is then read synchronously from our own file
  * descriptor, so later stages can pull tensor bytes on demand.

@@ -1,5 +1,5 @@
 /**
- * AST of the TorchScript subset that `torch.jit.save` prints (torchscript-format.md §4).
+ * AST of the TorchScript subset that `torch.jit.save` prints (docs/torchscript-format.md §4).
  * Every node carries its position in the code file for diagnostics.
  */
 

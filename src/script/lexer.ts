@@ -1,5 +1,5 @@
 /**
- * Lexer for serialized TorchScript code (torchscript-format.md §4.10, after PyTorch's `lexer.cpp`):
+ * Lexer for serialized TorchScript code (docs/torchscript-format.md §4.10, after PyTorch's `lexer.cpp`):
  * significant indentation, bracket-aware newlines, strtod-style numbers and C-style string escapes.
  */
 import { fail } from '../errors.js';

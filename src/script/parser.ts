@@ -1,5 +1,5 @@
 /**
- * Recursive-descent parser for serialized TorchScript code (torchscript-format.md §4.10).
+ * Recursive-descent parser for serialized TorchScript code (docs/torchscript-format.md §4.10).
  * Expression precedence follows PyTorch's `lexer.cpp`, not Python: `and`/`or` share a level and
  * unary `not`/`~` bind looser than comparisons and arithmetic.
  */

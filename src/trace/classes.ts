@@ -1,6 +1,6 @@
 /**
  * Resolves qualified TorchScript names to classes and functions, parsing `code/` files on demand
- * (torchscript-format.md §4.1: `a.b.C` lives in `code/a/b.py`).
+ * (docs/torchscript-format.md §4.1: `a.b.C` lives in `code/a/b.py`).
  */
 import type { Archive } from '../archive/types.js';
 import { fail } from '../errors.js';

@@ -1,5 +1,5 @@
 /**
- * Model-level fields (export-semantics.md §2) at every opset tsonnx accepts: ir_version from the
+ * Model-level fields (docs/export-semantics.md §2) at every opset tsonnx accepts: ir_version from the
  * opset table, opset_import, the fields torch never sets, and outputs equal to PyTorch's.
  */
 import { readFileSync } from 'node:fs';

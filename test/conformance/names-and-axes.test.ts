@@ -1,5 +1,5 @@
 /**
- * input_names, output_names and dynamic_axes (export-semantics.md §1, §1.4) on a scripted module with
+ * input_names, output_names and dynamic_axes (docs/export-semantics.md §1, §1.4) on a scripted module with
  * two inputs, two outputs and a Linear, against torch.onnx.export's files for the same archive.
  */
 import ort from 'onnxruntime-node';

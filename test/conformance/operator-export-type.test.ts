@@ -1,5 +1,5 @@
 /**
- * operator_export_type and custom_opsets (export-semantics.md §1.3, §2): ATen nodes, fallthrough nodes
+ * operator_export_type and custom_opsets (docs/export-semantics.md §1.3, §2): ATen nodes, fallthrough nodes
  * and opset_import, on `round(relu(x) * 4)` (round has no ONNX form below opset 11), against
  * torch.onnx.export's files for the same archive. The trace's constant 4 is compared apart: torch makes
  * it a float Constant, tsonnx an int64 initializer and a Cast.

@@ -1,5 +1,5 @@
 /**
- * export_params and keep_initializers_as_inputs (export-semantics.md §1): where the weights go and
+ * export_params and keep_initializers_as_inputs (docs/export-semantics.md §1): where the weights go and
  * which graph inputs list them, against torch.onnx.export's files for the same archive.
  */
 import { describe, expect, it } from 'vitest';

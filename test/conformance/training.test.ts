@@ -1,5 +1,5 @@
 /**
- * training (export-semantics.md §1.2) on a scripted Conv2d → BatchNorm2d → Dropout(0.3) → relu,
+ * training (docs/export-semantics.md §1.2) on a scripted Conv2d → BatchNorm2d → Dropout(0.3) → relu,
  * against what torch.onnx.export 1.13 and 2.6 wrote from the same archives (do_constant_folding=False).
  * Scripted archives keep `self.training` as a branch, so the mode decides which form is written.
  */
@@ -25,7 +25,7 @@ describe.each(TORCH_VERSIONS)('archive and references from %s', (torch) => {
         const unfolded = await convertCase('conv_bn_dropout', { opsetVersion: opset, training: 'eval', doConstantFolding: false }, { torch });
         expect(layers(unfolded.model).map((n) => n.opType)).toEqual(['Conv', 'BatchNormalization', 'Relu']);
         // The references were exported with do_constant_folding=False: 1.13 folds in eval regardless,
-        // 2.x (like tsonnx) only with folding on (export-semantics.md §8).
+        // 2.x (like tsonnx) only with folding on (docs/export-semantics.md §8).
         const want = reference('conv_bn_dropout', `eval_${opset}`, torch);
         expect(layers(want).map((n) => n.opType)).toEqual(layers((torch === 'torch113' ? folded : unfolded).model).map((n) => n.opType));
         if (torch === 'torch113') expect(layers(folded.model)).toEqual(layers(want));

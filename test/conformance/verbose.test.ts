@@ -1,5 +1,5 @@
 /**
- * verbose (export-semantics.md §1): node doc_strings hold the source location (torch writes a source
+ * verbose (docs/export-semantics.md §1): node doc_strings hold the source location (torch writes a source
  * excerpt; tsonnx the TorchScript position and, where the archive's .debug_pkl has it, the Python one),
  * none without verbose, and the graph text the CLI prints.
  */
