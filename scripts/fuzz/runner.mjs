@@ -43,7 +43,14 @@ function readKb(pid, field) {
 function runMeasured(command, args, cwd) {
   return new Promise((resolve) => {
     const started = performance.now();
-    const child = spawn(command, args, { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let child;
+    try {
+      child = spawn(command, args, { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (error) {
+      // The OS refuses the command line itself (E2BIG: an argument past 128 KiB): no CLI can be given it.
+      resolve({ notRun: `${error.code}: ${error.message}`, seconds: 0, peakRss: 0, stdout: Buffer.alloc(0), stderr: '' });
+      return;
+    }
     const captured = { stdout: [], stderr: [] };
     for (const stream of ['stdout', 'stderr']) {
       let kept = 0;
@@ -165,7 +172,8 @@ function listFiles(dir, prefix = '') {
 const CRASH_TEXT = /\n\s+at |RangeError|TypeError|ReferenceError|SyntaxError|internal error|INTERNAL:|Maximum call stack|heap out of memory|FATAL ERROR|Segmentation fault|Aborted|node:internal/;
 
 /**
- * Runs the case in `dir` (in/model.pt already written) and returns the verdict: `outcome` is 'ok',
+ * Runs the case in `dir` (in/model.pt already written) and returns the verdict: `outcome` is 'not-run'
+ * (the OS refused the command line, so no CLI could be given it), 'ok',
  * 'error' (clean, with `code`) or a failure kind: crash, hang, memory, unclean-error, invalid-model,
  * leftover, modified-input. `problems` lists every failed promise.
  */
@@ -179,6 +187,8 @@ export async function runCase({ dir, cliPath, args, output, checker, codes }) {
   const run = dev
     ? await runMeasured('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', `mount --bind "$0" /dev && exec "$@"`, dev, process.execPath, ...argv], join(dir, 'out'))
     : await runMeasured(process.execPath, argv, join(dir, 'out'));
+
+  if (run.notRun) return { outcome: 'not-run', problems: [], seconds: 0, peakRss: 0, stderr: run.notRun, argv: argv.slice(1) };
 
   const problems = [];
   const stderrLines = run.stderr.split('\n').filter((l) => l.trim());
