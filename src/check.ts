@@ -6,7 +6,7 @@
 import type { DType } from './archive/types.js';
 import type { ValueReport } from './convert.js';
 import { fail } from './errors.js';
-import type { Dim } from './trace/graph.js';
+import type { Dim } from './ir/torch-graph.js';
 
 /** The part of onnxruntime-node's API used here, declared so tsonnx's types do not need the package. */
 interface OrtTensor {

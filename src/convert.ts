@@ -4,11 +4,12 @@ import { openArchive } from './archive/open.js';
 import { fail, TsonnxError } from './errors.js';
 import { formatGraph } from './graph-text.js';
 import { lower, type DynamicAxes, type OperatorExportType } from './lower/lower.js';
-import { resetFreshDims } from './lower/ops/shape.js';
-import type { OnnxModel } from './lower/onnx-graph.js';
+import { resetFreshDims } from './ops/args.js';
+import { createOpRegistry } from './ops/index.js';
+import type { OnnxModel } from './ir/onnx-graph.js';
 import { optimizeModel } from './onnx/optimize.js';
 import { refuseInputAsOutput, resolveOutput, writeModel, type WriteReport } from './onnx/writer.js';
-import { irVersionForOpset } from './onnx/versions.js';
+import { irVersionForOpset, MAX_OPSET, MIN_OPSET } from './onnx/versions.js';
 import { eliminateDeadCode } from './passes/dce.js';
 import { foldConvBatchNorm } from './passes/fold-conv-bn.js';
 import { parseInputSpec } from './trace/inputs.js';
@@ -92,8 +93,7 @@ export function normalizeDynamicAxes(given: ConvertOptions['dynamicAxes'], warni
   }
   return out;
 }
-export const MIN_OPSET = 7;
-export const MAX_OPSET = 21;
+export { MIN_OPSET, MAX_OPSET };
 
 export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -139,7 +139,9 @@ export async function convert(inputPath: string, outputPath: string, options: Co
   try {
     lap('archive', 'trace');
     const training = options.training ?? 'eval';
+    const registry = createOpRegistry();
     let graph = trace(archive, {
+      registry,
       inputs: specs,
       method: options.method,
       training: training === 'preserve' ? 'preserve' : training === 'training',
@@ -155,6 +157,7 @@ export async function convert(inputPath: string, outputPath: string, options: Co
     }
     lap('passes', 'lower');
     const model = optimizeModel(lower(graph, {
+      registry,
       opset,
       inputNames: options.inputNames,
       outputNames: options.outputNames,

@@ -1,5 +1,5 @@
 /** The text form of a converted graph that `--verbose` prints: one line per node. */
-import { DTYPE_BYTES, type OnnxAttr, type OnnxGraph, type OnnxTensor, type OnnxValueInfo } from './lower/onnx-graph.js';
+import { DTYPE_BYTES, type OnnxAttr, type OnnxGraph, type OnnxTensor, type OnnxValueInfo } from './ir/onnx-graph.js';
 
 function dimsText(v: OnnxValueInfo): string {
   const shape = v.shape ? `[${v.shape.join(',')}]` : '[?]';

@@ -7,9 +7,9 @@ import { openArchive } from './archive/open.js';
 import { isTensorRef, type Archive, type PickleValue, type ScriptObject, type TensorRef } from './archive/types.js';
 import { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET } from './convert.js';
 import { fail } from './errors.js';
-import { DTYPE_BYTES } from './lower/onnx-graph.js';
-import { findOp, lowestOpset } from './lower/registry.js';
-import './lower/ops/index.js';
+import { DTYPE_BYTES } from './ir/onnx-graph.js';
+import { createOpRegistry } from './ops/index.js';
+import { lowestOpset, type Registry } from './ops/registry.js';
 import type { AttributeExpr, CallExpr, ClassDef, Expr, FunctionDef, Param, TypeExpr } from './script/ast.js';
 import { isBuiltin } from './trace/builtins.js';
 import { ClassLoader } from './trace/classes.js';
@@ -103,7 +103,7 @@ export async function inspect(path: string, options: InspectOptions = {}): Promi
   }
   const archive = await openArchive(path);
   try {
-    return new Inspector(archive, opset).run();
+    return new Inspector(archive, opset, createOpRegistry()).run();
   } finally {
     archive.close();
   }
@@ -166,6 +166,7 @@ class Inspector {
   constructor(
     private readonly archive: Archive,
     private readonly opset: number,
+    private readonly registry: Registry,
   ) {
     this.loader = new ClassLoader(archive);
   }
@@ -292,7 +293,7 @@ class Inspector {
       const parts = path.split('.');
       const op = parts[0] === 'torch' ? `aten::${parts[1]}` : `${parts[1]}::${parts[2]}`;
       const name = op.split('::')[1];
-      const entry = findOp(op) ?? (name.endsWith('_') && !name.endsWith('__') ? findOp(op.slice(0, -1)) : undefined);
+      const entry = this.registry.findOp(op) ?? (name.endsWith('_') && !name.endsWith('__') ? this.registry.findOp(op.slice(0, -1)) : undefined);
       if (!entry) return { op, calls, status: isBuiltin(path) ? 'builtin' : 'unsupported' };
       const lowest = lowestOpset(entry.def);
       if (lowest === undefined) return { op, calls, status: 'unsupported' };

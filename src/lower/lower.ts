@@ -5,15 +5,17 @@
  */
 import type { TensorRef } from '../archive/types.js';
 import { fail, formatLocation, TsonnxError } from '../errors.js';
-import { GValue, type Arg, type GBlock, type GNode, type GParameter, type TorchGraph, type ValueType } from '../trace/graph.js';
-import { emptyGraph, NameScope, OnnxBuilder } from './builder.js';
-import { castTo, onnxDtypeOf } from './helpers.js';
+import { GValue, type Arg, type GBlock, type GNode, type GParameter, type TorchGraph, type ValueType } from '../ir/torch-graph.js';
+import { emptyGraph, NameScope, OnnxBuilder } from '../ops/builder.js';
+import { castTo, onnxDtypeOf } from '../ops/helpers.js';
 import { PyFloat } from '../archive/types.js';
-import type { OnnxAttrs, OnnxGraph, OnnxModel, OnnxValueInfo } from './onnx-graph.js';
-import { BoundArgs, findOp, loweringFor, type LowerContext } from './registry.js';
-import './ops/index.js';
+import type { OnnxAttrs, OnnxGraph, OnnxModel, OnnxValueInfo } from '../ir/onnx-graph.js';
+import { BoundArgs } from '../ops/args.js';
+import { loweringFor, type LowerContext, type Registry } from '../ops/registry.js';
 
 export interface LowerOptions {
+  /** The op definitions (`createOpRegistry()` from src/ops). */
+  registry: Registry;
   opset: number;
   /** Names for the graph inputs and outputs, overriding forward()'s argument names and `output_<i>`. */
   inputNames?: readonly string[];
@@ -143,7 +145,7 @@ class Lowerer {
   private registered(node: GNode): string[] {
     const mode = this.options.operatorExportType ?? 'onnx';
     if (mode === 'onnx_aten' && node.op.startsWith('aten::')) return this.fallback(node, 'aten');
-    const entry = findOp(node.op);
+    const entry = this.options.registry.findOp(node.op);
     try {
       if (!entry) return fail('OP_UNSUPPORTED', `${node.op} has no ONNX lowering`, node.location);
       const schema = entry.schemas.find((s) => s.overload === (node.overload ?? '')) ?? entry.schemas[0];

@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import type { onnx as proto } from 'onnx-proto';
 import { fail } from '../errors.js';
-import { ONNX_DTYPE, type OnnxAttr, type OnnxGraph, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from '../lower/onnx-graph.js';
+import { ONNX_DTYPE, type OnnxAttr, type OnnxGraph, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from '../ir/onnx-graph.js';
 import { tensorDataBytes } from './tensor-bytes.js';
 
 // require() skips the CommonJS export scan that `import` runs over onnx-proto's large module.

@@ -4,7 +4,7 @@
  * they read from the enclosing graph count as uses there. Below opset 9, constants Constant-1 cannot
  * hold become initializers.
  */
-import type { OnnxGraph, OnnxModel, OnnxNode, OnnxTensor } from '../lower/onnx-graph.js';
+import type { OnnxGraph, OnnxModel, OnnxNode, OnnxTensor } from '../ir/onnx-graph.js';
 
 function subgraphs(node: OnnxNode): OnnxGraph[] {
   return Object.values(node.attrs).flatMap((a) => (typeof a === 'object' && a !== null && 'g' in a ? [a.g] : []));

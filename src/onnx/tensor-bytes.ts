@@ -6,8 +6,8 @@
 import type { DType } from '../archive/types.js';
 import { tensorBytes } from '../archive/tensor-data.js';
 import { fail } from '../errors.js';
-import { DTYPE_BYTES, ONNX_DTYPE, type OnnxTensor } from '../lower/onnx-graph.js';
-import { writeElement } from '../lower/tensor-bytes.js';
+import { DTYPE_BYTES, ONNX_DTYPE, type OnnxTensor } from '../ir/onnx-graph.js';
+import { writeElement } from '../ops/tensor-bytes.js';
 import { bfloat16Bits, bfloat16Value, float16Bits, float16Value } from '../archive/half.js';
 
 export function elementCount(dims: readonly number[]): number {

@@ -5,8 +5,9 @@
  */
 import { fail } from '../errors.js';
 
+/** The opsets tsonnx writes: the range of torch.onnx.export's `opset_version` it follows. */
 export const MIN_OPSET = 7;
-export const MAX_OPSET = 23;
+export const MAX_OPSET = 21;
 
 /** [first opset, ir_version], ascending. */
 const IR_VERSION_FROM_OPSET: ReadonlyArray<readonly [number, number]> = [
@@ -18,7 +19,6 @@ const IR_VERSION_FROM_OPSET: ReadonlyArray<readonly [number, number]> = [
   [15, 8],
   [19, 9],
   [21, 10],
-  [23, 11],
 ];
 
 export function irVersionForOpset(opset: number): number {

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { getSystemErrorMap } from 'node:util';
 import { contiguousFileRange } from '../archive/tensor-data.js';
 import { fail, TsonnxError } from '../errors.js';
-import { DTYPE_BYTES, type OnnxModel, type OnnxTensor } from '../lower/onnx-graph.js';
+import { DTYPE_BYTES, type OnnxModel, type OnnxTensor } from '../ir/onnx-graph.js';
 import { encodeNode, encodeTensorHeader, encodeValueInfo, onnx, type EncodeOptions } from './encode.js';
 import { convertElements, elementCount, tensorByteLength, tensorDataBytes } from './tensor-bytes.js';
 import { irVersionForOpset } from './versions.js';

@@ -1,5 +1,5 @@
 /** Dead-code elimination: drops nodes none of whose outputs reach a graph output, and unused parameters. */
-import { GValue, type Arg, type GNode, type TorchGraph } from '../trace/graph.js';
+import { GValue, type Arg, type GNode, type TorchGraph } from '../ir/torch-graph.js';
 
 function addValues(a: Arg, into: Set<GValue>): void {
   if (a instanceof GValue) into.add(a);

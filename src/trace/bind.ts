@@ -3,8 +3,8 @@
  * then keyword arguments, defaults for the rest, types checked so overloads can be told apart.
  */
 import { PyFloat } from '../archive/types.js';
-import type { Schema, SchemaArg, SchemaType } from '../lower/schema.js';
-import { GValue, type Arg } from './graph.js';
+import type { Schema, SchemaArg, SchemaType } from '../ops/schema.js';
+import { GValue, type Arg } from '../ir/torch-graph.js';
 import { PyList, PyTuple, TensorBox, TorchbindObject, type PyValue } from './values.js';
 
 /** Why a schema did not fit, for the message when no overload does. */

@@ -5,9 +5,10 @@
  */
 import { PyFloat } from '../archive/types.js';
 import { TsonnxError } from '../errors.js';
-import { isFloating, scalarTypeOf } from '../lower/dtypes.js';
-import { GValue, type Arg, type Dim, type ScalarType, type TensorType } from './graph.js';
+import { isFloating, scalarTypeOf } from '../ops/dtypes.js';
+import { GValue, type Arg, type Dim, type ScalarType, type TensorType } from '../ir/torch-graph.js';
 import type { Interpreter } from './interpreter.js';
+import * as pyNumber from '../ops/python-number.js';
 import {
   ClassRef,
   Namespace,
@@ -43,9 +44,16 @@ function isPyNumber(v: PyValue): boolean {
   return typeof v === 'number' || typeof v === 'boolean' || v instanceof PyFloat;
 }
 
-/** Result of arithmetic on two Python numbers: float if either is a float. */
-function numberResult(a: PyValue, b: PyValue, value: number): PyValue {
-  return a instanceof PyFloat || b instanceof PyFloat ? new PyFloat(value) : value;
+/** A known Python number as src/ops/python-number.ts takes it: a bool is the int 0 or 1. */
+function asPyNumber(v: PyValue): pyNumber.PyNumber | undefined {
+  if (typeof v === 'number' || v instanceof PyFloat) return v;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  return undefined;
+}
+
+/** An int beyond ±2^53 comes back as a bigint; the interpreter holds ints as JS numbers. */
+function fromPyNumber(v: pyNumber.PyNumber | boolean): PyValue {
+  return typeof v === 'bigint' ? Number(v) : v;
 }
 
 function tensorOf(v: PyValue): TensorType | undefined {
@@ -83,14 +91,31 @@ function size(it: Interpreter, x: PyValue, dim?: PyValue): PyValue {
 }
 
 /**
- * Python arithmetic on numbers known now. Where an operand is a symbolic number (a dynamic size),
+ * TorchScript arithmetic on numbers known now. Where an operand is a symbolic number (a dynamic size),
  * the op registry's number overloads (`aten::add.int`, ...) record it as a node instead.
  */
-function arith(op: (a: number, b: number) => number, floatResult = false): Builtin {
+function arith(op: (a: pyNumber.PyNumber, b: pyNumber.PyNumber) => pyNumber.PyNumber | boolean): Builtin {
   return (_it, [a, b]) => {
-    if (!isPyNumber(a) || !isPyNumber(b)) return NOT_BUILTIN;
-    const v = op(num(a) as number, num(b) as number);
-    return floatResult ? new PyFloat(v) : numberResult(a, b, v);
+    const [x, y] = [asPyNumber(a), asPyNumber(b)];
+    return x === undefined || y === undefined ? NOT_BUILTIN : fromPyNumber(op(x, y));
+  };
+}
+
+/** A TorchScript function of one number known now. */
+function unaryArith(op: (a: pyNumber.PyNumber) => pyNumber.PyNumber): Builtin {
+  return (_it, [a]) => {
+    const x = asPyNumber(a);
+    return x === undefined ? NOT_BUILTIN : fromPyNumber(op(x));
+  };
+}
+
+/** `&`, `|`, `^` (`<<`, `>>` without `onBools`): logic on two bools, bitwise on ints. */
+function bitwise(onInts: (a: pyNumber.PyInt, b: pyNumber.PyInt) => pyNumber.PyInt, onBools?: (a: boolean, b: boolean) => boolean): Builtin {
+  return (_it, [a, b]) => {
+    if (onBools && typeof a === 'boolean' && typeof b === 'boolean') return onBools(a, b);
+    const [x, y] = [asPyNumber(a), asPyNumber(b)];
+    if (x === undefined || y === undefined || x instanceof PyFloat || y instanceof PyFloat) return NOT_BUILTIN;
+    return fromPyNumber(onInts(x, y));
   };
 }
 
@@ -102,7 +127,8 @@ function isSymbolicNumber(a: PyValue, b: PyValue): boolean {
 }
 
 function pyEquals(a: PyValue, b: PyValue): boolean {
-  if (isPyNumber(a) && isPyNumber(b)) return num(a) === num(b);
+  const [x, y] = [asPyNumber(a), asPyNumber(b)];
+  if (x !== undefined && y !== undefined) return pyNumber.equal(x, y);
   if (a instanceof PyList || a instanceof PyTuple) {
     if (!(b instanceof PyList || b instanceof PyTuple) || a.items.length !== b.items.length) return false;
     return a.items.every((x, i) => pyEquals(x, b.items[i]));
@@ -114,9 +140,10 @@ function pyEquals(a: PyValue, b: PyValue): boolean {
   return a === b;
 }
 
-function compare(op: (a: number, b: number) => boolean): Builtin {
+function compare(op: (a: pyNumber.PyNumber, b: pyNumber.PyNumber) => boolean): Builtin {
   return (_it, [a, b]) => {
-    if (isPyNumber(a) && isPyNumber(b)) return op(num(a) as number, num(b) as number);
+    const [x, y] = [asPyNumber(a), asPyNumber(b)];
+    if (x !== undefined && y !== undefined) return op(x, y);
     if (typeof a === 'string' && typeof b === 'string') return op(a.localeCompare(b), 0);
     return NOT_BUILTIN;
   };
@@ -212,7 +239,7 @@ const BUILTINS: Record<string, Builtin> = {
   // ----- Python builtins -----
   'builtins.int': (it, [v]) => {
     if (typeof v === 'number' || typeof v === 'boolean') return Number(v);
-    if (v instanceof PyFloat) return Math.trunc(v.value);
+    if (v instanceof PyFloat) return fromPyNumber(pyNumber.toInt(v));
     if (typeof v === 'string') return parseInt(v, 10);
     const known = it.knownScalar(v);
     if (known !== undefined) return Math.trunc(known);
@@ -220,7 +247,7 @@ const BUILTINS: Record<string, Builtin> = {
     return NOT_BUILTIN;
   },
   'builtins.float': (it, [v]) => {
-    if (typeof v === 'number' || typeof v === 'boolean') return new PyFloat(Number(v));
+    if (typeof v === 'number' || typeof v === 'boolean') return pyNumber.toFloat(Number(v));
     if (v instanceof PyFloat) return v;
     if (typeof v === 'string') return new PyFloat(parseFloat(v));
     const known = it.knownScalar(v);
@@ -274,32 +301,34 @@ const BUILTINS: Record<string, Builtin> = {
   },
   'builtins.min': (it, args) => BUILTINS['ops.prim.min'](it, args.length === 1 ? args : [new PyList(args)], new Map()),
   'builtins.max': (it, args) => BUILTINS['ops.prim.max'](it, args.length === 1 ? args : [new PyList(args)], new Map()),
-  'builtins.abs': (_it, [v]) => (isPyNumber(v) ? numberResult(v, 0, Math.abs(num(v) as number)) : NOT_BUILTIN),
-  'builtins.round': (_it, [v]) => (isPyNumber(v) ? Math.round(num(v) as number) : NOT_BUILTIN),
+  'builtins.abs': unaryArith(pyNumber.absolute),
+  'builtins.round': unaryArith(pyNumber.round),
 
   // ----- torch.X on Python values -----
   'torch.add': (it, [a, b], kw) => {
     if (typeof a === 'string' && typeof b === 'string') return a + b;
     if ((a instanceof PyList || a instanceof PyTuple) && (b instanceof PyList || b instanceof PyTuple)) return new PyList([...a.items, ...b.items]);
-    return arith((x, y) => x + y)(it, [a, b], kw);
+    return arith(pyNumber.add)(it, [a, b], kw);
   },
-  'torch.sub': arith((a, b) => a - b),
+  'torch.sub': arith(pyNumber.subtract),
   'torch.mul': (it, [a, b], kw) => {
     if (a instanceof PyList && typeof b === 'number') {
       const times = Math.max(0, b);
       it.budget.sequence(a.items.length * times, `a list of ${a.items.length} repeated ${b} times`);
       return new PyList(Array.from({ length: times }, () => a.items).flat());
     }
-    return arith((x, y) => x * y)(it, [a, b], kw);
+    return arith(pyNumber.multiply)(it, [a, b], kw);
   },
-  'torch.div': arith((a, b) => a / b, true),
-  'torch.floordiv': arith((a, b) => Math.floor(a / b)),
-  'torch.floor_divide': arith((a, b) => Math.floor(a / b)),
-  'torch.remainder': arith((a, b) => a - Math.floor(a / b) * b),
-  'torch.pow': arith((a, b) => a ** b),
-  'torch.neg': (_it, [a]) => (isPyNumber(a) ? numberResult(a, 0, -(num(a) as number)) : NOT_BUILTIN),
-  'torch.floor': (_it, [a]) => (isPyNumber(a) ? Math.floor(num(a) as number) : NOT_BUILTIN),
-  'torch.ceil': (_it, [a]) => (isPyNumber(a) ? Math.ceil(num(a) as number) : NOT_BUILTIN),
+  'torch.div': arith(pyNumber.trueDivide),
+  'torch.floordiv': arith(pyNumber.floorDivide),
+  'torch.floor_divide': arith(pyNumber.floorDivide),
+  'torch.remainder': arith(pyNumber.remainder),
+  'torch.fmod': arith(pyNumber.fmod),
+  'torch.pow': arith(pyNumber.power),
+  'torch.neg': unaryArith(pyNumber.negate),
+  'torch.floor': unaryArith(pyNumber.floor),
+  'torch.ceil': unaryArith(pyNumber.ceil),
+  'torch.round': unaryArith(pyNumber.round),
   'torch.sqrt': (_it, [a]) => (isPyNumber(a) ? new PyFloat(Math.sqrt(num(a) as number)) : NOT_BUILTIN),
   'torch.log': (_it, [a]) => (isPyNumber(a) ? new PyFloat(Math.log(num(a) as number)) : NOT_BUILTIN),
   'torch.exp': (_it, [a]) => (isPyNumber(a) ? new PyFloat(Math.exp(num(a) as number)) : NOT_BUILTIN),
@@ -311,13 +340,15 @@ const BUILTINS: Record<string, Builtin> = {
     if (a instanceof TensorBox || b instanceof TensorBox || isSymbolicNumber(a, b)) return NOT_BUILTIN;
     return !pyEquals(a, b);
   },
-  'torch.lt': compare((a, b) => a < b),
-  'torch.le': compare((a, b) => a <= b),
-  'torch.gt': compare((a, b) => a > b),
-  'torch.ge': compare((a, b) => a >= b),
-  'torch.__and__': (_it, [a, b]) => (typeof a === 'boolean' && typeof b === 'boolean' ? a && b : NOT_BUILTIN),
-  'torch.__or__': (_it, [a, b]) => (typeof a === 'boolean' && typeof b === 'boolean' ? a || b : NOT_BUILTIN),
-  'torch.__xor__': (_it, [a, b]) => (typeof a === 'boolean' && typeof b === 'boolean' ? a !== b : NOT_BUILTIN),
+  'torch.lt': compare(pyNumber.lessThan),
+  'torch.le': compare(pyNumber.lessEqual),
+  'torch.gt': compare(pyNumber.greaterThan),
+  'torch.ge': compare(pyNumber.greaterEqual),
+  'torch.__and__': bitwise(pyNumber.bitAnd, (a, b) => a && b),
+  'torch.__or__': bitwise(pyNumber.bitOr, (a, b) => a || b),
+  'torch.__xor__': bitwise(pyNumber.bitXor, (a, b) => a !== b),
+  'torch.__lshift__': bitwise(pyNumber.shiftLeft),
+  'torch.__rshift__': bitwise(pyNumber.shiftRight),
   'torch.__not__': (it, [a]) => !it.truthy(a),
   'torch.__is__': (_it, [a, b]) => a === b || (a === null && b instanceof Namespace && b.path === 'builtins.None'),
   'torch.__isnot__': (_it, [a, b]) => !(a === b),
@@ -461,7 +492,8 @@ const BUILTINS: Record<string, Builtin> = {
     const [l, h, s] = [num(lo) as number, num(hi) as number, num(step) as number];
     return Math.max(0, Math.ceil((h - l) / s));
   },
-  'torch.__derive_index': (_it, [i, start, step]) => (num(start) as number) + (num(i) as number) * (num(step) as number),
+  'torch.__derive_index': (_it, [i, start, step]) =>
+    fromPyNumber(pyNumber.add(num(start) as number, pyNumber.multiply(num(i) as number, num(step) as number))),
 
   // ----- ops.prim -----
   'ops.prim.RaiseException': (it, [msg, cls]) =>
@@ -509,7 +541,7 @@ const BUILTINS: Record<string, Builtin> = {
     if (!items.every(isPyNumber)) return NOT_BUILTIN;
     return items.reduce((a, b) => ((num(b) as number) > (num(a) as number) ? b : a));
   },
-  'ops.prim.abs': (_it, [v]) => (isPyNumber(v) ? numberResult(v, 0, Math.abs(num(v) as number)) : NOT_BUILTIN),
+  'ops.prim.abs': unaryArith(pyNumber.absolute),
 };
 
 /** Builtins whose list or string result is new, paid for by its length (`str` and `format` pay as they describe). */

@@ -4,7 +4,7 @@
  */
 import type { DType } from '../archive/types.js';
 import { fail } from '../errors.js';
-import type { Dim } from './graph.js';
+import type { Dim } from '../ir/torch-graph.js';
 
 export type InputSpec =
   | { readonly kind: 'tensor'; readonly dtype: DType; readonly shape: readonly Dim[] }

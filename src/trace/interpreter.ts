@@ -7,14 +7,14 @@ import type { Archive, PickleValue, ScriptObject, TensorRef } from '../archive/t
 import { isTensorRef, PyFloat } from '../archive/types.js';
 import { tensorValues } from '../archive/tensor-data.js';
 import { fail, TsonnxError, type SourceLocation } from '../errors.js';
-import { BoundArgs, findOp } from '../lower/registry.js';
+import { BoundArgs } from '../ops/args.js';
+import type { Registry } from '../ops/registry.js';
 // The op definitions the interpreter binds calls to and infers shapes with.
-import '../lower/ops/index.js';
 import type { Expr, FunctionDef, Pos, Stmt, TypeExpr } from '../script/ast.js';
 import { bindSchema, Mismatch } from './bind.js';
 import { callBuiltin, NOT_BUILTIN, pythonRange, rangeItems } from './builtins.js';
 import type { ClassLoader } from './classes.js';
-import { GValue, type Arg, type GNode, type GParameter, type KnownTensor, type TensorType, type ValueType } from './graph.js';
+import { GValue, type Arg, type GNode, type GParameter, type KnownTensor, type TensorType, type ValueType } from '../ir/torch-graph.js';
 import { DEFAULT_TRACE_LIMITS, engineLimit, TraceBudget, type TraceLimits } from './limits.js';
 import { checkStridedBounds, unsafeCallee, unsafeMessage, unsafeOp } from './safety.js';
 import {
@@ -120,6 +120,8 @@ const KNOWN_LIMIT = 64;
 const EVALUATED_LIMIT = 1_000_000;
 
 export interface InterpreterOptions {
+  /** The op definitions calls are bound against and traced with. */
+  registry: Registry;
   /** Value of every module's `training` attribute, or 'preserve' to keep the archive's own. */
   training: boolean | 'preserve';
   /** Tensor attributes (module paths) read from graph inputs instead of the archive, so writes to them can be outputs. */
@@ -405,10 +407,10 @@ export class Interpreter {
     const unsafe = unsafeOp(`${ns}::${name}`);
     if (unsafe) return this.fail('UNSAFE_OP', unsafeMessage(unsafe, `${ns}::${name}`));
     if (ns === 'aten') checkStridedBounds(this, name, args, kwargs);
-    let entry = findOp(`${ns}::${name}`);
+    let entry = this.options.registry.findOp(`${ns}::${name}`);
     let inplace = false;
     if (!entry && name.endsWith('_') && !name.endsWith('__')) {
-      entry = findOp(`${ns}::${name.slice(0, -1)}`);
+      entry = this.options.registry.findOp(`${ns}::${name.slice(0, -1)}`);
       inplace = entry !== undefined;
     }
     if (!entry) return this.fail('OP_UNSUPPORTED', `${ns}::${name} is not supported`);

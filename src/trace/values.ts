@@ -5,7 +5,7 @@
 import type { ScriptObject } from '../archive/types.js';
 import { PyFloat } from '../archive/types.js';
 import type { ClassDef, FunctionDef } from '../script/ast.js';
-import { GValue, type Device } from './graph.js';
+import { GValue, type Device } from '../ir/torch-graph.js';
 
 /** How a tensor variable was made as a view of another: writing to it writes to `base`. */
 export interface ViewOf {

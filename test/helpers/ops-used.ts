@@ -9,14 +9,16 @@ import { openArchive } from '../../src/archive/index.js';
 import { MIN_OPSET } from '../../src/convert.js';
 import { eliminateDeadCode } from '../../src/passes/dce.js';
 import { foldConvBatchNorm } from '../../src/passes/fold-conv-bn.js';
-import { findOp, lowestOpset } from '../../src/lower/registry.js';
-import '../../src/lower/ops/index.js';
-import { resetFreshDims } from '../../src/lower/ops/shape.js';
-import type { GBlock } from '../../src/trace/graph.js';
+import { resetFreshDims } from '../../src/ops/args.js';
+import { createOpRegistry } from '../../src/ops/index.js';
+import { lowestOpset } from '../../src/ops/registry.js';
+import type { GBlock } from '../../src/ir/torch-graph.js';
 import { parseInputSpec } from '../../src/trace/inputs.js';
 import { trace } from '../../src/trace/trace.js';
 import { isFolded } from '../../src/lower/lower.js';
 import type { Case } from './cases.js';
+
+const registry = createOpRegistry();
 
 /**
  * Sorted names of the registered ops that converting the archive at `path` (eval mode, default
@@ -26,13 +28,13 @@ export async function traceOps(path: string, inputs: readonly string[]): Promise
   resetFreshDims();
   const archive = await openArchive(path);
   try {
-    const traced = trace(archive, { inputs: inputs.map(parseInputSpec), training: false });
+    const traced = trace(archive, { registry, inputs: inputs.map(parseInputSpec), training: false });
     // The same passes convert() runs by default: a BatchNorm folded into its Conv is not lowered.
     const graph = eliminateDeadCode(foldConvBatchNorm(eliminateDeadCode(traced)));
     const ops = new Set<string>();
     const visit = (block: GBlock): void => {
       for (const node of block.nodes) {
-        if (!isFolded(node) && findOp(node.op)) ops.add(node.op);
+        if (!isFolded(node) && registry.findOp(node.op)) ops.add(node.op);
         for (const inner of node.blocks ?? []) visit(inner);
       }
     };
@@ -45,7 +47,7 @@ export async function traceOps(path: string, inputs: readonly string[]): Promise
 
 /** The lowest opset the registry claims for `op`; claims below the lowest opset tsonnx writes count as that opset. */
 export function claimedOpset(op: string): number {
-  const entry = findOp(op);
+  const entry = registry.findOp(op);
   if (!entry) throw new Error(`${op} is not in the registry`);
   const lowest = lowestOpset(entry.def);
   if (lowest === undefined) throw new Error(`${op} has no lowering`);

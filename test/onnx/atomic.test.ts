@@ -3,7 +3,7 @@ import { chmodSync, linkSync, mkdirSync, readdirSync, readFileSync, symlinkSync,
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ArchiveEntry } from '../../src/archive/types.js';
-import type { OnnxGraph, OnnxModel } from '../../src/lower/onnx-graph.js';
+import type { OnnxGraph, OnnxModel } from '../../src/ir/onnx-graph.js';
 import { writeModel } from '../../src/onnx/writer.js';
 import { emptyGraph, floatTensor, model, storageFile, temporaryFolder, tensorRef } from './fixtures.js';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ArchiveEntry, DType, TensorRef } from '../../src/archive/types.js';
-import type { OnnxGraph, OnnxModel, OnnxTensor } from '../../src/lower/onnx-graph.js';
+import type { OnnxGraph, OnnxModel, OnnxTensor } from '../../src/ir/onnx-graph.js';
 import { onnx } from '../../src/onnx/encode.js';
 
 export function temporaryFolder(): { folder: string; remove: () => void } {

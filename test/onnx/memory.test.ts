@@ -2,7 +2,7 @@
 import { closeSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import type { OnnxGraph } from '../../src/lower/onnx-graph.js';
+import type { OnnxGraph } from '../../src/ir/onnx-graph.js';
 import { writeModel } from '../../src/onnx/writer.js';
 import { emptyGraph, model, storedEntry, temporaryFolder, tensorRef } from './fixtures.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { emptyGraph, NameScope, OnnxBuilder } from '../../src/lower/builder.js';
-import type { OnnxModel } from '../../src/lower/onnx-graph.js';
+import { emptyGraph, NameScope, OnnxBuilder } from '../../src/ops/builder.js';
+import type { OnnxModel } from '../../src/ir/onnx-graph.js';
 import { optimizeModel } from '../../src/onnx/optimize.js';
 
 function model(build: (b: OnnxBuilder) => void): OnnxModel {

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ArchiveEntry } from '../../src/archive/types.js';
-import type { OnnxModel } from '../../src/lower/onnx-graph.js';
+import type { OnnxModel } from '../../src/ir/onnx-graph.js';
 import { resolveOutput, writeModel } from '../../src/onnx/writer.js';
 import { emptyGraph, floatTensor, model, temporaryFolder, tensorRef } from './fixtures.js';
 

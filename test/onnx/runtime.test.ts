@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { OnnxGraph, OnnxTensor } from '../../src/lower/onnx-graph.js';
+import type { OnnxGraph, OnnxTensor } from '../../src/ir/onnx-graph.js';
 import { onnx } from '../../src/onnx/encode.js';
 import { float16Bits } from '../../src/onnx/tensor-bytes.js';
 import { writeModel, type WriteOptions } from '../../src/onnx/writer.js';

@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { openArchive } from '../../src/archive/index.js';
 import { TsonnxError } from '../../src/errors.js';
-import type { TorchGraph } from '../../src/trace/graph.js';
+import type { TorchGraph } from '../../src/ir/torch-graph.js';
 import { parseInputSpec } from '../../src/trace/inputs.js';
 import { DEFAULT_TRACE_LIMITS, type TraceLimits } from '../../src/trace/limits.js';
 import { trace } from '../../src/trace/trace.js';
+import { createOpRegistry } from '../../src/ops/index.js';
 import { objectOps, pickle, pk, scriptArchive, tempDir, type ZipItem } from '../archive/helpers.js';
 
 /**
@@ -30,7 +31,7 @@ export function hostileArchive(members: string, files: Record<string, string> = 
 export async function traceArchive(path: string, inputs: string[], limits?: Partial<TraceLimits>): Promise<TorchGraph> {
   const archive = await openArchive(path);
   try {
-    return trace(archive, { inputs: inputs.map(parseInputSpec), training: false, limits: { ...DEFAULT_TRACE_LIMITS, ...limits } });
+    return trace(archive, { registry: createOpRegistry(), inputs: inputs.map(parseInputSpec), training: false, limits: { ...DEFAULT_TRACE_LIMITS, ...limits } });
   } catch (e) {
     throw e instanceof TsonnxError ? e.settled() : e;
   } finally {

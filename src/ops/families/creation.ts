@@ -1,0 +1,488 @@
+/**
+ * Tensor factories: zeros/ones/full/empty and their `_like`/`new_` forms, arange, linspace, eye,
+ * `torch.tensor` literals, scalar_tensor, and the random factories.
+ */
+import { type DType, PyFloat } from '../../archive/types.js';
+import { fail } from '../../errors.js';
+import { ONNX_DTYPE, type OnnxTensor } from '../../ir/onnx-graph.js';
+import { type Arg, type Dim, GValue, type KnownTensor, type TensorType } from '../../ir/torch-graph.js';
+import { type BoundArgs, freshDim, type IntArg, intArg, intListArg, shapeOfValue, shapeTensor, sizeDim } from '../args.js';
+import { MAX_CONSTANT_ELEMENTS, requireConstantSize } from '../builder.js';
+import { convertValues, dtypeFromScalarType, isFloating } from '../dtypes.js';
+import { castTo, numel, onnxDtypeOf, shapeOf, tensorOf } from '../helpers.js';
+import { unsqueeze } from '../opset.js';
+import type { LowerContext, OpDef } from '../registry.js';
+import { encodeValues } from '../tensor-bytes.js';
+
+/** Results up to this many elements get known values, so the interpreter can fold shape arithmetic. */
+const MAX_KNOWN_ELEMENTS = 64;
+
+/** The `dtype=` argument (a ScalarType code), or the fallback when it is None or absent. */
+function dtypeArg(a: BoundArgs, fallback: DType): DType {
+  if (!a.values.has('dtype') || a.isNone('dtype')) return fallback;
+  const code = a.int('dtype');
+  const dtype = dtypeFromScalarType(code);
+  if (!dtype) fail('OP_UNSUPPORTED', `${a.schema.name}: dtype ${code} is not supported`);
+  return dtype;
+}
+
+type Scalar = number | PyFloat | boolean | GValue;
+
+/** torch's dtype for a Python number with no dtype given: bool, int64, or the default float32. */
+function scalarDtype(s: Scalar): DType {
+  if (typeof s === 'boolean') return 'bool';
+  if (s instanceof PyFloat) return 'float32';
+  if (typeof s === 'number') return 'int64';
+  const t = s.type;
+  if (t.kind === 'scalar') return t.scalar === 'int' ? 'int64' : t.scalar === 'float' ? 'float32' : 'bool';
+  if (t.kind === 'tensor') return isFloating(t.dtype) ? 'float32' : t.dtype === 'bool' ? 'bool' : 'int64';
+  return fail('TRACE_TYPE', 'a Scalar argument cannot be a list');
+}
+
+function numberOf(s: number | PyFloat | boolean): number {
+  return s instanceof PyFloat ? s.value : Number(s);
+}
+
+function dimsOf(sizes: readonly IntArg[], op: string): Dim[] {
+  return sizes.map((s) => sizeDim(s, op));
+}
+
+function staticShape(shape: readonly Dim[]): number[] | undefined {
+  return shape.every((d): d is number => typeof d === 'number') ? [...shape] : undefined;
+}
+
+function knownResult(type: TensorType, values: () => number[]): KnownTensor[] | undefined {
+  const count = numel(type.shape);
+  if (count === undefined || count > MAX_KNOWN_ELEMENTS) return undefined;
+  return [{ type, values: convertValues(values(), type.dtype) }];
+}
+
+// ---------------------------------------------------------------------------------------------
+// zeros / ones / full / empty and their _like / new_ forms
+
+/** How one fill factory reads its arguments. */
+interface FillSpec {
+  /** The shape comes from `self` (`_like`) instead of a `size` list. */
+  like: boolean;
+  /** The fill value: a constant, or the name of a Scalar argument. */
+  fill: number | 'fill_value';
+  /** The dtype when `dtype=None`: from `self` (`_like`, `new_`), else from the fill value. */
+  dtypeFromSelf: boolean;
+}
+
+function fillScalar(a: BoundArgs, spec: FillSpec): Scalar {
+  return spec.fill === 'fill_value' ? a.scalar('fill_value') : spec.fill;
+}
+
+function fillType(a: BoundArgs, spec: FillSpec): TensorType {
+  const op = a.schema.name.slice(6);
+  const fallback = spec.dtypeFromSelf
+    ? a.tensor('self').tensor.dtype
+    : spec.fill === 'fill_value'
+      ? scalarDtype(fillScalar(a, spec))
+      : 'float32';
+  const shape = spec.like ? shapeOf(a.tensor('self')) : dimsOf(intListArg(a, 'size'), op);
+  return tensorOf(dtypeArg(a, fallback), shape);
+}
+
+/** A tensor of one value: ConstantOfShape from opset 9, a Constant before (static shapes only). */
+export function filled(ctx: LowerContext, shape: readonly Dim[], shapeInput: () => string, dtype: DType, fill: Scalar): string {
+  if (fill instanceof GValue) {
+    if (ctx.opset < 8) fail('OP_OPSET', 'filling with a value known only at run time needs opset 8 or later');
+    return ctx.b.op1('Expand', [castTo(ctx, ctx.input(fill), onnxDtypeOf(fill), dtype), shapeInput()]);
+  }
+  const [value] = convertValues([numberOf(fill)], dtype);
+  if (ctx.opset >= 9) {
+    const tensor: OnnxTensor = { name: '', dtype, dims: [1], data: { kind: 'bytes', bytes: encodeValues(dtype, [value]) } };
+    return ctx.b.op1('ConstantOfShape', [shapeInput()], { value: { t: tensor } });
+  }
+  const dims = staticShape(shape);
+  if (!dims) fail('OP_OPSET', 'creating a tensor of dynamic shape needs opset 9 or later');
+  requireConstantSize(numel(dims)!);
+  return ctx.b.constant(dtype, dims, Array(numel(dims)!).fill(value));
+}
+
+function fillOp(schemas: string[], spec: FillSpec): OpDef {
+  return {
+    schemas,
+    infer: (a) => [fillType(a, spec)],
+    evaluate: (a) => {
+      const fill = fillScalar(a, spec);
+      if (fill instanceof GValue) return undefined;
+      const type = fillType(a, spec);
+      return knownResult(type, () => Array(numel(type.shape)!).fill(numberOf(fill)));
+    },
+    lower: {
+      7: (ctx, a) => {
+        const type = fillType(a, spec);
+        const shapeInput = spec.like ? () => shapeOfValue(ctx, a.tensor('self')) : () => shapeTensor(ctx, intListArg(a, 'size'));
+        return [filled(ctx, type.shape, shapeInput, type.dtype, fillScalar(a, spec))];
+      },
+    },
+  };
+}
+
+const FACTORY_KWARGS = 'ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None';
+const LIKE_KWARGS = `${FACTORY_KWARGS}, MemoryFormat? memory_format=None`;
+const RANDINT_KWARGS = 'ScalarType? dtype=4, Layout? layout=None, Device? device=None, bool? pin_memory=None';
+
+// ---------------------------------------------------------------------------------------------
+// arange
+
+interface Range {
+  start: Scalar;
+  end: Scalar;
+  step: Scalar;
+}
+
+function rangeArgs(a: BoundArgs): Range {
+  const has = (name: string) => a.values.has(name);
+  return {
+    start: has('start') ? a.scalar('start') : 0,
+    end: a.scalar('end'),
+    step: has('step') ? a.scalar('step') : 1,
+  };
+}
+
+function rangeDtype(a: BoundArgs, r: Range): DType {
+  const floating = [r.start, r.end, r.step].some((s) => scalarDtype(s) === 'float32');
+  return dtypeArg(a, floating ? 'float32' : 'int64');
+}
+
+function knownRange(r: Range): { start: number; step: number; length: number } | undefined {
+  if (r.start instanceof GValue || r.end instanceof GValue || r.step instanceof GValue) return undefined;
+  const start = numberOf(r.start);
+  const step = numberOf(r.step);
+  if (step === 0) fail('TRACE_TYPE', 'arange: step must be nonzero');
+  return { start, step, length: Math.max(0, Math.ceil((numberOf(r.end) - start) / step)) };
+}
+
+function inferArange(a: BoundArgs): TensorType[] {
+  const r = rangeArgs(a);
+  const known = knownRange(r);
+  return [tensorOf(rangeDtype(a, r), [known ? known.length : freshDim('arange')])];
+}
+
+function rangeValues(known: { start: number; step: number; length: number }): number[] {
+  return Array.from({ length: known.length }, (_, i) => known.start + i * known.step);
+}
+
+/** Range computes in these dtypes; others compute in int64/float32 and are cast. */
+const RANGE_DTYPES = new Set<DType>(['float32', 'float64', 'int16', 'int32', 'int64']);
+
+function lowerArange(ctx: LowerContext, a: BoundArgs): string[] {
+  const r = rangeArgs(a);
+  const dtype = rangeDtype(a, r);
+  const known = knownRange(r);
+  // A range too long to be a constant is computed at run time where the opset allows.
+  if (known && (known.length <= MAX_CONSTANT_ELEMENTS || ctx.opset < 11)) {
+    requireConstantSize(known.length);
+    return [ctx.b.constant(dtype, [known.length], convertValues(rangeValues(known), dtype))];
+  }
+  if (ctx.opset < 11) fail('OP_OPSET', 'arange with bounds known only at run time needs opset 11 or later');
+  const compute = RANGE_DTYPES.has(dtype) ? dtype : isFloating(dtype) ? 'float32' : 'int64';
+  const bound = (s: Scalar) =>
+    s instanceof GValue ? castTo(ctx, ctx.input(s), onnxDtypeOf(s), compute) : ctx.b.scalar(compute, convertValues([numberOf(s)], compute)[0]);
+  const range = ctx.b.op1('Range', [bound(r.start), bound(r.end), bound(r.step)]);
+  return [castTo(ctx, range, compute, dtype)];
+}
+
+// ---------------------------------------------------------------------------------------------
+// linspace / eye
+
+/** A bound known now: a number, or a one-element tensor whose value the interpreter knows (2.x overloads). */
+function knownBound(a: BoundArgs, name: string): number {
+  const s = a.scalar(name);
+  if (!(s instanceof GValue)) return numberOf(s);
+  const known = a.known(s);
+  if (!known || known.values.length !== 1) fail('TRACE_UNSUPPORTED', `${a.schema.name}: ${name} must be known at conversion time`);
+  return known.values[0];
+}
+
+function linspaceArgs(a: BoundArgs): { start: number; end: number; steps: number } {
+  const steps = a.int('steps');
+  if (steps < 0) fail('TRACE_TYPE', 'linspace: steps must be non-negative');
+  return { start: knownBound(a, 'start'), end: knownBound(a, 'end'), steps };
+}
+
+/**
+ * torch's linspace kernel: the first half counts up from start, the second half down from end,
+ * in the result's precision (one rounding per element, as its fused multiply-add gives).
+ */
+function linspaceValues(a: BoundArgs, dtype: DType): number[] {
+  const args = linspaceArgs(a);
+  const round = dtype === 'float32' ? Math.fround : (x: number) => x;
+  const start = round(args.start);
+  const end = round(args.end);
+  const steps = args.steps;
+  if (steps === 1) return [start];
+  const step = round((end - start) / (steps - 1));
+  const half = Math.floor(steps / 2);
+  return Array.from({ length: steps }, (_, i) => round(i < half ? start + step * i : end - step * (steps - 1 - i)));
+}
+
+function linspaceType(a: BoundArgs): TensorType {
+  return tensorOf(dtypeArg(a, 'float32'), [linspaceArgs(a).steps]);
+}
+
+function eyeType(a: BoundArgs): TensorType {
+  const n = intArg(a, 'n');
+  const m = a.values.has('m') ? intArg(a, 'm') : n;
+  return tensorOf(dtypeArg(a, 'float32'), dimsOf([n, m], 'eye'));
+}
+
+function lowerEye(ctx: LowerContext, a: BoundArgs): string[] {
+  const type = eyeType(a);
+  const dims = staticShape(type.shape);
+  if (ctx.opset < 9) {
+    if (!dims) fail('OP_OPSET', 'eye of a size known only at run time needs opset 9 or later');
+    return [ctx.b.constant(type.dtype, dims, eyeValues(dims))];
+  }
+  const n = intArg(a, 'n');
+  const sizes = [n, a.values.has('m') ? intArg(a, 'm') : n];
+  const zeros = filled(ctx, type.shape, () => shapeTensor(ctx, sizes), type.dtype, 0);
+  return [ctx.b.op1('EyeLike', [zeros])];
+}
+
+function eyeValues([n, m]: readonly number[]): number[] {
+  return Array.from({ length: n * m }, (_, i) => (Math.floor(i / m) === i % m ? 1 : 0));
+}
+
+// ---------------------------------------------------------------------------------------------
+// torch.tensor / scalar_tensor / _shape_as_tensor
+
+type Element = number | PyFloat | boolean | GValue;
+
+/** The shape and C-order elements of a (nested) `torch.tensor` literal. */
+function literal(data: Arg): { shape: number[]; elements: Element[] } {
+  if (!Array.isArray(data)) {
+    if (typeof data === 'number' || typeof data === 'boolean' || data instanceof PyFloat) return { shape: [], elements: [data] };
+    if (data instanceof GValue && (data.type.kind === 'scalar' || (data.type.kind === 'tensor' && data.type.shape.length === 0))) {
+      return { shape: [], elements: [data] };
+    }
+    return fail('TRACE_TYPE', 'tensor: data must be numbers or nested lists of numbers');
+  }
+  if (data.length === 0) return { shape: [0], elements: [] };
+  const parts = data.map(literal);
+  const inner = parts[0].shape;
+  if (parts.some((p) => p.shape.length !== inner.length || p.shape.some((d, i) => d !== inner[i]))) {
+    fail('TRACE_TYPE', 'tensor: nested lists must have equal lengths');
+  }
+  return { shape: [data.length, ...inner], elements: parts.flatMap((p) => p.elements) };
+}
+
+function literalDtype(a: BoundArgs, elements: readonly Element[]): DType {
+  const byOverload: Record<string, DType> = { float: 'float32', int: 'int64', bool: 'bool' };
+  const overload = byOverload[a.schema.overload];
+  if (overload) return dtypeArg(a, overload);
+  const kinds = new Set(elements.map(scalarDtype));
+  const inferred = kinds.has('float32') ? 'float32' : kinds.has('int64') ? 'int64' : kinds.has('bool') ? 'bool' : 'float32';
+  return dtypeArg(a, inferred);
+}
+
+function tensorLiteral(a: BoundArgs): { type: TensorType; elements: Element[] } {
+  const { shape, elements } = literal(a.raw(a.values.has('data') ? 'data' : 't'));
+  return { type: tensorOf(literalDtype(a, elements), shape), elements };
+}
+
+function lowerTensor(ctx: LowerContext, a: BoundArgs): string[] {
+  const { type, elements } = tensorLiteral(a);
+  const dtype = type.dtype;
+  if (elements.every((e) => !(e instanceof GValue))) {
+    return [ctx.b.constant(dtype, type.shape as number[], convertValues(elements.map((e) => numberOf(e as number)), dtype))];
+  }
+  // Run-time elements: one 1-element piece each, joined and shaped.
+  const pieces: string[] = [];
+  let run: number[] = [];
+  const flush = () => {
+    if (run.length) pieces.push(ctx.b.constant(dtype, [run.length], convertValues(run, dtype)));
+    run = [];
+  };
+  for (const e of elements) {
+    if (!(e instanceof GValue)) {
+      run.push(numberOf(e));
+      continue;
+    }
+    flush();
+    pieces.push(unsqueeze(ctx, castTo(ctx, ctx.input(e), onnxDtypeOf(e), dtype), [0]));
+  }
+  flush();
+  const flat = pieces.length === 1 ? pieces[0] : ctx.b.op1('Concat', pieces, { axis: 0 });
+  return [type.shape.length === 1 ? flat : ctx.b.op1('Reshape', [flat, ctx.b.int64s(type.shape as number[])])];
+}
+
+function lowerScalarTensor(ctx: LowerContext, a: BoundArgs): string[] {
+  const s = a.scalar('s');
+  const dtype = dtypeArg(a, 'float32');
+  if (s instanceof GValue) return [castTo(ctx, ctx.input(s), onnxDtypeOf(s), dtype)];
+  return [ctx.b.scalar(dtype, convertValues([numberOf(s)], dtype)[0])];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Random factories: not reproducible, like torch without a seed
+
+function randomType(a: BoundArgs, fallback: DType): TensorType {
+  const op = a.schema.name.slice(6);
+  if (a.values.has('self')) return tensorOf(dtypeArg(a, a.tensor('self').tensor.dtype), shapeOf(a.tensor('self')));
+  return tensorOf(dtypeArg(a, fallback), dimsOf(intListArg(a, 'size'), op));
+}
+
+/** A float tensor of random values, shaped by `size` or like `self`. */
+function random(ctx: LowerContext, a: BoundArgs, kind: 'Uniform' | 'Normal', attrs: Record<string, { f: number }>, dtype: DType): string {
+  const shape = randomType(a, dtype).shape;
+  const onnxDtype = ONNX_DTYPE[dtype];
+  if (a.values.has('self')) return ctx.b.op1(`Random${kind}Like`, [ctx.input(a.tensor('self'))], { ...attrs, dtype: onnxDtype });
+  const dims = staticShape(shape);
+  if (dims) return ctx.b.op1(`Random${kind}`, [], { ...attrs, shape: dims, dtype: onnxDtype });
+  if (ctx.opset < 9) fail('OP_OPSET', 'random tensors of a size known only at run time need opset 9 or later');
+  const zeros = filled(ctx, shape, () => shapeTensor(ctx, intListArg(a, 'size')), dtype, 0);
+  return ctx.b.op1(`Random${kind}Like`, [zeros], { ...attrs, dtype: onnxDtype });
+}
+
+function floatDtype(a: BoundArgs, op: string): DType {
+  const dtype = randomType(a, 'float32').dtype;
+  if (!isFloating(dtype) || dtype === 'bfloat16') fail('OP_UNSUPPORTED', `${op}: dtype ${dtype} is not supported`);
+  return dtype;
+}
+
+function lowerRandint(ctx: LowerContext, a: BoundArgs): string[] {
+  const type = randomType(a, 'int64');
+  const low = a.values.has('low') ? a.int('low') : 0;
+  const high = a.int('high');
+  if (high <= low) fail('TRACE_TYPE', `randint: high (${high}) must be greater than low (${low})`);
+  const uniform = random(ctx, a, 'Uniform', { low: { f: low }, high: { f: high } }, 'float32');
+  return [castTo(ctx, ctx.b.op1('Floor', [uniform]), 'float32', type.dtype)];
+}
+
+// ---------------------------------------------------------------------------------------------
+
+// Where a definition lists an `int` and a `SymInt` form of one schema, the second is how torch 2.x prints it.
+export const creationOps: readonly OpDef[] = [
+  fillOp([`aten::zeros(SymInt[] size, *, ${FACTORY_KWARGS}) -> Tensor`], { like: false, fill: 0, dtypeFromSelf: false }),
+  fillOp([`aten::ones(SymInt[] size, *, ${FACTORY_KWARGS}) -> Tensor`], { like: false, fill: 1, dtypeFromSelf: false }),
+  fillOp([`aten::full(SymInt[] size, Scalar fill_value, *, ${FACTORY_KWARGS}) -> Tensor`], { like: false, fill: 'fill_value', dtypeFromSelf: false }),
+  fillOp([`aten::empty.memory_format(SymInt[] size, *, ${LIKE_KWARGS}) -> Tensor`], { like: false, fill: 0, dtypeFromSelf: false }),
+  fillOp([`aten::zeros_like(Tensor self, *, ${LIKE_KWARGS}) -> Tensor`], { like: true, fill: 0, dtypeFromSelf: true }),
+  fillOp([`aten::ones_like(Tensor self, *, ${LIKE_KWARGS}) -> Tensor`], { like: true, fill: 1, dtypeFromSelf: true }),
+  fillOp([`aten::empty_like(Tensor self, *, ${LIKE_KWARGS}) -> Tensor`], { like: true, fill: 0, dtypeFromSelf: true }),
+  fillOp([`aten::full_like(Tensor self, Scalar fill_value, *, ${LIKE_KWARGS}) -> Tensor`], { like: true, fill: 'fill_value', dtypeFromSelf: true }),
+  fillOp([`aten::new_zeros(Tensor self, SymInt[] size, *, ${FACTORY_KWARGS}) -> Tensor`], { like: false, fill: 0, dtypeFromSelf: true }),
+  fillOp([`aten::new_ones(Tensor self, SymInt[] size, *, ${FACTORY_KWARGS}) -> Tensor`], { like: false, fill: 1, dtypeFromSelf: true }),
+  fillOp([`aten::new_empty(Tensor self, SymInt[] size, *, ${FACTORY_KWARGS}) -> Tensor`], { like: false, fill: 0, dtypeFromSelf: true }),
+  fillOp([`aten::new_full(Tensor self, SymInt[] size, Scalar fill_value, *, ${FACTORY_KWARGS}) -> Tensor`], {
+    like: false,
+    fill: 'fill_value',
+    dtypeFromSelf: true,
+  }),
+  {
+    schemas: [
+      `aten::arange(Scalar end, *, ${FACTORY_KWARGS}) -> Tensor`,
+      `aten::arange.start(Scalar start, Scalar end, *, ${FACTORY_KWARGS}) -> Tensor`,
+      `aten::arange.start_step(Scalar start, Scalar end, Scalar step=1, *, ${FACTORY_KWARGS}) -> Tensor`,
+    ],
+    infer: inferArange,
+    evaluate: (a) => {
+      const r = rangeArgs(a);
+      const known = knownRange(r);
+      return known ? knownResult(tensorOf(rangeDtype(a, r), [known.length]), () => rangeValues(known)) : undefined;
+    },
+    lower: { 7: lowerArange },
+  },
+  {
+    schemas: [
+      `aten::linspace(Scalar start, Scalar end, int steps, *, ${FACTORY_KWARGS}) -> Tensor`,
+      `aten::linspace.Tensor_Tensor(Tensor start, Tensor end, int steps, *, ${FACTORY_KWARGS}) -> Tensor`,
+      `aten::linspace.Tensor_Scalar(Tensor start, Scalar end, int steps, *, ${FACTORY_KWARGS}) -> Tensor`,
+      `aten::linspace.Scalar_Tensor(Scalar start, Tensor end, int steps, *, ${FACTORY_KWARGS}) -> Tensor`,
+    ],
+    infer: (a) => [linspaceType(a)],
+    evaluate: (a) => {
+      const type = linspaceType(a);
+      return knownResult(type, () => linspaceValues(a, type.dtype));
+    },
+    lower: {
+      7: (ctx, a) => {
+        const type = linspaceType(a);
+        return [ctx.b.constant(type.dtype, type.shape as number[], convertValues(linspaceValues(a, type.dtype), type.dtype))];
+      },
+    },
+  },
+  {
+    schemas: [
+      `aten::eye(int n, *, ${FACTORY_KWARGS}) -> Tensor`,
+      `aten::eye(SymInt n, *, ${FACTORY_KWARGS}) -> Tensor`,
+      `aten::eye.m(int n, int m, *, ${FACTORY_KWARGS}) -> Tensor`,
+      `aten::eye.m(SymInt n, SymInt m, *, ${FACTORY_KWARGS}) -> Tensor`,
+    ],
+    infer: (a) => [eyeType(a)],
+    evaluate: (a) => {
+      const type = eyeType(a);
+      const dims = staticShape(type.shape);
+      return dims ? knownResult(type, () => eyeValues(dims)) : undefined;
+    },
+    lower: { 7: lowerEye },
+  },
+  {
+    schemas: [
+      'aten::tensor(t[] data, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False) -> Tensor',
+      'aten::tensor.float(float t, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False) -> Tensor',
+      'aten::tensor.int(int t, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False) -> Tensor',
+      'aten::tensor.bool(bool t, *, ScalarType? dtype=None, Device? device=None, bool requires_grad=False) -> Tensor',
+    ],
+    infer: (a) => [tensorLiteral(a).type],
+    evaluate: (a) => {
+      const { type, elements } = tensorLiteral(a);
+      if (elements.some((e) => e instanceof GValue)) return undefined;
+      return knownResult(type, () => elements.map((e) => numberOf(e as number)));
+    },
+    lower: { 7: lowerTensor },
+  },
+  {
+    schemas: [`aten::scalar_tensor(Scalar s, *, ${FACTORY_KWARGS}) -> Tensor`],
+    infer: (a) => [tensorOf(dtypeArg(a, 'float32'), [])],
+    evaluate: (a) => {
+      const s = a.scalar('s');
+      return s instanceof GValue ? undefined : knownResult(tensorOf(dtypeArg(a, 'float32'), []), () => [numberOf(s)]);
+    },
+    lower: { 7: lowerScalarTensor },
+  },
+  {
+    schemas: ['aten::_shape_as_tensor(Tensor self) -> Tensor'],
+    infer: (a) => [tensorOf('int64', [shapeOf(a.tensor('self')).length])],
+    evaluate: (a) => {
+      const dims = staticShape(shapeOf(a.tensor('self')));
+      return dims ? knownResult(tensorOf('int64', [dims.length]), () => dims) : undefined;
+    },
+    lower: { 1: (ctx, a) => [shapeOfValue(ctx, a.tensor('self'))] },
+  },
+  {
+    schemas: [`aten::rand(int[] size, *, ${FACTORY_KWARGS}) -> Tensor`, `aten::rand(SymInt[] size, *, ${FACTORY_KWARGS}) -> Tensor`],
+    infer: (a) => [randomType(a, 'float32')],
+    lower: { 7: (ctx, a) => [random(ctx, a, 'Uniform', { low: { f: 0 }, high: { f: 1 } }, floatDtype(a, 'rand'))] },
+  },
+  {
+    schemas: [`aten::randn(int[] size, *, ${FACTORY_KWARGS}) -> Tensor`, `aten::randn(SymInt[] size, *, ${FACTORY_KWARGS}) -> Tensor`],
+    infer: (a) => [randomType(a, 'float32')],
+    lower: { 7: (ctx, a) => [random(ctx, a, 'Normal', { mean: { f: 0 }, scale: { f: 1 } }, floatDtype(a, 'randn'))] },
+  },
+  {
+    schemas: [`aten::rand_like(Tensor self, *, ${LIKE_KWARGS}) -> Tensor`],
+    infer: (a) => [randomType(a, 'float32')],
+    lower: { 7: (ctx, a) => [random(ctx, a, 'Uniform', { low: { f: 0 }, high: { f: 1 } }, floatDtype(a, 'rand_like'))] },
+  },
+  {
+    schemas: [`aten::randn_like(Tensor self, *, ${LIKE_KWARGS}) -> Tensor`],
+    infer: (a) => [randomType(a, 'float32')],
+    lower: { 7: (ctx, a) => [random(ctx, a, 'Normal', { mean: { f: 0 }, scale: { f: 1 } }, floatDtype(a, 'randn_like'))] },
+  },
+  {
+    schemas: [
+      `aten::randint(int high, int[] size, *, ${RANDINT_KWARGS}) -> Tensor`,
+      `aten::randint(SymInt high, SymInt[] size, *, ${RANDINT_KWARGS}) -> Tensor`,
+      `aten::randint.low(int low, int high, int[] size, *, ${RANDINT_KWARGS}) -> Tensor`,
+      `aten::randint.low(SymInt low, SymInt high, SymInt[] size, *, ${RANDINT_KWARGS}) -> Tensor`,
+    ],
+    infer: (a) => [randomType(a, 'int64')],
+    lower: { 7: lowerRandint },
+  },
+];

@@ -1,0 +1,258 @@
+/**
+ * Upsampling (`F.interpolate` and the `upsample_*` ops it calls) as ONNX Resize. Torch's nearest is
+ * Resize's `asymmetric` + `floor`, nearest-exact is `half_pixel` + `round_prefer_ceil`, and linear
+ * and cubic map pixel centres (`half_pixel`) or corners (`align_corners`); cubic uses a = -0.75.
+ */
+import { PyFloat } from '../../archive/types.js';
+import { fail } from '../../errors.js';
+import type { OnnxAttrs } from '../../ir/onnx-graph.js';
+import type { Arg, Dim, GValue, TensorType } from '../../ir/torch-graph.js';
+import { type BoundArgs, freshDim, type IntArg, intListArg, shapeTensor } from '../args.js';
+import { rankOf, shapeOf, tensorOf } from '../helpers.js';
+import { slice } from '../opset.js';
+import type { LowerContext, OpDef } from '../registry.js';
+
+type Mode = 'nearest' | 'nearest-exact' | 'linear' | 'cubic';
+
+interface Resize {
+  x: GValue;
+  mode: Mode;
+  alignCorners: boolean;
+  /** Output sizes of the spatial dims, when torch was given them. */
+  sizes?: IntArg[];
+  /** Scale factors of the spatial dims, when torch was given them: torch maps coordinates with them. */
+  scales?: number[];
+}
+
+function floatOf(v: Arg, op: string): number {
+  if (typeof v === 'number') return v;
+  if (v instanceof PyFloat) return v.value;
+  return fail('TRACE_TYPE', `${op}: scale factors must be numbers known at conversion time`);
+}
+
+/** A `float[]?` or `float?` argument as one scale per spatial dim, or undefined for None. */
+function scalesArg(a: BoundArgs, name: string, spatial: number): number[] | undefined {
+  const v = a.raw(name);
+  if (v === null) return undefined;
+  const scales = Array.isArray(v) ? v.map((s: Arg) => floatOf(s, a.schema.name)) : Array(spatial).fill(floatOf(v, a.schema.name));
+  if (scales.length !== spatial) fail('TRACE_TYPE', `${a.schema.name}: expected ${spatial} scale factors, got ${scales.length}`);
+  return scales;
+}
+
+function sizesArg(a: BoundArgs, name: string, spatial: number): IntArg[] | undefined {
+  const v = a.raw(name);
+  if (v === null) return undefined;
+  const sizes = Array.isArray(v) ? intListArg(a, name) : Array<IntArg>(spatial).fill(v as IntArg);
+  if (sizes.length !== spatial) fail('TRACE_TYPE', `${a.schema.name}: expected ${spatial} output sizes, got ${sizes.length}`);
+  return sizes;
+}
+
+function spatialRank(a: BoundArgs, x: GValue, spatial: number): void {
+  if (rankOf(x) !== spatial + 2) fail('TRACE_TYPE', `${a.schema.name}: expected a tensor of rank ${spatial + 2}, got rank ${rankOf(x)}`);
+}
+
+/** `upsample_*(self, output_size, [align_corners,] scales...)` and the `.vec` forms. */
+function upsampleArgs(a: BoundArgs, mode: Mode, spatial: number): Resize {
+  const vec = a.values.has('input');
+  const x = a.tensor(vec ? 'input' : 'self');
+  spatialRank(a, x, spatial);
+  const alignCorners = a.values.has('align_corners') && a.bool('align_corners');
+  if (vec) {
+    const sizes = sizesArg(a, 'output_size', spatial);
+    const scales = scalesArg(a, 'scale_factors', spatial);
+    if (!sizes === !scales) fail('TRACE_TYPE', `${a.schema.name}: give exactly one of output_size and scale_factors`);
+    return { x, mode, alignCorners, sizes, scales };
+  }
+  const names = spatial === 1 ? ['scales'] : ['scales_d', 'scales_h', 'scales_w'].slice(3 - spatial);
+  const given = names.map((n) => a.raw(n));
+  const scales = given.every((s) => s !== null) ? given.map((s) => floatOf(s, a.schema.name)) : undefined;
+  return { x, mode, alignCorners, sizes: sizesArg(a, 'output_size', spatial), scales };
+}
+
+const INTERPOLATE_MODES: Record<string, Mode> = {
+  nearest: 'nearest',
+  'nearest-exact': 'nearest-exact',
+  linear: 'linear',
+  bilinear: 'linear',
+  trilinear: 'linear',
+  bicubic: 'cubic',
+};
+
+/** `aten::__interpolate`: the builtin `F.interpolate` of old archives. */
+function interpolateArgs(a: BoundArgs): Resize {
+  const x = a.tensor('input');
+  const spatial = rankOf(x) - 2;
+  const modeName = a.str('mode');
+  const mode = INTERPOLATE_MODES[modeName];
+  if (!mode) fail('OP_UNSUPPORTED', `interpolate: mode "${modeName}" is not supported`);
+  if (a.bool('antialias')) fail('OP_UNSUPPORTED', 'interpolate: antialias=True is not supported');
+  const alignCorners = !a.isNone('align_corners') && a.bool('align_corners');
+  const sizes = sizesArg(a, 'size', spatial);
+  const scales = scalesArg(a, 'scale_factor', spatial);
+  if (!sizes === !scales) fail('TRACE_TYPE', 'interpolate: give exactly one of size and scale_factor');
+  if (scales && !a.isNone('recompute_scale_factor') && a.bool('recompute_scale_factor')) {
+    // The sizes come from the scales, and coordinates map with in/out as if sizes were given.
+    const computed = shapeOf(x).slice(2).map((d, i) => (typeof d === 'number' ? Math.floor(d * scales[i]) : undefined));
+    if (computed.some((d) => d === undefined)) fail('TRACE_UNSUPPORTED', 'interpolate: recompute_scale_factor=True needs static spatial sizes');
+    return { x, mode, alignCorners, sizes: computed as number[] };
+  }
+  return { x, mode, alignCorners, sizes, scales };
+}
+
+function inferResize(r: Resize): TensorType[] {
+  const shape = shapeOf(r.x);
+  const spatial = shape.slice(2).map((d, i): Dim => {
+    const size = r.sizes?.[i];
+    if (size !== undefined) return typeof size === 'number' ? size : freshDim('upsample');
+    return typeof d === 'number' ? Math.floor(d * r.scales![i]) : freshDim('upsample');
+  });
+  return [tensorOf(r.x.tensor.dtype, [...shape.slice(0, 2), ...spatial])];
+}
+
+/** Resize can take torch's scales when they give torch's output sizes. */
+function scalesFit(r: Resize): r is Resize & { scales: number[] } {
+  if (!r.scales) return false;
+  if (!r.sizes) return true;
+  const input = shapeOf(r.x).slice(2);
+  return r.sizes.every((s, i) => {
+    const d = input[i];
+    return typeof s === 'number' && typeof d === 'number' && Math.floor(d * r.scales![i]) === s;
+  });
+}
+
+/**
+ * Scales for Upsample and Resize-10, which compute `floor(in * scale)` and map coordinates with
+ * the scale: torch's sizes need a ratio float32 holds exactly, else one of the two is off.
+ */
+function staticScales(r: Resize): number[] {
+  if (scalesFit(r)) return r.scales;
+  const input = shapeOf(r.x).slice(2);
+  return r.sizes!.map((s, i) => {
+    const d = input[i];
+    if (typeof s !== 'number' || typeof d !== 'number') fail('OP_OPSET', 'resizing to sizes known only at run time needs opset 11 or later');
+    const scale = Math.fround(s / d);
+    if (scale * d !== s) fail('OP_OPSET', `nearest resizing from ${d} to ${s} needs opset 11 or later (the ratio is not exact in float32)`);
+    return scale;
+  });
+}
+
+/** Upsample (opsets 7 to 9) and Resize-10: nearest only, and only enlarging, where they agree with torch. */
+function lowerBeforeResize11(ctx: LowerContext, r: Resize): string {
+  if (r.mode !== 'nearest') fail('OP_OPSET', `${r.mode} resizing needs opset 11 or later`);
+  const scales = [1, 1, ...staticScales(r)];
+  // These versions round source coordinates up when shrinking, unlike torch.
+  if (scales.some((s) => s < 1)) fail('OP_OPSET', 'nearest downsampling needs opset 11 or later');
+  const x = ctx.input(r.x);
+  if (ctx.opset < 9) return ctx.b.op1('Upsample', [x], { mode: 'nearest', scales: { floats: scales } });
+  return ctx.b.op1(ctx.opset < 10 ? 'Upsample' : 'Resize', [x, ctx.b.constant('float32', [scales.length], scales)], { mode: 'nearest' });
+}
+
+function resizeAttrs(r: Resize): OnnxAttrs {
+  if (r.mode === 'nearest') return { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' };
+  if (r.mode === 'nearest-exact') return { mode: 'nearest', coordinate_transformation_mode: 'half_pixel', nearest_mode: 'round_prefer_ceil' };
+  const coordinates = r.alignCorners ? 'align_corners' : 'half_pixel';
+  if (r.mode === 'linear') return { mode: 'linear', coordinate_transformation_mode: coordinates };
+  return { mode: 'cubic', coordinate_transformation_mode: coordinates, cubic_coeff_a: { f: -0.75 } };
+}
+
+/** The full output shape for Resize's `sizes`: batch and channel dims as they are, then the spatial sizes. */
+function sizesInput(ctx: LowerContext, r: Resize): string {
+  const lead = shapeOf(r.x).slice(0, 2);
+  const sizes = r.sizes!;
+  if (lead.every((d) => typeof d === 'number')) return shapeTensor(ctx, [...(lead as number[]), ...sizes]);
+  const leadShape = slice(ctx, ctx.b.op1('Shape', [ctx.input(r.x)]), [{ axis: 0, start: 0, end: 2, step: 1 }]);
+  return ctx.b.op1('Concat', [leadShape, shapeTensor(ctx, sizes)], { axis: 0 });
+}
+
+function lowerResize(ctx: LowerContext, r: Resize): string[] {
+  if (ctx.opset < 11) return [lowerBeforeResize11(ctx, r)];
+  const x = ctx.input(r.x);
+  // Optional inputs may be left out only from opset 13; before, they are empty tensors.
+  const absent = () => (ctx.opset >= 13 ? '' : ctx.b.constant('float32', [0], []));
+  const attrs = resizeAttrs(r);
+  if (scalesFit(r)) {
+    const scales = [1, 1, ...r.scales];
+    return [ctx.b.op1('Resize', [x, absent(), ctx.b.constant('float32', [scales.length], scales)], attrs)];
+  }
+  return [ctx.b.op1('Resize', [x, absent(), absent(), sizesInput(ctx, r)], attrs)];
+}
+
+function upsampleOp(schemas: string[], mode: Mode, spatial: number): OpDef {
+  const args = (a: BoundArgs) => upsampleArgs(a, mode, spatial);
+  return {
+    schemas,
+    infer: (a) => inferResize(args(a)),
+    lower: { [mode === 'nearest' ? 7 : 11]: (ctx, a) => lowerResize(ctx, args(a)) },
+  };
+}
+
+const NEAREST_1D = 'SymInt[1] output_size, float? scales=None';
+const NEAREST_2D = 'SymInt[2] output_size, float? scales_h=None, float? scales_w=None';
+const NEAREST_3D = 'SymInt[3] output_size, float? scales_d=None, float? scales_h=None, float? scales_w=None';
+const VEC = 'Tensor input, SymInt[]? output_size, float[]? scale_factors';
+const VEC_ALIGNED = 'Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors';
+const INTERPOLATE_TAIL = 'str mode="nearest", bool? align_corners=None, bool? recompute_scale_factor=None, bool antialias=False';
+
+export const resizeOps: readonly OpDef[] = [
+  upsampleOp([`aten::upsample_nearest1d(Tensor self, ${NEAREST_1D}) -> Tensor`, `aten::upsample_nearest1d.vec(${VEC}) -> Tensor`], 'nearest', 1),
+  upsampleOp([`aten::upsample_nearest2d(Tensor self, ${NEAREST_2D}) -> Tensor`, `aten::upsample_nearest2d.vec(${VEC}) -> Tensor`], 'nearest', 2),
+  upsampleOp([`aten::upsample_nearest3d(Tensor self, ${NEAREST_3D}) -> Tensor`, `aten::upsample_nearest3d.vec(${VEC}) -> Tensor`], 'nearest', 3),
+  upsampleOp(
+    [`aten::_upsample_nearest_exact1d(Tensor self, ${NEAREST_1D}) -> Tensor`, `aten::_upsample_nearest_exact1d.vec(${VEC}) -> Tensor`],
+    'nearest-exact',
+    1,
+  ),
+  upsampleOp(
+    [`aten::_upsample_nearest_exact2d(Tensor self, ${NEAREST_2D}) -> Tensor`, `aten::_upsample_nearest_exact2d.vec(${VEC}) -> Tensor`],
+    'nearest-exact',
+    2,
+  ),
+  upsampleOp(
+    [`aten::_upsample_nearest_exact3d(Tensor self, ${NEAREST_3D}) -> Tensor`, `aten::_upsample_nearest_exact3d.vec(${VEC}) -> Tensor`],
+    'nearest-exact',
+    3,
+  ),
+  upsampleOp(
+    [
+      'aten::upsample_linear1d(Tensor self, SymInt[1] output_size, bool align_corners, float? scales=None) -> Tensor',
+      `aten::upsample_linear1d.vec(${VEC_ALIGNED}) -> Tensor`,
+    ],
+    'linear',
+    1,
+  ),
+  upsampleOp(
+    [
+      'aten::upsample_bilinear2d(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor',
+      `aten::upsample_bilinear2d.vec(${VEC_ALIGNED}) -> Tensor`,
+    ],
+    'linear',
+    2,
+  ),
+  upsampleOp(
+    [
+      'aten::upsample_trilinear3d(Tensor self, SymInt[3] output_size, bool align_corners, float? scales_d=None, float? scales_h=None, float? scales_w=None) -> Tensor',
+      `aten::upsample_trilinear3d.vec(${VEC_ALIGNED}) -> Tensor`,
+    ],
+    'linear',
+    3,
+  ),
+  upsampleOp(
+    [
+      'aten::upsample_bicubic2d(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor',
+      `aten::upsample_bicubic2d.vec(${VEC_ALIGNED}) -> Tensor`,
+    ],
+    'cubic',
+    2,
+  ),
+  {
+    schemas: [
+      `aten::__interpolate(Tensor input, int? size=None, float? scale_factor=None, ${INTERPOLATE_TAIL}) -> Tensor`,
+      `aten::__interpolate.scale_list(Tensor input, int? size=None, float[]? scale_factor=None, ${INTERPOLATE_TAIL}) -> Tensor`,
+      `aten::__interpolate.size_list(Tensor input, int[]? size=None, float? scale_factor=None, ${INTERPOLATE_TAIL}) -> Tensor`,
+      `aten::__interpolate.size_list_scale_list(Tensor input, int[]? size=None, float[]? scale_factor=None, ${INTERPOLATE_TAIL}) -> Tensor`,
+    ],
+    infer: (a) => inferResize(interpolateArgs(a)),
+    // Nearest works from opset 7; other modes fail there with a clear message.
+    lower: { 7: (ctx, a) => lowerResize(ctx, interpolateArgs(a)) },
+  },
+];

@@ -1,0 +1,332 @@
+import { describe, expect, it } from 'vitest';
+import type { Dim, TensorType } from '../../../src/ir/torch-graph.js';
+import { checkCase, infer, lowerOp, opTypes, tensorValue, type CaseInput, type OpCase } from '../harness.js';
+
+/*
+ * Reference outputs come from torch 1.13.1 with X(*s) = torch.arange(numel).reshape(s) (float32),
+ * P(*s) = [((i*37) % 101 - 50) * 0.1 for i in range(numel)] (float32), L = int64 and B = bool
+ * tensors; each case's label is the torch expression.
+ */
+const X = (...shape: Dim[]): CaseInput => ({ shape });
+const L = (shape: number[], data: number[]): CaseInput => ({ shape, dtype: 'int64', data });
+const B = (shape: number[], data: boolean[]): CaseInput => ({ shape, dtype: 'bool', data });
+const P25 = [-5, -1.3, 2.4, -4, -0.3, 3.4, -3, 0.7, 4.4, -2];
+const F = (shape: number[], data: number[]): CaseInput => ({ shape, data });
+
+const CASES: OpCase[] = [
+  {
+    label: 'torch.index_select(X(3,4), 1, L([2,0]))',
+    inputs: [X(3, 4), L([2], [2, 0])],
+    call: ([x, i]) => ({ op: 'aten::index_select', args: [x, 1, i] }),
+    want: [[[3, 2], [2, 0, 6, 4, 10, 8]]],
+  },
+  {
+    label: 'torch.index_select(X(3,4), 0, L(1)) keeps the dim',
+    inputs: [X(3, 4), L([], [1])],
+    call: ([x, i]) => ({ op: 'aten::index_select', args: [x, 0, i] }),
+    want: [[[1, 4], [4, 5, 6, 7]]],
+  },
+  {
+    label: 'torch.gather(X(3,4), 1, L([[0,3],[1,1]]))',
+    inputs: [X(3, 4), L([2, 2], [0, 3, 1, 1])],
+    call: ([x, i]) => ({ op: 'aten::gather', args: [x, 1, i] }),
+    want: [[[2, 2], [0, 3, 5, 5]]],
+  },
+  {
+    label: 'torch.zeros(3,4).scatter(1, L([[0,3],[1,2]]), X(3,5)+1) reads the index-shaped corner of src',
+    inputs: [F([3, 4], Array(12).fill(0)), L([2, 2], [0, 3, 1, 2]), { shape: [3, 5], data: Array.from({ length: 15 }, (_, i) => i + 1) }],
+    call: ([x, i, s]) => ({ op: 'aten::scatter', args: [x, 1, i, s] }),
+    want: [[[3, 4], [1, 0, 0, 2, 0, 6, 7, 0, 0, 0, 0, 0]]],
+  },
+  {
+    label: 'torch.zeros(3,4).scatter(0, L([[0,2,1,0]]), 7.5)',
+    inputs: [F([3, 4], Array(12).fill(0)), L([1, 4], [0, 2, 1, 0])],
+    call: ([x, i]) => ({ op: 'aten::scatter', args: [x, 0, i, 7.5], overload: 'value' }),
+    want: [[[3, 4], [7.5, 0, 0, 7.5, 0, 0, 7.5, 0, 0, 7.5, 0, 0]]],
+  },
+  {
+    label: 'torch.ones(2,3).scatter(1, L([[0,0],[2,1]]), X(2,2)+1, reduce="add")',
+    inputs: [F([2, 3], Array(6).fill(1)), L([2, 2], [0, 0, 2, 1]), F([2, 2], [1, 2, 3, 4])],
+    call: ([x, i, s]) => ({ op: 'aten::scatter', args: [x, 1, i, s], kwargs: { reduce: 'add' } }),
+    want: [[[2, 3], [4, 1, 1, 1, 5, 4]]],
+    opsets: [16, 21],
+  },
+  {
+    label: 'torch.ones(2,3).scatter(1, L([[0,0],[2,1]]), X(2,2)+2, reduce="multiply")',
+    inputs: [F([2, 3], Array(6).fill(1)), L([2, 2], [0, 0, 2, 1]), F([2, 2], [2, 3, 4, 5])],
+    call: ([x, i, s]) => ({ op: 'aten::scatter', args: [x, 1, i, s], kwargs: { reduce: 'multiply' } }),
+    want: [[[2, 3], [6, 1, 1, 1, 5, 4]]],
+    opsets: [16, 21],
+  },
+  {
+    label: 'torch.ones(2,3).scatter_add(1, L([[0,0],[2,1]]), X(2,2)+1)',
+    inputs: [F([2, 3], Array(6).fill(1)), L([2, 2], [0, 0, 2, 1]), F([2, 2], [1, 2, 3, 4])],
+    call: ([x, i, s]) => ({ op: 'aten::scatter_add', args: [x, 1, i, s] }),
+    want: [[[2, 3], [4, 1, 1, 1, 5, 4]]],
+  },
+  {
+    label: 'torch.embedding(X(5,3), L([[4,0],[2,2]]))',
+    inputs: [X(5, 3), L([2, 2], [4, 0, 2, 2])],
+    call: ([w, i]) => ({ op: 'aten::embedding', args: [w, i] }),
+    want: [[[2, 2, 3], [12, 13, 14, 0, 1, 2, 6, 7, 8, 6, 7, 8]]],
+  },
+  {
+    label: 'torch.take(X(3,4), L([[11,0],[5,7]]))',
+    inputs: [X(3, 4), L([2, 2], [11, 0, 5, 7])],
+    call: ([x, i]) => ({ op: 'aten::take', args: [x, i] }),
+    want: [[[2, 2], [11, 0, 5, 7]]],
+  },
+  {
+    label: 'X(3,4)[L([2,0])]',
+    inputs: [X(3, 4), L([2], [2, 0])],
+    call: ([x, i]) => ({ op: 'aten::index', args: [x, [i]] }),
+    want: [[[2, 4], [8, 9, 10, 11, 0, 1, 2, 3]]],
+  },
+  {
+    label: 'X(2,4,3)[:, L([[0,1],[3,2]])]',
+    inputs: [X(2, 4, 3), L([2, 2], [0, 1, 3, 2])],
+    call: ([x, i]) => ({ op: 'aten::index', args: [x, [null, i]] }),
+    want: [[[2, 2, 2, 3], [0, 1, 2, 3, 4, 5, 9, 10, 11, 6, 7, 8, 12, 13, 14, 15, 16, 17, 21, 22, 23, 18, 19, 20]]],
+  },
+  {
+    label: 'X(3,4)[L([0,2,1]), L([3,0,1])]',
+    inputs: [X(3, 4), L([3], [0, 2, 1]), L([3], [3, 0, 1])],
+    call: ([x, i, j]) => ({ op: 'aten::index', args: [x, [i, j]] }),
+    want: [[[3], [3, 8, 5]]],
+    opsets: [11, 13, 21],
+  },
+  {
+    label: 'X(2,3,4)[:, L([[0],[2]]), L([1,3])] (adjacent, kept in place)',
+    inputs: [X(2, 3, 4), L([2, 1], [0, 2]), L([2], [1, 3])],
+    call: ([x, i, j]) => ({ op: 'aten::index', args: [x, [null, i, j]] }),
+    want: [[[2, 2, 2], [1, 3, 9, 11, 13, 15, 21, 23]]],
+    opsets: [11, 13, 21],
+  },
+  {
+    label: 'X(3,4,5)[L([1,2]), :, L([0,4])] (apart, moved to the front)',
+    inputs: [X(3, 4, 5), L([2], [1, 2]), L([2], [0, 4])],
+    call: ([x, i, j]) => ({ op: 'aten::index', args: [x, [i, null, j]] }),
+    want: [[[2, 4], [20, 25, 30, 35, 44, 49, 54, 59]]],
+    opsets: [11, 13, 21],
+  },
+  {
+    label: 'X(4,3)[B([T,F,T,T])]',
+    inputs: [X(4, 3), B([4], [true, false, true, true])],
+    call: ([x, m]) => ({ op: 'aten::index', args: [x, [m]] }),
+    want: [[[3, 3], [0, 1, 2, 6, 7, 8, 9, 10, 11]]],
+    opsets: [9, 13, 21],
+  },
+  {
+    label: 'X(2,4)[:, B([F,T,T,F])]',
+    inputs: [X(2, 4), B([4], [false, true, true, false])],
+    call: ([x, m]) => ({ op: 'aten::index', args: [x, [null, m]] }),
+    want: [[[2, 2], [1, 2, 5, 6]]],
+    opsets: [9, 13, 21],
+  },
+  {
+    label: 'X(3,4)[X(3,4)%3==0]',
+    inputs: [X(3, 4), B([3, 4], Array.from({ length: 12 }, (_, i) => i % 3 === 0))],
+    call: ([x, m]) => ({ op: 'aten::index', args: [x, [m]] }),
+    want: [[[4], [0, 3, 6, 9]]],
+    opsets: [11, 13, 21],
+  },
+  {
+    label: 'X(3,4)[X(3,4)%3==0] = torch.tensor(0.5)',
+    inputs: [X(3, 4), B([3, 4], Array.from({ length: 12 }, (_, i) => i % 3 === 0)), F([], [0.5])],
+    call: ([x, m, v]) => ({ op: 'aten::index_put', args: [x, [m], v] }),
+    want: [[[3, 4], [0.5, 1, 2, 0.5, 4, 5, 0.5, 7, 8, 0.5, 10, 11]]],
+    opsets: [9, 13, 21],
+  },
+  {
+    label: 'X(2,3)[:, B([T,F,T])] = torch.tensor([7.]) (mask on an inner dim)',
+    inputs: [X(2, 3), B([3], [true, false, true]), F([1], [7])],
+    call: ([x, m, v]) => ({ op: 'aten::index_put', args: [x, [null, m], v] }),
+    want: [[[2, 3], [7, 1, 7, 7, 4, 7]]],
+    opsets: [9, 13],
+  },
+  {
+    label: 'X(4,3)[L([3,1])] = -X(2,3)',
+    inputs: [X(4, 3), L([2], [3, 1]), F([2, 3], [-0, -1, -2, -3, -4, -5])],
+    call: ([x, i, v]) => ({ op: 'aten::index_put', args: [x, [i], v] }),
+    want: [[[4, 3], [0, 1, 2, -3, -4, -5, 6, 7, 8, -0, -1, -2]]],
+    opsets: [11, 13, 21],
+  },
+  {
+    label: 'X(2,4)[:, L([0,2])] = torch.tensor([9.,8.]) (broadcast values)',
+    inputs: [X(2, 4), L([2], [0, 2]), F([2], [9, 8])],
+    call: ([x, i, v]) => ({ op: 'aten::index_put', args: [x, [null, i], v] }),
+    want: [[[2, 4], [9, 1, 8, 3, 9, 5, 8, 7]]],
+    opsets: [11, 13, 21],
+  },
+  {
+    label: 'X(3,4)[L([0,2]), L([1,3])] = torch.tensor([-1.,-2.])',
+    inputs: [X(3, 4), L([2], [0, 2]), L([2], [1, 3]), F([2], [-1, -2])],
+    call: ([x, i, j, v]) => ({ op: 'aten::index_put', args: [x, [i, j], v] }),
+    want: [[[3, 4], [0, -1, 2, 3, 4, 5, 6, 7, 8, 9, 10, -2]]],
+    opsets: [11, 13, 21],
+  },
+  {
+    label: 'X(2,3,4)[:, L([[0],[2]]), L([1,3])] = X(2,2)+100',
+    inputs: [X(2, 3, 4), L([2, 1], [0, 2]), L([2], [1, 3]), F([2, 2], [100, 101, 102, 103])],
+    call: ([x, i, j, v]) => ({ op: 'aten::index_put', args: [x, [null, i, j], v] }),
+    want: [[[2, 3, 4], [0, 100, 2, 101, 4, 5, 6, 7, 8, 102, 10, 103, 12, 100, 14, 101, 16, 17, 18, 19, 20, 102, 22, 103]]],
+    opsets: [11, 13, 21],
+  },
+  {
+    label: 'X(3).index_put_([L([0,0,2])], torch.tensor([1.,2.,3.]), accumulate=True)',
+    inputs: [X(3), L([3], [0, 0, 2]), F([3], [1, 2, 3])],
+    call: ([x, i, v]) => ({ op: 'aten::index_put', args: [x, [i], v, true] }),
+    want: [[[3], [3, 1, 5]]],
+    opsets: [16, 21],
+  },
+  {
+    label: 'X(4)[B([T,F,T,F])] = torch.tensor([10.,20.])',
+    inputs: [X(4), B([4], [true, false, true, false]), F([2], [10, 20])],
+    call: ([x, m, v]) => ({ op: 'aten::index_put', args: [x, [m], v] }),
+    want: [[[4], [10, 1, 20, 3]]],
+    opsets: [11, 13, 21],
+  },
+  {
+    label: 'torch.nonzero(torch.tensor([[0.,1,0],[2,0,3]]))',
+    inputs: [F([2, 3], [0, 1, 0, 2, 0, 3])],
+    call: ([x]) => ({ op: 'aten::nonzero', args: [x] }),
+    want: [[[3, 2], [0, 1, 1, 0, 1, 2]]],
+  },
+  {
+    label: 'P(2,5).topk(2, 1)',
+    inputs: [F([2, 5], P25)],
+    call: ([x]) => ({ op: 'aten::topk', args: [x, 2, 1] }),
+    want: [
+      [[2, 2], [2.4, -0.3, 4.4, 3.4]],
+      [[2, 2], [2, 4, 3, 0]],
+    ],
+    close: true,
+  },
+  {
+    label: 'P(2,5).topk(3, 1, largest=False)',
+    inputs: [F([2, 5], P25)],
+    call: ([x]) => ({ op: 'aten::topk', args: [x, 3, 1, false] }),
+    want: [
+      [[2, 3], [-5, -4, -1.3, -3, -2, 0.7]],
+      [[2, 3], [0, 3, 1, 1, 4, 2]],
+    ],
+    close: true,
+    opsets: [11, 13, 21],
+  },
+  {
+    label: 'P(2,5).topk(k, 1) with k a run-time int',
+    inputs: [F([2, 5], P25), { shape: [], int: 2 }],
+    call: ([x, k]) => ({ op: 'aten::topk', args: [x, k, 1] }),
+    want: [
+      [[2, 2], [2.4, -0.3, 4.4, 3.4]],
+      [[2, 2], [2, 4, 3, 0]],
+    ],
+    close: true,
+    opsets: [10, 13],
+  },
+  {
+    label: 'P(2,5).sort(1)',
+    inputs: [F([2, 5], P25)],
+    call: ([x]) => ({ op: 'aten::sort', args: [x, 1] }),
+    want: [
+      [[2, 5], [-5, -4, -1.3, -0.3, 2.4, -3, -2, 0.7, 3.4, 4.4]],
+      [[2, 5], [0, 3, 1, 4, 2, 1, 4, 2, 0, 3]],
+    ],
+    close: true,
+    opsets: [11, 13, 21],
+  },
+  {
+    label: 'P(2,5).sort(0, descending=True)',
+    inputs: [F([2, 5], P25)],
+    call: ([x]) => ({ op: 'aten::sort', args: [x, 0, true] }),
+    want: [
+      [[2, 5], [3.4, -1.3, 2.4, 4.4, -0.3, -5, -3, 0.7, -4, -2]],
+      [[2, 5], [1, 0, 0, 1, 0, 0, 1, 1, 0, 1]],
+    ],
+    close: true,
+  },
+  {
+    label: 'P(n,5).argsort(1, descending=True), n dynamic',
+    inputs: [{ shape: ['n', 5], run: [2, 5], data: P25 }],
+    call: ([x]) => ({ op: 'aten::argsort', args: [x, 1, true] }),
+    want: [[[2, 5], [2, 4, 1, 3, 0, 3, 0, 2, 4, 1]]],
+  },
+  {
+    label: 'P(2,n).sort(stable=True, dim=1), n dynamic',
+    inputs: [{ shape: [2, 'n'], run: [2, 5], data: P25 }],
+    call: ([x]) => ({ op: 'aten::sort', args: [x], kwargs: { stable: true, dim: 1 }, overload: 'stable' }),
+    want: [
+      [[2, 5], [-5, -4, -1.3, -0.3, 2.4, -3, -2, 0.7, 3.4, 4.4]],
+      [[2, 5], [0, 3, 1, 4, 2, 1, 4, 2, 0, 3]],
+    ],
+    close: true,
+    opsets: [11, 13],
+  },
+  {
+    label: 'F.one_hot(L([3,0,1]), 4)',
+    inputs: [L([3], [3, 0, 1])],
+    call: ([x]) => ({ op: 'aten::one_hot', args: [x, 4] }),
+    want: [[[3, 4], [0, 0, 0, 1, 1, 0, 0, 0, 0, 1, 0, 0]]],
+  },
+];
+
+describe('index ops run in onnxruntime like torch', () => {
+  for (const c of CASES) it(c.label, () => checkCase(c));
+});
+
+const shapes = (call: Parameters<typeof infer>[0]) => infer(call).map((t) => (t as TensorType).shape);
+
+describe('shape rules', () => {
+  it('places advanced-index dims like torch', () => {
+    const x = tensorValue('float32', ['n', 4, 5, 6]);
+    const i = tensorValue('int64', [2, 3]);
+    const j = tensorValue('int64', [3]);
+    expect(shapes({ op: 'aten::index', args: [x, [null, i]] })).toEqual([['n', 2, 3, 5, 6]]);
+    expect(shapes({ op: 'aten::index', args: [x, [null, i, j]] })).toEqual([['n', 2, 3, 6]]);
+    expect(shapes({ op: 'aten::index', args: [x, [null, i, null, j]] })).toEqual([[2, 3, 'n', 5]]);
+    const [[count, rest]] = shapes({ op: 'aten::index', args: [x, [tensorValue('bool', ['n', 4])]] }) as Dim[][];
+    expect(typeof count).toBe('string');
+    expect(rest).toBe(5);
+  });
+
+  it('gives topk, sort and embedding their shapes and dtypes', () => {
+    const x = tensorValue('float16', [2, 'n']);
+    expect(infer({ op: 'aten::topk', args: [x, 3] })).toEqual([
+      { kind: 'tensor', dtype: 'float16', shape: [2, 3] },
+      { kind: 'tensor', dtype: 'int64', shape: [2, 3] },
+    ]);
+    expect(infer({ op: 'aten::argsort', args: [x] })).toEqual([{ kind: 'tensor', dtype: 'int64', shape: [2, 'n'] }]);
+    const w = tensorValue('float32', [10, 4]);
+    expect(shapes({ op: 'aten::embedding', args: [w, tensorValue('int64', ['b', 7])] })).toEqual([['b', 7, 4]]);
+  });
+
+  it('needs num_classes for one_hot unless the values are known', () => {
+    const x = tensorValue('int64', [3]);
+    expect(() => infer({ op: 'aten::one_hot', args: [x] })).toThrow(/pass num_classes/);
+    const known = new Map([[x, { type: x.type as TensorType, values: [1, 5, 2] }]]);
+    expect(shapes({ op: 'aten::one_hot', args: [x], known })).toEqual([[3, 6]]);
+  });
+});
+
+describe('lowerings', () => {
+  it('uses one Gather for a single index and Compress for a 1-D mask', () => {
+    const x = tensorValue('float32', [3, 4]);
+    expect(opTypes(lowerOp({ op: 'aten::index', args: [x, [null, tensorValue('int64', [2])]] }, 9).graph)).toEqual(['Gather']);
+    expect(opTypes(lowerOp({ op: 'aten::index', args: [x, [tensorValue('bool', [3])]] }, 9).graph)).toEqual(['Compress']);
+  });
+
+  it('fails clearly where ONNX lacks the operator', () => {
+    const x = tensorValue('float32', [3, 4]);
+    const i = tensorValue('int64', [2]);
+    expect(() => lowerOp({ op: 'aten::index', args: [x, [i, i]] }, 10)).toThrow(/needs opset 11/);
+    expect(() => lowerOp({ op: 'aten::sort', args: [x] }, 10)).toThrow(/smallest-first topk\/sort needs opset 11/);
+    expect(() => lowerOp({ op: 'aten::gather', args: [x, 1, tensorValue('int64', [3, 4])] }, 10)).toThrow(/needs opset 11/);
+    expect(() => lowerOp({ op: 'aten::index_put', args: [x, [i], tensorValue('float32', [2, 4]), true] }, 13)).toThrow(/accumulate=True needs opset 16/);
+  });
+
+  it('passes k as an attribute before opset 10', () => {
+    const x = tensorValue('float32', [3, 4]);
+    const [node] = lowerOp({ op: 'aten::topk', args: [x, 2] }, 9).graph.nodes;
+    expect([node.opType, node.inputs.length, node.attrs]).toEqual(['TopK', 1, { axis: 1, k: 2 }]);
+  });
+});
