@@ -83,7 +83,11 @@ function runMeasured(command, args, cwd) {
   });
 }
 
-/** One onnxruntime child for the whole run, restarted when it dies. */
+/**
+ * One onnxruntime child for the whole run, restarted when it dies. Loads from several cases queue in
+ * it, so when it dies (or is killed for a load that hangs) the other loads it held are sent once more
+ * to a fresh child: only a model that fails twice is reported, not its neighbours in the queue.
+ */
 export class ModelChecker {
   constructor(script) {
     this.script = script;
@@ -92,11 +96,16 @@ export class ModelChecker {
   }
 
   start() {
-    this.child = fork(this.script, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-    this.child.on('message', ({ id, error }) => this.settle(id, error === undefined ? undefined : error));
-    this.child.on('exit', (code, signal) => {
-      for (const id of [...this.pending.keys()]) this.settle(id, `onnxruntime child died (${signal ?? code}) loading the model`);
-      this.child = undefined;
+    const child = fork(this.script, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    this.child = child;
+    child.on('message', ({ id, error }) => this.settle(id, error === undefined ? undefined : error));
+    child.on('exit', (code, signal) => {
+      if (this.child === child) this.child = undefined;
+      for (const [id, pending] of [...this.pending]) {
+        if (pending.child !== child) continue;
+        if (pending.retried) this.settle(id, `onnxruntime child died (${signal ?? code}) loading the model`);
+        else this.send(id, { ...pending, retried: true });
+      }
     });
   }
 
@@ -108,18 +117,22 @@ export class ModelChecker {
     pending.resolve(error);
   }
 
+  send(id, pending) {
+    if (!this.child) this.start();
+    clearTimeout(pending.timer);
+    const child = this.child;
+    const timer = setTimeout(() => {
+      this.settle(id, 'onnxruntime took more than 30 s to load the model');
+      child.kill('SIGKILL');
+    }, CHECK_TIMEOUT_MS);
+    this.pending.set(id, { ...pending, child, timer });
+    child.send({ id, path: pending.path });
+  }
+
   /** Resolves to undefined when the model loads, else the error text. */
   load(path) {
-    if (!this.child) this.start();
     const id = this.nextId++;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.settle(id, 'onnxruntime took more than 30 s to load the model');
-        this.child?.kill('SIGKILL');
-      }, CHECK_TIMEOUT_MS);
-      this.pending.set(id, { resolve, timer });
-      this.child.send({ id, path });
-    });
+    return new Promise((resolve) => this.send(id, { path, resolve, retried: false }));
   }
 
   stop() {

@@ -51,6 +51,12 @@ export const MAX_PICKLE_DEPTH = 1000;
  */
 export const MAX_REPEATED_VIEW_BYTES = 1024 * MiB;
 
+/**
+ * Dims of one tensor. PyTorch's dim handling (`dim_list_to_bitset`) stops at 64, and a tensor of
+ * thousands of size-1 dims only makes every later stage and the runtime slow.
+ */
+export const MAX_TENSOR_RANK = 64;
+
 /** Most output one byte of deflate data can produce: a 258-byte match coded in two bits. */
 export const MAX_DEFLATE_RATIO = 1032;
 

@@ -13,7 +13,7 @@
  * BINGET returns the very object BINPUT stored, so shared tensors, lists and objects stay shared.
  */
 import { fail } from '../errors.js';
-import { MAX_PICKLE_DEPTH, MAX_PICKLE_ITEMS, MAX_REPEATED_VIEW_BYTES } from './limits.js';
+import { MAX_PICKLE_DEPTH, MAX_PICKLE_ITEMS, MAX_REPEATED_VIEW_BYTES, MAX_TENSOR_RANK } from './limits.js';
 import { dtypeItemSize } from './tensor-data.js';
 import {
   isTensorRef,
@@ -711,6 +711,9 @@ class Unpickler {
   /** Sizes or strides: non-negative integers, as PyTorch never writes anything else. */
   private dims(value: Value, what: string, tensor: string): number[] {
     const items = isTuple(value) ? value.items : Array.isArray(value) ? value : this.corrupt(`${what} is not a tuple`);
+    if (items.length > MAX_TENSOR_RANK) {
+      fail('ARCHIVE_LIMIT', `${this.options.source}: ${tensor} has ${items.length} dims, more than the ${MAX_TENSOR_RANK} PyTorch supports`);
+    }
     return items.map((item) => {
       if (typeof item === 'number' && Number.isSafeInteger(item) && item >= 0) return item;
       const shown = typeof item === 'number' || typeof item === 'bigint' ? String(item) : describe(item);

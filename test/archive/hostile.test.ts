@@ -14,6 +14,7 @@ import {
   MAX_PICKLE_DEPTH,
   MAX_PICKLE_ITEMS,
   MAX_REPEATED_VIEW_BYTES,
+  MAX_TENSOR_RANK,
   MAX_ZIP_ENTRIES,
 } from '../../src/archive/limits.js';
 import { unpickle } from '../../src/archive/pickle.js';
@@ -268,6 +269,14 @@ describe('tensor views against their storage', () => {
     const error = tensorError([1e6, 1e6], [0, 0]);
     expect(error.code).toBe('ARCHIVE_LIMIT');
     expect(error.message).toBe(`data.pkl: tensor [1000000, 1000000] of storage 'data/0' repeats its storage's 4 elements into 1000000000000 (4000000000000 bytes), more than the ${MAX_REPEATED_VIEW_BYTES} bytes a view may expand to`);
+  });
+
+  it('refuses more than 64 dims before reading them, and keeps 64', () => {
+    const error = tensorError(Array(100_000).fill(1), Array(100_000).fill(1));
+    expect(error.code).toBe('ARCHIVE_LIMIT');
+    expect(error.message).toBe(`data.pkl: tensor of storage 'data/0' has 100000 dims, more than the ${MAX_TENSOR_RANK} PyTorch supports`);
+    const rank64 = pickle(tensorOps('FloatStorage', '0', 4, 0, Array(64).fill(1), Array(64).fill(1)));
+    expect((unpickle(rank64, { source: 'data.pkl', loadStorage: fakeStorages }) as TensorRef).shape).toHaveLength(64);
   });
 
   it('keeps small repeating views (expand) and materialises them', async () => {

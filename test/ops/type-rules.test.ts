@@ -155,8 +155,27 @@ describe('shape rules on calls no fixture makes with the offending types', () =>
         op: 'aten::instance_norm',
         args: [f32(2, 4, 5, 5), tensorValue('float64', [4]), f32(4), null, null, true, 0.1, 1e-5, false],
       }],
+      ['batch_norm with running_mean of shape [1, 4]', {
+        op: 'aten::batch_norm',
+        args: [f32(2, 4, 5, 5), f32(4), f32(4), f32(1, 4), f32(4), false, 0.1, 1e-5, false],
+      }],
+      ['native multi-head attention with qkv_weight [1, 24, 8]', {
+        op: 'aten::_native_multi_head_attention',
+        args: [f32(2, 5, 8), f32(2, 5, 8), f32(2, 5, 8), 8, 2, f32(1, 24, 8), f32(24), f32(8, 8), f32(8)],
+      }],
+      ['encoder layer with ffn_weight_2 [16, 8] for ffn_weight_1 [16, 8]', {
+        op: 'aten::_transformer_encoder_layer_fwd',
+        args: [f32(2, 5, 8), 8, 2, f32(24, 8), f32(24), f32(8, 8), f32(8), false, false, 1e-5, f32(8), f32(8), f32(8), f32(8), f32(16, 8), f32(16), f32(16, 8), f32(8)],
+      }],
     ];
     for (const [label, call] of refusedCalls) expect(codeOf(() => infer(call)), label).toBe('TRACE_TYPE');
+    // The same calls with the shapes PyTorch wants are accepted.
+    expect(infer({ op: 'aten::batch_norm', args: [f32(2, 4, 5, 5), f32(4), f32(4), f32(4), f32(4), false, 0.1, 1e-5, false] })).toHaveLength(1);
+    expect(infer({ op: 'aten::_native_multi_head_attention', args: [f32(2, 5, 8), f32(2, 5, 8), f32(2, 5, 8), 8, 2, f32(24, 8), f32(24), f32(8, 8), f32(8)] })).toHaveLength(2);
+    expect(infer({
+      op: 'aten::_transformer_encoder_layer_fwd',
+      args: [f32(2, 5, 8), 8, 2, f32(24, 8), f32(24), f32(8, 8), f32(8), false, false, 1e-5, f32(8), f32(8), f32(8), f32(8), f32(16, 8), f32(16), f32(8, 16), f32(8)],
+    })).toHaveLength(1);
   });
 
   it('accepts what PyTorch accepts', () => {

@@ -16,7 +16,7 @@ import type { Dim, TensorType, ValueType } from '../../ir/torch-graph.js';
 import type { BoundArgs } from '../args.js';
 import { gelu, layerNorm } from '../builders.js';
 import { isFloating } from '../dtypes.js';
-import { broadcastShapes, castTo, onnxDtypeOf, rankOf, shapeOf, tensorOf } from '../helpers.js';
+import { broadcastShapes, castTo, onnxDtypeOf, rankOf, requireShape, shapeOf, tensorOf } from '../helpers.js';
 import { reduce, splitEqually, transpose, unsqueeze } from '../opset.js';
 import type { LowerContext, OpDef } from '../registry.js';
 
@@ -75,6 +75,25 @@ function checkHeads(a: BoundArgs, embedDim: number, numHeads: number, embedding:
     fail('TRACE_TYPE', `${a.schema.name}: embed_dim ${embedDim} is not divisible by num_heads ${numHeads}`);
   }
   if (!sameDims(embedding, embedDim)) fail('TRACE_TYPE', `${a.schema.name}: input has embedding size ${embedding}, expected embed_dim ${embedDim}`);
+}
+
+/** The fused kernels' projection weights: packed q/k/v [3E, E] and [3E], output [E, E] and [E]. */
+function checkProjections(a: BoundArgs, embedDim: number): void {
+  const op = a.schema.name;
+  requireShape(op, ['qkv_weight', a.tensor('qkv_weight')], [3 * embedDim, embedDim]);
+  requireShape(op, ['qkv_bias', a.tensor('qkv_bias')], [3 * embedDim]);
+  requireShape(op, ['proj_weight', a.tensor('proj_weight')], [embedDim, embedDim]);
+  requireShape(op, ['proj_bias', a.tensor('proj_bias')], [embedDim]);
+}
+
+/** The encoder layer's norms [E] and feed-forward block: [F, E], [F], [E, F], [E]. */
+function checkEncoderLayerWeights(a: BoundArgs, embedDim: number): void {
+  const op = a.schema.name;
+  for (const name of ['norm_weight_1', 'norm_bias_1', 'norm_weight_2', 'norm_bias_2', 'ffn_bias_2']) requireShape(op, [name, a.tensor(name)], [embedDim]);
+  const hidden = shapeOf(a.tensor('ffn_weight_1'))[0];
+  requireShape(op, ['ffn_weight_1', a.tensor('ffn_weight_1')], [hidden, embedDim]);
+  requireShape(op, ['ffn_bias_1', a.tensor('ffn_bias_1')], [hidden]);
+  requireShape(op, ['ffn_weight_2', a.tensor('ffn_weight_2')], [embedDim, hidden]);
 }
 
 /** Throws unless the mask has a shape the kernel accepts for its mask_type. */
@@ -166,6 +185,7 @@ function multiHeadAttentionTypes(a: BoundArgs): ValueType[] {
   const [batch, target, embedding] = query.shape;
   const source = key.shape[1];
   checkHeads(a, embedDim, numHeads, embedding);
+  checkProjections(a, embedDim);
   if (!key.shape.every((d, i) => sameDims(d, value.shape[i])) || !sameDims(key.shape[0], batch) || !sameDims(key.shape[2], embedding)) {
     fail('TRACE_TYPE', `${a.schema.name}: key [${key.shape.join(', ')}] and value [${value.shape.join(', ')}] do not fit query [${query.shape.join(', ')}]`);
   }
@@ -196,6 +216,8 @@ function encoderLayerTypes(a: BoundArgs): ValueType[] {
   const [batch, seq, embedding] = src.shape;
   const numHeads = a.int('num_heads');
   checkHeads(a, a.int('embed_dim'), numHeads, embedding);
+  checkProjections(a, a.int('embed_dim'));
+  checkEncoderLayerWeights(a, a.int('embed_dim'));
   checkNativeMask(a, batch, numHeads, seq, seq);
   return [src];
 }

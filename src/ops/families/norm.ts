@@ -6,7 +6,7 @@ import type { GValue, ValueType } from '../../ir/torch-graph.js';
 import type { BoundArgs } from '../args.js';
 import { layerNorm, standardize } from '../builders.js';
 import { isFloating } from '../dtypes.js';
-import { castTo, type NamedTensor, onnxDtypeOf, rankOf, requireSameDtype, shapeOf } from '../helpers.js';
+import { castTo, type NamedTensor, onnxDtypeOf, rankOf, requireSameDtype, requireShape, shapeOf } from '../helpers.js';
 import { unsqueeze } from '../opset.js';
 import type { LowerContext, OpDef } from '../registry.js';
 
@@ -45,6 +45,8 @@ function inferBatchNorm(a: BoundArgs): ValueType[] {
   const input = a.tensor('input');
   const params = ['weight', 'bias', 'running_mean', 'running_var'].map((name): NamedTensor => [name, a.optTensor(name)]);
   checkNormTypes(a.schema.name, input, ...params);
+  // PyTorch checks each holds one value per channel; anything but [C] would not load as ONNX.
+  for (const p of params) requireShape(a.schema.name, p, [shapeOf(input)[1]]);
   return [input.type];
 }
 
