@@ -4,7 +4,7 @@ import { openArchive } from './archive/open.js';
 import { fail, TsonnxError } from './errors.js';
 import { formatGraph } from './graph-text.js';
 import { lower, type DynamicAxes, type OperatorExportType } from './lower/lower.js';
-import { resetFreshDims } from './ops/args.js';
+import { FreshDims } from './ops/args.js';
 import { createOpRegistry } from './ops/index.js';
 import type { OnnxModel } from './ir/onnx-graph.js';
 import { optimizeModel } from './onnx/optimize.js';
@@ -134,14 +134,16 @@ export async function convert(inputPath: string, outputPath: string, options: Co
   };
 
   options.onStage?.('archive');
-  resetFreshDims();
   const archive = await openArchive(inputPath);
   try {
     lap('archive', 'trace');
     const training = options.training ?? 'eval';
     const registry = createOpRegistry();
+    // Per-conversion state lives here, never in modules, so conversions running at once stay apart.
+    const freshDims = new FreshDims();
     let graph = trace(archive, {
       registry,
+      freshDims,
       inputs: specs,
       method: options.method,
       training: training === 'preserve' ? 'preserve' : training === 'training',
@@ -158,6 +160,7 @@ export async function convert(inputPath: string, outputPath: string, options: Co
     lap('passes', 'lower');
     const model = optimizeModel(lower(graph, {
       registry,
+      freshDims,
       opset,
       inputNames: options.inputNames,
       outputNames: options.outputNames,

@@ -1,5 +1,4 @@
 /** The archive stage: TorchScript archive → module tree, lazy tensor references, code files. */
 export { openArchive } from './open.js';
 export { tensorBytes, contiguousFileRange, tensorValues, dtypeItemSize } from './tensor-data.js';
-export { typeTagOf } from './pickle.js';
 export * from './types.js';

@@ -8,7 +8,7 @@ import { fail } from '../errors.js';
 import { parseDebugRecords, locate, type DebugRecord } from './debug-pkl.js';
 import { MAX_CODE_FILE_BYTES, MAX_PICKLE_BYTES } from './limits.js';
 import { unpickle } from './pickle.js';
-import { dtypeItemSize, markBigEndian } from './tensor-data.js';
+import { dtypeItemSize } from './tensor-data.js';
 import { openZip, readFileStart, type ZipArchive } from './zip.js';
 import type { Archive, ArchiveEntry, DType, PickleValue, ScriptObject, StorageRef } from './types.js';
 
@@ -120,8 +120,7 @@ function storageLoader(zip: ZipArchive, directory: string, byteorder: 'little' |
         fail('ARCHIVE_CORRUPT', `${zip.path}: storage '${name}' holds ${entry.size} bytes, more than its ${numel} ${dtype} elements need (${needed})`);
       }
     }
-    if (byteorder === 'big') markBigEndian(entry);
-    const storage: StorageRef = { entry, dtype, numel };
+    const storage: StorageRef = byteorder === 'big' ? { entry, dtype, numel, bigEndian: true } : { entry, dtype, numel };
     storages.set(name, storage);
     return storage;
   };

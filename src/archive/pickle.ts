@@ -39,6 +39,11 @@ export interface UnpickleOptions {
   readonly tensorTable?: readonly PickleValue[];
   /** Stack entries, marks and memo slots the pickle may create; MAX_PICKLE_ITEMS unless given. */
   readonly maxItems?: number;
+  /**
+   * Receives the TorchScript type each container was tagged with (`restore_type_tag`, `build_*list`
+   * in version ≥ 3 archives), e.g. `Dict[str, int]`; the unpickler keeps its own when absent.
+   */
+  readonly typeTags?: WeakMap<object, string>;
 }
 
 /** `torch <Name>Storage` → dtype (`c10::toString(ScalarType)`, §3.2). */
@@ -107,14 +112,6 @@ class RawTuple extends StackToken {
 type Value = PickleValue | StackToken;
 type MutableObject = { -readonly [K in keyof ScriptObject]: ScriptObject[K] };
 type MutableDict = { readonly kind: 'dict'; entries: Array<[PickleValue, PickleValue]> };
-
-/** Element types recorded by `restore_type_tag` and `build_*list`, e.g. `Dict[str, int]`. */
-const typeTags = new WeakMap<object, string>();
-
-/** The TorchScript type a container was tagged with in the pickle (version ≥ 3 archives), if any. */
-export function typeTagOf(value: PickleValue): string | undefined {
-  return typeof value === 'object' && value !== null ? typeTags.get(value) : undefined;
-}
 
 function isInternal(value: Value): value is StackToken {
   return value instanceof StackToken;
@@ -191,6 +188,7 @@ class Unpickler {
   /** Values already placed inside another: changing them afterwards could make a value contain itself. */
   private readonly placed = new WeakSet<object>();
   private readonly dictIndex = new WeakMap<MutableDict, Map<string, number>>();
+  private readonly typeTags: WeakMap<object, string>;
   private readonly view: DataView;
   private readonly decoder = new TextDecoder('utf-8');
 
@@ -199,6 +197,7 @@ class Unpickler {
     private readonly options: UnpickleOptions,
   ) {
     this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    this.typeTags = options.typeTags ?? new WeakMap();
   }
 
   private corrupt(message: string): never {
@@ -377,7 +376,7 @@ class Unpickler {
     const object = target as MutableObject;
     this.checkUnplaced(object, 'BUILD');
     // Form (a) is the raw attribute dict; a dict returned by __getstate__ carries a type tag.
-    if (isDict(state) && !typeTags.has(state) && object.attributes.size === 0 && state.entries.every(([key]) => typeof key === 'string')) {
+    if (isDict(state) && !this.typeTags.has(state) && object.attributes.size === 0 && state.entries.every(([key]) => typeof key === 'string')) {
       for (const [key, value] of state.entries) {
         this.place(object, value);
         object.attributes.set(key as string, value);
@@ -652,7 +651,7 @@ class Unpickler {
         return callable((arg) => {
           const [tagged, tag] = this.args(arg, qualified);
           const value = this.pickleValue(tagged, 'a tagged value');
-          if (typeof tag === 'string' && typeof value === 'object' && value !== null) typeTags.set(value, tag);
+          if (typeof tag === 'string' && typeof value === 'object' && value !== null) this.typeTags.set(value, tag);
           return value;
         });
       case 'torch.jit._pickle.build_intlist':
@@ -696,7 +695,7 @@ class Unpickler {
   private specializedList(arg: Value | Value[], what: string, tag: string): PickleValue[] {
     const [list] = Array.isArray(arg) ? arg : this.args(arg, what);
     if (!Array.isArray(list)) this.corrupt(`${what} expects a list`);
-    typeTags.set(list, tag);
+    this.typeTags.set(list, tag);
     return list;
   }
 

@@ -5,7 +5,7 @@
  */
 import { fail } from '../errors.js';
 import { checkAllocation, readEntryRange } from './zip.js';
-import type { ArchiveEntry, DType, TensorRef } from './types.js';
+import type { DType, TensorRef } from './types.js';
 import { bfloat16Value, float16Value } from './half.js';
 
 const ITEM_SIZE: Readonly<Record<DType, number>> = {
@@ -18,14 +18,6 @@ const ITEM_SIZE: Readonly<Record<DType, number>> = {
 /** Bytes per element of `dtype`. */
 export function dtypeItemSize(dtype: DType): number {
   return ITEM_SIZE[dtype];
-}
-
-/** Storage records written by a big-endian saver (the archive's `byteorder` record says `big`). */
-const bigEndianEntries = new WeakSet<ArchiveEntry>();
-
-/** Marks a storage record as big-endian; its elements are byte-swapped when read. */
-export function markBigEndian(entry: ArchiveEntry): void {
-  bigEndianEntries.add(entry);
 }
 
 function elementCount(shape: readonly number[]): number {
@@ -112,7 +104,7 @@ export function tensorBytes(ref: TensorRef): Uint8Array {
     return ref.storage.entry.fileRange ? view : view.slice();
   };
   const bytes = isContiguous(ref.shape, ref.strides) ? contiguous() : gather(span, ref, count);
-  if (bigEndianEntries.has(ref.storage.entry)) swapBytes(bytes, ref.dtype);
+  if (ref.storage.bigEndian) swapBytes(bytes, ref.dtype);
   return bytes;
 }
 
@@ -122,7 +114,7 @@ export function tensorBytes(ref: TensorRef): Uint8Array {
  */
 export function contiguousFileRange(ref: TensorRef): { start: number; end: number } | undefined {
   const fileRange = ref.storage.entry.fileRange;
-  if (!fileRange || bigEndianEntries.has(ref.storage.entry) || !isContiguous(ref.shape, ref.strides)) return undefined;
+  if (!fileRange || ref.storage.bigEndian || !isContiguous(ref.shape, ref.strides)) return undefined;
   const count = elementCount(ref.shape);
   if (count === 0) return { start: fileRange.start, end: fileRange.start };
   const { start, length } = touchedBytes(ref);

@@ -26,6 +26,8 @@ export interface StorageRef {
   readonly dtype: DType;
   /** Elements in the storage (not the tensor). */
   readonly numel: number;
+  /** Written by a big-endian saver (the archive's `byteorder` record says `big`): elements are byte-swapped when read. */
+  readonly bigEndian?: boolean;
 }
 
 export interface QuantParams {

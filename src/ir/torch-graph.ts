@@ -39,11 +39,11 @@ export interface KnownTensor {
   readonly values: readonly number[];
 }
 
-let nextValueId = 0;
-
-/** A run-time value in the graph. Its producer is the node that lists it in `outputs`. */
+/**
+ * A run-time value in the graph. Its producer is the node that lists it in `outputs`. Values are
+ * told apart by identity; they carry no global numbering, which would be state shared between conversions.
+ */
 export class GValue {
-  readonly id = nextValueId++;
   constructor(
     public type: ValueType,
     /** A readable name hint (TorchScript variable name, parameter path). */
@@ -53,7 +53,7 @@ export class GValue {
   ) {}
 
   get tensor(): TensorType {
-    if (this.type.kind !== 'tensor') throw new Error(`value ${this.hint ?? this.id} is not a tensor`);
+    if (this.type.kind !== 'tensor') throw new Error(`value ${this.hint ?? '(unnamed)'} is not a tensor`);
     return this.type;
   }
 }

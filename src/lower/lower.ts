@@ -10,12 +10,14 @@ import { emptyGraph, NameScope, OnnxBuilder } from '../ops/builder.js';
 import { castTo, onnxDtypeOf } from '../ops/helpers.js';
 import { PyFloat } from '../archive/types.js';
 import type { OnnxAttrs, OnnxGraph, OnnxModel, OnnxValueInfo } from '../ir/onnx-graph.js';
-import { BoundArgs } from '../ops/args.js';
+import { BoundArgs, type FreshDims } from '../ops/args.js';
 import { loweringFor, type LowerContext, type Registry } from '../ops/registry.js';
 
 export interface LowerOptions {
   /** The op definitions (`createOpRegistry()` from src/ops). */
   registry: Registry;
+  /** The conversion's fresh dim names, continuing its trace stage's. */
+  freshDims: FreshDims;
   opset: number;
   /** Names for the graph inputs and outputs, overriding forward()'s argument names and `output_<i>`. */
   inputNames?: readonly string[];
@@ -99,7 +101,7 @@ class Lowerer {
       return param.name;
     }
     if (v.known) return this.constant(v);
-    return fail('INTERNAL', `value ${v.hint ?? v.id} is used before it is defined`);
+    return fail('INTERNAL', `value ${v.hint ?? '(unnamed)'} is used before it is defined`);
   }
 
   private constant(v: GValue): string {
@@ -149,7 +151,7 @@ class Lowerer {
     try {
       if (!entry) return fail('OP_UNSUPPORTED', `${node.op} has no ONNX lowering`, node.location);
       const schema = entry.schemas.find((s) => s.overload === (node.overload ?? '')) ?? entry.schemas[0];
-      return loweringFor(node.op, entry.def, this.options.opset)(this.ctx(node), new BoundArgs(schema, node.args));
+      return loweringFor(node.op, entry.def, this.options.opset)(this.ctx(node), new BoundArgs(schema, node.args, this.options.freshDims));
     } catch (e) {
       if (!(e instanceof TsonnxError)) throw e;
       if (mode === 'onnx_aten_fallback') return this.fallback(node, 'aten');

@@ -16,9 +16,16 @@ export class BoundArgs {
   constructor(
     readonly schema: Schema,
     readonly values: ReadonlyMap<string, Arg>,
+    /** The conversion's fresh dim names. */
+    readonly freshDims: FreshDims,
     /** Known element values of input tensors, when the interpreter has them. */
     readonly known: (v: GValue) => KnownTensor | undefined = (v) => v.known,
   ) {}
+
+  /** A new symbolic dim for an output size that depends on run-time values. */
+  freshDim(op: string): string {
+    return this.freshDims.next(op);
+  }
 
   raw(name: string): Arg {
     if (!this.values.has(name)) throw new TsonnxError('INTERNAL', `${this.schema.name} has no argument ${name}`);
@@ -117,25 +124,24 @@ export class BoundArgs {
 /** An int argument: known now, or a run-time Python int (a dynamic dimension, a loop counter). */
 export type IntArg = number | GValue;
 
-let freshDims = 0;
-
 /**
- * A new symbolic dim for an output size that depends on run-time values. Each is unique, so
- * unrelated dims never compare equal in shape rules.
+ * Names for symbolic dims whose size depends on run-time values. One per conversion, shared by its
+ * trace and lower stages, so the numbering starts afresh with each and never leaks between
+ * conversions running at once.
  */
-export function freshDim(op: string): string {
-  return `${op}_dim_${freshDims++}`;
-}
+export class FreshDims {
+  private count = 0;
 
-/** Restarts fresh dim names, so converting the same model twice gives the same file. */
-export function resetFreshDims(): void {
-  freshDims = 0;
+  /** A new dim, unique in its conversion, so unrelated dims never compare equal in shape rules. */
+  next(op: string): string {
+    return `${op}_dim_${this.count++}`;
+  }
 }
 
 /** The dim a size argument stands for: its value, the named dim it was read from, or a fresh one. */
-export function sizeDim(s: IntArg, op: string): Dim {
+export function sizeDim(a: BoundArgs, s: IntArg, op: string): Dim {
   if (typeof s === 'number') return s;
-  return s.type.kind === 'scalar' && s.type.dim !== undefined ? s.type.dim : freshDim(op);
+  return s.type.kind === 'scalar' && s.type.dim !== undefined ? s.type.dim : a.freshDim(op);
 }
 
 function isRuntimeInt(v: unknown): v is GValue {

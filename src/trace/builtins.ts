@@ -61,13 +61,10 @@ function tensorOf(v: PyValue): TensorType | undefined {
   return undefined;
 }
 
-/** Symbolic dims carried through 0-d tensors (`NumToTensor(torch.size(x, 0))` in traced code). */
-const tensorDims = new WeakMap<GValue, Dim>();
-
 /** The symbolic dim a value stands for, if it is a size or a tensor made from one. */
-function dimOf(v: PyValue): Dim | undefined {
+function dimOf(it: Interpreter, v: PyValue): Dim | undefined {
   if (v instanceof GValue && v.type.kind === 'scalar') return v.type.dim;
-  if (v instanceof TensorBox) return tensorDims.get(v.value);
+  if (v instanceof TensorBox) return it.tensorDims.get(v.value);
   return undefined;
 }
 
@@ -243,7 +240,7 @@ const BUILTINS: Record<string, Builtin> = {
     if (typeof v === 'string') return parseInt(v, 10);
     const known = it.knownScalar(v);
     if (known !== undefined) return Math.trunc(known);
-    if (v instanceof TensorBox || v instanceof GValue) return symbolicScalar(it, 'aten::Int', { a: v }, 'int', dimOf(v));
+    if (v instanceof TensorBox || v instanceof GValue) return symbolicScalar(it, 'aten::Int', { a: v }, 'int', dimOf(it, v));
     return NOT_BUILTIN;
   },
   'builtins.float': (it, [v]) => {
@@ -504,8 +501,8 @@ const BUILTINS: Record<string, Builtin> = {
     if (n instanceof GValue) {
       const out = new GValue({ kind: 'tensor', dtype: n.type.kind === 'scalar' && n.type.scalar === 'float' ? 'float64' : 'int64', shape: [] });
       it.emit({ op: 'prim::NumToTensor', args: new Map([['a', n]]), outputs: [out], scope: '', location: it.location() });
-      const dim = dimOf(n);
-      if (dim !== undefined) tensorDims.set(out, dim);
+      const dim = dimOf(it, n);
+      if (dim !== undefined) it.tensorDims.set(out, dim);
       return new TensorBox(out);
     }
     return NOT_BUILTIN;

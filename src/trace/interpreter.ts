@@ -7,14 +7,14 @@ import type { Archive, PickleValue, ScriptObject, TensorRef } from '../archive/t
 import { isTensorRef, PyFloat } from '../archive/types.js';
 import { tensorValues } from '../archive/tensor-data.js';
 import { fail, TsonnxError, type SourceLocation } from '../errors.js';
-import { BoundArgs } from '../ops/args.js';
+import { BoundArgs, type FreshDims } from '../ops/args.js';
 import type { Registry } from '../ops/registry.js';
 // The op definitions the interpreter binds calls to and infers shapes with.
 import type { Expr, FunctionDef, Pos, Stmt, TypeExpr } from '../script/ast.js';
 import { bindSchema, Mismatch } from './bind.js';
 import { callBuiltin, NOT_BUILTIN, pythonRange, rangeItems } from './builtins.js';
 import type { ClassLoader } from './classes.js';
-import { GValue, type Arg, type GNode, type GParameter, type KnownTensor, type TensorType, type ValueType } from '../ir/torch-graph.js';
+import { GValue, type Arg, type Dim, type GNode, type GParameter, type KnownTensor, type TensorType, type ValueType } from '../ir/torch-graph.js';
 import { DEFAULT_TRACE_LIMITS, engineLimit, TraceBudget, type TraceLimits } from './limits.js';
 import { checkStridedBounds, unsafeCallee, unsafeMessage, unsafeOp } from './safety.js';
 import {
@@ -122,6 +122,8 @@ const EVALUATED_LIMIT = 1_000_000;
 export interface InterpreterOptions {
   /** The op definitions calls are bound against and traced with. */
   registry: Registry;
+  /** The conversion's fresh dim names. */
+  freshDims: FreshDims;
   /** Value of every module's `training` attribute, or 'preserve' to keep the archive's own. */
   training: boolean | 'preserve';
   /** Tensor attributes (module paths) read from graph inputs instead of the archive, so writes to them can be outputs. */
@@ -145,6 +147,8 @@ export class Interpreter {
   private boxWrites: Map<TensorBox, GValue> | undefined;
   readonly parameters: GParameter[] = [];
   readonly warnings: string[] = [];
+  /** Symbolic dims carried through 0-d tensors (`NumToTensor(torch.size(x, 0))` in traced code). */
+  readonly tensorDims = new WeakMap<GValue, Dim>();
   private readonly paramByRef = new Map<TensorRef, TensorBox>();
   private readonly constants = new Map<number, PyValue>();
   private pos: Pos | undefined;
@@ -422,7 +426,7 @@ export class Interpreter {
         if (!strict) reasons.push(`${schema.overload || schema.name}: ${bound.reason}`);
         continue;
       }
-      const boundArgs = new BoundArgs(schema, bound);
+      const boundArgs = new BoundArgs(schema, bound, this.options.freshDims);
       let types;
       try {
         types = entry.def.infer(boundArgs);

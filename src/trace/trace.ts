@@ -5,6 +5,7 @@ import { fail, TsonnxError, type SourceLocation } from '../errors.js';
 import type { FunctionDef, Param } from '../script/ast.js';
 import { ClassLoader } from './classes.js';
 import { GValue, type GInput, type TorchGraph } from '../ir/torch-graph.js';
+import type { FreshDims } from '../ops/args.js';
 import type { Registry } from '../ops/registry.js';
 import { formatInputSpec, INPUT_SYNTAX, type InputSpec } from './inputs.js';
 import { Interpreter, type StateWrite } from './interpreter.js';
@@ -15,6 +16,8 @@ import { PyDict, PyList, PyTuple, TensorBox, typeName, type PyValue } from './va
 export interface TraceOptions {
   /** The op definitions (`createOpRegistry()` from src/ops). */
   registry: Registry;
+  /** The conversion's fresh dim names, shared with its lower stage. */
+  freshDims: FreshDims;
   /** One spec per forward() argument after self; undefined to use the archive's traced inputs. */
   inputs?: readonly InputSpec[];
   /** Method to convert (default `forward`). */
@@ -166,7 +169,7 @@ function run(
   options: TraceOptions,
   liftedState: ReadonlySet<string> | undefined,
 ): { interpreter: Interpreter; graph: TorchGraph; entry: SourceLocation } {
-  const it = new Interpreter(archive, loader, { registry: options.registry, training: options.training, liftedState, limits: options.limits });
+  const it = new Interpreter(archive, loader, { registry: options.registry, freshDims: options.freshDims, training: options.training, liftedState, limits: options.limits });
   const method = options.method ?? 'forward';
   const given = options.inputs?.length ? options.inputs : tracedInputSpecs(archive, method);
   const fn = findMethod(it, method, given);

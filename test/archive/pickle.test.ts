@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TsonnxError } from '../../src/errors.js';
-import { typeTagOf, unpickle, type UnpickleOptions } from '../../src/archive/pickle.js';
+import { unpickle, type UnpickleOptions } from '../../src/archive/pickle.js';
 import { PyFloat, type ArchiveEntry, type DType, type PickleValue, type ScriptObject, type StorageRef, type TensorRef } from '../../src/archive/types.js';
 import { objectOps, pickle, pk, tensorOps } from './helpers.js';
 
@@ -104,15 +104,16 @@ describe('unpickle: containers', () => {
   });
 
   it('records restore_type_tag and build_*list element types', () => {
+    const typeTags = new WeakMap<object, string>();
     const value = load(pickle(
       pk.mark,
       pk.global('torch.jit._pickle', 'restore_type_tag'), pk.emptyDict, pk.str('Dict[str, int]'), pk.tuple2, pk.reduce,
       pk.global('torch.jit._pickle', 'build_intlist'), pk.mark, pk.emptyList, pk.mark, pk.int1(1), pk.appends, pk.tuple, pk.reduce,
       pk.global('torch.jit._pickle', 'build_doublelist'), pk.mark, pk.emptyList, pk.mark, pk.float(1), pk.appends, pk.tuple, pk.reduce,
       pk.tuple,
-    )) as { items: PickleValue[] };
+    ), { source: 'test.pkl', typeTags }) as { items: PickleValue[] };
     expect(value.items).toEqual([{ kind: 'dict', entries: [] }, [1], [new PyFloat(1)]]);
-    expect(value.items.map(typeTagOf)).toEqual(['Dict[str, int]', 'List[int]', 'List[float]']);
+    expect(value.items.map((item) => typeTags.get(item as object))).toEqual(['Dict[str, int]', 'List[int]', 'List[float]']);
   });
 });
 

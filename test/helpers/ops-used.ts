@@ -9,7 +9,7 @@ import { openArchive } from '../../src/archive/index.js';
 import { MIN_OPSET } from '../../src/convert.js';
 import { eliminateDeadCode } from '../../src/passes/dce.js';
 import { foldConvBatchNorm } from '../../src/passes/fold-conv-bn.js';
-import { resetFreshDims } from '../../src/ops/args.js';
+import { FreshDims } from '../../src/ops/args.js';
 import { createOpRegistry } from '../../src/ops/index.js';
 import { lowestOpset } from '../../src/ops/registry.js';
 import type { GBlock } from '../../src/ir/torch-graph.js';
@@ -25,10 +25,9 @@ const registry = createOpRegistry();
  * options) lowers, blocks included. `inputs` are `--input` specs, one per forward() argument.
  */
 export async function traceOps(path: string, inputs: readonly string[]): Promise<string[]> {
-  resetFreshDims();
   const archive = await openArchive(path);
   try {
-    const traced = trace(archive, { registry, inputs: inputs.map(parseInputSpec), training: false });
+    const traced = trace(archive, { registry, freshDims: new FreshDims(), inputs: inputs.map(parseInputSpec), training: false });
     // The same passes convert() runs by default: a BatchNorm folded into its Conv is not lowered.
     const graph = eliminateDeadCode(foldConvBatchNorm(eliminateDeadCode(traced)));
     const ops = new Set<string>();

@@ -10,7 +10,7 @@ import { TsonnxError } from '../../src/errors.js';
 import { emptyGraph, NameScope, OnnxBuilder } from '../../src/ops/builder.js';
 import { onnxDtypeOf } from '../../src/ops/helpers.js';
 import type { OnnxGraph } from '../../src/ir/onnx-graph.js';
-import { BoundArgs } from '../../src/ops/args.js';
+import { BoundArgs, FreshDims } from '../../src/ops/args.js';
 import { createOpRegistry } from '../../src/ops/index.js';
 import { loweringFor, type LowerContext } from '../../src/ops/registry.js';
 import type { Schema } from '../../src/ops/schema.js';
@@ -78,7 +78,7 @@ export function bind(call: Call): { args: BoundArgs; schema: Schema } {
     const values = bindTo(schema, call);
     if (!values || (call.overload === undefined && !argFits(schema, values))) continue;
     const known = call.known;
-    return { args: new BoundArgs(schema, values, (v) => known?.get(v)), schema };
+    return { args: new BoundArgs(schema, values, new FreshDims(), (v) => known?.get(v)), schema };
   }
   throw new Error(`no overload of ${call.op} fits the call`);
 }
@@ -139,7 +139,7 @@ export function lowerOp(call: Call, opset: number): LoweredOp {
     b,
     input: (v) => {
       const name = inputNames.get(v);
-      if (name === undefined) throw new Error(`value ${v.hint ?? v.id} is not an input of this call`);
+      if (name === undefined) throw new Error(`value ${v.hint ?? '(unnamed)'} is not an input of this call`);
       return name;
     },
   };
@@ -288,7 +288,7 @@ export async function runOp(call: Call, options: RunOptions): Promise<RunResult[
   const byName = new Map<string, InputData>();
   for (const [v, name] of lowered.inputNames) {
     const data = options.feeds.get(v);
-    if (data === undefined) throw new Error(`no data for argument value ${v.hint ?? v.id}`);
+    if (data === undefined) throw new Error(`no data for argument value ${v.hint ?? '(unnamed)'}`);
     byName.set(name, data);
     const shape = options.shapes?.get(v);
     if (shape) {

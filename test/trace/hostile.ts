@@ -9,6 +9,7 @@ import { parseInputSpec } from '../../src/trace/inputs.js';
 import { DEFAULT_TRACE_LIMITS, type TraceLimits } from '../../src/trace/limits.js';
 import { trace } from '../../src/trace/trace.js';
 import { createOpRegistry } from '../../src/ops/index.js';
+import { FreshDims } from '../../src/ops/args.js';
 import { objectOps, pickle, pk, scriptArchive, tempDir, type ZipItem } from '../archive/helpers.js';
 
 /**
@@ -31,7 +32,7 @@ export function hostileArchive(members: string, files: Record<string, string> = 
 export async function traceArchive(path: string, inputs: string[], limits?: Partial<TraceLimits>): Promise<TorchGraph> {
   const archive = await openArchive(path);
   try {
-    return trace(archive, { registry: createOpRegistry(), inputs: inputs.map(parseInputSpec), training: false, limits: { ...DEFAULT_TRACE_LIMITS, ...limits } });
+    return trace(archive, { registry: createOpRegistry(), freshDims: new FreshDims(), inputs: inputs.map(parseInputSpec), training: false, limits: { ...DEFAULT_TRACE_LIMITS, ...limits } });
   } catch (e) {
     throw e instanceof TsonnxError ? e.settled() : e;
   } finally {

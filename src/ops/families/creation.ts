@@ -6,7 +6,7 @@ import { type DType, PyFloat } from '../../archive/types.js';
 import { fail } from '../../errors.js';
 import { ONNX_DTYPE, type OnnxTensor } from '../../ir/onnx-graph.js';
 import { type Arg, type Dim, GValue, type KnownTensor, type TensorType } from '../../ir/torch-graph.js';
-import { type BoundArgs, freshDim, type IntArg, intArg, intListArg, shapeOfValue, shapeTensor, sizeDim } from '../args.js';
+import { type BoundArgs, type IntArg, intArg, intListArg, shapeOfValue, shapeTensor, sizeDim } from '../args.js';
 import { MAX_CONSTANT_ELEMENTS, requireConstantSize } from '../builder.js';
 import { convertValues, dtypeFromScalarType, isFloating } from '../dtypes.js';
 import { castTo, numel, onnxDtypeOf, shapeOf, tensorOf } from '../helpers.js';
@@ -43,8 +43,8 @@ function numberOf(s: number | PyFloat | boolean): number {
   return s instanceof PyFloat ? s.value : Number(s);
 }
 
-function dimsOf(sizes: readonly IntArg[], op: string): Dim[] {
-  return sizes.map((s) => sizeDim(s, op));
+function dimsOf(a: BoundArgs, sizes: readonly IntArg[], op: string): Dim[] {
+  return sizes.map((s) => sizeDim(a, s, op));
 }
 
 function staticShape(shape: readonly Dim[]): number[] | undefined {
@@ -81,7 +81,7 @@ function fillType(a: BoundArgs, spec: FillSpec): TensorType {
     : spec.fill === 'fill_value'
       ? scalarDtype(fillScalar(a, spec))
       : 'float32';
-  const shape = spec.like ? shapeOf(a.tensor('self')) : dimsOf(intListArg(a, 'size'), op);
+  const shape = spec.like ? shapeOf(a.tensor('self')) : dimsOf(a, intListArg(a, 'size'), op);
   return tensorOf(dtypeArg(a, fallback), shape);
 }
 
@@ -160,7 +160,7 @@ function knownRange(r: Range): { start: number; step: number; length: number } |
 function inferArange(a: BoundArgs): TensorType[] {
   const r = rangeArgs(a);
   const known = knownRange(r);
-  return [tensorOf(rangeDtype(a, r), [known ? known.length : freshDim('arange')])];
+  return [tensorOf(rangeDtype(a, r), [known ? known.length : a.freshDim('arange')])];
 }
 
 function rangeValues(known: { start: number; step: number; length: number }): number[] {
@@ -228,7 +228,7 @@ function linspaceType(a: BoundArgs): TensorType {
 function eyeType(a: BoundArgs): TensorType {
   const n = intArg(a, 'n');
   const m = a.values.has('m') ? intArg(a, 'm') : n;
-  return tensorOf(dtypeArg(a, 'float32'), dimsOf([n, m], 'eye'));
+  return tensorOf(dtypeArg(a, 'float32'), dimsOf(a, [n, m], 'eye'));
 }
 
 function lowerEye(ctx: LowerContext, a: BoundArgs): string[] {
@@ -324,7 +324,7 @@ function lowerScalarTensor(ctx: LowerContext, a: BoundArgs): string[] {
 function randomType(a: BoundArgs, fallback: DType): TensorType {
   const op = a.schema.name.slice(6);
   if (a.values.has('self')) return tensorOf(dtypeArg(a, a.tensor('self').tensor.dtype), shapeOf(a.tensor('self')));
-  return tensorOf(dtypeArg(a, fallback), dimsOf(intListArg(a, 'size'), op));
+  return tensorOf(dtypeArg(a, fallback), dimsOf(a, intListArg(a, 'size'), op));
 }
 
 /** A float tensor of random values, shaped by `size` or like `self`. */

@@ -3,7 +3,7 @@ import type { DType } from '../../archive/types.js';
 import { fail } from '../../errors.js';
 import type { OnnxAttrs } from '../../ir/onnx-graph.js';
 import { type Dim, GValue, type TensorType } from '../../ir/torch-graph.js';
-import { type BoundArgs, freshDim, type IntArg, intArg, shapeOfValue, shapeTensor } from '../args.js';
+import { type BoundArgs, type IntArg, intArg, shapeOfValue, shapeTensor } from '../args.js';
 import { axis, broadcastShapes, castTo, knownDifferent, numel, onnxDtypeOf, operand, rankOf, requireDtype, requireSameDtype, shapeOf, tensorOf } from '../helpers.js';
 import { slice, transpose, unsqueeze } from '../opset.js';
 import type { LowerContext, OpDef } from '../registry.js';
@@ -156,7 +156,7 @@ function parseIndexing(a: BoundArgs): Indexing {
   if (at > shape.length) fail('TRACE_TYPE', `${a.schema.name}: too many indices for a tensor of rank ${shape.length}`);
   const indexed = tensors.flatMap((t) => Array.from({ length: t.mask ? Math.max(rankOf(t.value), 1) : 1 }, (_, i) => t.at + i));
   const adjacent = indexed.every((d, i) => i === 0 || d === indexed[i - 1] + 1);
-  const broadcast = broadcastShapes(...tensors.map((t) => (t.mask ? [freshDim('index')] : shapeOf(t.value))));
+  const broadcast = broadcastShapes(...tensors.map((t) => (t.mask ? [a.freshDim('index')] : shapeOf(t.value))));
   const rest = shape.filter((_, i) => !indexed.includes(i));
   const before = indexed.length ? indexed[0] : 0;
   const result = adjacent ? [...shape.slice(0, before), ...broadcast, ...rest.slice(before)] : [...broadcast, ...rest];
@@ -334,7 +334,7 @@ function inferTopk(a: BoundArgs): TensorType[] {
   const self = a.tensor('self');
   const d = topkDim(a);
   const k = intArg(a, 'k');
-  const shape = shapeOf(self).map((x, i) => (i === d ? (typeof k === 'number' ? k : freshDim('topk')) : x));
+  const shape = shapeOf(self).map((x, i) => (i === d ? (typeof k === 'number' ? k : a.freshDim('topk')) : x));
   return [tensorOf(dtypeOf(self), shape), tensorOf('int64', shape)];
 }
 
@@ -441,7 +441,7 @@ export const indexOpsOps: readonly OpDef[] = [
   },
   {
     schemas: ['aten::nonzero(Tensor self) -> Tensor'],
-    infer: (a) => [tensorOf('int64', [freshDim('nonzero'), rankOf(a.tensor('self'))])],
+    infer: (a) => [tensorOf('int64', [a.freshDim('nonzero'), rankOf(a.tensor('self'))])],
     lower: { 9: (ctx, a) => [transpose(ctx, ctx.b.op1('NonZero', [ctx.input(a.tensor('self'))]), [1, 0])] },
   },
   {

@@ -5,7 +5,7 @@
  */
 import { fail } from '../../errors.js';
 import type { Dim, GValue, TensorType } from '../../ir/torch-graph.js';
-import { type BoundArgs, derivedDim, freshDim, type IntArg, intListArg } from '../args.js';
+import { type BoundArgs, derivedDim, type IntArg, intListArg } from '../args.js';
 import { type DimPads, isZero, type PadMode, padTensor } from '../builders.js';
 import type { Operand } from '../dtypes.js';
 import { shapeOf, tensorOf } from '../helpers.js';
@@ -24,8 +24,8 @@ function dimPads(op: string, pad: readonly IntArg[], rank: number): DimPads {
   return { begins, ends };
 }
 
-function paddedDim(op: string, size: Dim, begin: IntArg, end: IntArg): Dim {
-  if (typeof begin !== 'number' || typeof end !== 'number') return freshDim(op);
+function paddedDim(a: BoundArgs, op: string, size: Dim, begin: IntArg, end: IntArg): Dim {
+  if (typeof begin !== 'number' || typeof end !== 'number') return a.freshDim(op);
   const total = begin + end;
   if (total === 0) return size;
   if (typeof size !== 'number') return derivedDim(size, `pad${total}`);
@@ -49,9 +49,9 @@ function checkModePads(op: string, mode: PadMode, shape: readonly Dim[], pads: D
   });
 }
 
-function paddedType(op: string, self: TensorType, pads: DimPads, mode: PadMode): TensorType {
+function paddedType(a: BoundArgs, op: string, self: TensorType, pads: DimPads, mode: PadMode): TensorType {
   checkModePads(op, mode, self.shape, pads);
-  return tensorOf(self.dtype, self.shape.map((size, d) => paddedDim(op, size, pads.begins[d], pads.ends[d])));
+  return tensorOf(self.dtype, self.shape.map((size, d) => paddedDim(a, op, size, pads.begins[d], pads.ends[d])));
 }
 
 function padMode(op: string, mode: string): PadMode {
@@ -71,7 +71,7 @@ function padOp(schemas: string[], read: (a: BoundArgs) => PadCall): OpDef {
     schemas,
     infer: (a) => {
       const c = read(a);
-      return [paddedType(a.schema.name, c.self.tensor, c.pads, c.mode)];
+      return [paddedType(a, a.schema.name, c.self.tensor, c.pads, c.mode)];
     },
     lower: {
       2: (ctx, a) => {

@@ -7,7 +7,7 @@ import { PyFloat } from '../../archive/types.js';
 import { fail } from '../../errors.js';
 import type { OnnxAttrs } from '../../ir/onnx-graph.js';
 import type { Arg, Dim, GValue, TensorType } from '../../ir/torch-graph.js';
-import { type BoundArgs, freshDim, type IntArg, intListArg, shapeTensor } from '../args.js';
+import { type BoundArgs, type IntArg, intListArg, shapeTensor } from '../args.js';
 import { rankOf, shapeOf, tensorOf } from '../helpers.js';
 import { slice } from '../opset.js';
 import type { LowerContext, OpDef } from '../registry.js';
@@ -99,12 +99,12 @@ function interpolateArgs(a: BoundArgs): Resize {
   return { x, mode, alignCorners, sizes, scales };
 }
 
-function inferResize(r: Resize): TensorType[] {
+function inferResize(a: BoundArgs, r: Resize): TensorType[] {
   const shape = shapeOf(r.x);
   const spatial = shape.slice(2).map((d, i): Dim => {
     const size = r.sizes?.[i];
-    if (size !== undefined) return typeof size === 'number' ? size : freshDim('upsample');
-    return typeof d === 'number' ? Math.floor(d * r.scales![i]) : freshDim('upsample');
+    if (size !== undefined) return typeof size === 'number' ? size : a.freshDim('upsample');
+    return typeof d === 'number' ? Math.floor(d * r.scales![i]) : a.freshDim('upsample');
   });
   return [tensorOf(r.x.tensor.dtype, [...shape.slice(0, 2), ...spatial])];
 }
@@ -181,7 +181,7 @@ function upsampleOp(schemas: string[], mode: Mode, spatial: number): OpDef {
   const args = (a: BoundArgs) => upsampleArgs(a, mode, spatial);
   return {
     schemas,
-    infer: (a) => inferResize(args(a)),
+    infer: (a) => inferResize(a, args(a)),
     lower: { [mode === 'nearest' ? 7 : 11]: (ctx, a) => lowerResize(ctx, args(a)) },
   };
 }
@@ -251,7 +251,7 @@ export const resizeOps: readonly OpDef[] = [
       `aten::__interpolate.size_list(Tensor input, int[]? size=None, float? scale_factor=None, ${INTERPOLATE_TAIL}) -> Tensor`,
       `aten::__interpolate.size_list_scale_list(Tensor input, int[]? size=None, float[]? scale_factor=None, ${INTERPOLATE_TAIL}) -> Tensor`,
     ],
-    infer: (a) => inferResize(interpolateArgs(a)),
+    infer: (a) => inferResize(a, interpolateArgs(a)),
     // Nearest works from opset 7; other modes fail there with a clear message.
     lower: { 7: (ctx, a) => lowerResize(ctx, interpolateArgs(a)) },
   },

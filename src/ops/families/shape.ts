@@ -4,7 +4,7 @@
 import type { DType } from '../../archive/types.js';
 import { fail } from '../../errors.js';
 import { type Dim, GValue, type KnownTensor, type TensorType, type ValueType } from '../../ir/torch-graph.js';
-import { type BoundArgs, freshDim, type IntArg, intArg, intAsVector, intListArg, optIntArg, shapeOfValue, shapeTensor, sizeDim, staticInts } from '../args.js';
+import { type BoundArgs, type IntArg, intArg, intAsVector, intListArg, optIntArg, shapeOfValue, shapeTensor, sizeDim, staticInts } from '../args.js';
 import { convertValues, dtypeFromScalarType, promoteTypes } from '../dtypes.js';
 import { axis, castTo, knownDifferent, numel, onnxDtypeOf, rankOf, shapeOf, tensorOf } from '../helpers.js';
 import { reshape, slice, split, squeeze, transpose, unsqueeze } from '../opset.js';
@@ -20,10 +20,10 @@ const INT64_MAX = 2 ** 63;
 // Shape rules
 
 /** Output dims of view/reshape: -1 is solved when the sizes allow it, run-time sizes become new symbols. */
-function reshapeDims(op: string, input: readonly Dim[], sizes: readonly IntArg[]): Dim[] {
+function reshapeDims(a: BoundArgs, op: string, input: readonly Dim[], sizes: readonly IntArg[]): Dim[] {
   const inferred = sizes.filter((s) => s === -1).length;
   if (inferred > 1) fail('TRACE_TYPE', `${op}: only one dimension can be inferred (-1)`);
-  const out: Dim[] = sizes.map((s) => sizeDim(s, op));
+  const out: Dim[] = sizes.map((s) => sizeDim(a, s, op));
   const at = sizes.indexOf(-1);
   if (at < 0) {
     const total = numel(input);
@@ -33,7 +33,7 @@ function reshapeDims(op: string, input: readonly Dim[], sizes: readonly IntArg[]
     }
     return out;
   }
-  out[at] = solveInferredDim(op, input, out.filter((_, i) => i !== at));
+  out[at] = solveInferredDim(a, op, input, out.filter((_, i) => i !== at));
   return out;
 }
 
@@ -41,12 +41,12 @@ function reshapeDims(op: string, input: readonly Dim[], sizes: readonly IntArg[]
  * The dim that -1 stands for: exact when static, or one symbolic input dim left over once the
  * named output dims are matched with input dims of the same name.
  */
-function solveInferredDim(op: string, input: readonly Dim[], others: readonly Dim[]): Dim {
+function solveInferredDim(a: BoundArgs, op: string, input: readonly Dim[], others: readonly Dim[]): Dim {
   const leftover = input.filter((d): d is string => typeof d === 'string');
   for (const d of others) {
     if (typeof d !== 'string') continue;
     const i = leftover.indexOf(d);
-    if (i < 0) return freshDim(op);
+    if (i < 0) return a.freshDim(op);
     leftover.splice(i, 1);
   }
   const inStatic = input.reduce<number>((p, d) => (typeof d === 'number' ? p * d : p), 1);
@@ -58,7 +58,7 @@ function solveInferredDim(op: string, input: readonly Dim[], others: readonly Di
     return inStatic / outStatic;
   }
   if (leftover.length === 1 && inStatic === outStatic) return leftover[0];
-  return freshDim(op);
+  return a.freshDim(op);
 }
 
 function tensorType(v: GValue) {
@@ -91,7 +91,7 @@ function identity(ctx: LowerContext, a: BoundArgs): string[] {
 function inferReshape(sizesName: string) {
   return (a: BoundArgs): TensorType[] => {
     const self = a.tensor('self');
-    return [tensorOf(tensorType(self).dtype, reshapeDims(a.schema.name.slice(6), shapeOf(self), intListArg(a, sizesName)))];
+    return [tensorOf(tensorType(self).dtype, reshapeDims(a, a.schema.name.slice(6), shapeOf(self), intListArg(a, sizesName)))];
   };
 }
 
@@ -147,7 +147,7 @@ function inferFlatten(a: BoundArgs): TensorType[] {
   if (shape.length === 0) return [tensorOf(tensorType(self).dtype, [1])];
   const { start, end } = flattenRange(a);
   const merged = shape.slice(start, end + 1);
-  const dim = merged.length === 1 ? merged[0] : (numel(merged) ?? freshDim('flatten'));
+  const dim = merged.length === 1 ? merged[0] : (numel(merged) ?? a.freshDim('flatten'));
   return [tensorOf(tensorType(self).dtype, [...shape.slice(0, start), dim, ...shape.slice(end + 1)])];
 }
 
@@ -164,7 +164,7 @@ function inferUnflatten(a: BoundArgs): TensorType[] {
   const self = a.tensor('self');
   const shape = shapeOf(self);
   const d = axis(a.int('dim'), shape.length);
-  const sizes = reshapeDims('unflatten', [shape[d]], intListArg(a, 'sizes'));
+  const sizes = reshapeDims(a, 'unflatten', [shape[d]], intListArg(a, 'sizes'));
   return [tensorOf(tensorType(self).dtype, [...shape.slice(0, d), ...sizes, ...shape.slice(d + 1)])];
 }
 
@@ -300,7 +300,7 @@ function inferExpand(a: BoundArgs): TensorType[] {
     }
     if (typeof s === 'number') return s;
     // A run-time size must equal an input dim that is not 1.
-    return d !== undefined && d !== 1 ? d : freshDim('expand');
+    return d !== undefined && d !== 1 ? d : a.freshDim('expand');
   });
   return [tensorOf(tensorType(self).dtype, out)];
 }
@@ -342,9 +342,9 @@ function inferRepeat(a: BoundArgs): TensorType[] {
   const lead = repeats.length - input.length;
   const out = repeats.map((r, i): Dim => {
     const d = i >= lead ? input[i - lead] : 1;
-    if (typeof r !== 'number') return d === 0 ? 0 : freshDim('repeat');
+    if (typeof r !== 'number') return d === 0 ? 0 : a.freshDim('repeat');
     if (typeof d === 'number') return d * r;
-    return r === 1 ? d : freshDim('repeat');
+    return r === 1 ? d : a.freshDim('repeat');
   });
   return [tensorOf(tensorType(self).dtype, out)];
 }
@@ -401,7 +401,7 @@ function inferCat(a: BoundArgs): TensorType[] {
   checkCatShapes(a.schema.name, tensors, d);
   const parts = tensors.map((t) => shapeOf(t)[d]);
   const sum = numel(parts) === undefined ? undefined : (parts as number[]).reduce((x, y) => x + y, 0);
-  const total = parts.length === 1 ? parts[0] : (sum ?? freshDim('cat'));
+  const total = parts.length === 1 ? parts[0] : (sum ?? a.freshDim('cat'));
   const out = Array.from({ length: rank }, (_, i) => (i === d ? total : joinedDim(tensors, i)));
   return [tensorOf(joinedDtype(tensors), out)];
 }
@@ -533,7 +533,7 @@ function sliceBounds(a: BoundArgs): Bounds {
   const start = optIntArg(a, 'start') ?? 0;
   const end = optIntArg(a, 'end') ?? INT64_MAX;
   if (typeof start !== 'number' || typeof end !== 'number') {
-    return { d, start, end, step, size: freshDim('slice'), whole: false };
+    return { d, start, end, step, size: a.freshDim('slice'), whole: false };
   }
   if (typeof n === 'number') {
     const s = clampIndex(start, n);
@@ -542,7 +542,7 @@ function sliceBounds(a: BoundArgs): Bounds {
     return { d, start: s, end: e, step, size, whole: size === n };
   }
   const whole = start === 0 && end >= INT64_MAX / 2 && step === 1;
-  return { d, start, end, step, size: whole ? n : freshDim('slice'), whole };
+  return { d, start, end, step, size: whole ? n : a.freshDim('slice'), whole };
 }
 
 function clampIndex(i: number, n: number): number {
@@ -721,8 +721,8 @@ function shuffleDims(a: BoundArgs): { lead: readonly Dim[]; c: Dim; h: Dim; w: D
   return { lead: shape.slice(0, shape.length - 3), c, h, w, r };
 }
 
-function scaled(d: Dim, factor: number, op: string): Dim {
-  if (typeof d !== 'number') return freshDim(op);
+function scaled(a: BoundArgs, d: Dim, factor: number, op: string): Dim {
+  if (typeof d !== 'number') return a.freshDim(op);
   if (!Number.isInteger(d * factor)) fail('TRACE_TYPE', `${op}: size ${d} is not divisible by ${1 / factor}`);
   return d * factor;
 }
@@ -730,7 +730,7 @@ function scaled(d: Dim, factor: number, op: string): Dim {
 function inferPixelShuffle(a: BoundArgs): TensorType[] {
   const { lead, c, h, w, r } = shuffleDims(a);
   const dtype = tensorType(a.tensor('self')).dtype;
-  return [tensorOf(dtype, [...lead, scaled(c, 1 / (r * r), 'pixel_shuffle'), scaled(h, r, 'pixel_shuffle'), scaled(w, r, 'pixel_shuffle')])];
+  return [tensorOf(dtype, [...lead, scaled(a, c, 1 / (r * r), 'pixel_shuffle'), scaled(a, h, r, 'pixel_shuffle'), scaled(a, w, r, 'pixel_shuffle')])];
 }
 
 function lowerPixelShuffle(ctx: LowerContext, a: BoundArgs): string[] {
@@ -750,7 +750,7 @@ function lowerPixelShuffle(ctx: LowerContext, a: BoundArgs): string[] {
 function inferPixelUnshuffle(a: BoundArgs): TensorType[] {
   const { lead, c, h, w, r } = shuffleDims(a);
   const dtype = tensorType(a.tensor('self')).dtype;
-  return [tensorOf(dtype, [...lead, scaled(c, r * r, 'pixel_unshuffle'), scaled(h, 1 / r, 'pixel_unshuffle'), scaled(w, 1 / r, 'pixel_unshuffle')])];
+  return [tensorOf(dtype, [...lead, scaled(a, c, r * r, 'pixel_unshuffle'), scaled(a, h, 1 / r, 'pixel_unshuffle'), scaled(a, w, 1 / r, 'pixel_unshuffle')])];
 }
 
 function lowerPixelUnshuffle(ctx: LowerContext, a: BoundArgs): string[] {
