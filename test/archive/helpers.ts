@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { TsonnxError } from '../../src/errors.js';
 
 export interface ZipItem {
   name: string;
@@ -302,4 +303,15 @@ export function scriptRecords<T extends ZipItem>(root: string, records: T[]): Ar
     { name: 'version', data: '3\n' },
   ].filter((r) => !names.has(r.name));
   return [...records, ...defaults].map((r) => ({ ...r, name: `${root}/${r.name}` }));
+}
+
+/** The TsonnxError `run` throws; fails the test if it throws nothing or something else. */
+export function errorOf(run: () => unknown): TsonnxError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof TsonnxError) return error;
+    throw error;
+  }
+  throw new Error('expected a TsonnxError');
 }

@@ -19,7 +19,7 @@ import {
 } from '../../src/archive/limits.js';
 import { unpickle } from '../../src/archive/pickle.js';
 import type { DType, StorageRef, TensorRef } from '../../src/archive/types.js';
-import { objectOps, pickle, pk, scriptArchive, scriptRecords, tempDir, tensorOps, zeroBomb, zip64Bytes, type Zip64Item } from './helpers.js';
+import { errorOf, objectOps, pickle, pk, scriptArchive, scriptRecords, tempDir, tensorOps, zeroBomb, zip64Bytes, type Zip64Item } from './helpers.js';
 
 const dir = tempDir();
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -29,16 +29,6 @@ function write(bytes: Uint8Array): string {
   const file = path.join(dir, `hostile-${counter++}.pt`);
   fs.writeFileSync(file, bytes);
   return file;
-}
-
-function errorOf(run: () => unknown): TsonnxError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof TsonnxError) return error;
-    throw error;
-  }
-  throw new Error('expected a TsonnxError');
 }
 
 async function openError(bytes: Uint8Array): Promise<TsonnxError> {

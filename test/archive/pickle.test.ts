@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { TsonnxError } from '../../src/errors.js';
 import { unpickle, type UnpickleOptions } from '../../src/archive/pickle.js';
 import { PyFloat, type ArchiveEntry, type DType, type PickleValue, type ScriptObject, type StorageRef, type TensorRef } from '../../src/archive/types.js';
-import { objectOps, pickle, pk, tensorOps } from './helpers.js';
+import { errorOf, objectOps, pickle, pk, tensorOps } from './helpers.js';
 
 function fakeEntry(name: string, size: number): ArchiveEntry {
   return { name, size, read: () => Buffer.alloc(size) };
@@ -21,16 +20,6 @@ function withStorages(calls: string[] = []): UnpickleOptions {
 
 function load(bytes: Buffer, options: UnpickleOptions = { source: 'test.pkl' }): PickleValue {
   return unpickle(bytes, options);
-}
-
-function errorOf(run: () => unknown): TsonnxError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof TsonnxError) return error;
-    throw error;
-  }
-  throw new Error('expected a TsonnxError');
 }
 
 describe('unpickle: scalars', () => {

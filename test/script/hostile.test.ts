@@ -8,16 +8,7 @@ import { MAX_NESTING } from '../../src/script/parser.js';
 import { parseCode } from '../../src/script/index.js';
 import { tokenize } from '../../src/script/lexer.js';
 import type { CodeFile } from '../../src/script/index.js';
-
-function errorOf(run: () => unknown): TsonnxError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof TsonnxError) return error;
-    throw error;
-  }
-  throw new Error('expected a TsonnxError');
-}
+import { errorOf } from '../archive/helpers.js';
 
 const returning = (expr: string): string => `def f(x):\n  return ${expr}\n`;
 
