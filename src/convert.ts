@@ -10,8 +10,7 @@ import type { OnnxModel } from './ir/onnx-graph.js';
 import { optimizeModel } from './onnx/optimize.js';
 import { refuseInputAsOutput, resolveOutput, writeModel, type WriteReport } from './onnx/writer.js';
 import { irVersionForOpset, MAX_OPSET, MIN_OPSET } from './onnx/versions.js';
-import { eliminateDeadCode } from './passes/dce.js';
-import { foldConvBatchNorm } from './passes/fold-conv-bn.js';
+import { runPasses } from './passes/index.js';
 import { parseInputSpec } from './trace/inputs.js';
 import { trace } from './trace/trace.js';
 
@@ -152,11 +151,7 @@ export async function convert(inputPath: string, outputPath: string, options: Co
       dynamicAxes,
     });
     lap('trace', 'passes');
-    graph = eliminateDeadCode(graph);
-    // As torch: BatchNorm folds into Conv in eval mode when the weights are initializers.
-    if (training === 'eval' && options.doConstantFolding !== false && options.exportParams !== false) {
-      graph = eliminateDeadCode(foldConvBatchNorm(graph));
-    }
+    graph = runPasses(graph, { foldBatchNorm: training === 'eval' && options.doConstantFolding !== false && options.exportParams !== false });
     lap('passes', 'lower');
     const model = optimizeModel(lower(graph, {
       registry,

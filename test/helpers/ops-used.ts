@@ -7,8 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openArchive } from '../../src/archive/index.js';
 import { MIN_OPSET } from '../../src/convert.js';
-import { eliminateDeadCode } from '../../src/passes/dce.js';
-import { foldConvBatchNorm } from '../../src/passes/fold-conv-bn.js';
+import { runPasses } from '../../src/passes/index.js';
 import { FreshDims } from '../../src/ops/args.js';
 import { createOpRegistry } from '../../src/ops/index.js';
 import { lowestOpset } from '../../src/ops/registry.js';
@@ -29,7 +28,7 @@ export async function traceOps(path: string, inputs: readonly string[]): Promise
   try {
     const traced = trace(archive, { registry, freshDims: new FreshDims(), inputs: inputs.map(parseInputSpec), training: false });
     // The same passes convert() runs by default: a BatchNorm folded into its Conv is not lowered.
-    const graph = eliminateDeadCode(foldConvBatchNorm(eliminateDeadCode(traced)));
+    const graph = runPasses(traced, { foldBatchNorm: true });
     const ops = new Set<string>();
     const visit = (block: GBlock): void => {
       for (const node of block.nodes) {
