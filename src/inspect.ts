@@ -11,6 +11,7 @@ import { DTYPE_BYTES } from './ir/onnx-graph.js';
 import { createOpRegistry } from './ops/index.js';
 import { lowestOpset, type Registry } from './ops/registry.js';
 import type { AttributeExpr, CallExpr, ClassDef, Expr, FunctionDef, Param, TypeExpr } from './script/ast.js';
+import { dottedName } from './script/ast.js';
 import { isBuiltin } from './trace/builtins.js';
 import { ClassLoader } from './trace/classes.js';
 
@@ -142,16 +143,6 @@ function walk(node: unknown, visit: (n: { kind: string }) => void): void {
     if ('kind' in node && typeof node.kind === 'string') visit(node as { kind: string });
     for (const [key, value] of Object.entries(node)) if (key !== 'pos') walk(value, visit);
   }
-}
-
-/** `torch.nn.functional.relu` for a chain of attribute accesses on a name, else undefined. */
-function dottedName(e: Expr): string | undefined {
-  if (e.kind === 'name') return e.id;
-  if (e.kind === 'attribute') {
-    const base = dottedName(e.object);
-    return base === undefined ? undefined : `${base}.${e.attr}`;
-  }
-  return undefined;
 }
 
 class Inspector {

@@ -167,3 +167,17 @@ export interface CodeFile {
   classes: ClassDef[];
   functions: FunctionDef[];
 }
+
+/**
+ * `torch.nn.functional.relu` for a chain of attribute accesses on a name, else undefined. A loop,
+ * not recursion: the chain can be as long as the code is.
+ */
+export function dottedName(e: Expr): string | undefined {
+  const parts: string[] = [];
+  let x = e;
+  while (x.kind === 'attribute') {
+    parts.unshift(x.attr);
+    x = x.object;
+  }
+  return x.kind === 'name' ? [x.id, ...parts].join('.') : undefined;
+}

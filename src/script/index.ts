@@ -1,2 +1,3 @@
 export { parseCode, parseType } from './parser.js';
 export type * from './ast.js';
+export { dottedName } from './ast.js';

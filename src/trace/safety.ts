@@ -7,6 +7,7 @@
 import type { Archive } from '../archive/types.js';
 import { TsonnxError } from '../errors.js';
 import type { CodeFile, Expr } from '../script/ast.js';
+import { dottedName } from '../script/ast.js';
 import type { ClassLoader } from './classes.js';
 import type { Interpreter } from './interpreter.js';
 import { TensorBox, type PyValue } from './values.js';
@@ -60,16 +61,6 @@ export function unsafeCallee(path: string): string | undefined {
 export function unsafeMessage(op: string, form: string): string {
   const via = form === op ? '' : ` (${form})`;
   return `${op}${via} ${UNSAFE_OPS.get(op)}; tsonnx refuses archives whose code calls it, whether or not the call runs`;
-}
-
-function dottedName(e: Expr): string | undefined {
-  const parts: string[] = [];
-  let x = e;
-  while (x.kind === 'attribute') {
-    parts.unshift(x.attr);
-    x = x.object;
-  }
-  return x.kind === 'name' ? [x.id, ...parts].join('.') : undefined;
 }
 
 /** The unsafe op an expression names, with the form it is written in. */
