@@ -6,19 +6,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { TsonnxError } from '../../src/errors.js';
 import { openArchive } from '../../src/archive/index.js';
 import type { ScriptObject } from '../../src/archive/types.js';
-import { objectOps, pickle, pk, scriptArchive, tempDir, tensorOps, zipBytes } from './helpers.js';
+import { objectOps, pickle, pk, scriptArchive, tempDir, tensorOps, writeArchiveFile, zipBytes } from './helpers.js';
 
 const FIXTURES = path.resolve('test/fixtures/archive/1.13');
 const CNN = path.join(FIXTURES, 'cnn_traced.pt');
 const dir = tempDir();
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-let counter = 0;
-function write(bytes: Uint8Array): string {
-  const file = path.join(dir, `input-${counter++}.pt`);
-  fs.writeFileSync(file, bytes);
-  return file;
-}
+const write = (bytes: Uint8Array): string => writeArchiveFile(dir, bytes);
 
 async function openError(file: string): Promise<TsonnxError> {
   try {

@@ -199,6 +199,13 @@ export function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'tsonnx-archive-'));
 }
 
+/** Writes `bytes` to a new file `model.pt` in a fresh folder under `dir`; returns its path. */
+export function writeArchiveFile(dir: string, bytes: Uint8Array): string {
+  const file = path.join(fs.mkdtempSync(path.join(dir, 'case-')), 'model.pt');
+  fs.writeFileSync(file, bytes);
+  return file;
+}
+
 /** Pickle opcodes as the C++ pickler writes them (protocol 2). */
 export const pk = {
   proto: (): Buffer => Buffer.from([0x80, 0x02]),

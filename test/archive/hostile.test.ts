@@ -4,7 +4,6 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TsonnxError } from '../../src/errors.js';
 import { openArchive, tensorBytes } from '../../src/archive/index.js';
@@ -19,17 +18,12 @@ import {
 } from '../../src/archive/limits.js';
 import { unpickle } from '../../src/archive/pickle.js';
 import type { DType, StorageRef, TensorRef } from '../../src/archive/types.js';
-import { errorOf, objectOps, pickle, pk, scriptArchive, scriptRecords, tempDir, tensorOps, zeroBomb, zip64Bytes, type Zip64Item } from './helpers.js';
+import { errorOf, objectOps, pickle, pk, scriptArchive, scriptRecords, tempDir, tensorOps, writeArchiveFile, zeroBomb, zip64Bytes, type Zip64Item } from './helpers.js';
 
 const dir = tempDir();
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-let counter = 0;
-function write(bytes: Uint8Array): string {
-  const file = path.join(dir, `hostile-${counter++}.pt`);
-  fs.writeFileSync(file, bytes);
-  return file;
-}
+const write = (bytes: Uint8Array): string => writeArchiveFile(dir, bytes);
 
 async function openError(bytes: Uint8Array): Promise<TsonnxError> {
   try {
