@@ -73,7 +73,7 @@ describe('inspect', () => {
       ['aten::mul', 1, 'supported'],
       ['aten::ne', 1, 'supported'],
       ['aten::relu', 1, 'supported'],
-      ['aten::size', 1, 'builtin'],
+      ['aten::size', 1, 'supported'],
       ['aten::sub', 1, 'supported'],
       ['prim::RaiseException', 3, 'builtin'],
     ]);
@@ -153,7 +153,7 @@ describe('inspect', () => {
       { op: 'aten::digamma', calls: 1, status: 'unsupported' },
       { op: 'aten::len', calls: 1, status: 'builtin' },
       { op: 'aten::relu_', calls: 1, status: 'supported', lowestOpset: 7 },
-      { op: 'aten::size', calls: 1, status: 'builtin' },
+      { op: 'aten::size', calls: 1, status: 'supported', lowestOpset: 1 },
       { op: 'mylib::myop', calls: 1, status: 'unsupported' },
     ]);
     expect(r.forward?.signature).toBe('forward(x: Tensor, n: int = 3) -> Tensor');

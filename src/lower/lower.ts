@@ -146,8 +146,8 @@ class Lowerer {
 
   private registered(node: GNode): string[] {
     const mode = this.options.operatorExportType ?? 'onnx';
-    if (mode === 'onnx_aten' && node.op.startsWith('aten::')) return this.fallback(node, 'aten');
     const entry = this.options.registry.findOp(node.op);
+    if (mode === 'onnx_aten' && node.op.startsWith('aten::') && !entry?.def.lowersUnderOnnxAten) return this.fallback(node, 'aten');
     try {
       if (!entry) return fail('OP_UNSUPPORTED', `${node.op} has no ONNX lowering`, node.location);
       const schema = entry.schemas.find((s) => s.overload === (node.overload ?? '')) ?? entry.schemas[0];
@@ -187,7 +187,7 @@ class Lowerer {
     return [''];
   }
 
-  /** Interpreter-level ops that are not aten schemas: symbolic Python numbers and their tensors. */
+  /** The interpreter's structural nodes: constants and control flow. */
   private special(node: GNode): string[] | undefined {
     const arg = (name: string) => node.args.get(name) as GValue;
     switch (node.op) {
@@ -202,10 +202,6 @@ class Lowerer {
         this.b.scope = node.scope;
         return this.b.op('If', [condName], { then_branch: { g: thenGraph }, else_branch: { g: elseGraph } }, node.outputs.length);
       }
-      case 'aten::size': {
-        const shape = this.b.op1('Shape', [this.input(arg('self'))]);
-        return [this.b.op1('Gather', [shape, this.b.scalar('int64', node.args.get('dim') as number)], { axis: 0 })];
-      }
       case 'prim::Loop': {
         const ctx = this.ctx(node);
         const trip = node.args.get('trip') as GValue | null;
@@ -216,13 +212,6 @@ class Lowerer {
         const body = this.subgraph((node.blocks as GBlock[])[0]);
         this.b.scope = node.scope;
         return this.b.op('Loop', [tripName, condName, ...initial], { body: { g: body } }, node.outputs.length);
-      }
-      case 'aten::Int':
-      case 'aten::Float':
-      case 'aten::Bool':
-      case 'prim::NumToTensor': {
-        const a = arg('a');
-        return [castTo(this.ctx(node), this.input(a), onnxDtypeOf(a), onnxDtypeOf(node.outputs[0]))];
       }
       default:
         return undefined;

@@ -20,6 +20,7 @@ import { padOps } from './families/pad.js';
 import { spectralOps } from './families/spectral.js';
 import { castOps } from './families/cast.js';
 import { resizeOps } from './families/resize.js';
+import { numberOps } from './families/number.js';
 import { createRegistry, type OpDef, type Registry } from './registry.js';
 
 export const OP_FAMILIES: readonly (readonly OpDef[])[] = [
@@ -41,6 +42,7 @@ export const OP_FAMILIES: readonly (readonly OpDef[])[] = [
   spectralOps,
   castOps,
   resizeOps,
+  numberOps,
 ];
 
 /** The registry of every op tsonnx converts: made once per conversion or inspection and handed to each stage. */

@@ -32,6 +32,11 @@ export interface OpDef {
   evaluate?(a: BoundArgs): KnownTensor[] | undefined;
   /** Lowerings keyed by the lowest opset each is valid for. */
   readonly lower: Readonly<Record<number, Lowering>>;
+  /**
+   * Python-number plumbing (sizes, `int(t)`, numbers made tensors): operator_export_type=onnx_aten
+   * writes tensor ops as ATen nodes, and these are not tensor ops, so they are always lowered.
+   */
+  readonly lowersUnderOnnxAten?: boolean;
 }
 
 /** An op's definition with its schemas parsed. */

@@ -68,18 +68,20 @@ function dimOf(it: Interpreter, v: PyValue): Dim | undefined {
   return undefined;
 }
 
-/** A symbolic Python number computed by a graph node. */
-function symbolicScalar(it: Interpreter, op: string, args: Record<string, PyValue>, scalar: ScalarType['scalar'], dim?: Dim): GValue {
-  const out = new GValue({ kind: 'scalar', scalar, dim });
-  const bound = new Map(Object.entries(args).map(([k, v]) => [k, v instanceof TensorBox ? v.value : (v as never)]));
-  it.emit({ op, args: bound, outputs: [out], scope: '', location: it.location() });
+/**
+ * A Python number computed at run time by a registry op (`aten::Int`, `aten::Float`...). `int()`
+ * of a size, or of a tensor made from one, is still that size.
+ */
+function runtimeNumber(it: Interpreter, op: string, v: PyValue, dim: Dim | undefined): PyValue {
+  const out = it.callOp('aten', op, [v], new Map());
+  if (dim !== undefined && out instanceof GValue && out.type.kind === 'scalar') out.type = { ...out.type, dim };
   return out;
 }
 
 function size(it: Interpreter, x: PyValue, dim?: PyValue): PyValue {
   const t = tensorOf(x) as TensorType;
   const dimValue = (d: Dim, i: number): PyValue =>
-    typeof d === 'number' ? d : symbolicScalar(it, 'aten::size', { self: x, dim: i }, 'int', d);
+    typeof d === 'number' ? d : it.callOp('aten', 'size', [x, i], new Map());
   if (dim === undefined) return new PyList(t.shape.map(dimValue));
   const d = num(dim) as number;
   const i = d < 0 ? d + t.shape.length : d;
@@ -240,7 +242,7 @@ const BUILTINS: Record<string, Builtin> = {
     if (typeof v === 'string') return parseInt(v, 10);
     const known = it.knownScalar(v);
     if (known !== undefined) return Math.trunc(known);
-    if (v instanceof TensorBox || v instanceof GValue) return symbolicScalar(it, 'aten::Int', { a: v }, 'int', dimOf(it, v));
+    if (v instanceof TensorBox || v instanceof GValue) return runtimeNumber(it, 'Int', v, dimOf(it, v));
     return NOT_BUILTIN;
   },
   'builtins.float': (it, [v]) => {
@@ -249,11 +251,11 @@ const BUILTINS: Record<string, Builtin> = {
     if (typeof v === 'string') return new PyFloat(parseFloat(v));
     const known = it.knownScalar(v);
     if (known !== undefined) return new PyFloat(known);
-    if (v instanceof TensorBox || v instanceof GValue) return symbolicScalar(it, 'aten::Float', { a: v }, 'float');
+    if (v instanceof TensorBox || v instanceof GValue) return runtimeNumber(it, 'Float', v, undefined);
     return NOT_BUILTIN;
   },
   'builtins.bool': (it, [v]) => {
-    if (v instanceof TensorBox && it.knownScalar(v) === undefined) return symbolicScalar(it, 'aten::Bool', { a: v }, 'bool');
+    if (v instanceof TensorBox && it.knownScalar(v) === undefined) return runtimeNumber(it, 'Bool', v, undefined);
     return it.truthy(v);
   },
   'builtins.str': (it, [v]) => it.describe(v),
@@ -273,9 +275,11 @@ const BUILTINS: Record<string, Builtin> = {
     if (type === 'float' && typeof v === 'number') return new PyFloat(v);
     // `annotate(number, t)` is how aten::ScalarImplicit prints: a 0-d tensor used as a Python number.
     if ((type === 'number' || type === 'float' || type === 'int') && v instanceof TensorBox) {
-      const t = tensorOf(v) as TensorType;
-      const floating = type === 'float' || (type === 'number' && isFloating(t.dtype));
-      return BUILTINS[floating ? 'builtins.float' : 'builtins.int'](it, [v], new Map());
+      if (type !== 'number') return BUILTINS[`builtins.${type}`](it, [v], new Map());
+      const floating = isFloating((tensorOf(v) as TensorType).dtype);
+      const known = it.knownScalar(v);
+      if (known !== undefined) return floating ? new PyFloat(known) : Math.trunc(known);
+      return runtimeNumber(it, 'ScalarImplicit', v, dimOf(it, v));
     }
     return v;
   },
@@ -496,16 +500,14 @@ const BUILTINS: Record<string, Builtin> = {
   'ops.prim.RaiseException': (it, [msg, cls]) =>
     it.fail('TRACE_RAISE', `the model raises ${cls ? `${String(cls).replace(/^builtins\./, '')}: ` : ''}${it.describe(msg ?? null)}`),
   'ops.prim.NumToTensor': (it, [n]) => {
-    if (typeof n === 'number' || typeof n === 'boolean') return it.knownTensor({ type: { kind: 'tensor', dtype: 'int64', shape: [] }, values: [Number(n)] });
+    if (typeof n === 'boolean') return it.knownTensor({ type: { kind: 'tensor', dtype: 'bool', shape: [] }, values: [n ? 1 : 0] });
+    if (typeof n === 'number') return it.knownTensor({ type: { kind: 'tensor', dtype: 'int64', shape: [] }, values: [n] });
     if (n instanceof PyFloat) return it.knownTensor({ type: { kind: 'tensor', dtype: 'float64', shape: [] }, values: [n.value] });
-    if (n instanceof GValue) {
-      const out = new GValue({ kind: 'tensor', dtype: n.type.kind === 'scalar' && n.type.scalar === 'float' ? 'float64' : 'int64', shape: [] });
-      it.emit({ op: 'prim::NumToTensor', args: new Map([['a', n]]), outputs: [out], scope: '', location: it.location() });
-      const dim = dimOf(it, n);
-      if (dim !== undefined) it.tensorDims.set(out, dim);
-      return new TensorBox(out);
-    }
-    return NOT_BUILTIN;
+    if (!(n instanceof GValue)) return NOT_BUILTIN;
+    const out = it.callOp('prim', 'NumToTensor', [n], new Map());
+    const dim = dimOf(it, n);
+    if (dim !== undefined && out instanceof TensorBox) it.tensorDims.set(out.value, dim);
+    return out;
   },
   'ops.prim.device': () => ({ kind: 'device', device: 'cpu' }),
   'ops.prim.dtype': (_it, [x]) => {
