@@ -375,6 +375,13 @@ const BUILTINS: Record<string, Builtin> = {
     if (v instanceof PyObject) return it.iterate(v).length;
     return NOT_BUILTIN;
   },
+  'torch.item': (it, [x]) => {
+    const t = tensorOf(x);
+    const known = it.knownScalar(x);
+    if (!t || known === undefined) return NOT_BUILTIN;
+    if (isFloating(t.dtype)) return new PyFloat(known);
+    return t.dtype === 'bool' ? known !== 0 : known;
+  },
   'torch.is_floating_point': (_it, [x]) => {
     const t = tensorOf(x);
     return t ? isFloating(t.dtype) : NOT_BUILTIN;

@@ -1,16 +1,17 @@
 /**
  * Python numbers that come from tensors and go back: `x.size(0)`, `int(t)`, `float(t)`, `bool(t)`,
- * the implicit Tensor → number conversion TorchScript prints as `annotate(number, t)`, and
- * `prim::NumToTensor`. The interpreter computes them itself when their values are known; these
+ * the implicit Tensor → number conversion TorchScript prints as `annotate(number, t)`, `t.item()`,
+ * and `prim::NumToTensor`. The interpreter computes them itself when their values are known; these
  * definitions record the ones that depend on run-time values. In ONNX a Python number is a 0-d
  * tensor (int64, float64 or bool), so each lowers to a Cast, or Shape + Gather for a size.
  */
+import { fail } from '../../errors.js';
 import type { GValue, ScalarType } from '../../ir/torch-graph.js';
 import type { BoundArgs } from '../args.js';
 import { numberType } from '../builders.js';
 import { isFloating } from '../dtypes.js';
-import { fail } from '../../errors.js';
 import { castTo, onnxDtypeOf, tensorOf } from '../helpers.js';
+import { reshape } from '../opset.js';
 import type { LowerContext, OpDef } from '../registry.js';
 
 /** The value converted: a tensor for the `.Tensor` overloads, a symbolic number for the others. */
@@ -18,15 +19,19 @@ function convertedValue(a: BoundArgs): GValue {
   return a.raw('a') as GValue;
 }
 
-/** A Cast from the argument's ONNX dtype to the output's. */
+/** The value as the output's 0-d ONNX value: a one-element tensor of any rank is reshaped, then cast. */
+function castValueToOutput(ctx: LowerContext, value: GValue): string[] {
+  const rank = value.type.kind === 'tensor' ? value.type.shape.length : 0;
+  const scalar = rank > 0 ? reshape(ctx, ctx.input(value), ctx.b.int64s([])) : ctx.input(value);
+  return [castTo(ctx, scalar, onnxDtypeOf(value), onnxDtypeOf(ctx.node.outputs[0]))];
+}
+
 function castToOutput(ctx: LowerContext, a: BoundArgs): string[] {
-  const value = convertedValue(a);
-  return [castTo(ctx, ctx.input(value), onnxDtypeOf(value), onnxDtypeOf(ctx.node.outputs[0]))];
+  return castValueToOutput(ctx, convertedValue(a));
 }
 
 /** `int(t)` and friends on a tensor need one element, as torch checks at run time. */
-function requireOneElement(a: BoundArgs, op: string): void {
-  const v = convertedValue(a);
+function requireOneElement(v: GValue, op: string): void {
   if (v.type.kind !== 'tensor' || !v.type.shape.every((d) => typeof d === 'number')) return;
   const elements = (v.type.shape as number[]).reduce((n, d) => n * d, 1);
   if (elements !== 1) fail('TRACE_TYPE', `${op}: a tensor with ${elements} elements cannot be converted to a Python number`);
@@ -38,11 +43,31 @@ function numberConversion(schemas: readonly string[], kind: ScalarType['scalar']
   return {
     schemas,
     infer: (a) => {
-      requireOneElement(a, op);
+      requireOneElement(convertedValue(a), op);
       return [numberType(kind)];
     },
     lowersUnderOnnxAten: true,
     lower: { 1: castToOutput },
+  };
+}
+
+/**
+ * A one-element tensor read as the Python number of its kind: `annotate(number, t)` (aten::ScalarImplicit)
+ * and `t.item()`: a float from a floating tensor, a bool from a bool tensor, else an int.
+ */
+function implicitNumber(schema: string, arg: string): OpDef {
+  const op = schema.slice(0, schema.indexOf('('));
+  return {
+    schemas: [schema],
+    infer: (a) => {
+      const { dtype } = a.tensor(arg).tensor;
+      requireOneElement(a.tensor(arg), op);
+      return [numberType(isFloating(dtype) ? 'float' : dtype === 'bool' ? 'bool' : 'int')];
+    },
+    lowersUnderOnnxAten: true,
+    lower: {
+      1: (ctx, a) => castValueToOutput(ctx, a.tensor(arg)),
+    },
   };
 }
 
@@ -65,15 +90,8 @@ export const numberOps: readonly OpDef[] = [
   numberConversion(['aten::Int.Tensor(Tensor a) -> int', 'aten::Int.float(float a) -> int', 'aten::Int.Scalar(Scalar a) -> int'], 'int'),
   numberConversion(['aten::Float.Tensor(Tensor a) -> float', 'aten::Float.int(int a) -> float', 'aten::Float.Scalar(Scalar a) -> float'], 'float'),
   numberConversion(['aten::Bool.Tensor(Tensor a) -> bool', 'aten::Bool.int(int a) -> bool', 'aten::Bool.float(float a) -> bool'], 'bool'),
-  {
-    schemas: ['aten::ScalarImplicit(Tensor a) -> Scalar'],
-    infer: (a) => {
-      requireOneElement(a, 'aten::ScalarImplicit');
-      return [numberType(isFloating(a.tensor('a').tensor.dtype) ? 'float' : 'int')];
-    },
-    lowersUnderOnnxAten: true,
-    lower: { 1: castToOutput },
-  },
+  implicitNumber('aten::ScalarImplicit(Tensor a) -> Scalar', 'a'),
+  implicitNumber('aten::item(Tensor self) -> Scalar', 'self'),
   {
     schemas: ['prim::NumToTensor.Scalar(Scalar a) -> Tensor', 'prim::NumToTensor.bool(bool a) -> Tensor'],
     infer: (a) => [tensorOf(onnxDtypeOf(convertedValue(a)), [])],
