@@ -1,4 +1,7 @@
-/** Reductions: sum, mean, prod, max/min, argmax/argmin, std/var, norms, logsumexp, all/any, cumsum. */
+/**
+ * Reductions: sum, mean, prod, max/min, aminmax, argmax/argmin, std/var, norms, logsumexp, all/any,
+ * count_nonzero; scans (cumsum, cumprod, logcumsumexp, cummax/cummin); order statistics (kthvalue, median).
+ */
 import type { DType } from '../../archive/types.js';
 import { fail } from '../../errors.js';
 import type { Dim, GValue, TensorType, ValueType } from '../../ir/torch-graph.js';
@@ -6,7 +9,7 @@ import { type BoundArgs, optDtype } from '../args.js';
 import { elementwiseMinMax, knownNumber, outDtype } from '../builders.js';
 import { isFloating, isIntegral } from '../dtypes.js';
 import { axis, castTo, elementwiseType, numel, operand, rankOf, shapeOf, tensorOf } from '../helpers.js';
-import { type Axes, needOpset, reduce } from '../opset.js';
+import { type Axes, needOpset, reduce, unsqueeze } from '../opset.js';
 import type { LowerContext, Lowering, OpDef } from '../registry.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -435,6 +438,258 @@ const normOps: OpDef[] = [
   },
 ];
 
+// ---------------------------------------------------------------------------------------------
+// aminmax / count_nonzero
+// ---------------------------------------------------------------------------------------------
+
+const aminmaxDef: OpDef = {
+  schemas: ['aten::aminmax(Tensor self, *, int? dim=None, bool keepdim=False) -> (Tensor min, Tensor max)'],
+  infer: (a) => {
+    const t = reductionType(a, a.tensor('self').tensor.dtype);
+    return [t, t];
+  },
+  lower: {
+    7: (ctx, a) => {
+      const self = a.tensor('self');
+      const axes = axesArg(a, 'dim');
+      const keepdim = a.bool('keepdim');
+      return [orderedReduce(ctx, 'ReduceMin', self, axes, keepdim), orderedReduce(ctx, 'ReduceMax', self, axes, keepdim)];
+    },
+  },
+};
+
+/** The number of non-zero elements (NaN counts, as in torch) over `dim`, all dims when None or []. */
+const countNonzeroDef: OpDef = {
+  schemas: ['aten::count_nonzero(Tensor self, int? dim=None) -> Tensor', 'aten::count_nonzero.dim_IntList(Tensor self, int[] dim) -> Tensor'],
+  infer: (a) => [reductionType(a, 'int64')],
+  lower: {
+    7: (ctx, a) => {
+      const nonzero = castTo(ctx, operand(ctx, a.tensor('self'), 'bool'), 'bool', 'int64');
+      return [reduce(ctx, 'ReduceSum', nonzero, callAxes(a), false)];
+    },
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Scans: cumprod / logcumsumexp / cummax / cummin
+// ---------------------------------------------------------------------------------------------
+
+function scanAxis(a: BoundArgs): number {
+  return axis(a.int('dim'), rankOf(a.tensor('self')));
+}
+
+/**
+ * The bool mask `j > i` over positions along dim `d` of `self`, shaped [n, n, 1, ...] so that it
+ * broadcasts against x unsqueezed at `d` (i on axis d, j on axis d + 1). A dynamic size needs Range (11).
+ */
+function laterMask(ctx: LowerContext, self: GValue, d: number): string {
+  const b = ctx.b;
+  const trailing: number[] = Array(rankOf(self) - d - 1).fill(1);
+  const n = shapeOf(self)[d];
+  if (typeof n === 'number') {
+    const positions = Array.from({ length: n }, (_, k) => k);
+    return b.op1('Greater', [b.constant('int64', [1, n, ...trailing], positions), b.constant('int64', [n, 1, ...trailing], positions)]);
+  }
+  needOpset(ctx, 11, `${ctx.node.op} along the dynamic dimension '${n}' (Range)`);
+  const size = b.op1('Gather', [b.op1('Shape', [ctx.input(self)]), b.scalar('int64', d)], { axis: 0 });
+  const positions = b.op1('Range', [b.scalar('int64', 0), size, b.scalar('int64', 1)]);
+  const j = b.op1('Reshape', [positions, b.int64s([1, -1, ...trailing])]);
+  const i = b.op1('Reshape', [positions, b.int64s([-1, 1, ...trailing])]);
+  return b.op1('Greater', [j, i]);
+}
+
+/**
+ * A scan as a masked reduction: out[..., i, ...] = opType over j ≤ i of x[..., j, ...]. Each x is set
+ * against every i on a new axis, the later elements replaced by `fill` (the reduction's identity).
+ * It costs n² in the scanned size, but is a handful of ONNX ops from opset 9 (Where).
+ */
+function maskedScan(ctx: LowerContext, self: GValue, x: string, d: number, opType: string, fill: string): string {
+  const masked = ctx.b.op1('Where', [laterMask(ctx, self, d), fill, unsqueeze(ctx, x, [d])]);
+  return reduce(ctx, opType, masked, [d + 1], false);
+}
+
+/** Float dtypes ordered in float32 (exact for 16-bit floats), integers in int32 unless int64: what TopK, Equal and ReduceMax take. */
+function orderDtype(dtype: DType): DType {
+  if (isFloating(dtype)) return dtype === 'float64' ? 'float64' : 'float32';
+  return dtype === 'int64' ? 'int64' : 'int32';
+}
+
+/** The smallest or largest value of an order dtype, the identity of a running max or min. */
+function extreme(dtype: DType, which: 'lowest' | 'highest'): number | bigint {
+  const sign = which === 'lowest' ? -1 : 1;
+  if (dtype === 'int64') return which === 'lowest' ? -(2n ** 63n) : 2n ** 63n - 1n;
+  if (dtype === 'int32') return which === 'lowest' ? -(2 ** 31) : 2 ** 31 - 1;
+  return sign * Infinity;
+}
+
+function cumExtremeDef(name: 'cummax' | 'cummin'): OpDef {
+  const opType = name === 'cummax' ? 'ReduceMax' : 'ReduceMin';
+  return {
+    schemas: [`aten::${name}(Tensor self, int dim) -> (Tensor values, Tensor indices)`],
+    infer: (a) => {
+      const self = a.tensor('self');
+      scanAxis(a);
+      return [self.type, tensorOf('int64', shapeOf(self))];
+    },
+    lower: {
+      12: (ctx, a) => {
+        const self = a.tensor('self');
+        if (rankOf(self) === 0) return [ctx.input(self), ctx.b.scalar('int64', 0)];
+        const b = ctx.b;
+        const d = scanAxis(a);
+        const dtype = self.tensor.dtype;
+        const compute = orderDtype(dtype);
+        const x = operand(ctx, self, compute);
+        const fill = b.scalar(compute, extreme(compute, name === 'cummax' ? 'lowest' : 'highest'));
+        const values = maskedScan(ctx, self, x, d, opType, fill);
+        // torch moves the index to every element equal to the running extreme: the last j ≤ i reaching it.
+        const reaching = b.op1('Equal', [unsqueeze(ctx, x, [d]), unsqueeze(ctx, values, [d + 1])]);
+        const candidates = b.op1('And', [reaching, b.op1('Not', [laterMask(ctx, self, d)])]);
+        const indices = b.op1('ArgMax', [castTo(ctx, candidates, 'bool', 'float32')], { axis: d + 1, keepdims: 0, select_last_index: 1 });
+        return [castTo(ctx, values, compute, dtype), indices];
+      },
+    },
+  };
+}
+
+const scanOps: OpDef[] = [
+  {
+    schemas: ['aten::cumprod(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor'],
+    infer: (a) => {
+      scanAxis(a);
+      return [tensorOf(accumulatedDtype(a), shapeOf(a.tensor('self')))];
+    },
+    lower: {
+      9: (ctx, a) => {
+        const self = a.tensor('self');
+        const out = outDtype(ctx);
+        const compute = accumulateDtype(out, ctx.opset);
+        const x = operand(ctx, self, compute);
+        if (rankOf(self) === 0) return [castTo(ctx, x, compute, out)];
+        return [castTo(ctx, maskedScan(ctx, self, x, scanAxis(a), 'ReduceProd', ctx.b.scalar(compute, 1)), compute, out)];
+      },
+    },
+  },
+  {
+    schemas: ['aten::logcumsumexp(Tensor self, int dim) -> Tensor'],
+    infer: (a) => {
+      const self = a.tensor('self');
+      scanAxis(a);
+      if (!isFloating(self.tensor.dtype)) fail('TRACE_TYPE', `aten::logcumsumexp: not implemented for ${self.tensor.dtype} tensors`);
+      return [self.type];
+    },
+    lower: {
+      // ReduceLogSumExp subtracts the maximum first, so large and very negative inputs stay finite.
+      9: (ctx, a) => {
+        const self = a.tensor('self');
+        const dtype = self.tensor.dtype;
+        const compute = orderDtype(dtype);
+        const x = operand(ctx, self, compute);
+        if (rankOf(self) === 0) return [ctx.input(self)];
+        const scanned = maskedScan(ctx, self, x, scanAxis(a), 'ReduceLogSumExp', ctx.b.scalar(compute, -Infinity));
+        return [castTo(ctx, scanned, compute, dtype)];
+      },
+    },
+  },
+  cumExtremeDef('cummax'),
+  cumExtremeDef('cummin'),
+];
+
+// ---------------------------------------------------------------------------------------------
+// kthvalue / median
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The k-th smallest of `x` (in `orderDtype(dtype)`) along `d` and its index, the dim dropped or kept:
+ * TopK of the k smallest, ascending, so the k-th is the last. `k` is a known number or a 1-D int64
+ * value of one element. Values come back in `dtype`.
+ */
+function kthSmallest(ctx: LowerContext, x: string, dtype: DType, d: number, k: number | string, keepdim: boolean): string[] {
+  const b = ctx.b;
+  const compute = orderDtype(dtype);
+  const kVector = typeof k === 'number' ? b.int64s([k]) : k;
+  const [values, indices] = b.op('TopK', [x, kVector], { axis: d, largest: 0, sorted: 1 }, 2);
+  const last = b.scalar('int64', -1);
+  const pick = (v: string) => {
+    const picked = b.op1('Gather', [v, last], { axis: d });
+    return keepdim ? unsqueeze(ctx, picked, [d]) : picked;
+  };
+  return [castTo(ctx, pick(values), compute, dtype), pick(indices)];
+}
+
+function orderStatisticType(a: BoundArgs, d: number, keepdim: boolean): ValueType[] {
+  const self = a.tensor('self');
+  const shape = reducedShape(shapeOf(self), rankOf(self) === 0 ? undefined : [d], keepdim);
+  return [tensorOf(self.tensor.dtype, shape), tensorOf('int64', shape)];
+}
+
+/** The lower median's rank, (n - 1) // 2 + 1, along `d`: known, or from the run-time size as a 1-D value. */
+function medianRank(ctx: LowerContext, x: string, size: Dim, d: number): number | string {
+  if (typeof size === 'number') return Math.floor((size - 1) / 2) + 1;
+  const b = ctx.b;
+  const n = b.op1('Gather', [b.op1('Shape', [x]), b.int64s([d])], { axis: 0 });
+  return b.op1('Add', [b.op1('Div', [b.op1('Sub', [n, b.int64s([1])]), b.int64s([2])]), b.int64s([1])]);
+}
+
+function requireElements(op: string, size: Dim): void {
+  if (size === 0) fail('TRACE_UNSUPPORTED', `${op}: an empty tensor has no element to select`);
+}
+
+const orderStatisticOps: OpDef[] = [
+  {
+    schemas: ['aten::kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)'],
+    infer: (a) => {
+      const self = a.tensor('self');
+      const d = axis(a.int('dim'), rankOf(self));
+      const n = rankOf(self) === 0 ? 1 : shapeOf(self)[d];
+      const k = a.int('k');
+      if (k < 1 || (typeof n === 'number' && k > n)) fail('TRACE_TYPE', `kthvalue(): selected number k=${k} out of range for dimension ${d} of size ${n}`);
+      return orderStatisticType(a, d, a.bool('keepdim'));
+    },
+    lower: {
+      11: (ctx, a) => {
+        const self = a.tensor('self');
+        if (rankOf(self) === 0) return [ctx.input(self), ctx.b.scalar('int64', 0)];
+        const dtype = self.tensor.dtype;
+        const x = operand(ctx, self, orderDtype(dtype));
+        return kthSmallest(ctx, x, dtype, axis(a.int('dim'), rankOf(self)), a.int('k'), a.bool('keepdim'));
+      },
+    },
+  },
+  {
+    schemas: [
+      'aten::median(Tensor self) -> Tensor',
+      'aten::median.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices)',
+    ],
+    infer: (a) => {
+      const self = a.tensor('self');
+      if (a.schema.overload !== 'dim') {
+        requireElements('median', numel(shapeOf(self)) ?? 1);
+        return [tensorOf(self.tensor.dtype, [])];
+      }
+      const d = axis(a.int('dim'), rankOf(self));
+      if (rankOf(self) > 0) requireElements('median', shapeOf(self)[d]);
+      return orderStatisticType(a, d, a.bool('keepdim'));
+    },
+    lower: {
+      11: (ctx, a) => {
+        const self = a.tensor('self');
+        const shape = shapeOf(self);
+        const dtype = self.tensor.dtype;
+        const x = operand(ctx, self, orderDtype(dtype));
+        if (a.schema.overload !== 'dim') {
+          const flat = ctx.b.op1('Reshape', [x, ctx.b.int64s([-1])]);
+          const total = numel(shape) ?? 'run-time';
+          return [kthSmallest(ctx, flat, dtype, 0, medianRank(ctx, flat, total, 0), false)[0]];
+        }
+        if (rankOf(self) === 0) return [ctx.input(self), ctx.b.scalar('int64', 0)];
+        const d = axis(a.int('dim'), rankOf(self));
+        return kthSmallest(ctx, x, dtype, d, medianRank(ctx, x, shape[d], d), a.bool('keepdim'));
+      },
+    },
+  },
+];
+
 export const reduceOps: readonly OpDef[] = [
   ...sumLike,
   maxMinDef('max'),
@@ -447,4 +702,8 @@ export const reduceOps: readonly OpDef[] = [
   allAnyDef('any'),
   ...varianceOps,
   ...normOps,
+  aminmaxDef,
+  countNonzeroDef,
+  ...scanOps,
+  ...orderStatisticOps,
 ];

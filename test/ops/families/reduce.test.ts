@@ -181,3 +181,79 @@ describe('reduction shape and dtype rules', () => {
     expect(axesOf('aten::amax', 18)).toEqual({ attr: false, inputs: 2 });
   });
 });
+
+describe('aminmax, count_nonzero, scans and order statistics', () => {
+  const x = () => tensorValue('float32', [3, 4]);
+  const at = async (call: (v: GValue) => Call, opset: number, shape: Array<number | string> = [3, 4]) => {
+    const v = tensorValue('float32', shape);
+    return runOp(call(v), { opset, feeds: new Map([[v, R]]), shapes: new Map([[v, [3, 4]]]) });
+  };
+
+  it('gives aminmax and count_nonzero as torch does', async () => {
+    for (const opset of [7, 13, 18]) {
+      const [min, max] = await at((v) => ({ op: 'aten::aminmax', args: [v], kwargs: { dim: 1 } }), opset);
+      expect(min.data).toEqual([-2, -6, -10]);
+      expect(max.data).toEqual([3, 7, 9]);
+      expect((await at((v) => ({ op: 'aten::count_nonzero', args: [v, 0] }), opset))[0]).toMatchObject({ dtype: 'int64', data: [2, 3, 3, 3] });
+      expect((await at((v) => ({ op: 'aten::count_nonzero', args: [v, []] }), opset))[0]).toMatchObject({ dims: [], data: [11] });
+    }
+    expect(infer({ op: 'aten::aminmax', args: [x()], kwargs: { keepdim: true } })[1]).toMatchObject({ shape: [1, 1] });
+  });
+
+  it('scans as torch does, static and dynamic', async () => {
+    for (const shape of [[3, 4], ['n', 4]] as Array<Array<number | string>>) {
+      const opset = shape[0] === 'n' ? 12 : 9;
+      expect((await at((v) => ({ op: 'aten::cumprod', args: [v, 1] }), opset, [3, shape[1]]))[0].data).toEqual([
+        1.5, -3, -9, -2.25, 4, 20, -120, -840, 0, 0, 0, -0,
+      ]);
+      expectNear((await at((v) => ({ op: 'aten::logcumsumexp', args: [v, 0] }), opset, shape))[0].data, [
+        1.5, -2, 3, 0.25, 4.0788898, 5.0009112, 3.0001235, 7.0011702, 4.0956745, 8.0486307, 9.0024757, 7.0011702,
+      ]);
+    }
+    const [values, indices] = await at((v) => ({ op: 'aten::cummax', args: [v, 0] }), 12, ['n', 4]);
+    expect(values.data).toEqual([1.5, -2, 3, 0.25, 4, 5, 3, 7, 4, 8, 9, 7]);
+    expect(indices.data).toEqual([0, 0, 0, 0, 1, 1, 0, 1, 1, 2, 2, 1]);
+    const [minValues, minIndices] = await at((v) => ({ op: 'aten::cummin', args: [v, -1] }), 12);
+    expect(minValues.data).toEqual([1.5, -2, -2, -2, 4, 4, -6, -6, 0, 0, 0, -10]);
+    expect(minIndices.data).toEqual([0, 1, 1, 1, 0, 0, 2, 2, 0, 0, 0, 3]);
+  });
+
+  it('keeps logcumsumexp finite for large and very negative inputs', async () => {
+    const v = tensorValue('float32', [4]);
+    const r = await runOp({ op: 'aten::logcumsumexp', args: [v, 0] }, { opset: 9, feeds: new Map([[v, [1000, 1001, -1000, -1e30]]]) });
+    expectNear(r[0].data, [1000, 1001.3132324, 1001.3132324, 1001.3132324]);
+  });
+
+  it('moves cummax indices to the last element equal to the running max, and keeps uint8', async () => {
+    const u = tensorValue('uint8', [5]);
+    const [values, indices] = await runOp({ op: 'aten::cummax', args: [u, 0] }, { opset: 12, feeds: new Map([[u, [3, 200, 200, 7, 255]]]) });
+    expect(values).toMatchObject({ dtype: 'uint8', data: [3, 200, 200, 200, 255] });
+    expect(indices.data).toEqual([0, 1, 2, 2, 4]);
+    const product = await runOp({ op: 'aten::cumprod', args: [u, 0] }, { opset: 9, feeds: new Map([[u, [3, 200, 200, 7, 255]]]) });
+    expect(product[0]).toMatchObject({ dtype: 'int64', data: [3, 600, 120000, 840000, 214200000] });
+  });
+
+  it('selects the k-th smallest and the lower median', async () => {
+    const [kth, kthIndex] = await at((v) => ({ op: 'aten::kthvalue', args: [v, 2, 1] }), 11);
+    expect(kth.data).toEqual([0.25, 4, 0]);
+    expect(kthIndex.data).toEqual([3, 0, 0]);
+    for (const shape of [[3, 4], ['n', 'm']] as Array<Array<number | string>>) {
+      expect((await at((v) => ({ op: 'aten::median', args: [v] }), 11, shape))[0]).toMatchObject({ dims: [], data: [1.5] });
+      const [median, medianIndex] = await at((v) => ({ op: 'aten::median', args: [v, 0, true], overload: 'dim' }), 11, shape);
+      expect(median).toMatchObject({ dims: [1, 4], data: [1.5, 5, 3, 0.25] });
+      expect(medianIndex.data).toEqual([0, 1, 0, 0]);
+    }
+  });
+
+  it('refuses what torch refuses', () => {
+    expect(codeOf(() => infer({ op: 'aten::kthvalue', args: [x(), 5, 1] }))).toBe('TRACE_TYPE');
+    expect(codeOf(() => infer({ op: 'aten::kthvalue', args: [x(), 0] }))).toBe('TRACE_TYPE');
+    expect(codeOf(() => infer({ op: 'aten::logcumsumexp', args: [tensorValue('int64', [3]), 0] }))).toBe('TRACE_TYPE');
+    expect(codeOf(() => infer({ op: 'aten::cummax', args: [x(), 2] }))).toBe('TRACE_TYPE');
+    expect(infer({ op: 'aten::cumprod', args: [tensorValue('int32', [3]), 0] })[0]).toMatchObject({ dtype: 'int64' });
+  });
+
+  it('needs Range for a scan along a dynamic dim', () => {
+    expect(codeOf(() => lowerOp({ op: 'aten::cumprod', args: [tensorValue('float32', ['n']), 0] }, 9))).toBe('OP_OPSET');
+  });
+});
