@@ -108,23 +108,32 @@ function glu(ctx: LowerContext, a: BoundArgs): string {
   return ctx.b.op1('Mul', [first, ctx.b.op1('Sigmoid', [second])]);
 }
 
-/** softmax's output dtype: the `dtype` argument (the input is cast first), else the input's, which must be floating. */
-function softmaxType(a: BoundArgs): TensorType {
+function softmaxOutput(a: BoundArgs, dtype: DType): TensorType {
   const t = a.tensor('self').tensor;
-  const dtype = optDtype(a, 'dtype') ?? t.dtype;
   if (!isFloating(dtype)) fail('TRACE_TYPE', `${a.schema.name} is not implemented for ${dtype} tensors in torch`);
   axis(a.int('dim'), t.shape.length);
   return tensorOf(dtype, t.shape);
+}
+
+/** softmax's output dtype: the `dtype` argument (the input is cast first), else the input's, which must be floating. */
+function softmaxType(a: BoundArgs): TensorType {
+  return softmaxOutput(a, optDtype(a, 'dtype') ?? a.tensor('self').tensor.dtype);
+}
+
+/** _log_softmax's output dtype: float32 for a float16 input with half_to_float, else the input's. */
+function halfToFloatType(a: BoundArgs): TensorType {
+  const dtype = a.tensor('self').tensor.dtype;
+  return softmaxOutput(a, dtype === 'float16' && a.bool('half_to_float') ? 'float32' : dtype);
 }
 
 /**
  * Softmax/LogSoftmax over `dim`. Before opset 13 ONNX flattens everything from `axis` on into one
  * row, which equals torch's dim only for the last axis: swap dim with the last axis around it.
  */
-function softmaxLike(opType: 'Softmax' | 'LogSoftmax'): Lowering {
+function softmaxLike(opType: 'Softmax' | 'LogSoftmax', typeOf: (a: BoundArgs) => TensorType = softmaxType): Lowering {
   return (ctx, a) => {
     const self = a.tensor('self');
-    const out = softmaxType(a).dtype;
+    const out = typeOf(a).dtype;
     const rank = rankOf(self);
     const x = operand(ctx, self, out);
     if (rank === 0) {
@@ -155,6 +164,33 @@ function sameAsSelf(a: BoundArgs): TensorType {
   const t = a.tensor('self').tensor;
   if (t.dtype === 'bool') fail('TRACE_TYPE', `${a.schema.name} is not implemented for bool tensors in torch`);
   return t;
+}
+
+/** log_sigmoid(x) = −softplus(−x): Log(Sigmoid(x)) would round to −inf where sigmoid underflows (x < −88 in float32). */
+function logSigmoid(ctx: LowerContext, x: string): string {
+  return ctx.b.op1('Neg', [ctx.b.op1('Softplus', [ctx.b.op1('Neg', [x])])]);
+}
+
+/** logit computes in float32 for integer and bool inputs, as torch's unary float ops do. */
+function logitType(a: BoundArgs): TensorType {
+  const t = a.tensor('self').tensor;
+  return tensorOf(isFloating(t.dtype) ? t.dtype : 'float32', t.shape);
+}
+
+/** logit(x) = log(z / (1 − z)), z = x clamped to [eps, 1 − eps]; torch clamps only for eps ≥ 0. */
+function logit(ctx: LowerContext, a: BoundArgs): string {
+  const self = a.tensor('self');
+  const out = logitType(a).dtype;
+  const eps = a.optFloat('eps');
+  const z = eps !== undefined && eps >= 0 ? clamp(ctx, self, eps, 1 - eps, out) : operand(ctx, self, out);
+  const odds = ctx.b.op1('Div', [z, ctx.b.op1('Sub', [ctx.b.scalar(out, 1), z])]);
+  return ctx.b.op1('Log', [odds]);
+}
+
+/** rrelu in eval mode is leaky_relu with the mean slope; in training its slopes are random, which no fixed graph reproduces. */
+function rrelu(ctx: LowerContext, x: string, _dtype: DType, a: BoundArgs): string {
+  if (a.bool('training')) fail('TRACE_UNSUPPORTED', 'rrelu with training=True draws random slopes: only eval mode (training=False) converts');
+  return ctx.b.op1('LeakyRelu', [x], { alpha: { f: (num(a, 'lower') + num(a, 'upper')) / 2 } });
 }
 
 const NUMBER_TANH = [
@@ -276,5 +312,21 @@ export const activationOps: readonly OpDef[] = [
     infer: (a) => [softmaxType(a)],
     lower: { 7: softmaxLike('LogSoftmax') },
   },
+  {
+    schemas: ['aten::_log_softmax(Tensor self, int dim, bool half_to_float) -> Tensor'],
+    infer: (a) => [halfToFloatType(a)],
+    lower: { 7: softmaxLike('LogSoftmax', halfToFloatType) },
+  },
+  floatActivation('aten::log_sigmoid(Tensor self) -> Tensor', 7, logSigmoid),
+  {
+    schemas: ['aten::logit(Tensor self, float? eps=None) -> Tensor'],
+    infer: (a) => [logitType(a)],
+    lower: { 7: (ctx, a) => [logit(ctx, a)] },
+  },
+  floatActivation(
+    'aten::rrelu(Tensor self, Scalar lower=0.125, Scalar upper=0.33333333333333331, bool training=False, Generator? generator=None) -> Tensor',
+    7,
+    rrelu,
+  ),
 ];
 

@@ -207,3 +207,44 @@ describe('activation structure and dtypes', () => {
     expectNear(r.data, [Math.tanh(0.5)]);
   });
 });
+
+describe('log_sigmoid, logit, rrelu and _log_softmax', () => {
+  it('log_sigmoid stays finite where sigmoid underflows', async () => {
+    for (const opset of [7, 21]) {
+      const x = tensorValue('float32', [6]);
+      const r = await run({ op: 'aten::log_sigmoid', args: [x] }, opset, [[x, [-120, -30, -1, 0, 2, 100]]]);
+      expectNear(r.data, [-120, -30, -1.3132617, -0.6931472, -0.126928, 0]);
+    }
+    expect(codeOf(() => infer({ op: 'aten::log_sigmoid', args: [tensorValue('int64', [2])] }))).toBe('TRACE_TYPE');
+  });
+
+  it('logit clamps to [eps, 1 - eps] and computes integers in float32', async () => {
+    const i = tensorValue('int64', [4]);
+    expect(infer({ op: 'aten::logit', args: [i, f(0.25)] })[0]).toMatchObject({ dtype: 'float32', shape: [4] });
+    for (const opset of [7, 11, 12, 21]) {
+      const r = await run({ op: 'aten::logit', args: [i, f(0.25)] }, opset, [[i, [0, 1, 0, 1]]]);
+      expect(r.dtype).toBe('float32');
+      expectNear(r.data, [-1.0986123, 1.0986123, -1.0986123, 1.0986123]);
+      const d = tensorValue('float64', [3]);
+      const rd = await run({ op: 'aten::logit', args: [d, f(0.2)] }, opset, [[d, [0.1, 0.3, 0.95]]]);
+      expect(rd.dtype).toBe('float64');
+      expectNear(rd.data, [-1.3862944, -0.8472979, 1.3862944]);
+    }
+  });
+
+  it('rrelu in eval mode is leaky_relu with the mean slope; training mode is refused', async () => {
+    const x = tensorValue('float32', [2]);
+    expect((await run({ op: 'aten::rrelu', args: [x, f(0.2), f(0.4)] }, 7, [[x, [-2, 3]]])).data).toEqual([Math.fround(-0.6), 3]);
+    expect(opTypes(lowerOp({ op: 'aten::rrelu', args: [x] }, 7).graph)).toEqual(['LeakyRelu']);
+    expect(codeOf(() => lowerOp({ op: 'aten::rrelu', args: [x, f(0.2), f(0.4), true] }, 13))).toBe('TRACE_UNSUPPORTED');
+  });
+
+  it('_log_softmax gives float32 for float16 with half_to_float, and refuses integers', () => {
+    const h = tensorValue('float16', [2, 3]);
+    expect(infer({ op: 'aten::_log_softmax', args: [h, 1, true] })[0]).toMatchObject({ dtype: 'float32', shape: [2, 3] });
+    expect(infer({ op: 'aten::_log_softmax', args: [h, 1, false] })[0]).toMatchObject({ dtype: 'float16' });
+    expect(opTypes(lowerOp({ op: 'aten::_log_softmax', args: [h, 1, true] }, 13).graph)).toEqual(['Cast', 'LogSoftmax']);
+    expect(codeOf(() => infer({ op: 'aten::_log_softmax', args: [tensorValue('int64', [2]), 0, false] }))).toBe('TRACE_TYPE');
+    expect(codeOf(() => infer({ op: 'aten::_log_softmax', args: [h, 2, false] }))).toBe('TRACE_TYPE');
+  });
+});
