@@ -3,9 +3,11 @@ import type { DType } from '../../archive/types.js';
 import { fail } from '../../errors.js';
 import type { OnnxAttrs } from '../../ir/onnx-graph.js';
 import { type Dim, GValue, type TensorType } from '../../ir/torch-graph.js';
-import { type BoundArgs, type IntArg, intArg, shapeOfValue, shapeTensor } from '../args.js';
+import { type BoundArgs, derivedDim, type IntArg, intArg, shapeOfValue, shapeTensor, staticInts } from '../args.js';
+import { knownNumber } from '../builders.js';
+import { isFloating, isIntegral, type Operand, promoteTypes, resultType } from '../dtypes.js';
 import { axis, broadcastShapes, castTo, knownDifferent, numel, onnxDtypeOf, operand, rankOf, requireDtype, requireSameDtype, shapeOf, tensorOf } from '../helpers.js';
-import { slice, transpose, unsqueeze } from '../opset.js';
+import { needOpset, padZeros, reduce, slice, squeeze, transpose, unsqueeze } from '../opset.js';
 import type { LowerContext, OpDef } from '../registry.js';
 
 function dtypeOf(v: GValue): DType {
@@ -59,7 +61,7 @@ function lowerIndexSelect(ctx: LowerContext, a: BoundArgs): string[] {
 function lowerGather(ctx: LowerContext, a: BoundArgs): string[] {
   const self = a.tensor('self');
   const d = axis(a.int('dim'), rankOf(self));
-  return [ctx.b.op1('GatherElements', [ctx.input(self), ctx.input(a.tensor('index'))], { axis: d })];
+  return [gatherElements(ctx, built(ctx, self), built(ctx, a.tensor('index')), d)];
 }
 
 const SCATTER_REDUCTIONS: Record<string, string> = { add: 'add', multiply: 'mul' };
@@ -81,15 +83,511 @@ function lowerScatter(ctx: LowerContext, a: BoundArgs): string[] {
   } else {
     updates = ctx.b.op1('Expand', [operand(ctx, a.scalar('value'), dtype), shapeOfValue(ctx, index)]);
   }
-  const attrs: OnnxAttrs = { axis: d };
   const reduce = a.schema.name === 'aten::scatter_add' ? 'add' : a.values.has('reduce') ? a.str('reduce') : undefined;
-  if (reduce !== undefined) {
-    const reduction = SCATTER_REDUCTIONS[reduce];
-    if (!reduction) fail('OP_UNSUPPORTED', `${a.schema.name}: reduce="${reduce}" is not supported`);
-    if (ctx.opset < 16) fail('OP_OPSET', `${a.schema.name} with reduce="${reduce}" needs opset 16 or later`);
-    attrs.reduction = reduction;
+  if (reduce === undefined) return [scatterElements(ctx, ctx.input(self), int64(ctx, index), updates, d)];
+  const reduction = SCATTER_REDUCTIONS[reduce];
+  if (!reduction) fail('OP_UNSUPPORTED', `${a.schema.name}: reduce="${reduce}" is not supported`);
+  if (ctx.opset >= 16) return [scatterElements(ctx, ctx.input(self), int64(ctx, index), updates, d, reduction)];
+  if (reduction !== 'add') fail('OP_OPSET', `${a.schema.name} with reduce="${reduce}" needs opset 16 or later`);
+  return [scatterAddOneHot(ctx, built(ctx, self), built(ctx, index), updates, d)];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Element-wise gathers and scatters at every opset
+
+/** A tensor being built: its ONNX name, shape and dtype. */
+interface Built {
+  name: string;
+  shape: readonly Dim[];
+  dtype: DType;
+}
+
+function built(ctx: LowerContext, v: GValue): Built {
+  return { name: ctx.input(v), shape: shapeOf(v), dtype: dtypeOf(v) };
+}
+
+/**
+ * The dtype sums, selections and comparisons run in: onnxruntime's Where/ReduceSum/Less before
+ * opset 13 take float32/float64/int32/int64 only; narrower types widen exactly.
+ */
+function wideDtype(dtype: DType): DType {
+  if (dtype === 'float32' || dtype === 'float64' || dtype === 'int32' || dtype === 'int64') return dtype;
+  return isFloating(dtype) ? 'float32' : 'int32';
+}
+
+/** The size of axis `d` as a one-element int64 tensor. */
+function dimSize(ctx: LowerContext, x: Built, d: number): string {
+  const n = x.shape[d];
+  if (typeof n === 'number') return ctx.b.int64s([n]);
+  return slice(ctx, ctx.b.op1('Shape', [x.name]), [{ axis: 0, start: d, end: d + 1, step: 1 }]);
+}
+
+/** `index` one-hot along a new axis `at` of size `depth`, as a bool mask. */
+function oneHotMask(ctx: LowerContext, index: string, depth: string, at: number): string {
+  const values = ctx.b.constant('int64', [2], [0, 1]);
+  return castTo(ctx, ctx.b.op1('OneHot', [index, depth, values], { axis: at }), 'int64', 'bool');
+}
+
+/** `x` cut to `like`'s sizes on every axis but `except` (torch reads only the index-shaped corner). */
+function corner(ctx: LowerContext, x: Built, like: Built, except: number): string {
+  const axes = like.shape.flatMap((n, i) => (i !== except && n !== x.shape[i] ? [i] : []));
+  if (axes.length === 0) return x.name;
+  const ends = axes.map((i) => like.shape[i]);
+  if (ends.every((n) => typeof n === 'number')) {
+    return slice(ctx, x.name, axes.map((i, k) => ({ axis: i, start: 0, end: ends[k], step: 1 })));
   }
-  return [ctx.b.op1('ScatterElements', [ctx.input(self), int64(ctx, index), updates], attrs)];
+  needOpset(ctx, 10, 'reading the index-shaped part of a tensor whose sizes are known only at run time');
+  const runtimeEnds = ctx.b.op1('Gather', [ctx.b.op1('Shape', [like.name]), ctx.b.int64s(axes)], { axis: 0 });
+  return ctx.b.op1('Slice', [x.name, ctx.b.int64s(axes.map(() => 0)), runtimeEnds, ctx.b.int64s(axes)]);
+}
+
+/**
+ * torch.gather along `d`: GatherElements from opset 11. Before, torch's form: a one-hot selection
+ * of self's rows summed over `d`, here with Where instead of Mul so infinities and NaNs pass through.
+ */
+function gatherElements(ctx: LowerContext, self: Built, index: Built, d: number): string {
+  if (ctx.opset >= 11) return ctx.b.op1('GatherElements', [self.name, index.name], { axis: d });
+  const wide = wideDtype(self.dtype);
+  const part = castTo(ctx, corner(ctx, self, index, d), self.dtype, wide);
+  const mask = oneHotMask(ctx, castTo(ctx, index.name, index.dtype, 'int64'), dimSize(ctx, self, d), d);
+  const picked = ctx.b.op1('Where', [mask, unsqueeze(ctx, part, [d + 1]), ctx.b.scalar(wide, 0)]);
+  return castTo(ctx, reduce(ctx, 'ReduceSum', picked, [d], false), wide, self.dtype);
+}
+
+/** ScatterElements (opset 11) or its earlier name Scatter (9, 10; no reductions). */
+function scatterElements(ctx: LowerContext, self: string, index: string, updates: string, d: number, reduction?: string): string {
+  if (ctx.opset < 11) return ctx.b.op1('Scatter', [self, index, updates], { axis: d });
+  const attrs: OnnxAttrs = { axis: d };
+  if (reduction !== undefined) attrs.reduction = reduction;
+  return ctx.b.op1('ScatterElements', [self, index, updates], attrs);
+}
+
+/**
+ * scatter_add before ScatterElements had reductions (16): each src element one-hot spread along a
+ * new axis and summed over `d`, so duplicate indices add up (torch's opset-9 form scatters into
+ * zeros, which keeps only one of them). `src` has index's shape.
+ */
+function scatterAddOneHot(ctx: LowerContext, self: Built, index: Built, src: string, d: number): string {
+  const wide = wideDtype(self.dtype);
+  const mask = oneHotMask(ctx, castTo(ctx, index.name, index.dtype, 'int64'), dimSize(ctx, self, d), d + 1);
+  const spread = ctx.b.op1('Where', [mask, unsqueeze(ctx, castTo(ctx, src, self.dtype, wide), [d + 1]), ctx.b.scalar(wide, 0)]);
+  const sums = reduce(ctx, 'ReduceSum', spread, [d], false);
+  const added = padToSelf(ctx, sums, index.shape.map((n, i) => (i === d ? self.shape[d] : n)), self, wide);
+  return castTo(ctx, ctx.b.op1('Add', [castTo(ctx, self.name, self.dtype, wide), added]), wide, self.dtype);
+}
+
+/** Zeros after `x` (of shape `xShape`) up to self's shape, where an index smaller than self left them out. */
+function padToSelf(ctx: LowerContext, x: string, xShape: readonly Dim[], self: Built, dtype: DType): string {
+  const missing = self.shape.map((n, i) => {
+    const m = xShape[i];
+    if (n === m) return 0;
+    return typeof n === 'number' && typeof m === 'number' ? n - m : undefined;
+  });
+  if (missing.every((m) => m === 0)) return x;
+  const known = missing.every((m): m is number => m !== undefined);
+  // Before opset 11, Pad takes its pads and a float value as attributes, and onnxruntime pads floats only.
+  if (ctx.opset < 11 && !(known && isFloating(dtype))) fail('OP_OPSET', 'scatter_add with an index smaller than self needs opset 11 or later here');
+  if (known) return padZeros(ctx, x, [...missing.map(() => 0), ...(missing as number[])]);
+  const runtime = ctx.b.op1('Sub', [ctx.b.op1('Shape', [self.name]), ctx.b.op1('Shape', [x])]);
+  return ctx.b.op1('Pad', [x, ctx.b.op1('Concat', [ctx.b.int64s(missing.map(() => 0)), runtime], { axis: 0 })]);
+}
+
+/** A 0-d tensor as 1-D of one element (ONNX scatters need rank 1); the rank it had. */
+function atLeast1d(ctx: LowerContext, v: GValue): Built {
+  const x = built(ctx, v);
+  return x.shape.length > 0 ? x : { ...x, name: unsqueeze(ctx, x.name, [0]), shape: [1] };
+}
+
+/** The result of an op on `atLeast1d` operands, back to self's rank. */
+function restoreRank(ctx: LowerContext, x: string, rank: number): string {
+  return rank === 0 ? squeeze(ctx, x, [0]) : x;
+}
+
+/** `x`'s shape with axis `d` set to 1, for Expand to broadcast against. */
+function shapeWithOne(ctx: LowerContext, x: Built, d: number): string {
+  const dims = x.shape.map((n, i) => (i === d ? 1 : n));
+  const known = staticInts(dims);
+  if (known) return ctx.b.int64s(known);
+  const shape = ctx.b.op1('Shape', [x.name]);
+  const pieces = [ctx.b.int64s([1])];
+  if (d > 0) pieces.unshift(slice(ctx, shape, [{ axis: 0, start: 0, end: d, step: 1 }]));
+  if (d + 1 < x.shape.length) pieces.push(slice(ctx, shape, [{ axis: 0, start: d + 1, end: x.shape.length, step: 1 }]));
+  return ctx.b.op1('Concat', pieces, { axis: 0 });
+}
+
+/** An index_* op's 0-d or 1-D index laid along axis `d` of a rank-`rank` tensor and expanded to `target`. */
+function indexAlong(ctx: LowerContext, index: GValue, d: number, rank: number, target: string): string {
+  const vector = rankOf(index) === 0 ? unsqueeze(ctx, int64(ctx, index), [0]) : int64(ctx, index);
+  const laid = unsqueeze(ctx, vector, Array.from({ length: rank }, (_, i) => i).filter((i) => i !== d));
+  return ctx.b.op1('Expand', [laid, target]);
+}
+
+function shapeOfBuilt(ctx: LowerContext, x: Built): string {
+  const known = staticInts(x.shape);
+  return known ? ctx.b.int64s(known) : ctx.b.op1('Shape', [x.name]);
+}
+
+/** torch's checks on an index_* op's index and source: a vector index, source shaped like self but along `dim`. */
+function checkIndexAlong(a: BoundArgs, indexDtypes: readonly DType[], sourceName?: string): void {
+  const op = a.schema.name;
+  const self = a.tensor('self');
+  const index = a.tensor('index');
+  requireDtype(op, ['index', index], indexDtypes);
+  if (rankOf(index) > 1) fail('TRACE_TYPE', `${op}: Index is supposed to be a vector, got ${rankOf(index)}-D`);
+  const d = axis(a.int('dim'), rankOf(self));
+  if (sourceName === undefined) return;
+  const source = a.tensor(sourceName);
+  requireSameDtype(op, ['self', self], [sourceName, source]);
+  const expected = shapeOf(self).map((n, i) => (i === d ? (rankOf(index) === 0 ? 1 : shapeOf(index)[0]) : n));
+  const shape = shapeOf(source);
+  if (Math.max(shape.length, 1) !== Math.max(expected.length, 1) || shape.some((n, i) => knownDifferent(n, expected[i]))) {
+    fail('TRACE_TYPE', `${op}: source tensor shape must match self tensor shape, excluding the specified dimension. Got self.shape = [${shapeOf(self).join(', ')}] source.shape = [${shape.join(', ')}]`);
+  }
+}
+
+function lowerIndexAdd(ctx: LowerContext, a: BoundArgs): string[] {
+  const selfValue = a.tensor('self');
+  const self = atLeast1d(ctx, selfValue);
+  const source = atLeast1d(ctx, a.tensor('source'));
+  const d = axis(a.int('dim'), rankOf(selfValue));
+  const index = indexAlong(ctx, a.tensor('index'), d, self.shape.length, shapeOfBuilt(ctx, source));
+  const scaled = scaleBy(ctx, source, a.scalar('alpha'));
+  const added =
+    ctx.opset >= 16
+      ? scatterElements(ctx, self.name, index, scaled, d, 'add')
+      : scatterAddOneHot(ctx, self, { name: index, shape: source.shape, dtype: 'int64' }, scaled, d);
+  return [restoreRank(ctx, added, rankOf(selfValue))];
+}
+
+/** `alpha * x`, alpha cast to x's dtype as torch casts it (an int tensor truncates a float alpha). */
+function scaleBy(ctx: LowerContext, x: Built, alpha: Operand): string {
+  const known = knownNumber(alpha);
+  if (known === 1) return x.name;
+  const factor = known !== undefined && !isFloating(x.dtype) ? ctx.b.scalar(x.dtype, Math.trunc(known)) : operand(ctx, alpha, x.dtype);
+  return ctx.b.op1('Mul', [x.name, factor]);
+}
+
+function lowerIndexCopy(ctx: LowerContext, a: BoundArgs): string[] {
+  const selfValue = a.tensor('self');
+  const self = atLeast1d(ctx, selfValue);
+  const source = atLeast1d(ctx, a.tensor('source'));
+  const d = axis(a.int('dim'), rankOf(selfValue));
+  const index = indexAlong(ctx, a.tensor('index'), d, self.shape.length, shapeOfBuilt(ctx, source));
+  return [restoreRank(ctx, scatterElements(ctx, self.name, index, source.name, d), rankOf(selfValue))];
+}
+
+function lowerIndexFill(ctx: LowerContext, a: BoundArgs): string[] {
+  const selfValue = a.tensor('self');
+  const self = atLeast1d(ctx, selfValue);
+  const d = axis(a.int('dim'), rankOf(selfValue));
+  const index = indexAlong(ctx, a.tensor('index'), d, self.shape.length, shapeWithOne(ctx, self, d));
+  const value = operand(ctx, a.scalar('value'), self.dtype);
+  const values = ctx.b.op1('Expand', [value, ctx.b.op1('Shape', [index])]);
+  return [restoreRank(ctx, scatterElements(ctx, self.name, index, values, d), rankOf(selfValue))];
+}
+
+// ---------------------------------------------------------------------------------------------
+// scatter_reduce / index_reduce
+
+const SCATTER_REDUCE_OPS: Record<string, string> = { sum: 'add', prod: 'mul', mean: 'add', amax: 'max', amin: 'min' };
+
+/** The value a reduction starts from where include_self=False leaves self out. */
+function reductionStart(reduce: string, dtype: DType): number | bigint | boolean {
+  if (reduce === 'prod') return 1;
+  if (reduce !== 'amax' && reduce !== 'amin') return 0;
+  const highest = reduce === 'amin';
+  if (isFloating(dtype)) return highest ? Infinity : -Infinity;
+  const [lo, hi]: Array<number | bigint | boolean> = (
+    { int64: [-(2n ** 63n), 2n ** 63n - 1n], int32: [-(2 ** 31), 2 ** 31 - 1], int16: [-32768, 32767], int8: [-128, 127], uint8: [0, 255] } as Record<string, Array<number | bigint>>
+  )[dtype] ?? [false, true];
+  return highest ? hi : lo;
+}
+
+/**
+ * torch's scatter_reduce on ScatterElements: include_self=False first writes the reduction's start
+ * value where src lands; mean divides the sum by how many values each place reduced (at least 1),
+ * flooring for integers.
+ */
+function scatterReduce(ctx: LowerContext, self: Built, index: Built, src: string, d: number, reduce: string, includeSelf: boolean): string {
+  const reduction = SCATTER_REDUCE_OPS[reduce];
+  if (reduction === 'max' || reduction === 'min') needOpset(ctx, 18, `reduce="${reduce}" (ScatterElements max/min)`);
+  const indexShape = shapeOfBuilt(ctx, index);
+  const start = ctx.b.op1('Expand', [ctx.b.scalar(self.dtype, reductionStart(reduce, self.dtype)), indexShape]);
+  const base = includeSelf ? self.name : scatterElements(ctx, self.name, index.name, start, d);
+  const reduced = scatterElements(ctx, base, index.name, src, d, reduction);
+  if (reduce !== 'mean') return reduced;
+  const zeros = ctx.b.op1('Expand', [ctx.b.scalar('int64', 0), shapeOfBuilt(ctx, self)]);
+  const hits = scatterElements(ctx, zeros, index.name, ctx.b.op1('Expand', [ctx.b.scalar('int64', 1), indexShape]), d, 'add');
+  const one = ctx.b.scalar('int64', 1);
+  const counts = ctx.b.op1(includeSelf ? 'Add' : 'Max', [hits, one]);
+  if (isFloating(self.dtype)) return ctx.b.op1('Div', [reduced, castTo(ctx, counts, 'int64', self.dtype)]);
+  const wide = wideDtype(self.dtype);
+  const sum = castTo(ctx, reduced, self.dtype, wide);
+  const count = castTo(ctx, counts, 'int64', wide);
+  // Floor division: Div truncates, so take away the (divisor-signed, here non-negative) remainder first.
+  const floored = ctx.b.op1('Div', [ctx.b.op1('Sub', [sum, ctx.b.op1('Mod', [sum, count])]), count]);
+  return castTo(ctx, floored, wide, self.dtype);
+}
+
+function checkReduce(a: BoundArgs, allowed: readonly string[], message: string): string {
+  const reduce = a.str('reduce');
+  if (!allowed.includes(reduce)) fail('TRACE_TYPE', `${a.schema.name}: ${message} but got ${reduce}.`);
+  return reduce;
+}
+
+function lowerScatterReduce(ctx: LowerContext, a: BoundArgs): string[] {
+  const selfValue = a.tensor('self');
+  const self = atLeast1d(ctx, selfValue);
+  const index = atLeast1d(ctx, a.tensor('index'));
+  const src = atLeast1d(ctx, a.tensor('src'));
+  const d = axis(a.int('dim'), rankOf(selfValue));
+  const part = corner(ctx, src, index, -1);
+  const out = scatterReduce(ctx, self, index, part, d, a.str('reduce'), a.bool('include_self'));
+  return [restoreRank(ctx, out, rankOf(selfValue))];
+}
+
+function lowerIndexReduce(ctx: LowerContext, a: BoundArgs): string[] {
+  const selfValue = a.tensor('self');
+  const self = atLeast1d(ctx, selfValue);
+  const source = atLeast1d(ctx, a.tensor('source'));
+  const d = axis(a.int('dim'), rankOf(selfValue));
+  const index = indexAlong(ctx, a.tensor('index'), d, self.shape.length, shapeOfBuilt(ctx, source));
+  const out = scatterReduce(ctx, self, { name: index, shape: source.shape, dtype: 'int64' }, source.name, d, a.str('reduce'), a.bool('include_self'));
+  return [restoreRank(ctx, out, rankOf(selfValue))];
+}
+
+// ---------------------------------------------------------------------------------------------
+// masked_select / masked_scatter / take_along_dim
+
+/** bool masks, and (deprecated, accepted by torch 1.13) uint8 ones. */
+const MASK_DTYPES: readonly DType[] = ['bool', 'uint8'];
+
+/** self and mask expanded to their broadcast shape, the mask as bool. */
+function maskedOperands(ctx: LowerContext, a: BoundArgs): { self: string; mask: string; shape: readonly Dim[] } {
+  const self = built(ctx, a.tensor('self'));
+  const mask = built(ctx, a.tensor('mask'));
+  const shape = broadcastShapes(self.shape, mask.shape);
+  const known = staticInts(shape);
+  const maskName = castTo(ctx, mask.name, mask.dtype, 'bool');
+  // Expand broadcasts both ways: expanding to the other operand's shape reaches the common one.
+  const target = (other: string) => (known ? ctx.b.int64s(known) : ctx.b.op1('Shape', [other]));
+  const selfOut = sameShape(self.shape, shape) ? self.name : ctx.b.op1('Expand', [self.name, target(maskName)]);
+  const maskOut = sameShape(mask.shape, shape) ? maskName : ctx.b.op1('Expand', [maskName, target(selfOut)]);
+  return { self: selfOut, mask: maskOut, shape };
+}
+
+function checkMasked(a: BoundArgs): void {
+  requireDtype(a.schema.name, ['mask', a.tensor('mask')], MASK_DTYPES);
+  broadcastShapes(shapeOf(a.tensor('self')), shapeOf(a.tensor('mask')));
+}
+
+/** Compress of the flattened operands: one op from opset 9, where torch needs GatherND (11). */
+function lowerMaskedSelect(ctx: LowerContext, a: BoundArgs): string[] {
+  const { self, mask } = maskedOperands(ctx, a);
+  const flat = (x: string) => ctx.b.op1('Reshape', [x, ctx.b.int64s([-1])]);
+  return [ctx.b.op1('Compress', [flat(self), flat(mask)], { axis: 0 })];
+}
+
+/** The true places of the flattened mask take source's first elements, in order (ScatterND). */
+function lowerMaskedScatter(ctx: LowerContext, a: BoundArgs): string[] {
+  const { self, mask, shape } = maskedOperands(ctx, a);
+  const flat = (x: string) => ctx.b.op1('Reshape', [x, ctx.b.int64s([-1])]);
+  const places = transpose(ctx, ctx.b.op1('NonZero', [flat(mask)]), [1, 0]);
+  const count = slice(ctx, ctx.b.op1('Shape', [places]), [{ axis: 0, start: 0, end: 1, step: 1 }]);
+  const source = ctx.b.op1('Slice', [flat(ctx.input(a.tensor('source'))), ctx.b.int64s([0]), count, ctx.b.int64s([0])]);
+  const scattered = ctx.b.op1('ScatterND', [flat(self), places, source]);
+  const known = staticInts(shape);
+  return [ctx.b.op1('Reshape', [scattered, known ? ctx.b.int64s(known) : ctx.b.op1('Shape', [self])])];
+}
+
+function inferTakeAlongDim(a: BoundArgs): TensorType[] {
+  const op = a.schema.name;
+  const self = a.tensor('self');
+  const indices = a.tensor('indices');
+  if (dtypeOf(indices) !== 'int64') fail('TRACE_TYPE', `${op}: dtype of indices should be Long but got ${dtypeOf(indices)}`);
+  const dim = a.optInt('dim');
+  if (dim === undefined) {
+    const n = numel(shapeOf(indices));
+    return [tensorOf(dtypeOf(self), [n ?? derivedDim(shapeOf(indices).join('x'), 'numel')])];
+  }
+  if (rankOf(self) !== rankOf(indices)) {
+    fail('TRACE_TYPE', `${op}: input and indices should have the same number of dimensions, but got ${rankOf(self)} dimensions for input, and ${rankOf(indices)} dimensions for indices`);
+  }
+  const d = axis(dim, rankOf(self));
+  const shape = broadcastShapes(...[self, indices].map((v) => shapeOf(v).map((n, i) => (i === d ? 1 : n))));
+  return [tensorOf(dtypeOf(self), shape.map((n, i) => (i === d ? shapeOf(indices)[d] : n)))];
+}
+
+function lowerTakeAlongDim(ctx: LowerContext, a: BoundArgs): string[] {
+  const self = built(ctx, a.tensor('self'));
+  const indices = built(ctx, a.tensor('indices'));
+  const dim = a.optInt('dim');
+  if (dim === undefined) {
+    const flat = (x: string) => ctx.b.op1('Reshape', [x, ctx.b.int64s([-1])]);
+    return [ctx.b.op1('Gather', [flat(self.name), flat(indices.name)], { axis: 0 })];
+  }
+  const d = axis(dim, self.shape.length);
+  const out = shapeOf(ctx.node.outputs[0]);
+  // Each operand broadcast to the result off axis d (Expand against the other's shape with a 1 at d).
+  const spread = (x: Built, other: Built): Built =>
+    x.shape.every((n, i) => i === d || n === out[i]) ? x : { ...x, name: ctx.b.op1('Expand', [x.name, shapeWithOne(ctx, other, d)]), shape: out.map((n, i) => (i === d ? x.shape[d] : n)) };
+  return [gatherElements(ctx, spread(self, indices), spread(indices, self), d)];
+}
+
+// ---------------------------------------------------------------------------------------------
+// bucketize / searchsorted / isin / bincount
+
+/** A Tensor-or-Scalar argument as an ONNX value of `dtype`, with its shape. */
+function valueOperand(ctx: LowerContext, o: Operand, dtype: DType): Built {
+  return { name: operand(ctx, o, dtype), shape: o instanceof GValue ? shapeOf(o) : [], dtype };
+}
+
+function operandShape(o: Operand): readonly Dim[] {
+  return o instanceof GValue && o.type.kind === 'tensor' ? shapeOf(o) : [];
+}
+
+/**
+ * Where each value goes in sorted boundaries (last axis), counted as torch's binary search decides:
+ * the boundaries b with !(b >= v) (right: !(b > v)). NaN values land past every boundary, as in torch.
+ */
+function countBelow(ctx: LowerContext, boundaries: string, values: string, dtype: DType, right: boolean): string {
+  if (right) return ctx.b.op1('Not', [ctx.b.op1('Greater', [boundaries, values])]);
+  const below = ctx.b.op1('Less', [boundaries, values]);
+  if (!isFloating(dtype)) return below;
+  const nan = ctx.b.op1('Or', [ctx.b.op1('IsNaN', [boundaries]), ctx.b.op1('IsNaN', [values])]);
+  return ctx.b.op1('Or', [below, nan]);
+}
+
+/**
+ * The bucket of each value: values [...v] against boundaries [n] (or [...lead, m] against
+ * [...lead, n]) compared on a new last axis and counted.
+ */
+function searchSorted(ctx: LowerContext, sorted: Built, values: Built, right: boolean, outInt32: boolean): string {
+  const dtype = wideDtype(promoteTypes(sorted.dtype, values.dtype));
+  const rank = values.shape.length;
+  const v = unsqueeze(ctx, castTo(ctx, values.name, values.dtype, dtype), [rank]);
+  const perRow = sorted.shape.length > 1 ? unsqueeze(ctx, sorted.name, [sorted.shape.length - 1]) : sorted.name;
+  const b = castTo(ctx, perRow, sorted.dtype, dtype);
+  const hits = castTo(ctx, countBelow(ctx, b, v, dtype, right), 'bool', 'int64');
+  return castTo(ctx, reduce(ctx, 'ReduceSum', hits, [rank], false), 'int64', outInt32 ? 'int32' : 'int64');
+}
+
+function searchDtype(a: BoundArgs): DType {
+  return a.bool('out_int32') ? 'int32' : 'int64';
+}
+
+function inferBucketize(a: BoundArgs): TensorType[] {
+  const boundaries = a.tensor('boundaries');
+  if (rankOf(boundaries) !== 1) fail('TRACE_TYPE', `${a.schema.name}: boundaries tensor must be 1 dimension, but got dim(${rankOf(boundaries)})`);
+  return [tensorOf(searchDtype(a), operandShape(a.scalar('self')))];
+}
+
+function lowerBucketize(ctx: LowerContext, a: BoundArgs): string[] {
+  const boundaries = built(ctx, a.tensor('boundaries'));
+  const self = a.scalar('self');
+  const values = valueOperand(ctx, self, self instanceof GValue ? onnxDtypeOf(self) : resultType([a.tensor('boundaries'), self]));
+  return [searchSorted(ctx, boundaries, values, a.bool('right'), a.bool('out_int32'))];
+}
+
+/** side="right" is right=True; torch refuses the two set to opposites. */
+function searchRight(a: BoundArgs): boolean {
+  const right = a.bool('right');
+  if (a.isNone('side')) return right;
+  const side = a.str('side');
+  if (side !== 'left' && side !== 'right') fail('TRACE_TYPE', `${a.schema.name}: side can only be 'left' or 'right' but got ${side}`);
+  if (right && side === 'left') fail('TRACE_TYPE', `${a.schema.name}: side and right can't be set to opposites, got side of left while right was True`);
+  return right || side === 'right';
+}
+
+function inferSearchSorted(a: BoundArgs): TensorType[] {
+  const op = a.schema.name;
+  const sorted = a.tensor('sorted_sequence');
+  const self = a.scalar('self');
+  const shape = operandShape(self);
+  searchRight(a);
+  const sorter = a.optTensor('sorter');
+  if (sorter) {
+    requireDtype(op, ['sorter', sorter], ['int64']);
+    if (rankOf(sorter) !== rankOf(sorted) || shapeOf(sorter).some((n, i) => knownDifferent(n, shapeOf(sorted)[i]))) {
+      fail('TRACE_TYPE', `${op}: boundary and sorter must have the same size, but got boundary tensor [${shapeOf(sorted).join(', ')}] and got sorter tensor [${shapeOf(sorter).join(', ')}]`);
+    }
+  }
+  if (rankOf(sorted) === 0) fail('TRACE_TYPE', `${op}: boundaries tensor should have positive dimension, but got 0 dimension`);
+  if (!(self instanceof GValue) && rankOf(sorted) !== 1) {
+    fail('TRACE_TYPE', `${op}: input value can be a scalar only when boundaries tensor dimension is 1, but we got boundaries tensor dim(${rankOf(sorted)})`);
+  }
+  if (rankOf(sorted) > 1) {
+    const lead = shapeOf(sorted).slice(0, -1);
+    if (shape.length !== rankOf(sorted) || lead.some((n, i) => knownDifferent(n, shape[i]))) {
+      fail('TRACE_TYPE', `${op}: boundaries tensor should be 1 dimension or the first N-1 dimensions of boundaries tensor and input value tensor must match, but we got boundaries tensor [${shapeOf(sorted).join(', ')}] and input value tensor [${shape.join(', ')}]`);
+    }
+  }
+  return [tensorOf(searchDtype(a), shape)];
+}
+
+function lowerSearchSorted(ctx: LowerContext, a: BoundArgs): string[] {
+  const sortedValue = a.tensor('sorted_sequence');
+  let sorted = built(ctx, sortedValue);
+  const sorter = a.optTensor('sorter');
+  if (sorter) sorted = { ...sorted, name: gatherElements(ctx, sorted, built(ctx, sorter), sorted.shape.length - 1) };
+  const self = a.scalar('self');
+  const values = valueOperand(ctx, self, self instanceof GValue ? onnxDtypeOf(self) : resultType([sortedValue, self]));
+  return [searchSorted(ctx, sorted, values, searchRight(a), a.bool('out_int32'))];
+}
+
+/** a == b in any dtype: Equal takes floats from opset 11; before, neither below nor above nor NaN. */
+function equalValues(ctx: LowerContext, x: string, y: string, dtype: DType): string {
+  if (!isFloating(dtype) || ctx.opset >= 11) return ctx.b.op1('Equal', [x, y]);
+  const apart = ctx.b.op1('Or', [ctx.b.op1('Less', [x, y]), ctx.b.op1('Greater', [x, y])]);
+  // x + y is NaN when either is; equal infinities add to an infinity.
+  return ctx.b.op1('Not', [ctx.b.op1('Or', [apart, ctx.b.op1('IsNaN', [ctx.b.op1('Add', [x, y])])])]);
+}
+
+function lowerIsin(ctx: LowerContext, a: BoundArgs): string[] {
+  const elements = a.values.has('element') ? a.scalar('element') : a.scalar('elements');
+  const tests = a.values.has('test_element') ? a.scalar('test_element') : a.scalar('test_elements');
+  const dtype = wideDtype(resultType([elements, tests]));
+  const x = valueOperand(ctx, elements, dtype);
+  const pool = ctx.b.op1('Reshape', [operand(ctx, tests, dtype), ctx.b.int64s([-1])]);
+  const rank = x.shape.length;
+  const matches = castTo(ctx, equalValues(ctx, unsqueeze(ctx, x.name, [rank]), pool, dtype), 'bool', 'int64');
+  const found = castTo(ctx, reduce(ctx, 'ReduceSum', matches, [rank], false), 'int64', 'bool');
+  return [a.bool('invert') ? ctx.b.op1('Not', [found]) : found];
+}
+
+function inferBincount(a: BoundArgs): TensorType[] {
+  const op = a.schema.name;
+  const self = a.tensor('self');
+  const weights = a.optTensor('weights');
+  if (!isIntegral(dtypeOf(self))) fail('TRACE_TYPE', `${op}: "bincount_cpu" not implemented for '${dtypeOf(self)}'`);
+  if (rankOf(self) !== 1) fail('TRACE_TYPE', `${op}: bincount only supports 1-d non-negative integral inputs.`);
+  if (weights && (rankOf(weights) !== 1 || knownDifferent(shapeOf(weights)[0], shapeOf(self)[0]))) {
+    fail('TRACE_TYPE', `${op}: weights should be 1-d and have the same length as input`);
+  }
+  const minlength = a.int('minlength');
+  if (minlength < 0) fail('TRACE_TYPE', `${op}: minlength should be >= 0`);
+  const dtype = !weights ? 'int64' : dtypeOf(weights) === 'float32' ? 'float32' : 'float64';
+  const known = a.known(self);
+  const size = known ? Math.max(minlength, ...known.values.map((v) => Number(v) + 1)) : a.freshDim('bincount');
+  return [tensorOf(dtype, [size])];
+}
+
+/**
+ * Counts (or weight sums) per value: each value one-hot over max(max(self) + 1, minlength) places,
+ * summed. torch counts float32 weights in float32 and every other weight dtype in float64.
+ */
+function lowerBincount(ctx: LowerContext, a: BoundArgs): string[] {
+  const self = int64(ctx, a.tensor('self'));
+  // minlength - 1 among the values makes the count at least minlength, and an empty input fine.
+  const floor = ctx.b.int64s([a.int('minlength') - 1]);
+  const largest = reduce(ctx, 'ReduceMax', ctx.b.op1('Concat', [self, floor], { axis: 0 }), undefined, true);
+  const depth = ctx.b.op1('Add', [largest, ctx.b.int64s([1])]);
+  const mask = oneHotMask(ctx, self, depth, 1);
+  const weights = a.optTensor('weights');
+  const out = dtypeOf(ctx.node.outputs[0]);
+  if (!weights) return [reduce(ctx, 'ReduceSum', castTo(ctx, mask, 'bool', 'int64'), [0], false)];
+  const w = unsqueeze(ctx, castTo(ctx, ctx.input(weights), dtypeOf(weights), out), [1]);
+  return [reduce(ctx, 'ReduceSum', ctx.b.op1('Where', [mask, w, ctx.b.scalar(out, 0)]), [0], false)];
 }
 
 function inferEmbedding(a: BoundArgs): TensorType[] {
@@ -391,7 +889,7 @@ export const indexOpsOps: readonly OpDef[] = [
       checkElementIndex(a);
       return [tensorOf(dtypeOf(a.tensor('self')), shapeOf(a.tensor('index')))];
     },
-    lower: { 11: lowerGather },
+    lower: { 9: lowerGather },
   },
   {
     schemas: [
@@ -404,7 +902,7 @@ export const indexOpsOps: readonly OpDef[] = [
       checkElementIndex(a);
       return [a.tensor('self').tensor];
     },
-    lower: { 11: lowerScatter },
+    lower: { 9: lowerScatter },
   },
   {
     schemas: ['aten::scatter_add(Tensor self, int dim, Tensor index, Tensor src) -> Tensor'],
@@ -412,7 +910,7 @@ export const indexOpsOps: readonly OpDef[] = [
       checkElementIndex(a);
       return [a.tensor('self').tensor];
     },
-    lower: { 16: lowerScatter },
+    lower: { 9: lowerScatter },
   },
   {
     schemas: [
@@ -430,6 +928,99 @@ export const indexOpsOps: readonly OpDef[] = [
     },
     lower: { 7: lowerTake },
   },
+  {
+    schemas: ['aten::index_add(Tensor self, int dim, Tensor index, Tensor source, *, Scalar alpha=1) -> Tensor'],
+    infer: (a) => {
+      checkIndexAlong(a, ['int64', 'int32'], 'source');
+      return [a.tensor('self').tensor];
+    },
+    lower: { 9: lowerIndexAdd },
+  },
+  {
+    schemas: ['aten::index_copy(Tensor self, int dim, Tensor index, Tensor source) -> Tensor'],
+    infer: (a) => {
+      checkIndexAlong(a, ['int64'], 'source');
+      return [a.tensor('self').tensor];
+    },
+    lower: { 9: lowerIndexCopy },
+  },
+  {
+    schemas: [
+      'aten::index_fill.int_Tensor(Tensor self, int dim, Tensor index, Tensor value) -> Tensor',
+      'aten::index_fill.int_Scalar(Tensor self, int dim, Tensor index, Scalar value) -> Tensor',
+    ],
+    infer: (a) => {
+      checkIndexAlong(a, ['int64']);
+      const value = a.scalar('value');
+      if (value instanceof GValue && rankOf(value) > 0) {
+        fail('TRACE_TYPE', `${a.schema.name}: index_fill_ only supports a 0-dimensional value tensor, but got tensor with ${rankOf(value)} dimension(s).`);
+      }
+      return [a.tensor('self').tensor];
+    },
+    lower: { 9: lowerIndexFill },
+  },
+  {
+    schemas: ['aten::scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True) -> Tensor'],
+    infer: (a) => {
+      checkElementIndex(a);
+      checkReduce(a, Object.keys(SCATTER_REDUCE_OPS), 'reduce argument must be either sum, prod, mean, amax or amin,');
+      return [a.tensor('self').tensor];
+    },
+    lower: { 16: lowerScatterReduce },
+  },
+  {
+    schemas: ['aten::index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor'],
+    infer: (a) => {
+      checkIndexAlong(a, ['int64', 'int32'], 'source');
+      checkReduce(a, ['prod', 'mean', 'amax', 'amin'], 'Expected reduce to be one of prod, mean, amax or amin');
+      return [a.tensor('self').tensor];
+    },
+    lower: { 16: lowerIndexReduce },
+  },
+  {
+    schemas: ['aten::masked_select(Tensor self, Tensor mask) -> Tensor'],
+    infer: (a) => {
+      checkMasked(a);
+      return [tensorOf(dtypeOf(a.tensor('self')), [a.freshDim('masked_select')])];
+    },
+    lower: { 9: lowerMaskedSelect },
+  },
+  {
+    schemas: ['aten::masked_scatter(Tensor self, Tensor mask, Tensor source) -> Tensor'],
+    infer: (a) => {
+      checkMasked(a);
+      requireSameDtype(a.schema.name, ['self', a.tensor('self')], ['source', a.tensor('source')]);
+      return [tensorOf(dtypeOf(a.tensor('self')), broadcastShapes(shapeOf(a.tensor('self')), shapeOf(a.tensor('mask'))))];
+    },
+    lower: { 11: lowerMaskedScatter },
+  },
+  { schemas: ['aten::take_along_dim(Tensor self, Tensor indices, int? dim=None) -> Tensor'], infer: inferTakeAlongDim, lower: { 9: lowerTakeAlongDim } },
+  {
+    schemas: [
+      'aten::bucketize.Tensor(Tensor self, Tensor boundaries, *, bool out_int32=False, bool right=False) -> Tensor',
+      'aten::bucketize.Scalar(Scalar self, Tensor boundaries, *, bool out_int32=False, bool right=False) -> Tensor',
+    ],
+    infer: inferBucketize,
+    lower: { 9: lowerBucketize },
+  },
+  {
+    schemas: [
+      'aten::searchsorted.Tensor(Tensor sorted_sequence, Tensor self, *, bool out_int32=False, bool right=False, str? side=None, Tensor? sorter=None) -> Tensor',
+      'aten::searchsorted.Scalar(Tensor sorted_sequence, Scalar self, *, bool out_int32=False, bool right=False, str? side=None, Tensor? sorter=None) -> Tensor',
+    ],
+    infer: inferSearchSorted,
+    lower: { 9: lowerSearchSorted },
+  },
+  {
+    schemas: [
+      'aten::isin.Tensor_Tensor(Tensor elements, Tensor test_elements, *, bool assume_unique=False, bool invert=False) -> Tensor',
+      'aten::isin.Tensor_Scalar(Tensor elements, Scalar test_element, *, bool assume_unique=False, bool invert=False) -> Tensor',
+      'aten::isin.Scalar_Tensor(Scalar element, Tensor test_elements, *, bool assume_unique=False, bool invert=False) -> Tensor',
+    ],
+    infer: (a) => [tensorOf('bool', operandShape(a.values.has('element') ? a.scalar('element') : a.scalar('elements')))],
+    lower: { 9: lowerIsin },
+  },
+  { schemas: ['aten::bincount(Tensor self, Tensor? weights=None, int minlength=0) -> Tensor'], infer: inferBincount, lower: { 9: lowerBincount } },
   { schemas: INDEX_SCHEMAS, infer: inferIndex, lower: { 7: lowerIndex } },
   {
     schemas: [

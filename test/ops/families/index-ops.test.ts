@@ -267,6 +267,183 @@ const CASES: OpCase[] = [
     inputs: [L([3], [3, 0, 1])],
     call: ([x]) => ({ op: 'aten::one_hot', args: [x, 4] }),
     want: [[[3, 4], [0, 0, 0, 1, 1, 0, 0, 0, 0, 1, 0, 0]]],
+  },  {
+    label: 'torch.gather(torch.tensor([[1., inf], [nan, -2.]]), 1, L([[1,1],[0,1]])) passes infinities and NaNs through',
+    inputs: [F([2, 2], [1, Infinity, NaN, -2]), L([2, 2], [1, 1, 0, 1])],
+    call: ([x, i]) => ({ op: 'aten::gather', args: [x, 1, i] }),
+    want: [[[2, 2], [Infinity, Infinity, NaN, -2]]],
+    opsets: [9, 10, 11, 21],
+  },
+  {
+    label: 'torch.gather(X(3,4), 0, L([[2,0],[1,2]])) (index smaller than self)',
+    inputs: [X(3, 4), L([2, 2], [2, 0, 1, 2])],
+    call: ([x, i]) => ({ op: 'aten::gather', args: [x, 0, i] }),
+    want: [[[2, 2], [8, 1, 4, 9]]],
+    opsets: [9, 10, 11, 21],
+  },
+  {
+    label: 'torch.ones(3,4).scatter_add(0, L([[0,2],[0,1]]), X(2,3)+1) (duplicates, index smaller than self)',
+    inputs: [F([3, 4], Array(12).fill(1)), L([2, 2], [0, 2, 0, 1]), F([2, 3], [1, 2, 3, 4, 5, 6])],
+    call: ([x, i, s]) => ({ op: 'aten::scatter_add', args: [x, 0, i, s] }),
+    want: [[[3, 4], [6, 1, 1, 1, 1, 6, 1, 1, 1, 3, 1, 1]]],
+    opsets: [9, 11, 15, 16, 21],
+  },
+  {
+    label: 'torch.ones(2,3,dtype=int64).scatter_add(1, L([[0,0],[2,1]]), L([[5,6],[7,8]]))',
+    inputs: [L([2, 3], [1, 1, 1, 1, 1, 1]), L([2, 2], [0, 0, 2, 1]), L([2, 2], [5, 6, 7, 8])],
+    call: ([x, i, s]) => ({ op: 'aten::scatter_add', args: [x, 1, i, s] }),
+    want: [[[2, 3], [12, 1, 1, 1, 9, 8]]],
+    opsets: [9, 13, 16],
+  },
+  {
+    label: 'X(3,4).index_add(1, L([3,0,3]), torch.ones(3,3), alpha=2.5)',
+    inputs: [X(3, 4), L([3], [3, 0, 3]), F([3, 3], Array(9).fill(1))],
+    call: ([x, i, s]) => ({ op: 'aten::index_add', args: [x, 1, i, s], kwargs: { alpha: 2.5 } }),
+    want: [[[3, 4], [2.5, 1, 2, 8, 6.5, 5, 6, 12, 10.5, 9, 10, 16]]],
+    opsets: [9, 13, 16, 21],
+  },
+  {
+    label: 'torch.arange(6).reshape(2,3).index_add(0, L([1,1]), torch.ones(2,3,dtype=int64), alpha=3)',
+    inputs: [L([2, 3], [0, 1, 2, 3, 4, 5]), L([2], [1, 1]), L([2, 3], [1, 1, 1, 1, 1, 1])],
+    call: ([x, i, s]) => ({ op: 'aten::index_add', args: [x, 0, i, s], kwargs: { alpha: 3 } }),
+    want: [[[2, 3], [0, 1, 2, 9, 10, 11]]],
+  },
+  {
+    label: 'X(3,4).index_copy(0, L([2,0]), -X(2,4))',
+    inputs: [X(3, 4), L([2], [2, 0]), F([2, 4], [-0, -1, -2, -3, -4, -5, -6, -7])],
+    call: ([x, i, s]) => ({ op: 'aten::index_copy', args: [x, 0, i, s] }),
+    want: [[[3, 4], [-4, -5, -6, -7, 4, 5, 6, 7, -0, -1, -2, -3]]],
+  },
+  {
+    label: 'X(3,4).index_fill(1, L([1,3]), -1.5)',
+    inputs: [X(3, 4), L([2], [1, 3])],
+    call: ([x, i]) => ({ op: 'aten::index_fill', args: [x, 1, i, -1.5], overload: 'int_Scalar' }),
+    want: [[[3, 4], [0, -1.5, 2, -1.5, 4, -1.5, 6, -1.5, 8, -1.5, 10, -1.5]]],
+  },
+  {
+    label: 'X(n,4).index_fill(0, L(2), torch.tensor(7.)), n dynamic',
+    inputs: [{ shape: ['n', 4], run: [3, 4] }, L([], [2]), F([], [7])],
+    call: ([x, i, v]) => ({ op: 'aten::index_fill', args: [x, 0, i, v], overload: 'int_Tensor' }),
+    want: [[[3, 4], [0, 1, 2, 3, 4, 5, 6, 7, 7, 7, 7, 7]]],
+  },
+  {
+    label: "torch.tensor([5.,7,9,1]).scatter_reduce(0, L([0,0,1,3]), torch.tensor([2.,4,6,8]), 'mean', include_self=False)",
+    inputs: [F([4], [5, 7, 9, 1]), L([4], [0, 0, 1, 3]), F([4], [2, 4, 6, 8])],
+    call: ([x, i, s]) => ({ op: 'aten::scatter_reduce', args: [x, 0, i, s, 'mean'], kwargs: { include_self: false } }),
+    want: [[[4], [3, 6, 9, 8]]],
+  },
+  {
+    label: "torch.tensor([5,7,9,1]).scatter_reduce(0, L([0,0,1,3]), torch.tensor([-2,4,6,8]), 'mean') floors",
+    inputs: [L([4], [5, 7, 9, 1]), L([4], [0, 0, 1, 3]), L([4], [-2, 4, 6, 8])],
+    call: ([x, i, s]) => ({ op: 'aten::scatter_reduce', args: [x, 0, i, s, 'mean'] }),
+    want: [[[4], [2, 6, 9, 4]]],
+  },
+  {
+    label: "torch.tensor([5.,7,9,1]).scatter_reduce(0, L([0,0,1,3]), torch.tensor([2.,4,6,8]), 'prod', include_self=False)",
+    inputs: [F([4], [5, 7, 9, 1]), L([4], [0, 0, 1, 3]), F([4], [2, 4, 6, 8])],
+    call: ([x, i, s]) => ({ op: 'aten::scatter_reduce', args: [x, 0, i, s, 'prod'], kwargs: { include_self: false } }),
+    want: [[[4], [8, 6, 9, 8]]],
+  },
+  {
+    label: "torch.tensor([5.,7,9,1]).scatter_reduce(0, L([0,0,1,3]), torch.tensor([2.,4,6,8]), 'amax', include_self=False)",
+    inputs: [F([4], [5, 7, 9, 1]), L([4], [0, 0, 1, 3]), F([4], [2, 4, 6, 8])],
+    call: ([x, i, s]) => ({ op: 'aten::scatter_reduce', args: [x, 0, i, s, 'amax'], kwargs: { include_self: false } }),
+    want: [[[4], [4, 6, 9, 8]]],
+    opsets: [18, 21],
+  },
+  {
+    label: "torch.tensor([5.,7,9,1]).scatter_reduce(0, L([0,0,1,3]), torch.tensor([2.,4,6,8]), 'amin')",
+    inputs: [F([4], [5, 7, 9, 1]), L([4], [0, 0, 1, 3]), F([4], [2, 4, 6, 8])],
+    call: ([x, i, s]) => ({ op: 'aten::scatter_reduce', args: [x, 0, i, s, 'amin'] }),
+    want: [[[4], [2, 6, 9, 1]]],
+    opsets: [18, 21],
+  },
+  {
+    label: "X(2,3).index_reduce(1, L([0,2,0]), torch.tensor([[2.,3,4],[5,6,7]]), 'prod', include_self=False)",
+    inputs: [X(2, 3), L([3], [0, 2, 0]), F([2, 3], [2, 3, 4, 5, 6, 7])],
+    call: ([x, i, s]) => ({ op: 'aten::index_reduce', args: [x, 1, i, s, 'prod'], kwargs: { include_self: false } }),
+    want: [[[2, 3], [8, 1, 3, 35, 4, 6]]],
+  },
+  {
+    label: "X(2,3).index_reduce(1, L([0,2,0]), torch.tensor([[2.,3,4],[5,6,7]]), 'mean')",
+    inputs: [X(2, 3), L([3], [0, 2, 0]), F([2, 3], [2, 3, 4, 5, 6, 7])],
+    call: ([x, i, s]) => ({ op: 'aten::index_reduce', args: [x, 1, i, s, 'mean'] }),
+    want: [[[2, 3], [2, 1, 2.5, 5, 4, 5.5]]],
+  },
+  {
+    label: 'torch.masked_select(X(3), B([[T,F,T],[F,T,T]])) broadcasts',
+    inputs: [X(3), B([2, 3], [true, false, true, false, true, true])],
+    call: ([x, m]) => ({ op: 'aten::masked_select', args: [x, m] }),
+    want: [[[4], [0, 2, 1, 2]]],
+  },
+  {
+    label: 'X(2,3).masked_scatter(B([T,F,T]), X(6)+10)',
+    inputs: [X(2, 3), B([3], [true, false, true]), F([6], [10, 11, 12, 13, 14, 15])],
+    call: ([x, m, s]) => ({ op: 'aten::masked_scatter', args: [x, m, s] }),
+    want: [[[2, 3], [10, 1, 11, 12, 4, 13]]],
+  },
+  {
+    label: 'torch.take_along_dim(X(1,4), L([[0],[3],[1]]), 1) broadcasts',
+    inputs: [X(1, 4), L([3, 1], [0, 3, 1])],
+    call: ([x, i]) => ({ op: 'aten::take_along_dim', args: [x, i, 1] }),
+    want: [[[3, 1], [0, 3, 1]]],
+    opsets: [9, 11, 21],
+  },
+  {
+    label: 'torch.take_along_dim(X(3,4), L([[11,0],[5,7]]))',
+    inputs: [X(3, 4), L([2, 2], [11, 0, 5, 7])],
+    call: ([x, i]) => ({ op: 'aten::take_along_dim', args: [x, i] }),
+    want: [[[4], [11, 0, 5, 7]]],
+  },
+  {
+    label: 'torch.bucketize(torch.tensor([[0.5,1,2.5],[nan,-inf,3]]), torch.tensor([1.,2,3]))',
+    inputs: [F([2, 3], [0.5, 1, 2.5, NaN, -Infinity, 3]), F([3], [1, 2, 3])],
+    call: ([x, b]) => ({ op: 'aten::bucketize', args: [x, b] }),
+    want: [[[2, 3], [0, 0, 2, 3, 0, 2]]],
+  },
+  {
+    label: 'torch.bucketize(torch.tensor([[0.5,1,2.5],[nan,-inf,3]]), torch.tensor([1.,2,3]), right=True, out_int32=True)',
+    inputs: [F([2, 3], [0.5, 1, 2.5, NaN, -Infinity, 3]), F([3], [1, 2, 3])],
+    call: ([x, b]) => ({ op: 'aten::bucketize', args: [x, b], kwargs: { right: true, out_int32: true } }),
+    want: [[[2, 3], [0, 1, 2, 3, 0, 3]]],
+  },
+  {
+    label: "torch.searchsorted(torch.tensor([[1.,2,3],[0,5,6]]), torch.tensor([[2.,5.5],[1,7]]), side='right')",
+    inputs: [F([2, 3], [1, 2, 3, 0, 5, 6]), F([2, 2], [2, 5.5, 1, 7])],
+    call: ([s, x]) => ({ op: 'aten::searchsorted', args: [s, x], kwargs: { side: 'right' } }),
+    want: [[[2, 2], [2, 3, 1, 3]]],
+  },
+  {
+    label: 'torch.searchsorted(torch.tensor([3.,1,2]), torch.tensor([2.5,0]), sorter=L([1,2,0]))',
+    inputs: [F([3], [3, 1, 2]), F([2], [2.5, 0]), L([3], [1, 2, 0])],
+    call: ([s, x, k]) => ({ op: 'aten::searchsorted', args: [s, x], kwargs: { sorter: k } }),
+    want: [[[2], [2, 0]]],
+    opsets: [9, 11, 21],
+  },
+  {
+    label: 'torch.isin(torch.tensor([1.,2,nan,inf]), torch.tensor([[2.,nan],[inf,5]]))',
+    inputs: [F([4], [1, 2, NaN, Infinity]), F([2, 2], [2, NaN, Infinity, 5])],
+    call: ([x, t]) => ({ op: 'aten::isin', args: [x, t] }),
+    want: [[[4], [0, 1, 0, 1]]],
+    opsets: [9, 10, 11, 21],
+  },
+  {
+    label: 'torch.isin(L([1,2,3]), 2, invert=True)',
+    inputs: [L([3], [1, 2, 3])],
+    call: ([x]) => ({ op: 'aten::isin', args: [x, 2], kwargs: { invert: true } }),
+    want: [[[3], [1, 0, 1]]],
+  },
+  {
+    label: 'torch.bincount(L([1,4,1]), minlength=3)',
+    inputs: [L([3], [1, 4, 1])],
+    call: ([x]) => ({ op: 'aten::bincount', args: [x], kwargs: { minlength: 3 } }),
+    want: [[[5], [0, 2, 0, 0, 1]]],
+  },
+  {
+    label: 'torch.bincount(L([1,4,1]), torch.tensor([0.5,2,1.25]), minlength=7)',
+    inputs: [L([3], [1, 4, 1]), F([3], [0.5, 2, 1.25])],
+    call: ([x, w]) => ({ op: 'aten::bincount', args: [x, w, 7] }),
+    want: [[[7], [0, 1.75, 0, 0, 2, 0, 0]]],
   },
 ];
 
@@ -320,7 +497,6 @@ describe('lowerings', () => {
     const i = tensorValue('int64', [2]);
     expect(() => lowerOp({ op: 'aten::index', args: [x, [i, i]] }, 10)).toThrow(/needs opset 11/);
     expect(() => lowerOp({ op: 'aten::sort', args: [x] }, 10)).toThrow(/smallest-first topk\/sort needs opset 11/);
-    expect(() => lowerOp({ op: 'aten::gather', args: [x, 1, tensorValue('int64', [3, 4])] }, 10)).toThrow(/needs opset 11/);
     expect(() => lowerOp({ op: 'aten::index_put', args: [x, [i], tensorValue('float32', [2, 4]), true] }, 13)).toThrow(/accumulate=True needs opset 16/);
   });
 
