@@ -124,6 +124,14 @@ export const padOps: readonly OpDef[] = [
       return { self, pads: dimPads('aten::pad', intListArg(a, 'pad'), shapeOf(self).length), mode, value };
     },
   ),
+  // What F.pad(mode="circular") called before PyTorch 1.13 made it aten::pad; older archives still do.
+  padOp(
+    ['aten::_pad_circular(Tensor self, int[] pad) -> Tensor', 'aten::_pad_circular(Tensor self, SymInt[] pad) -> Tensor'],
+    (a) => {
+      const self = a.tensor('self');
+      return { self, pads: dimPads('aten::_pad_circular', intListArg(a, 'pad'), shapeOf(self).length), mode: 'circular' };
+    },
+  ),
   fixedModePad('reflection_pad1d', 1, 'reflect'),
   fixedModePad('reflection_pad2d', 2, 'reflect'),
   fixedModePad('reflection_pad3d', 3, 'reflect'),
