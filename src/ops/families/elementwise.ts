@@ -417,6 +417,12 @@ const divisionOps: OpDef[] = [
     lower: { 7: lowerDiv },
   },
   {
+    schemas: ['aten::true_divide.Tensor(Tensor self, Tensor other) -> Tensor', 'aten::true_divide.Scalar(Tensor self, Scalar other) -> Tensor'],
+    infer: (a) => [divType(a)],
+    evaluate: evaluateDiv,
+    lower: { 7: lowerDiv },
+  },
+  {
     // Python `//` on numbers (in practice on sizes, so ints: integer floor division needs opset 9);
     // tensors use floor_divide.
     schemas: numberArithmeticSchemas('floordiv'),
@@ -762,6 +768,30 @@ function compare(kind: Comparison): Lowering {
   };
 }
 
+/**
+ * lt/gt before opset 9, where Greater and Less take floating types only: integers compare in
+ * float64, which holds all but int64's values exactly, so int64 compares its high 32-bit halves
+ * (truncated quotients, ordered like the values) and, where those are equal, its low halves.
+ */
+function orderedBeforeOpset9(kind: 'lt' | 'gt'): Lowering {
+  return (ctx, a) => {
+    const operands = operandsOf(a, 2);
+    const dtype = comparisonDtype(ctx, a, operands, true);
+    const opType = kind === 'lt' ? 'Less' : 'Greater';
+    const b = ctx.b;
+    if (isFloating(dtype)) return [b.op1(opType, operands.map((o) => operand(ctx, o, dtype)))];
+    const asDouble = (v: string, from: DType) => castTo(ctx, v, from, 'float64');
+    const [x, y] = operands.map((o) => operand(ctx, o, dtype));
+    if (dtype !== 'int64') return [b.op1(opType, [asDouble(x, dtype), asDouble(y, dtype)])];
+    const base = b.scalar('int64', 2 ** 32);
+    const [xHigh, yHigh] = [x, y].map((v) => b.op1('Div', [v, base]));
+    const low = (v: string, high: string) => asDouble(b.op1('Sub', [v, b.op1('Mul', [high, base])]), 'int64');
+    const highOrder = b.op1(opType, [asDouble(xHigh, 'int64'), asDouble(yHigh, 'int64')]);
+    const lowOrder = b.op1(opType, [low(x, xHigh), low(y, yHigh)]);
+    return [b.op1('Or', [highOrder, b.op1('And', [b.op1('Equal', [xHigh, yHigh]), lowOrder])])];
+  };
+}
+
 function comparisonDef(kind: Comparison): OpDef {
   const equality = kind === 'eq' || kind === 'ne';
   return {
@@ -776,7 +806,7 @@ function comparisonDef(kind: Comparison): OpDef {
       `aten::${kind}(Scalar a, Scalar b) -> bool`,
     ],
     infer: (a) => [comparisonType(a)],
-    lower: { 9: compare(kind) },
+    lower: kind === 'lt' || kind === 'gt' ? { 7: orderedBeforeOpset9(kind), 9: compare(kind) } : { 9: compare(kind) },
   };
 }
 
@@ -794,14 +824,20 @@ function logicalDef(name: string, opType: 'And' | 'Or' | 'Xor'): OpDef {
   };
 }
 
-function bitwiseDef(name: string, logical: 'And' | 'Or' | 'Xor'): OpDef {
+/** `__and__` and friends also take Python numbers; `bitwise_and` and friends a Python number first. */
+function bitwiseSchemas(name: string, operator: boolean): string[] {
+  return [
+    `aten::${name}.Tensor(Tensor self, Tensor other) -> Tensor`,
+    `aten::${name}.Scalar(Tensor self, Scalar other) -> Tensor`,
+    ...(operator
+      ? [`aten::${name}.bool(bool a, bool b) -> bool`, `aten::${name}.int(int a, int b) -> int`]
+      : [`aten::${name}.Scalar_Tensor(Scalar self, Tensor other) -> Tensor`]),
+  ];
+}
+
+function bitwiseDef(name: string, logical: 'And' | 'Or' | 'Xor', operator = true): OpDef {
   return {
-    schemas: [
-      `aten::${name}.Tensor(Tensor self, Tensor other) -> Tensor`,
-      `aten::${name}.Scalar(Tensor self, Scalar other) -> Tensor`,
-      `aten::${name}.bool(bool a, bool b) -> bool`,
-      `aten::${name}.int(int a, int b) -> int`,
-    ],
+    schemas: bitwiseSchemas(name, operator),
     infer: (a) => {
       const operands = operandsOf(a, 2);
       if (isNumberOverload(a)) return [numberResult(a, operands)];
@@ -854,7 +890,96 @@ const logicOps: OpDef[] = [
   bitwiseDef('__and__', 'And'),
   bitwiseDef('__or__', 'Or'),
   bitwiseDef('__xor__', 'Xor'),
+  bitwiseDef('bitwise_and', 'And', false),
+  bitwiseDef('bitwise_or', 'Or', false),
+  bitwiseDef('bitwise_xor', 'Xor', false),
+  ...shiftOps(),
+  {
+    // Complex conjugation: tensors here are real, so it is the identity.
+    schemas: ['aten::conj_physical(Tensor self) -> Tensor'],
+    infer: (a) => [a.tensor('self').tensor],
+    lower: { 1: (ctx, a) => [ctx.input(a.tensor('self'))] },
+  },
 ];
+
+// ---------------------------------------------------------------------------------------------
+// Bit shifts
+// ---------------------------------------------------------------------------------------------
+
+const INTEGER_BITS: Partial<Record<DType, number>> = { uint8: 8, int8: 8, int16: 16, int32: 32, int64: 64 };
+
+function shiftType(a: BoundArgs, kernel: string): ValueType {
+  const operands = operandsOf(a, 2);
+  if (isNumberOverload(a)) return numberType('int');
+  const t = elementwiseType(operands);
+  if (INTEGER_BITS[t.dtype] === undefined) fail('TRACE_TYPE', `"${kernel}" is not implemented for ${t.dtype} tensors by torch`);
+  return t;
+}
+
+/** 2^k for k = 0..count-1 as int64, wrapping as int64 arithmetic does (2^63 is -2^63). */
+function powersOfTwo(ctx: LowerContext, count: number): string {
+  return ctx.b.constant('int64', [count], Array.from({ length: count }, (_, k) => (k === 63 ? -(2 ** 63) : 2 ** k)));
+}
+
+/**
+ * torch's shift kernels: x << y is x * 2^y wrapped, and 0 where y < 0 or y >= the bit width;
+ * x >> y is floor(x / 2^y), shifting by the width less the sign bit where y is outside that range.
+ * Computed in int64 with 2^y gathered from a table (BitShift is unsigned-only): a negative x shifts
+ * right as -1 - ((-1 - x) >> y), so every division is of a non-negative number.
+ */
+function shift(direction: 'left' | 'right'): Lowering {
+  return (ctx, a) => {
+    const b = ctx.b;
+    const out = outDtype(ctx);
+    const bits = INTEGER_BITS[out]!;
+    const [self, other] = operandsOf(a, 2);
+    const x = castTo(ctx, operand(ctx, self, out), out, 'int64');
+    const y = castTo(ctx, operand(ctx, other, out), out, 'int64');
+    const c = (v: number) => b.scalar('int64', v);
+    const limit = direction === 'left' ? bits : out === 'uint8' ? bits : bits - 1;
+    const outside = b.op1('Or', [b.op1('Less', [y, c(0)]), b.op1('Not', [b.op1('Less', [y, c(limit)])])]);
+    let result: string;
+    if (direction === 'left') {
+      const power = b.op1('Gather', [powersOfTwo(ctx, bits), b.op1('Where', [outside, c(0), y])], { axis: 0 });
+      result = b.op1('Where', [outside, c(0), b.op1('Mul', [x, power])]);
+    } else {
+      const power = b.op1('Gather', [powersOfTwo(ctx, limit + 1), b.op1('Where', [outside, c(limit), y])], { axis: 0 });
+      if (out === 'uint8') {
+        result = b.op1('Div', [x, power]);
+      } else {
+        const negative = b.op1('Less', [x, c(0)]);
+        const flipped = b.op1('Where', [negative, b.op1('Sub', [c(-1), x]), x]);
+        const quotient = b.op1('Div', [flipped, power]);
+        result = b.op1('Where', [negative, b.op1('Sub', [c(-1), quotient]), quotient]);
+      }
+    }
+    return [castTo(ctx, result, 'int64', out)];
+  };
+}
+
+function shiftOps(): OpDef[] {
+  const def = (schemas: string[], direction: 'left' | 'right'): OpDef => ({
+    schemas,
+    infer: (a) => [shiftType(a, direction === 'left' ? 'lshift_cpu' : 'rshift_cpu')],
+    lower: { 9: shift(direction) },
+  });
+  const functional = (name: string) => [
+    `aten::${name}.Tensor(Tensor self, Tensor other) -> Tensor`,
+    `aten::${name}.Tensor_Scalar(Tensor self, Scalar other) -> Tensor`,
+    `aten::${name}.Scalar_Tensor(Scalar self, Tensor other) -> Tensor`,
+  ];
+  const operator = (name: string) => [
+    `aten::${name}.Tensor(Tensor self, Tensor other) -> Tensor`,
+    `aten::${name}.Scalar(Tensor self, Scalar other) -> Tensor`,
+    `aten::${name}.int(int a, int b) -> int`,
+  ];
+  return [
+    def(functional('bitwise_left_shift'), 'left'),
+    def(functional('bitwise_right_shift'), 'right'),
+    def(operator('__lshift__'), 'left'),
+    def(operator('__rshift__'), 'right'),
+  ];
+}
 
 // ---------------------------------------------------------------------------------------------
 // clamp / min / max
@@ -1035,6 +1160,16 @@ const selectionOps: OpDef[] = [
     schemas: ['aten::isinf(Tensor self) -> Tensor', 'aten::isinf.float(float a) -> bool'],
     infer: (a) => [floatTestType(a)],
     lower: { 10: (ctx, a) => [ctx.b.op1('IsInf', [floatOperand(ctx, selfOf(a))])] },
+  },
+  {
+    schemas: ['aten::isfinite(Tensor self) -> Tensor', 'aten::isfinite.float(float a) -> bool'],
+    infer: (a) => [floatTestType(a)],
+    lower: {
+      10: (ctx, a) => {
+        const x = floatOperand(ctx, selfOf(a));
+        return [ctx.b.op1('Not', [ctx.b.op1('Or', [ctx.b.op1('IsInf', [x]), ctx.b.op1('IsNaN', [x])])])];
+      },
+    },
   },
   {
     schemas: ['aten::nan_to_num(Tensor self, float? nan=None, float? posinf=None, float? neginf=None) -> Tensor'],
