@@ -1,14 +1,15 @@
 /** Normalisation layers (batch, instance, group, layer) and the dropouts, which are no-ops in eval. */
 import type { DType } from '../../archive/types.js';
 import { fail } from '../../errors.js';
-import type { OnnxAttrs } from '../../ir/onnx-graph.js';
+import type { OnnxAttrs, OnnxTensor } from '../../ir/onnx-graph.js';
 import type { GValue, ValueType } from '../../ir/torch-graph.js';
 import type { BoundArgs } from '../args.js';
-import { layerNorm, standardize } from '../builders.js';
+import { layerNorm, outDtype, standardize } from '../builders.js';
 import { isFloating } from '../dtypes.js';
-import { castTo, type NamedTensor, onnxDtypeOf, rankOf, requireSameDtype, requireShape, shapeOf } from '../helpers.js';
-import { unsqueeze } from '../opset.js';
+import { axis, broadcastShapes, castTo, type NamedTensor, onnxDtypeOf, rankOf, requireSameDtype, requireShape, shapeOf, tensorOf } from '../helpers.js';
+import { reduce, unsqueeze } from '../opset.js';
 import type { LowerContext, OpDef } from '../registry.js';
+import { encodeValues } from '../tensor-bytes.js';
 
 /** A parameter tensor in the input's dtype (BatchNormalization wants one dtype before opset 15). */
 function param(ctx: LowerContext, v: GValue, dtype: DType): string {
@@ -203,6 +204,62 @@ function lowerLayerNorm(ctx: LowerContext, a: BoundArgs): string[] {
   ];
 }
 
+/** native_layer_norm's mean and rstd: the input's shape with the normalized dims 1. */
+function inferNativeLayerNorm(a: BoundArgs): ValueType[] {
+  const { input, normalized, rank } = layerNormParts(a);
+  const statShape = shapeOf(input).map((d, i) => (i < rank - normalized.length ? d : 1));
+  return [input.type, tensorOf(input.tensor.dtype, statShape), tensorOf(input.tensor.dtype, statShape)];
+}
+
+/**
+ * Layer norm with its statistics: mean and rstd = 1 / sqrt(var + eps) over the trailing axes, which
+ * LayerNormalization would give only from opset 17, so it is written out. float16 and bfloat16
+ * compute in float32, as torch's kernel accumulates.
+ */
+function lowerNativeLayerNorm(ctx: LowerContext, a: BoundArgs): string[] {
+  const { input, normalized, rank, weight, bias, eps } = layerNormParts(a);
+  const b = ctx.b;
+  const dtype = input.tensor.dtype;
+  const compute = dtype === 'float16' || dtype === 'bfloat16' ? 'float32' : dtype;
+  const x = castTo(ctx, ctx.input(input), dtype, compute);
+  const axes = normalized.map((_, i) => rank - normalized.length + i);
+  const mean = reduce(ctx, 'ReduceMean', x, axes, true);
+  const centered = b.op1('Sub', [x, mean]);
+  const variance = reduce(ctx, 'ReduceMean', b.op1('Mul', [centered, centered]), axes, true);
+  const rstd = b.op1('Reciprocal', [b.op1('Sqrt', [b.op1('Add', [variance, b.scalar(compute, eps)])])]);
+  let y = b.op1('Mul', [centered, rstd]);
+  if (weight) y = b.op1('Mul', [y, param(ctx, weight, compute)]);
+  if (bias) y = b.op1('Add', [y, param(ctx, bias, compute)]);
+  return [y, mean, rstd].map((v) => castTo(ctx, v, compute, dtype));
+}
+
+/** native_dropout in eval (train=False; None means training): the input and a mask that keeps everything. */
+function lowerNativeDropout(ctx: LowerContext, a: BoundArgs): string[] {
+  if ((a.isNone('train') || a.bool('train')) && a.float('p') !== 0) {
+    fail('TRACE_UNSUPPORTED', 'native_dropout in training mode cannot be exported; export the model in eval mode');
+  }
+  const x = ctx.input(a.tensor('input'));
+  const keep: OnnxTensor = { name: '', dtype: 'bool', dims: [1], data: { kind: 'bytes', bytes: encodeValues('bool', [1]) } };
+  return [x, ctx.b.op1('ConstantOfShape', [ctx.b.op1('Shape', [x])], { value: { t: keep } })];
+}
+
+/**
+ * _weight_norm(v, g, dim) = v * (g / ||v||), the 2-norm over every axis but `dim`; dim = -1 (only
+ * -1: torch's norm_except_dim) takes the norm of the whole tensor.
+ */
+function lowerWeightNorm(ctx: LowerContext, a: BoundArgs): string[] {
+  const b = ctx.b;
+  const v = a.tensor('v');
+  const dtype = outDtype(ctx);
+  const rank = rankOf(v);
+  const dim = a.int('dim');
+  const kept = dim === -1 ? -1 : axis(dim, rank);
+  const axes = Array.from({ length: rank }, (_, i) => i).filter((i) => i !== kept);
+  const x = castTo(ctx, ctx.input(v), onnxDtypeOf(v), dtype);
+  const norm = b.op1('Sqrt', [reduce(ctx, 'ReduceSum', b.op1('Mul', [x, x]), axes, true)]);
+  return [b.op1('Mul', [x, b.op1('Div', [param(ctx, a.tensor('g'), dtype), norm])])];
+}
+
 /** Dropouts are the identity in eval. */
 function dropoutInEval(ctx: LowerContext, a: BoundArgs): string[] {
   if (a.bool('train') && a.float('p') !== 0) {
@@ -269,6 +326,30 @@ export const normOps: readonly OpDef[] = [
     schemas: ['aten::dropout(Tensor input, float p, bool train) -> Tensor'],
     infer: (a) => [a.tensor('input').type],
     lower: { 1: lowerDropoutRatioAttribute, 12: lowerDropoutTrainingInput },
+  },
+  {
+    schemas: [
+      'aten::native_layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight, Tensor? bias, float eps) -> (Tensor, Tensor, Tensor)',
+    ],
+    infer: inferNativeLayerNorm,
+    lower: { 7: lowerNativeLayerNorm },
+  },
+  {
+    schemas: ['aten::native_dropout(Tensor input, float p, bool? train) -> (Tensor, Tensor)'],
+    infer: (a) => [a.tensor('input').type, tensorOf('bool', shapeOf(a.tensor('input')))],
+    lower: { 9: lowerNativeDropout },
+  },
+  {
+    schemas: ['aten::_weight_norm(Tensor v, Tensor g, int dim=0) -> Tensor'],
+    infer: (a) => {
+      const v = a.tensor('v');
+      const g = a.tensor('g');
+      checkNormTypes(a.schema.name, v, ['g', g]);
+      const dim = a.int('dim');
+      if (dim !== -1) axis(dim, rankOf(v));
+      return [tensorOf(v.tensor.dtype, broadcastShapes(shapeOf(v), shapeOf(g)))];
+    },
+    lower: { 7: lowerWeightNorm },
   },
   evalOnlyDropout('aten::feature_dropout(Tensor input, float p, bool train) -> Tensor'),
   evalOnlyDropout('aten::alpha_dropout(Tensor input, float p, bool train) -> Tensor'),
