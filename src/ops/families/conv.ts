@@ -7,7 +7,7 @@ import { fail } from '../../errors.js';
 import type { Dim, GValue, ValueType } from '../../ir/torch-graph.js';
 import { type BoundArgs, derivedDim } from '../args.js';
 import { rankOf, requireSameDtype, shapeOf, tensorOf } from '../helpers.js';
-import { squeeze, unsqueeze } from '../opset.js';
+import { padZeros, slice, squeeze, transpose, unsqueeze } from '../opset.js';
 import type { LowerContext, OpDef } from '../registry.js';
 
 interface ConvParams {
@@ -162,6 +162,156 @@ function convOp(schemas: string[], transposedOp = false) {
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// conv_tbc / im2col / col2im
+
+/** conv_tbc: a 1-d convolution of a [time, batch, channels] input with a [kernel, in, out] weight. */
+function inferConvTbc(a: BoundArgs): ValueType[] {
+  const op = a.schema.name;
+  const input = a.tensor('self');
+  const weight = a.tensor('weight');
+  const bias = a.tensor('bias');
+  requireSameDtype(op, ['input', input], ['weight', weight], ['bias', bias]);
+  if (rankOf(input) !== 3) fail('TRACE_TYPE', `${op}: input must have 3 dims: time x batch x channel`);
+  if (rankOf(weight) !== 3) fail('TRACE_TYPE', `${op}: weight must have 3 dims: kernel width x in-channels x out-channels`);
+  if (rankOf(bias) !== 1) fail('TRACE_TYPE', `${op}: bias must have 1 dim`);
+  const [time, batch, channels] = shapeOf(input);
+  const [kernel, inChannels, outChannels] = shapeOf(weight);
+  if (typeof channels === 'number' && typeof inChannels === 'number' && channels !== inChannels) {
+    fail('TRACE_TYPE', `${op}: input has ${channels} channels, the weight ${inChannels}`);
+  }
+  const pad = a.int('pad');
+  let outTime: Dim;
+  if (typeof time === 'number' && typeof kernel === 'number') {
+    outTime = time + 2 * pad - kernel + 1;
+    if (outTime < 1) fail('TRACE_TYPE', `${op}: input size ${time} is too small for kernel ${kernel} with pad ${pad}`);
+  } else {
+    outTime = derivedDim(time, `conv_tbc_k${kernel}_p${pad}`);
+  }
+  return [tensorOf(input.tensor.dtype, [outTime, batch, outChannels])];
+}
+
+function lowerConvTbc(ctx: LowerContext, a: BoundArgs): string[] {
+  const pad = a.int('pad');
+  const x = transpose(ctx, ctx.input(a.tensor('self')), [1, 2, 0]);
+  const w = transpose(ctx, ctx.input(a.tensor('weight')), [2, 1, 0]);
+  const kernel = shapeOf(a.tensor('weight'))[0];
+  const attrs: Record<string, number[]> = { dilations: [1], pads: [pad, pad], strides: [1] };
+  if (typeof kernel === 'number') attrs.kernel_shape = [kernel];
+  const y = ctx.b.op1('Conv', [x, w, ctx.input(a.tensor('bias'))], attrs);
+  return [transpose(ctx, y, [2, 0, 1])];
+}
+
+/** A Slice end past any dim: "to the end". */
+const SLICE_TO_END = 2 ** 31 - 1;
+
+interface Unfold {
+  kernel: number[];
+  dilation: number[];
+  padding: number[];
+  stride: number[];
+}
+
+function unfoldArgs(a: BoundArgs): Unfold {
+  const op = a.schema.name;
+  const pair = (name: string, least: number) => {
+    const values = a.ints(name);
+    if (values.length !== 2) fail('TRACE_TYPE', `${op}: ${name} must have 2 values, got ${values.length}`);
+    if (values.some((v) => v < least)) fail('TRACE_TYPE', `${op}: ${name} must be at least ${least}, got [${values.join(', ')}]`);
+    return values;
+  };
+  return { kernel: pair('kernel_size', 1), dilation: pair('dilation', 1), padding: pair('padding', 0), stride: pair('stride', 1) };
+}
+
+/** Sliding-block count along one spatial dim, as torch computes it. */
+function blockCount(u: Unfold, size: number, i: number): number {
+  return Math.floor((size + 2 * u.padding[i] - u.dilation[i] * (u.kernel[i] - 1) - 1) / u.stride[i]) + 1;
+}
+
+function inferIm2col(a: BoundArgs): ValueType[] {
+  const op = a.schema.name;
+  const input = a.tensor('self');
+  const u = unfoldArgs(a);
+  const shape = shapeOf(input);
+  if (shape.length !== 3 && shape.length !== 4) fail('TRACE_TYPE', `${op}: expected a 3-D or 4-D input, got ${shape.length}-D`);
+  const [channels, ...spatial] = shape.slice(-3);
+  const counts = spatial.map((size, i) => {
+    if (typeof size !== 'number') return undefined;
+    const count = blockCount(u, size, i);
+    if (count < 1) fail('TRACE_TYPE', `${op}: input size ${size} is too small for kernel ${u.kernel[i]} (no sliding blocks)`);
+    return count;
+  });
+  const columns = typeof channels === 'number' ? channels * u.kernel[0] * u.kernel[1] : derivedDim(channels, `x${u.kernel[0] * u.kernel[1]}`);
+  const blocks = counts[0] !== undefined && counts[1] !== undefined ? counts[0] * counts[1] : a.freshDim('im2col');
+  return [tensorOf(input.tensor.dtype, [...shape.slice(0, -3), columns, blocks])];
+}
+
+/**
+ * im2col: each kernel offset (i, j) is a strided slice of the zero-padded input giving one
+ * [N, C, blocks_h, blocks_w] tensor; stacked at axis 2 they are torch's column order (c, i, j).
+ * Copies only, so NaN and infinity pass through unchanged (a one-hot convolution would turn 0·inf into NaN).
+ */
+function lowerIm2col(ctx: LowerContext, a: BoundArgs): string[] {
+  const input = a.tensor('self');
+  const u = unfoldArgs(a);
+  const unbatched = rankOf(input) === 3;
+  const channels = shapeOf(input)[rankOf(input) - 3];
+  if (typeof channels !== 'number') fail('TRACE_UNSUPPORTED', `${a.schema.name}: the channel count must be static`);
+  let x = ctx.input(input);
+  if (unbatched) x = unsqueeze(ctx, x, [0]);
+  const [ph, pw] = u.padding;
+  if (ph !== 0 || pw !== 0) x = padZeros(ctx, x, [0, 0, ph, pw, 0, 0, ph, pw]);
+  const pieces: string[] = [];
+  for (let i = 0; i < u.kernel[0]; i++) {
+    for (let j = 0; j < u.kernel[1]; j++) {
+      // Block b of offset k starts at k·dilation + b·stride; the last block ends dilation·(kernel-1-k) before the end.
+      const bounds = [i, j].map((k, d) => {
+        const tail = u.dilation[d] * (u.kernel[d] - 1 - k);
+        return { axis: d + 2, start: k * u.dilation[d], end: tail === 0 ? SLICE_TO_END : -tail, step: u.stride[d] };
+      });
+      pieces.push(unsqueeze(ctx, slice(ctx, x, bounds), [2]));
+    }
+  }
+  const stacked = pieces.length === 1 ? pieces[0] : ctx.b.op1('Concat', pieces, { axis: 2 });
+  const columns = ctx.b.op1('Reshape', [stacked, ctx.b.int64s([0, channels * u.kernel[0] * u.kernel[1], -1])]);
+  return [unbatched ? squeeze(ctx, columns, [0]) : columns];
+}
+
+function inferCol2im(a: BoundArgs): ValueType[] {
+  const op = a.schema.name;
+  const input = a.tensor('self');
+  const u = unfoldArgs(a);
+  const outputSize = a.ints('output_size');
+  if (outputSize.length !== 2) fail('TRACE_TYPE', `${op}: output_size must have 2 values, got ${outputSize.length}`);
+  const shape = shapeOf(input);
+  if (shape.length !== 2 && shape.length !== 3) fail('TRACE_TYPE', `${op}: expected a 2-D or 3-D input, got ${shape.length}-D`);
+  const [columns, blocks] = shape.slice(-2);
+  const kernelSize = u.kernel[0] * u.kernel[1];
+  if (typeof columns === 'number' && columns % kernelSize !== 0) {
+    fail('TRACE_TYPE', `${op}: expected size of input's dimension 1 to be divisible by the product of kernel_size, but got ${columns}`);
+  }
+  const expected = blockCount(u, outputSize[0], 0) * blockCount(u, outputSize[1], 1);
+  if (typeof blocks === 'number' && blocks !== expected) {
+    fail('TRACE_TYPE', `${op}: given output_size [${outputSize.join(', ')}], expected ${expected} blocks in dimension 2 of the input, got ${blocks}`);
+  }
+  const channels = typeof columns === 'number' ? columns / kernelSize : derivedDim(columns, `div${kernelSize}`);
+  return [tensorOf(input.tensor.dtype, [...shape.slice(0, -2), channels, ...outputSize])];
+}
+
+function lowerCol2im(ctx: LowerContext, a: BoundArgs): string[] {
+  const input = a.tensor('self');
+  const u = unfoldArgs(a);
+  const unbatched = rankOf(input) === 2;
+  let x = ctx.input(input);
+  if (unbatched) x = unsqueeze(ctx, x, [0]);
+  const image = ctx.b.op1('Col2Im', [x, ctx.b.int64s(a.ints('output_size')), ctx.b.int64s(u.kernel)], {
+    dilations: u.dilation,
+    pads: [...u.padding, ...u.padding],
+    strides: u.stride,
+  });
+  return [unbatched ? squeeze(ctx, image, [0]) : image];
+}
+
 export const convOps: readonly OpDef[] = [
   convOp([
     'aten::_convolution(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, bool transposed, int[] output_padding, int groups, bool benchmark, bool deterministic, bool cudnn_enabled, bool allow_tf32) -> Tensor',
@@ -216,4 +366,21 @@ export const convOps: readonly OpDef[] = [
     ],
     true,
   ),
+  {
+    schemas: ['aten::conv_tbc(Tensor self, Tensor weight, Tensor bias, int pad=0) -> Tensor'],
+    infer: inferConvTbc,
+    lower: { 7: lowerConvTbc },
+  },
+  {
+    schemas: ['aten::im2col(Tensor self, int[2] kernel_size, int[2] dilation, int[2] padding, int[2] stride) -> Tensor'],
+    infer: inferIm2col,
+    lower: { 7: lowerIm2col },
+  },
+  {
+    schemas: [
+      'aten::col2im(Tensor self, SymInt[2] output_size, int[2] kernel_size, int[2] dilation, int[2] padding, int[2] stride) -> Tensor',
+    ],
+    infer: inferCol2im,
+    lower: { 18: lowerCol2im },
+  },
 ];
