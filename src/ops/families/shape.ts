@@ -1,13 +1,16 @@
 /**
- * Shape and layout ops: views and reshapes, joins and splits, slicing, dtype casts, pixel shuffles.
+ * Shape and layout ops: views and reshapes, broadcasting, joins and splits (stacks, tensor_split,
+ * unfold, repeat_interleave), slicing, rotations, dtype casts, pixel shuffles, nonzero as a tuple and
+ * unique.
  */
 import type { DType } from '../../archive/types.js';
 import { fail } from '../../errors.js';
 import { type Dim, GValue, type KnownTensor, type TensorType, type ValueType } from '../../ir/torch-graph.js';
 import { type BoundArgs, type IntArg, intArg, intAsVector, intListArg, optIntArg, shapeOfValue, shapeTensor, sizeDim, staticInts } from '../args.js';
-import { convertValues, dtypeFromScalarType, promoteTypes } from '../dtypes.js';
-import { axis, castTo, knownDifferent, numel, onnxDtypeOf, rankOf, shapeOf, tensorOf } from '../helpers.js';
-import { reshape, slice, split, squeeze, transpose, unsqueeze } from '../opset.js';
+import { outDtype } from '../builders.js';
+import { convertValues, dtypeFromScalarType, isFloating, promoteTypes } from '../dtypes.js';
+import { axis, broadcastShapes, castTo, knownDifferent, numel, onnxDtypeOf, rankOf, shapeOf, tensorOf } from '../helpers.js';
+import { needOpset, reduce, reshape, slice, split, squeeze, transpose, unsqueeze } from '../opset.js';
 import type { LowerContext, Lowering, OpDef } from '../registry.js';
 
 /**
@@ -362,11 +365,14 @@ function lowerRepeat(ctx: LowerContext, a: BoundArgs): string[] {
 // cat / stack
 
 /** torch.cat skips 1-D empty tensors (legacy behaviour) when other tensors are present. */
-function catInputs(a: BoundArgs): GValue[] {
-  const tensors = a.tensors('tensors');
-  if (tensors.length === 0) fail('TRACE_TYPE', `${a.schema.name}: expected a non-empty list of tensors`);
+function withoutLegacyEmpties(op: string, tensors: readonly GValue[]): GValue[] {
+  if (tensors.length === 0) fail('TRACE_TYPE', `${op}: expected a non-empty list of tensors`);
   const kept = tensors.filter((t) => !(shapeOf(t).length === 1 && shapeOf(t)[0] === 0));
   return kept.length ? kept : [tensors[0]];
+}
+
+function catInputs(a: BoundArgs): GValue[] {
+  return withoutLegacyEmpties(a.schema.name, a.tensors('tensors'));
 }
 
 function joinedDtype(tensors: readonly GValue[]): DType {
@@ -393,17 +399,21 @@ function checkCatShapes(op: string, tensors: readonly GValue[], d: number): void
   }
 }
 
-function inferCat(a: BoundArgs): TensorType[] {
-  const tensors = catInputs(a);
+/** The type of `tensors` (legacy empties already dropped) concatenated along `dim`. */
+function catType(a: BoundArgs, tensors: readonly GValue[], dim: number): TensorType {
   const rank = rankOf(tensors[0]);
   if (rank === 0) fail('TRACE_TYPE', `${a.schema.name}: zero-dimensional tensors cannot be concatenated`);
-  const d = axis(a.int('dim'), rank);
+  const d = axis(dim, rank);
   checkCatShapes(a.schema.name, tensors, d);
   const parts = tensors.map((t) => shapeOf(t)[d]);
   const sum = numel(parts) === undefined ? undefined : (parts as number[]).reduce((x, y) => x + y, 0);
   const total = parts.length === 1 ? parts[0] : (sum ?? a.freshDim('cat'));
   const out = Array.from({ length: rank }, (_, i) => (i === d ? total : joinedDim(tensors, i)));
-  return [tensorOf(joinedDtype(tensors), out)];
+  return tensorOf(joinedDtype(tensors), out);
+}
+
+function inferCat(a: BoundArgs): TensorType[] {
+  return [catType(a, catInputs(a), a.int('dim'))];
 }
 
 function lowerCat(ctx: LowerContext, a: BoundArgs): string[] {
@@ -857,6 +867,554 @@ function evaluateSlice(a: BoundArgs): KnownTensor[] | undefined {
 }
 
 // ---------------------------------------------------------------------------------------------
+// numel: a Python int, computed by the interpreter when the shape is static
+
+const numelDef: OpDef = {
+  schemas: ['aten::numel(Tensor self) -> int'],
+  infer: () => [{ kind: 'scalar', scalar: 'int' }],
+  lowersUnderOnnxAten: true,
+  lower: { 1: (ctx, a) => [ctx.b.op1('Size', [ctx.input(a.tensor('self'))])] },
+};
+
+// ---------------------------------------------------------------------------------------------
+// broadcast_to / broadcast_tensors / meshgrid
+
+function sameShape(x: readonly Dim[], y: readonly Dim[]): boolean {
+  return x.length === y.length && x.every((d, i) => d === y[i]);
+}
+
+function inferBroadcastTensors(a: BoundArgs): TensorType[] {
+  const tensors = a.tensors('tensors');
+  const shape = broadcastShapes(...tensors.map(shapeOf));
+  return tensors.map((t) => tensorOf(tensorType(t).dtype, shape));
+}
+
+/** Each tensor expanded to the common shape: a constant when static, else every other tensor's shape in turn (Expand broadcasts both ways). */
+function lowerBroadcastTensors(ctx: LowerContext, a: BoundArgs): string[] {
+  const tensors = a.tensors('tensors');
+  const shape = broadcastShapes(...tensors.map(shapeOf));
+  const known = staticInts(shape);
+  return tensors.map((t) => {
+    if (sameShape(shapeOf(t), shape)) return ctx.input(t);
+    if (known) return ctx.b.op1('Expand', [ctx.input(t), ctx.b.int64s(known)]);
+    return tensors.filter((other) => other !== t).reduce((x, other) => ctx.b.op1('Expand', [x, shapeOfValue(ctx, other)]), ctx.input(t));
+  });
+}
+
+/** Where tensor i's values run in the grid: its own axis, the first two swapped for `xy` indexing. */
+function meshAxes(a: BoundArgs): number[] {
+  const tensors = a.tensors('tensors');
+  const indexing = a.values.has('indexing') ? a.str('indexing') : 'ij';
+  if (indexing !== 'ij' && indexing !== 'xy') fail('TRACE_TYPE', `meshgrid: indexing must be one of "xy" or "ij", but received: ${indexing}`);
+  if (tensors.length === 0) fail('TRACE_TYPE', 'meshgrid expects a non-empty TensorList');
+  const dtype = tensorType(tensors[0]).dtype;
+  for (const t of tensors) {
+    if (rankOf(t) > 1) fail('TRACE_TYPE', `meshgrid: expected 0D or 1D tensors, got a tensor of rank ${rankOf(t)}`);
+    if (tensorType(t).dtype !== dtype) fail('TRACE_TYPE', 'meshgrid expects all tensors to have the same dtype');
+  }
+  const axes = tensors.map((_, i) => i);
+  if (indexing === 'xy' && axes.length >= 2) [axes[0], axes[1]] = [1, 0];
+  return axes;
+}
+
+function meshShape(a: BoundArgs): Dim[] {
+  const tensors = a.tensors('tensors');
+  const axes = meshAxes(a);
+  const shape: Dim[] = Array(tensors.length).fill(1);
+  tensors.forEach((t, i) => (shape[axes[i]] = rankOf(t) === 0 ? 1 : shapeOf(t)[0]));
+  return shape;
+}
+
+function inferMeshgrid(a: BoundArgs): TensorType[] {
+  const shape = meshShape(a);
+  return a.tensors('tensors').map((t) => tensorOf(tensorType(t).dtype, shape));
+}
+
+function lowerMeshgrid(ctx: LowerContext, a: BoundArgs): string[] {
+  const tensors = a.tensors('tensors');
+  const axes = meshAxes(a);
+  const shape = meshShape(a);
+  const rank = shape.length;
+  const flat = tensors.map((t) => (rankOf(t) === 1 ? ctx.input(t) : reshape(ctx, ctx.input(t), ctx.b.int64s([1]))));
+  const known = staticInts(shape);
+  const sizes = tensors.map((_, i) => tensors[axes.indexOf(i)]);
+  const target = known
+    ? ctx.b.int64s(known)
+    : ctx.b.op1('Concat', sizes.map((t) => (rankOf(t) === 0 ? ctx.b.int64s([1]) : shapeOfValue(ctx, t))), { axis: 0 });
+  return flat.map((x, i) => {
+    const placed = reshape(ctx, x, ctx.b.int64s(Array.from({ length: rank }, (_, d) => (d === axes[i] ? -1 : 1))));
+    return ctx.b.op1('Expand', [placed, target]);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// atleast_1d/2d/3d, hstack / vstack / dstack / column_stack
+
+/** torch.atleast_nd's new dims, by n and then input rank: [n] becomes [1, n] in 2-D, [1, n, 1] in 3-D. */
+const ATLEAST_AXES: Record<1 | 2 | 3, number[][]> = { 1: [[0]], 2: [[0, 1], [0]], 3: [[0, 1, 2], [0, 2], [2]] };
+
+/** The Unsqueeze axes that give a tensor of rank `rank` at least `n` dims the way torch.atleast_nd does. */
+function atleastAxes(rank: number, n: 1 | 2 | 3): number[] {
+  return rank >= n ? [] : ATLEAST_AXES[n][rank];
+}
+
+/** `torch.column_stack` makes 0-d and 1-D tensors columns. */
+function columnAxes(rank: number): number[] {
+  return rank === 0 ? [0, 1] : rank === 1 ? [1] : [];
+}
+
+function withOnes(shape: readonly Dim[], axes: readonly number[]): Dim[] {
+  const out = [...shape];
+  for (const d of axes) out.splice(d, 0, 1);
+  return out;
+}
+
+function liftedType(t: GValue, axes: readonly number[]): TensorType {
+  return tensorOf(tensorType(t).dtype, withOnes(shapeOf(t), axes));
+}
+
+function atleastDef(n: 1 | 2 | 3): OpDef {
+  const name = `atleast_${n}d`;
+  return {
+    schemas: [`aten::${name}(Tensor self) -> Tensor`, `aten::${name}.Sequence(Tensor[] tensors) -> Tensor[]`],
+    infer: (a) => {
+      const tensors = a.values.has('tensors') ? a.tensors('tensors') : [a.tensor('self')];
+      return tensors.map((t) => liftedType(t, atleastAxes(rankOf(t), n)));
+    },
+    lower: {
+      7: (ctx, a) => {
+        const tensors = a.values.has('tensors') ? a.tensors('tensors') : [a.tensor('self')];
+        return tensors.map((t) => unsqueeze(ctx, ctx.input(t), atleastAxes(rankOf(t), n)));
+      },
+    },
+  };
+}
+
+interface StackForm {
+  /** Unsqueeze axes making one input ready to concatenate. */
+  lift(rank: number): number[];
+  /** The concatenated dim, from the lifted first tensor's rank. */
+  dim(firstRank: number): number;
+}
+
+const STACK_FORMS: Record<'hstack' | 'vstack' | 'dstack' | 'column_stack', StackForm> = {
+  hstack: { lift: (rank) => atleastAxes(rank, 1), dim: (firstRank) => (firstRank === 1 ? 0 : 1) },
+  vstack: { lift: (rank) => atleastAxes(rank, 2), dim: () => 0 },
+  dstack: { lift: (rank) => atleastAxes(rank, 3), dim: () => 2 },
+  column_stack: { lift: columnAxes, dim: () => 1 },
+};
+
+/** The inputs as the concatenation sees them (lifted, legacy empties dropped), and its dim. */
+function stackParts(a: BoundArgs, form: StackForm): { lifted: GValue[]; kept: GValue[]; dim: number } {
+  const tensors = a.tensors('tensors');
+  if (tensors.length === 0) fail('TRACE_TYPE', `${a.schema.name}: expected a non-empty list of tensors`);
+  const lifted = tensors.map((t) => new GValue(liftedType(t, form.lift(rankOf(t)))));
+  const kept = withoutLegacyEmpties(a.schema.name, lifted);
+  return { lifted, kept, dim: form.dim(rankOf(lifted[0])) };
+}
+
+function stackDef(name: keyof typeof STACK_FORMS): OpDef {
+  const form = STACK_FORMS[name];
+  return {
+    schemas: [`aten::${name}(Tensor[] tensors) -> Tensor`],
+    infer: (a) => {
+      const { kept, dim } = stackParts(a, form);
+      return [catType(a, kept, dim)];
+    },
+    lower: {
+      7: (ctx, a) => {
+        const tensors = a.tensors('tensors');
+        const { lifted, kept, dim } = stackParts(a, form);
+        const dtype = joinedDtype(kept);
+        const inputs = tensors
+          .filter((_, i) => kept.includes(lifted[i]))
+          .map((t) => castTo(ctx, unsqueeze(ctx, ctx.input(t), form.lift(rankOf(t))), tensorType(t).dtype, dtype));
+        return [inputs.length === 1 ? inputs[0] : ctx.b.op1('Concat', inputs, { axis: dim })];
+      },
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// rot90 / unfold
+
+function rot90Args(a: BoundArgs): { k: number; d0: number; d1: number } {
+  const rank = rankOf(a.tensor('self'));
+  const dims = a.ints('dims');
+  if (dims.length !== 2) fail('TRACE_TYPE', `rot90: expected total rotation dims == 2, but got dims = ${dims.length}`);
+  if (rank < 2) fail('TRACE_TYPE', `rot90: expected total dims >= 2, but got total dims = ${rank}`);
+  const [d0, d1] = dims.map((d) => axis(d, rank));
+  if (d0 === d1) fail('TRACE_TYPE', `rot90: expected rotation dims to be different, but got dim0 = ${d0} and dim1 = ${d1}`);
+  return { k: ((a.int('k') % 4) + 4) % 4, d0, d1 };
+}
+
+function swapped(rank: number, d0: number, d1: number): number[] {
+  const perm = Array.from({ length: rank }, (_, i) => i);
+  [perm[d0], perm[d1]] = [d1, d0];
+  return perm;
+}
+
+function inferRot90(a: BoundArgs): TensorType[] {
+  const self = a.tensor('self');
+  const { k, d0, d1 } = rot90Args(a);
+  const shape = shapeOf(self);
+  return [tensorOf(tensorType(self).dtype, k % 2 === 0 ? shape : swapped(shape.length, d0, d1).map((p) => shape[p]))];
+}
+
+/** As torch composes it: k=1 flips dims[1] then swaps the dims, k=2 flips both, k=3 flips dims[0] then swaps. */
+function lowerRot90(ctx: LowerContext, a: BoundArgs): string[] {
+  const self = a.tensor('self');
+  const { k, d0, d1 } = rot90Args(a);
+  const reversed = (x: string, dims: number[]) => slice(ctx, x, dims.map((d) => ({ axis: d, start: -1, end: -INT64_MAX, step: -1 })));
+  const x = ctx.input(self);
+  if (k === 0) return [x];
+  if (k === 2) return [reversed(x, [d0, d1])];
+  return [transpose(ctx, reversed(x, [k === 1 ? d1 : d0]), swapped(rankOf(self), d0, d1))];
+}
+
+function unfoldArgs(a: BoundArgs): { d: number; size: number; step: number; count: Dim } {
+  const self = a.tensor('self');
+  const rank = rankOf(self);
+  const d = axis(a.int('dimension'), rank);
+  const size = a.int('size');
+  const step = a.int('step');
+  if (step <= 0) fail('TRACE_TYPE', `unfold: step is ${step} but must be > 0`);
+  const n = rank === 0 ? 1 : shapeOf(self)[d];
+  if (rank === 0 && size === 0) fail('TRACE_UNSUPPORTED', 'unfold: a window of size 0 over a 0-d tensor');
+  if (size < 0 || (typeof n === 'number' && size > n)) fail('TRACE_TYPE', `unfold: maximum size for tensor at dimension ${d} is ${n} but size is ${size}`);
+  const count = typeof n === 'number' ? Math.floor((n - size) / step) + 1 : a.freshDim('unfold');
+  return { d, size, step, count };
+}
+
+function inferUnfold(a: BoundArgs): TensorType[] {
+  const self = a.tensor('self');
+  const { d, size, count } = unfoldArgs(a);
+  if (rankOf(self) === 0) return [tensorOf(tensorType(self).dtype, [size])];
+  return [tensorOf(tensorType(self).dtype, [...shapeOf(self).map((x, i) => (i === d ? count : x)), size])];
+}
+
+/** Window starts along `d` times the offsets in a window, gathered, with the window axis moved last. */
+function lowerUnfold(ctx: LowerContext, a: BoundArgs): string[] {
+  const self = a.tensor('self');
+  const rank = rankOf(self);
+  const { d, size, step, count } = unfoldArgs(a);
+  const b = ctx.b;
+  const x = ctx.input(self);
+  if (rank === 0) return [reshape(ctx, x, b.int64s([1]))];
+  let index: string;
+  if (typeof count === 'number') {
+    index = b.constant('int64', [count, size], mapIndices([count, size], ([w, j]) => w * step + j));
+  } else {
+    needOpset(ctx, 11, `unfold along the dynamic dimension '${shapeOf(self)[d]}' (Range)`);
+    const n = b.op1('Gather', [b.op1('Shape', [x]), b.scalar('int64', d)], { axis: 0 });
+    const starts = b.op1('Range', [b.scalar('int64', 0), b.op1('Sub', [n, b.scalar('int64', size - 1)]), b.scalar('int64', step)]);
+    index = b.op1('Add', [unsqueeze(ctx, starts, [1]), b.constant('int64', [1, size], Array.from({ length: size }, (_, j) => j))]);
+  }
+  const windows = b.op1('Gather', [x, index], { axis: d });
+  const perm = [...Array.from({ length: d + 1 }, (_, i) => i), ...Array.from({ length: rank - d - 1 }, (_, i) => d + 2 + i), d + 1];
+  return [transpose(ctx, windows, perm)];
+}
+
+// ---------------------------------------------------------------------------------------------
+// repeat_interleave: a Gather of each index repeated
+
+interface Interleave {
+  /** The input, flattened when dim is None; undefined for `repeat_interleave(repeats)`, which gives the indices themselves. */
+  self?: GValue;
+  d: number;
+  /** The size of the repeated dim of the (flattened) input. */
+  n: Dim;
+  /** An int for every element, or a tensor of one per element (or one for all). */
+  repeats: IntArg | GValue;
+}
+
+function interleaveArgs(a: BoundArgs): Interleave {
+  if (!a.values.has('self')) {
+    const repeats = a.tensor('repeats');
+    if (rankOf(repeats) !== 1) fail('TRACE_TYPE', `repeat_interleave: repeats must be 1-D, got a tensor of rank ${rankOf(repeats)}`);
+    return { d: 0, n: shapeOf(repeats)[0], repeats };
+  }
+  const self = a.tensor('self');
+  const flat = a.isNone('dim');
+  const d = flat ? 0 : axis(a.int('dim'), rankOf(self));
+  const n = flat ? (numel(shapeOf(self)) ?? a.freshDim('repeat_interleave')) : rankOf(self) === 0 ? 1 : shapeOf(self)[d];
+  const raw = a.raw('repeats');
+  if (raw instanceof GValue && raw.type.kind === 'tensor') {
+    const length = rankOf(raw) === 0 ? 1 : shapeOf(raw)[0];
+    if (rankOf(raw) > 1) fail('TRACE_TYPE', 'repeat_interleave: repeats must be 0-dim or 1-dim tensor');
+    if (knownDifferent(length, 1) && knownDifferent(length, n)) fail('TRACE_TYPE', `repeat_interleave: repeats must have the same size as input along dim, got ${length} and ${n}`);
+    return { self, d, n, repeats: raw };
+  }
+  const repeats = intArg(a, 'repeats');
+  if (typeof repeats === 'number' && repeats < 0) fail('TRACE_TYPE', 'repeat_interleave: repeats can not be negative');
+  return { self, d, n, repeats };
+}
+
+/** Every repeat count when known now: one per element (a single count applies to all). */
+function knownRepeats(a: BoundArgs, { n, repeats }: Interleave): number[] | undefined {
+  if (typeof n !== 'number') return undefined;
+  if (typeof repeats === 'number') return Array(n).fill(repeats);
+  if (repeats.type.kind !== 'tensor') return undefined;
+  const known = a.known(repeats);
+  if (!known) return undefined;
+  if (known.values.some((r) => r < 0)) fail('TRACE_TYPE', 'repeat_interleave: repeats can not be negative');
+  return known.values.length === n ? [...known.values] : Array(n).fill(known.values[0]);
+}
+
+function inferRepeatInterleave(a: BoundArgs): TensorType[] {
+  const args = interleaveArgs(a);
+  const counts = knownRepeats(a, args);
+  const given = optIntArg(a, 'output_size');
+  const total: Dim = counts ? counts.reduce((x, y) => x + y, 0) : given !== undefined ? sizeDim(a, given, 'repeat_interleave') : a.freshDim('repeat_interleave');
+  if (!args.self) return [tensorOf(tensorType(args.repeats as GValue).dtype, [total])];
+  const self = args.self;
+  if (a.isNone('dim')) return [tensorOf(tensorType(self).dtype, [total])];
+  return [tensorOf(tensorType(self).dtype, rankOf(self) === 0 ? [total] : shapeOf(self).map((x, i) => (i === args.d ? total : x)))];
+}
+
+/** The gathered indices: a constant when every count is known, else computed at run time (Range, CumSum: opset 11). */
+function interleaveIndices(ctx: LowerContext, a: BoundArgs, args: Interleave, x: string): string {
+  const b = ctx.b;
+  const counts = knownRepeats(a, args);
+  if (counts) return b.constant('int64', [counts.reduce((p, c) => p + c, 0)], counts.flatMap((c, i) => Array(c).fill(i)));
+  needOpset(ctx, 11, 'repeat_interleave with counts or sizes known only at run time');
+  const zero = b.scalar('int64', 0);
+  const one = b.scalar('int64', 1);
+  const { repeats } = args;
+  const perElement = repeats instanceof GValue && repeats.type.kind === 'tensor' && rankOf(repeats) === 1 && args.n !== 1 && shapeOf(repeats)[0] !== 1;
+  if (!perElement) {
+    // One count r for every element: index k of the output reads element k // r.
+    const r = typeof repeats === 'number' ? b.scalar('int64', repeats) : reshape(ctx, castTo(ctx, ctx.input(repeats), onnxDtypeOf(repeats), 'int64'), b.int64s([]));
+    const n = typeof args.n === 'number' ? b.scalar('int64', args.n) : b.op1('Gather', [b.op1('Shape', [x]), b.scalar('int64', args.d)], { axis: 0 });
+    return b.op1('Div', [b.op1('Range', [zero, b.op1('Mul', [n, r]), one]), r]);
+  }
+  // Output k reads element i where i = the number of cumulative counts at or below k.
+  const ends = b.op1('CumSum', [castTo(ctx, ctx.input(repeats), onnxDtypeOf(repeats), 'int64'), zero]);
+  const total = reduce(ctx, 'ReduceSum', castTo(ctx, ctx.input(repeats), onnxDtypeOf(repeats), 'int64'), undefined, false);
+  const positions = unsqueeze(ctx, b.op1('Range', [zero, total, one]), [1]);
+  const passed = castTo(ctx, b.op1('Not', [b.op1('Greater', [unsqueeze(ctx, ends, [0]), positions])]), 'bool', 'int64');
+  return reduce(ctx, 'ReduceSum', passed, [1], false);
+}
+
+function lowerRepeatInterleave(ctx: LowerContext, a: BoundArgs): string[] {
+  const args = interleaveArgs(a);
+  if (!args.self) return [castTo(ctx, interleaveIndices(ctx, a, args, ''), 'int64', outDtype(ctx))];
+  const self = args.self;
+  const x = a.isNone('dim') || rankOf(self) === 0 ? reshape(ctx, ctx.input(self), ctx.b.int64s([-1])) : ctx.input(self);
+  return [ctx.b.op1('Gather', [x, interleaveIndices(ctx, a, args, x)], { axis: args.d })];
+}
+
+// ---------------------------------------------------------------------------------------------
+// tensor_split
+
+type SplitPlan = { kind: 'sections'; sections: IntArg } | { kind: 'indices'; indices: IntArg[] };
+
+function tensorSplitPlan(a: BoundArgs): SplitPlan {
+  if (a.values.has('sections')) {
+    const sections = intArg(a, 'sections');
+    if (typeof sections === 'number' && sections <= 0) fail('TRACE_TYPE', `tensor_split: number of sections must be larger than 0, got ${sections}`);
+    if (typeof sections !== 'number') fail('TRACE_UNSUPPORTED', 'tensor_split: the number of pieces must be known at conversion time');
+    return { kind: 'sections', sections };
+  }
+  if (a.values.has('indices')) return { kind: 'indices', indices: intListArg(a, 'indices') };
+  const t = a.tensor('tensor_indices_or_sections');
+  if (tensorType(t).dtype !== 'int64') fail('TRACE_TYPE', `tensor_split: tensor_indices_or_sections must be long, got ${tensorType(t).dtype}`);
+  if (rankOf(t) > 1) fail('TRACE_TYPE', `tensor_split: tensor_indices_or_sections must be a zero-dimensional or one-dimensional tensor, but got a tensor with ${rankOf(t)} dims`);
+  const known = a.known(t);
+  if (!known) fail('TRACE_UNSUPPORTED', 'tensor_split: the sections or indices tensor must be known at conversion time (the number of pieces depends on it)');
+  if (rankOf(t) === 1) return { kind: 'indices', indices: [...known.values] };
+  if (known.values[0] <= 0) fail('TRACE_TYPE', `tensor_split: number of sections must be larger than 0, got ${known.values[0]}`);
+  return { kind: 'sections', sections: known.values[0] };
+}
+
+/** The [start, end) of every piece: known numbers, or for sections of a dynamic dim undefined (computed at run time). */
+function tensorSplitBounds(a: BoundArgs): { d: number; pieces: Array<{ start: IntArg; end: IntArg; size: Dim }> } {
+  const self = a.tensor('self');
+  const rank = rankOf(self);
+  if (rank === 0) fail('TRACE_TYPE', 'tensor_split: expected at least a 1-dimensional tensor');
+  const d = axis(a.int('dim'), rank);
+  const n = shapeOf(self)[d];
+  const plan = tensorSplitPlan(a);
+  if (plan.kind === 'sections') {
+    const s = plan.sections as number;
+    if (typeof n !== 'number') return { d, pieces: Array.from({ length: s }, () => ({ start: 0, end: 0, size: a.freshDim('tensor_split') })) };
+    const q = Math.floor(n / s);
+    const r = n % s;
+    return { d, pieces: Array.from({ length: s }, (_, i) => ({ start: i * q + Math.min(i, r), end: (i + 1) * q + Math.min(i + 1, r), size: q + (i < r ? 1 : 0) })) };
+  }
+  const bounds: IntArg[] = [0, ...plan.indices, INT64_MAX];
+  return {
+    d,
+    pieces: bounds.slice(1).map((end, i) => {
+      const start = bounds[i];
+      if (typeof n !== 'number' || typeof start !== 'number' || typeof end !== 'number') return { start, end, size: a.freshDim('tensor_split') };
+      const from = clampIndex(start, n);
+      return { start, end, size: Math.max(0, clampIndex(end, n) - from) };
+    }),
+  };
+}
+
+function inferTensorSplit(a: BoundArgs): TensorType[] {
+  const self = a.tensor('self');
+  const { d, pieces } = tensorSplitBounds(a);
+  return pieces.map(({ size }) => tensorOf(tensorType(self).dtype, shapeOf(self).map((x, i) => (i === d ? size : x))));
+}
+
+function lowerTensorSplit(ctx: LowerContext, a: BoundArgs): string[] {
+  const self = a.tensor('self');
+  const x = ctx.input(self);
+  const { d, pieces } = tensorSplitBounds(a);
+  const n = shapeOf(self)[d];
+  if (typeof n === 'number' || tensorSplitPlan(a).kind === 'indices') {
+    return pieces.map(({ start, end }) => slice(ctx, x, [{ axis: d, start, end, step: 1 }]));
+  }
+  // Sections of a dynamic dim: the first n % s pieces have n // s + 1 elements, the others n // s.
+  const b = ctx.b;
+  const s = pieces.length;
+  const size = b.op1('Gather', [b.op1('Shape', [x]), b.int64s([d])], { axis: 0 });
+  const q = b.op1('Div', [size, b.int64s([s])]);
+  const r = b.op1('Mod', [size, b.int64s([s])]);
+  const sizes = b.op1('Add', [q, castTo(ctx, b.op1('Less', [b.int64s(Array.from({ length: s }, (_, i) => i)), r]), 'bool', 'int64')]);
+  return b.op('Split', [x, sizes], { axis: d }, s);
+}
+
+// ---------------------------------------------------------------------------------------------
+// nonzero_numpy (nonzero as a tuple) / unique
+
+function inferNonzeroNumpy(a: BoundArgs): TensorType[] {
+  const self = a.tensor('self');
+  const count = a.freshDim('nonzero_numpy');
+  return Array.from({ length: Math.max(1, rankOf(self)) }, () => tensorOf('int64', [count]));
+}
+
+/** NonZero gives [rank, count]; torch gives one index tensor per dim (a 0-d tensor counts as 1-D). */
+function lowerNonzeroNumpy(ctx: LowerContext, a: BoundArgs): string[] {
+  const self = a.tensor('self');
+  const rank = Math.max(1, rankOf(self));
+  const x = rankOf(self) === 0 ? reshape(ctx, ctx.input(self), ctx.b.int64s([1])) : ctx.input(self);
+  const indices = ctx.b.op1('NonZero', [castTo(ctx, x, tensorType(self).dtype, 'bool')]);
+  return split(ctx, indices, 0, Array(rank).fill(1)).map((row) => squeeze(ctx, row, [0]));
+}
+
+/** Unique sorts in a dtype ONNX Unique takes, exactly: floats as float32 or float64, integers and bools as int64. */
+function uniqueDtype(dtype: DType): DType {
+  if (isFloating(dtype)) return dtype === 'float64' ? 'float64' : 'float32';
+  return 'int64';
+}
+
+/** The flag arguments of _unique2 / unique_dim: torch's unique always sorts except _unique2 in 1.13 on `sorted=False`. */
+function uniqueFlags(a: BoundArgs): { inverse: boolean; counts: boolean } {
+  if (a.values.has('sorted') && a.schema.name === 'aten::_unique2' && !a.bool('sorted')) {
+    fail('TRACE_UNSUPPORTED', 'unique(sorted=False): PyTorch 1.13 returns the values in hash order, which no ONNX op reproduces; use sorted=True');
+  }
+  return { inverse: a.bool('return_inverse'), counts: a.bool('return_counts') };
+}
+
+function inferUnique2(a: BoundArgs): TensorType[] {
+  const self = a.tensor('self');
+  const { inverse, counts } = uniqueFlags(a);
+  const count = a.freshDim('unique');
+  return [tensorOf(tensorType(self).dtype, [count]), tensorOf('int64', inverse ? shapeOf(self) : [0]), tensorOf('int64', counts ? [count] : [0])];
+}
+
+function emptyIndices(ctx: LowerContext): string {
+  return ctx.b.constant('int64', [0], []);
+}
+
+/** torch's unique of the flattened input, sorted, with the inverse in the input's shape. */
+function lowerUnique2(ctx: LowerContext, a: BoundArgs): string[] {
+  const self = a.tensor('self');
+  const { inverse, counts } = uniqueFlags(a);
+  const dtype = tensorType(self).dtype;
+  const compute = uniqueDtype(dtype);
+  const x = castTo(ctx, ctx.input(self), dtype, compute);
+  const [values, , inverseIndices, countsOut] = ctx.b.op('Unique', [x], { sorted: 1 }, 4);
+  return [
+    castTo(ctx, values, compute, dtype),
+    inverse ? reshape(ctx, inverseIndices, shapeOfValue(ctx, self)) : emptyIndices(ctx),
+    counts ? countsOut : emptyIndices(ctx),
+  ];
+}
+
+function inferUniqueDim(a: BoundArgs): TensorType[] {
+  const self = a.tensor('self');
+  const d = axis(a.int('dim'), rankOf(self));
+  const { inverse, counts } = uniqueFlags(a);
+  const count = a.freshDim('unique_dim');
+  return [
+    tensorOf(tensorType(self).dtype, shapeOf(self).map((x, i) => (i === d ? count : x))),
+    tensorOf('int64', inverse ? [shapeOf(self)[d]] : [0]),
+    tensorOf('int64', counts ? [count] : [0]),
+  ];
+}
+
+/** Unique slices along `dim`, sorted lexicographically as torch sorts them. */
+function lowerUniqueDim(ctx: LowerContext, a: BoundArgs): string[] {
+  const self = a.tensor('self');
+  const d = axis(a.int('dim'), rankOf(self));
+  const { inverse, counts } = uniqueFlags(a);
+  const dtype = tensorType(self).dtype;
+  const compute = uniqueDtype(dtype);
+  const x = castTo(ctx, ctx.input(self), dtype, compute);
+  const [values, , inverseIndices, countsOut] = ctx.b.op('Unique', [x], { axis: d, sorted: 1 }, 4);
+  return [castTo(ctx, values, compute, dtype), inverse ? inverseIndices : emptyIndices(ctx), counts ? countsOut : emptyIndices(ctx)];
+}
+
+function consecutiveDim(a: BoundArgs): number | undefined {
+  const self = a.tensor('self');
+  return a.isNone('dim') ? undefined : axis(a.int('dim'), rankOf(self));
+}
+
+function inferUniqueConsecutive(a: BoundArgs): TensorType[] {
+  const self = a.tensor('self');
+  const d = consecutiveDim(a);
+  const inverse = a.bool('return_inverse');
+  const counts = a.bool('return_counts');
+  const shape = shapeOf(self);
+  const n = d === undefined ? numel(shape) : shape[d];
+  if (n === 0) fail('TRACE_UNSUPPORTED', 'unique_consecutive of an empty tensor');
+  const count = a.freshDim('unique_consecutive');
+  const values = d === undefined ? [count] : shape.map((x, i) => (i === d ? count : x));
+  return [tensorOf(tensorType(self).dtype, values), tensorOf('int64', inverse ? (d === undefined ? shape : [shape[d]]) : [0]), tensorOf('int64', counts ? [count] : [0])];
+}
+
+/**
+ * Runs of equal elements (or slices along `dim`): a run starts where an element differs from the one
+ * before. The values are the run starts (Compress), the inverse the running count of starts, the
+ * counts the distances between starts.
+ */
+function lowerUniqueConsecutive(ctx: LowerContext, a: BoundArgs): string[] {
+  const self = a.tensor('self');
+  const b = ctx.b;
+  const dFound = consecutiveDim(a);
+  const rank = rankOf(self);
+  const flat = dFound === undefined || rank === 0;
+  const dtype = tensorType(self).dtype;
+  const compute = uniqueDtype(dtype);
+  const input = castTo(ctx, ctx.input(self), dtype, compute);
+  const x = flat ? reshape(ctx, input, b.int64s([-1])) : input;
+  const d = flat ? 0 : (dFound as number);
+  const later = slice(ctx, x, [{ axis: d, start: 1, end: INT64_MAX, step: 1 }]);
+  const earlier = slice(ctx, x, [{ axis: d, start: 0, end: -1, step: 1 }]);
+  let changed = b.op1('Not', [b.op1('Equal', [later, earlier])]);
+  const others = flat ? [] : Array.from({ length: rank }, (_, i) => i).filter((i) => i !== d);
+  if (others.length) changed = castTo(ctx, reduce(ctx, 'ReduceMax', castTo(ctx, changed, 'bool', 'int32'), others, false), 'int32', 'bool');
+  const starts = b.op1('Concat', [b.constant('bool', [1], [true]), changed], { axis: 0 });
+  const outputs = [castTo(ctx, b.op1('Compress', [x, starts], { axis: d }), compute, dtype)];
+  const runIndex = b.op1('Sub', [b.op1('CumSum', [castTo(ctx, starts, 'bool', 'int64'), b.scalar('int64', 0)]), b.int64s([1])]);
+  outputs.push(a.bool('return_inverse') ? (flat ? reshape(ctx, runIndex, shapeOfValue(ctx, self)) : runIndex) : emptyIndices(ctx));
+  if (a.bool('return_counts')) {
+    const startAt = reshape(ctx, b.op1('NonZero', [starts]), b.int64s([-1]));
+    const n = b.op1('Gather', [b.op1('Shape', [x]), b.int64s([d])], { axis: 0 });
+    const endAt = b.op1('Concat', [slice(ctx, startAt, [{ axis: 0, start: 1, end: INT64_MAX, step: 1 }]), n], { axis: 0 });
+    outputs.push(b.op1('Sub', [endAt, startAt]));
+  } else {
+    outputs.push(emptyIndices(ctx));
+  }
+  return outputs;
+}
+
+// ---------------------------------------------------------------------------------------------
 
 /** An op whose values are its input's, reshaped: known values pass through. */
 function viewLike(schemas: string[], infer: (a: BoundArgs) => ValueType[], lower: Lowering, opset = 7): OpDef {
@@ -1021,5 +1579,70 @@ export const shapeOps: readonly OpDef[] = [
     schemas: ['aten::channel_shuffle(Tensor self, int groups) -> Tensor', 'aten::channel_shuffle(Tensor self, SymInt groups) -> Tensor'],
     infer: sameType,
     lower: { 7: lowerChannelShuffle },
+  },
+  viewLike(['aten::alias(Tensor(a) self) -> Tensor(a)'], sameType, identity, 1),
+  // Only conjugate and negative views carry these bits; no tensor tsonnx traces is one, so values pass through.
+  viewLike(['aten::resolve_conj(Tensor(a) self) -> Tensor(a)'], sameType, identity, 1),
+  viewLike(['aten::resolve_neg(Tensor(a) self) -> Tensor(a)'], sameType, identity, 1),
+  viewLike(['aten::lift(Tensor self) -> Tensor'], sameType, identity, 1),
+  numelDef,
+  {
+    schemas: ['aten::broadcast_to(Tensor(a) self, int[] size) -> Tensor(a)', 'aten::broadcast_to(Tensor(a) self, SymInt[] size) -> Tensor(a)'],
+    infer: inferExpand,
+    lower: { 8: lowerExpand },
+  },
+  { schemas: ['aten::broadcast_tensors(Tensor[] tensors) -> Tensor[]'], infer: inferBroadcastTensors, lower: { 8: lowerBroadcastTensors } },
+  {
+    schemas: ['aten::meshgrid(Tensor[] tensors) -> Tensor[]', 'aten::meshgrid.indexing(Tensor[] tensors, *, str indexing) -> Tensor[]'],
+    infer: inferMeshgrid,
+    lower: { 8: lowerMeshgrid },
+  },
+  atleastDef(1),
+  atleastDef(2),
+  atleastDef(3),
+  stackDef('hstack'),
+  stackDef('vstack'),
+  stackDef('dstack'),
+  stackDef('column_stack'),
+  { schemas: ['aten::rot90(Tensor self, int k=1, int[] dims=[0, 1]) -> Tensor'], infer: inferRot90, lower: { 10: lowerRot90 } },
+  { schemas: ['aten::unfold(Tensor(a) self, int dimension, int size, int step) -> Tensor(a)'], infer: inferUnfold, lower: { 7: lowerUnfold } },
+  {
+    schemas: [
+      'aten::repeat_interleave.Tensor(Tensor repeats, *, int? output_size=None) -> Tensor',
+      'aten::repeat_interleave.Tensor(Tensor repeats, *, SymInt? output_size=None) -> Tensor',
+      'aten::repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor',
+      'aten::repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, SymInt? output_size=None) -> Tensor',
+      'aten::repeat_interleave.self_int(Tensor self, int repeats, int? dim=None, *, int? output_size=None) -> Tensor',
+      'aten::repeat_interleave.self_int(Tensor self, SymInt repeats, int? dim=None, *, SymInt? output_size=None) -> Tensor',
+    ],
+    infer: inferRepeatInterleave,
+    lower: { 7: lowerRepeatInterleave },
+  },
+  {
+    schemas: [
+      'aten::tensor_split.sections(Tensor(a -> *) self, int sections, int dim=0) -> Tensor(a)[]',
+      'aten::tensor_split.sections(Tensor(a -> *) self, SymInt sections, int dim=0) -> Tensor(a)[]',
+      'aten::tensor_split.indices(Tensor(a -> *) self, int[] indices, int dim=0) -> Tensor(a)[]',
+      'aten::tensor_split.indices(Tensor(a -> *) self, SymInt[] indices, int dim=0) -> Tensor(a)[]',
+      'aten::tensor_split.tensor_indices_or_sections(Tensor(a -> *) self, Tensor tensor_indices_or_sections, int dim=0) -> Tensor(a)[]',
+    ],
+    infer: inferTensorSplit,
+    lower: { 13: lowerTensorSplit },
+  },
+  { schemas: ['aten::nonzero_numpy(Tensor self) -> Tensor[]'], infer: inferNonzeroNumpy, lower: { 9: lowerNonzeroNumpy } },
+  {
+    schemas: ['aten::_unique2(Tensor self, bool sorted=True, bool return_inverse=False, bool return_counts=False) -> (Tensor, Tensor, Tensor)'],
+    infer: inferUnique2,
+    lower: { 11: lowerUnique2 },
+  },
+  {
+    schemas: ['aten::unique_dim(Tensor self, int dim, bool sorted=True, bool return_inverse=False, bool return_counts=False) -> (Tensor, Tensor, Tensor)'],
+    infer: inferUniqueDim,
+    lower: { 11: lowerUniqueDim },
+  },
+  {
+    schemas: ['aten::unique_consecutive(Tensor self, bool return_inverse=False, bool return_counts=False, int? dim=None) -> (Tensor, Tensor, Tensor)'],
+    infer: inferUniqueConsecutive,
+    lower: { 11: lowerUniqueConsecutive },
   },
 ];

@@ -481,3 +481,184 @@ describe('known values', () => {
     });
   });
 });
+
+/* Broadcasting, stacking, rotations, windows, repeats, splits, nonzero and unique: references from torch 1.13.1 as above. */
+const D = (dtype: 'int64' | 'float64' | 'int32', shape: Dim[], data: number[]): CaseInput => ({ dtype, shape, data });
+const MORE_CASES: OpCase[] = [
+  {
+    label: 'torch.broadcast_tensors(X(3,1), X(2,1,4))',
+    inputs: [X(3, 1), X(2, 1, 4)],
+    call: ([x, y]) => ({ op: 'aten::broadcast_tensors', args: [[x, y]] }),
+    want: [
+      [[2, 3, 4], [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2]],
+      [[2, 3, 4], [0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6, 7, 4, 5, 6, 7, 4, 5, 6, 7]],
+    ],
+  },
+  {
+    label: 'torch.broadcast_tensors(X(3,1), X(n,1,4)) with n dynamic',
+    inputs: [X(3, 1), { shape: ['n', 1, 4], run: [2, 1, 4] }],
+    call: ([x, y]) => ({ op: 'aten::broadcast_tensors', args: [[x, y]] }),
+    want: [
+      [[2, 3, 4], [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2]],
+      [[2, 3, 4], [0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6, 7, 4, 5, 6, 7, 4, 5, 6, 7]],
+    ],
+  },
+  {
+    label: 'X(3,1).broadcast_to([2,3,2])',
+    inputs: [X(3, 1)],
+    call: ([x]) => ({ op: 'aten::broadcast_to', args: [x, [2, -1, 2]] }),
+    want: [[[2, 3, 2], [0, 0, 1, 1, 2, 2, 0, 0, 1, 1, 2, 2]]],
+  },
+  {
+    label: "torch.meshgrid(X(2), X(3), indexing='ij')",
+    inputs: [X(2), X(3)],
+    call: ([x, y]) => ({ op: 'aten::meshgrid', args: [[x, y]], kwargs: { indexing: 'ij' } }),
+    want: [[[2, 3], [0, 0, 0, 1, 1, 1]], [[2, 3], [0, 1, 2, 0, 1, 2]]],
+  },
+  {
+    label: "torch.meshgrid(X(2), X(n), X(), indexing='xy') with n = 3 dynamic",
+    inputs: [X(2), { shape: ['n'], run: [3] }, X()],
+    call: ([x, y, z]) => ({ op: 'aten::meshgrid', args: [[x, y, z]], kwargs: { indexing: 'xy' } }),
+    want: [[[3, 2, 1], [0, 1, 0, 1, 0, 1]], [[3, 2, 1], [0, 0, 1, 1, 2, 2]], [[3, 2, 1], [0, 0, 0, 0, 0, 0]]],
+  },
+  {
+    label: 'torch.atleast_3d([X(), X(2), X(2,3)])',
+    inputs: [X(), X(2), X(2, 3)],
+    call: ([x, y, z]) => ({ op: 'aten::atleast_3d', args: [[x, y, z]] }),
+    want: [[[1, 1, 1], [0]], [[1, 2, 1], [0, 1]], [[2, 3, 1], [0, 1, 2, 3, 4, 5]]],
+  },
+  { label: 'torch.atleast_2d(X(2))', inputs: [X(2)], call: ([x]) => ({ op: 'aten::atleast_2d', args: [x] }), want: [[[1, 2], [0, 1]]] },
+  { label: 'torch.hstack([X(2), X(3)])', inputs: [X(2), X(3)], call: ([x, y]) => ({ op: 'aten::hstack', args: [[x, y]] }), want: [[[5], [0, 1, 0, 1, 2]]] },
+  {
+    label: 'torch.hstack([X(2,1), X(2,2)])',
+    inputs: [X(2, 1), X(2, 2)],
+    call: ([x, y]) => ({ op: 'aten::hstack', args: [[x, y]] }),
+    want: [[[2, 3], [0, 0, 1, 1, 2, 3]]],
+  },
+  {
+    label: 'torch.vstack([X(3), X(2,3)])',
+    inputs: [X(3), X(2, 3)],
+    call: ([x, y]) => ({ op: 'aten::vstack', args: [[x, y]] }),
+    want: [[[3, 3], [0, 1, 2, 0, 1, 2, 3, 4, 5]]],
+  },
+  { label: 'torch.dstack([X(2), X(2)])', inputs: [X(2), X(2)], call: ([x, y]) => ({ op: 'aten::dstack', args: [[x, y]] }), want: [[[1, 2, 2], [0, 0, 1, 1]]] },
+  {
+    label: 'torch.column_stack([X(2), X(2,2), X(2).int()])',
+    inputs: [X(2), X(2, 2), { dtype: 'int32', shape: [2] }],
+    call: ([x, y, z]) => ({ op: 'aten::column_stack', args: [[x, y, z]] }),
+    want: [[[2, 4], [0, 0, 1, 0, 1, 2, 3, 1]]],
+  },
+  { label: 'torch.rot90(X(2,3))', inputs: [X(2, 3)], call: ([x]) => ({ op: 'aten::rot90', args: [x] }), want: [[[3, 2], [2, 5, 1, 4, 0, 3]]] },
+  { label: 'torch.rot90(X(2,3), 2)', inputs: [X(2, 3)], call: ([x]) => ({ op: 'aten::rot90', args: [x, 2] }), want: [[[2, 3], [5, 4, 3, 2, 1, 0]]] },
+  {
+    label: 'torch.rot90(X(2,3,2), -1, [2,0])',
+    inputs: [X(2, 3, 2)],
+    call: ([x]) => ({ op: 'aten::rot90', args: [x, -1, [2, 0]] }),
+    want: [[[2, 3, 2], [1, 7, 3, 9, 5, 11, 0, 6, 2, 8, 4, 10]]],
+  },
+  { label: 'X(2,5).unfold(1,2,2)', inputs: [X(2, 5)], call: ([x]) => ({ op: 'aten::unfold', args: [x, 1, 2, 2] }), want: [[[2, 2, 2], [0, 1, 2, 3, 5, 6, 7, 8]]] },
+  {
+    label: 'X(5,2).unfold(0,3,1) with the unfolded dim dynamic',
+    inputs: [{ shape: ['n', 2], run: [5, 2] }],
+    call: ([x]) => ({ op: 'aten::unfold', args: [x, 0, 3, 1] }),
+    want: [[[3, 2, 3], [0, 2, 4, 1, 3, 5, 2, 4, 6, 3, 5, 7, 4, 6, 8, 5, 7, 9]]],
+    opsets: [11, 21],
+  },
+  {
+    label: 'torch.repeat_interleave(X(2,2), 2, 0)',
+    inputs: [X(2, 2)],
+    call: ([x]) => ({ op: 'aten::repeat_interleave', args: [x, 2, 0] }),
+    want: [[[4, 2], [0, 1, 0, 1, 2, 3, 2, 3]]],
+  },
+  {
+    label: 'torch.repeat_interleave(X(n,2), r) with n = 2 and r = 2 known at run time',
+    inputs: [{ shape: ['n', 2], run: [2, 2] }, { shape: [], int: 2 }],
+    call: ([x, r]) => ({ op: 'aten::repeat_interleave', args: [x, r], overload: 'self_int' }),
+    want: [[[8], [0, 0, 1, 1, 2, 2, 3, 3]]],
+    opsets: [11, 21],
+  },
+  {
+    label: 'torch.repeat_interleave(X(3,2), torch.tensor([1,0,2]), 0), counts at run time',
+    inputs: [X(3, 2), D('int64', [3], [1, 0, 2])],
+    call: ([x, r]) => ({ op: 'aten::repeat_interleave', args: [x, r, 0] }),
+    want: [[[3, 2], [0, 1, 4, 5, 4, 5]]],
+    opsets: [11, 13, 21],
+  },
+  {
+    label: 'torch.repeat_interleave(torch.tensor([2,0,1]))',
+    inputs: [D('int64', [3], [2, 0, 1])],
+    call: ([r]) => ({ op: 'aten::repeat_interleave', args: [r] }),
+    want: [[[3], [0, 0, 2]]],
+    opsets: [11, 21],
+  },
+  {
+    label: 'torch.tensor_split(X(7), 3)',
+    inputs: [X(7)],
+    call: ([x]) => ({ op: 'aten::tensor_split', args: [x, 3], overload: 'sections' }),
+    want: [[[3], [0, 1, 2]], [[2], [3, 4]], [[2], [5, 6]]],
+  },
+  {
+    label: 'torch.tensor_split(X(2,n), 3, 1) with n = 5 dynamic',
+    inputs: [{ shape: [2, 'n'], run: [2, 5] }],
+    call: ([x]) => ({ op: 'aten::tensor_split', args: [x, 3, 1], overload: 'sections' }),
+    want: [[[2, 2], [0, 1, 5, 6]], [[2, 2], [2, 3, 7, 8]], [[2, 1], [4, 9]]],
+  },
+  {
+    label: 'torch.tensor_split(X(7), [5,2,-1])',
+    inputs: [X(7)],
+    call: ([x]) => ({ op: 'aten::tensor_split', args: [x, [5, 2, -1]], overload: 'indices' }),
+    want: [[[5], [0, 1, 2, 3, 4]], [[0], []], [[4], [2, 3, 4, 5]], [[1], [6]]],
+  },
+  {
+    label: 'torch.nonzero(torch.tensor([[0,1,0],[2,0,3]]), as_tuple=True)',
+    inputs: [{ shape: [2, 3], data: [0, 1, 0, 2, 0, 3] }],
+    call: ([x]) => ({ op: 'aten::nonzero_numpy', args: [x] }),
+    want: [[[3], [0, 1, 1]], [[3], [1, 0, 2]]],
+  },
+  {
+    label: 'torch._unique2(torch.tensor([3.,1,3,2,1,5]), True, True, True)',
+    inputs: [{ shape: [6], data: [3, 1, 3, 2, 1, 5] }],
+    call: ([x]) => ({ op: 'aten::_unique2', args: [x, true, true, true] }),
+    want: [[[4], [1, 2, 3, 5]], [[6], [2, 0, 2, 1, 0, 3]], [[4], [2, 1, 2, 1]]],
+  },
+  {
+    label: 'torch._unique2(float64 [[3,1,3],[2,1,5]], True, True, False)',
+    inputs: [D('float64', [2, 3], [3, 1, 3, 2, 1, 5])],
+    call: ([x]) => ({ op: 'aten::_unique2', args: [x, true, true, false] }),
+    want: [[[4], [1, 2, 3, 5]], [[2, 3], [2, 0, 2, 1, 0, 3]], [[0], []]],
+  },
+  {
+    label: 'torch.unique(int64 [[3,1],[1,2],[3,1],[0,5]], dim=0, return_inverse=True, return_counts=True)',
+    inputs: [D('int64', [4, 2], [3, 1, 1, 2, 3, 1, 0, 5])],
+    call: ([x]) => ({ op: 'aten::unique_dim', args: [x, 0, true, true, true] }),
+    want: [[[3, 2], [0, 5, 1, 2, 3, 1]], [[4], [2, 1, 2, 0]], [[3], [1, 1, 2]]],
+  },
+  {
+    label: 'torch.unique(int64 [[3,1],[1,2],[3,1],[0,5]], dim=1, return_inverse=True, return_counts=True)',
+    inputs: [D('int64', [4, 2], [3, 1, 1, 2, 3, 1, 0, 5])],
+    call: ([x]) => ({ op: 'aten::unique_dim', args: [x, 1, true, true, true] }),
+    want: [[[4, 2], [1, 3, 2, 1, 1, 3, 5, 0]], [[2], [1, 0]], [[2], [1, 1]]],
+  },
+  {
+    label: 'torch.unique_consecutive(torch.tensor([1.,1,2,2,3,1]), return_inverse=True, return_counts=True)',
+    inputs: [{ shape: [6], data: [1, 1, 2, 2, 3, 1] }],
+    call: ([x]) => ({ op: 'aten::unique_consecutive', args: [x, true, true] }),
+    want: [[[4], [1, 2, 3, 1]], [[6], [0, 0, 1, 1, 2, 3]], [[4], [2, 2, 1, 1]]],
+  },
+  {
+    label: 'torch.unique_consecutive(int64 [[1,2],[1,2],[3,4]], dim=0, return_inverse=True, return_counts=True)',
+    inputs: [D('int64', [3, 2], [1, 2, 1, 2, 3, 4])],
+    call: ([x]) => ({ op: 'aten::unique_consecutive', args: [x, true, true, 0] }),
+    want: [[[2, 2], [1, 2, 3, 4]], [[3], [0, 0, 1]], [[2], [2, 1]]],
+  },
+  {
+    label: 'torch.unique_consecutive(int32 [[1,1],[2,2]], return_inverse=True)',
+    inputs: [D('int32', [2, 2], [1, 1, 2, 2])],
+    call: ([x]) => ({ op: 'aten::unique_consecutive', args: [x, true] }),
+    want: [[[2], [1, 2]], [[2, 2], [0, 0, 1, 1]], [[0], []]],
+  },
+];
+
+describe('broadcasting, stacking, windows, repeats, splits and unique match torch', () => {
+  for (const c of MORE_CASES) it(c.label, () => checkCase(c));
+});
