@@ -122,10 +122,14 @@ function dimSize(ctx: LowerContext, x: Built, d: number): string {
   return slice(ctx, ctx.b.op1('Shape', [x.name]), [{ axis: 0, start: d, end: d + 1, step: 1 }]);
 }
 
+/** `index` (int64) one-hot along a new axis `at` of size `depth`, as 0/1 int64 (onnxruntime's OneHot types). */
+function oneHotMaskInt64(ctx: LowerContext, index: string, depth: string, at = -1): string {
+  return ctx.b.op1('OneHot', [index, depth, ctx.b.constant('int64', [2], [0, 1])], { axis: at });
+}
+
 /** `index` one-hot along a new axis `at` of size `depth`, as a bool mask. */
 function oneHotMask(ctx: LowerContext, index: string, depth: string, at: number): string {
-  const values = ctx.b.constant('int64', [2], [0, 1]);
-  return castTo(ctx, ctx.b.op1('OneHot', [index, depth, values], { axis: at }), 'int64', 'bool');
+  return castTo(ctx, oneHotMaskInt64(ctx, index, depth, at), 'int64', 'bool');
 }
 
 /** `x` cut to `like`'s sizes on every axis but `except` (torch reads only the index-shaped corner). */
@@ -590,6 +594,47 @@ function lowerBincount(ctx: LowerContext, a: BoundArgs): string[] {
   return [reduce(ctx, 'ReduceSum', ctx.b.op1('Where', [mask, w, ctx.b.scalar(out, 0)]), [0], false)];
 }
 
+// ---------------------------------------------------------------------------------------------
+// embedding_renorm
+
+/** The p-norm of each row of a 2-D float tensor, as torch's Tensor.norm computes it, shape [rows, 1]. */
+function rowNorms(ctx: LowerContext, x: string, p: number, dtype: DType): string {
+  if (p === 2) return reduce(ctx, 'ReduceL2', x, [1], true);
+  if (p === 1) return reduce(ctx, 'ReduceL1', x, [1], true);
+  if (p === 0) return reduce(ctx, 'ReduceSum', castTo(ctx, castTo(ctx, x, dtype, 'bool'), 'bool', dtype), [1], true);
+  const magnitude = ctx.b.op1('Abs', [x]);
+  if (p === Infinity) return reduce(ctx, 'ReduceMax', magnitude, [1], true);
+  if (p === -Infinity) return reduce(ctx, 'ReduceMin', magnitude, [1], true);
+  const powered = ctx.b.op1('Pow', [magnitude, ctx.b.scalar(dtype, p)]);
+  return ctx.b.op1('Pow', [reduce(ctx, 'ReduceSum', powered, [1], true), ctx.b.scalar(dtype, 1 / p)]);
+}
+
+/**
+ * torch's embedding_renorm_: each row that indices name and whose norm exceeds max_norm is scaled by
+ * max_norm / (norm + 1e-7), the scale computed in float64 from the float norm as torch does. Rows
+ * are marked by a one-hot sum instead of torch's Unique (opset 11), so this runs from opset 9.
+ */
+function lowerEmbeddingRenorm(ctx: LowerContext, a: BoundArgs): string[] {
+  const weight = built(ctx, a.tensor('self'));
+  const indices = ctx.b.op1('Reshape', [int64(ctx, a.tensor('indices')), ctx.b.int64s([-1])]);
+  const maxNorm = a.float('max_norm');
+  const named = castTo(ctx, reduce(ctx, 'ReduceSum', oneHotMaskInt64(ctx, indices, dimSize(ctx, weight, 0)), [0], false), 'int64', 'bool');
+  const norms = castTo(ctx, rowNorms(ctx, weight.name, a.float('norm_type'), weight.dtype), weight.dtype, 'float64');
+  const over = ctx.b.op1('And', [unsqueeze(ctx, named, [1]), ctx.b.op1('Greater', [norms, ctx.b.scalar('float64', maxNorm)])]);
+  const scale = ctx.b.op1('Div', [ctx.b.scalar('float64', maxNorm), ctx.b.op1('Add', [norms, ctx.b.scalar('float64', 1e-7)])]);
+  const factor = ctx.b.op1('Where', [over, castTo(ctx, scale, 'float64', weight.dtype), ctx.b.scalar(weight.dtype, 1)]);
+  return [ctx.b.op1('Mul', [weight.name, factor])];
+}
+
+function inferEmbeddingRenorm(a: BoundArgs): TensorType[] {
+  const op = a.schema.name;
+  const self = a.tensor('self');
+  requireDtype(op, ['indices', a.tensor('indices')], ['int64', 'int32']);
+  if (rankOf(self) !== 2) fail('TRACE_TYPE', `${op}: self must be 2-D, got ${rankOf(self)}-D`);
+  if (!isFloating(dtypeOf(self))) fail('TRACE_TYPE', `${op}: self must be a floating point tensor, got ${dtypeOf(self)}`);
+  return [self.tensor];
+}
+
 function inferEmbedding(a: BoundArgs): TensorType[] {
   const weight = a.tensor('weight');
   requireDtype(a.schema.name, ['indices', a.tensor('indices')], ['int64', 'int32']);
@@ -919,6 +964,11 @@ export const indexOpsOps: readonly OpDef[] = [
     ],
     infer: inferEmbedding,
     lower: { 7: (ctx, a) => [ctx.b.op1('Gather', [ctx.input(a.tensor('weight')), ctx.input(a.tensor('indices'))], { axis: 0 })] },
+  },
+  {
+    schemas: ['aten::embedding_renorm(Tensor self, Tensor indices, float max_norm, float norm_type) -> Tensor'],
+    infer: inferEmbeddingRenorm,
+    lower: { 9: lowerEmbeddingRenorm },
   },
   {
     schemas: ['aten::take(Tensor self, Tensor index) -> Tensor'],
