@@ -9,6 +9,7 @@ import { convOps } from './families/conv.js';
 import { poolOps } from './families/pool.js';
 import { normOps } from './families/norm.js';
 import { linearOps } from './families/linear.js';
+import { linalgOps } from './families/linalg.js';
 import { shapeOps } from './families/shape.js';
 import { indexOpsOps } from './families/index-ops.js';
 import { creationOps } from './families/creation.js';
@@ -21,6 +22,7 @@ import { spectralOps } from './families/spectral.js';
 import { castOps } from './families/cast.js';
 import { resizeOps } from './families/resize.js';
 import { numberOps } from './families/number.js';
+import { lossOps } from './families/loss.js';
 import { createRegistry, type OpDef, type Registry } from './registry.js';
 
 export const OP_FAMILIES: readonly (readonly OpDef[])[] = [
@@ -31,6 +33,7 @@ export const OP_FAMILIES: readonly (readonly OpDef[])[] = [
   poolOps,
   normOps,
   linearOps,
+  linalgOps,
   shapeOps,
   indexOpsOps,
   creationOps,
@@ -43,6 +46,7 @@ export const OP_FAMILIES: readonly (readonly OpDef[])[] = [
   castOps,
   resizeOps,
   numberOps,
+  lossOps,
 ];
 
 /** The registry of every op tsonnx converts: made once per conversion or inspection and handed to each stage. */
