@@ -8,8 +8,9 @@ import { fail } from '../../errors.js';
 import type { OnnxAttrs } from '../../ir/onnx-graph.js';
 import type { Arg, Dim, GValue, TensorType } from '../../ir/torch-graph.js';
 import { type BoundArgs, type IntArg, intListArg, shapeTensor } from '../args.js';
-import { rankOf, shapeOf, tensorOf } from '../helpers.js';
-import { slice } from '../opset.js';
+import { isFloating } from '../dtypes.js';
+import { castTo, rankOf, requireSameDtype, requireShape, shapeOf, tensorOf } from '../helpers.js';
+import { needOpset, slice, transpose } from '../opset.js';
 import type { LowerContext, OpDef } from '../registry.js';
 
 type Mode = 'nearest' | 'nearest-exact' | 'linear' | 'cubic';
@@ -136,8 +137,72 @@ function staticScales(r: Resize): number[] {
   });
 }
 
-/** Upsample (opsets 7 to 9) and Resize-10: nearest only, and only enlarging, where they agree with torch. */
+/** Where torch's linear kernel reads one output position from: two source indices and their weights. */
+interface LinearTaps {
+  low: number[];
+  high: number[];
+  lowWeight: number[];
+  highWeight: number[];
+}
+
+/**
+ * torch's linear source coordinates along one axis, in float32 as its kernel computes them:
+ * align_corners maps corners ((in-1)/(out-1) per step), otherwise pixel centres with the given
+ * scale's reciprocal or in/out, clamped at 0.
+ */
+function linearTaps(inSize: number, outSize: number, alignCorners: boolean, scale: number | undefined): LinearTaps {
+  const f = Math.fround;
+  let ratio: number;
+  if (alignCorners) ratio = outSize > 1 ? f((inSize - 1) / (outSize - 1)) : 0;
+  else ratio = scale !== undefined && scale > 0 ? f(1 / scale) : f(inSize / outSize);
+  const taps: LinearTaps = { low: [], high: [], lowWeight: [], highWeight: [] };
+  for (let o = 0; o < outSize; o++) {
+    const source = alignCorners ? f(ratio * o) : Math.max(f(f(ratio * (o + 0.5)) - 0.5), 0);
+    const low = Math.min(Math.floor(source), inSize - 1);
+    const highWeight = Math.min(Math.max(f(source - low), 0), 1);
+    taps.low.push(low);
+    taps.high.push(low < inSize - 1 ? low + 1 : low);
+    taps.highWeight.push(highWeight);
+    taps.lowWeight.push(f(1 - highWeight));
+  }
+  return taps;
+}
+
+/**
+ * Linear resizing before Resize-11 (Upsample's linear mode maps coordinates differently from torch):
+ * per spatial axis, two Gathers of the source rows weighted as torch weighs them. Sizes must be
+ * static; float16 and bfloat16 compute in float32, as torch's kernel does.
+ */
+function linearByGather(ctx: LowerContext, r: Resize): string {
+  const b = ctx.b;
+  const shape = shapeOf(r.x);
+  const rank = shape.length;
+  const dtype = r.x.tensor.dtype;
+  const compute = dtype === 'float16' || dtype === 'bfloat16' ? 'float32' : dtype;
+  let y = castTo(ctx, ctx.input(r.x), dtype, compute);
+  shape.slice(2).forEach((inSize, i) => {
+    const size = r.sizes?.[i];
+    const outSize = size !== undefined ? size : typeof inSize === 'number' ? Math.floor(inSize * r.scales![i]) : undefined;
+    if (typeof inSize !== 'number' || typeof outSize !== 'number') {
+      fail('OP_OPSET', 'linear resizing of sizes known only at run time needs opset 11 or later');
+    }
+    const taps = linearTaps(inSize, outSize, r.alignCorners, r.scales?.[i]);
+    if (outSize === inSize && taps.low.every((l, o) => l === o) && taps.highWeight.every((w) => w === 0)) return;
+    const axis = i + 2;
+    const weightShape = [outSize, ...Array<number>(rank - 1 - axis).fill(1)];
+    const tap = (index: number[], weight: number[]) =>
+      b.op1('Mul', [b.op1('Gather', [y, b.int64s(index)], { axis }), b.constant(compute, weightShape, weight)]);
+    y = b.op1('Add', [tap(taps.low, taps.lowWeight), tap(taps.high, taps.highWeight)]);
+  });
+  return castTo(ctx, y, compute, dtype);
+}
+
+/**
+ * Upsample (opsets 7 to 9) and Resize-10: nearest only, and only enlarging, where they agree with
+ * torch; linear is written out with Gathers.
+ */
 function lowerBeforeResize11(ctx: LowerContext, r: Resize): string {
+  if (r.mode === 'linear') return linearByGather(ctx, r);
   if (r.mode !== 'nearest') fail('OP_OPSET', `${r.mode} resizing needs opset 11 or later`);
   const scales = [1, 1, ...staticScales(r)];
   // These versions round source coordinates up when shrinking, unlike torch.
@@ -182,7 +247,8 @@ function upsampleOp(schemas: string[], mode: Mode, spatial: number): OpDef {
   return {
     schemas,
     infer: (a) => inferResize(a, args(a)),
-    lower: { [mode === 'nearest' ? 7 : 11]: (ctx, a) => lowerResize(ctx, args(a)) },
+    // Linear has a Gather form below opset 11; cubic only Resize-11.
+    lower: { [mode === 'cubic' ? 11 : 7]: (ctx, a) => lowerResize(ctx, args(a)) },
   };
 }
 
@@ -192,6 +258,85 @@ const NEAREST_3D = 'SymInt[3] output_size, float? scales_d=None, float? scales_h
 const VEC = 'Tensor input, SymInt[]? output_size, float[]? scale_factors';
 const VEC_ALIGNED = 'Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors';
 const INTERPOLATE_TAIL = 'str mode="nearest", bool? align_corners=None, bool? recompute_scale_factor=None, bool antialias=False';
+
+// ---------------------------------------------------------------------------------------------
+// grid_sampler / affine_grid_generator
+
+const GRID_MODES = ['bilinear', 'nearest', 'bicubic'] as const;
+const GRID_PADDINGS = ['zeros', 'border', 'reflection'] as const;
+
+function gridSampleArgs(a: BoundArgs) {
+  const op = a.schema.name;
+  const input = a.tensor('input');
+  const grid = a.tensor('grid');
+  const rank = rankOf(input);
+  if (rank !== 4 && rank !== 5) fail('TRACE_TYPE', `${op}: expected a 4-D or 5-D input, got ${rank}-D`);
+  requireSameDtype(op, ['input', input], ['grid', grid]);
+  if (!isFloating(input.tensor.dtype)) fail('TRACE_TYPE', `${op}: not implemented for '${input.tensor.dtype}' input`);
+  requireShape(op, ['grid', grid], [shapeOf(input)[0], ...Array<undefined>(rank - 2).fill(undefined), rank - 2]);
+  const mode = GRID_MODES[a.int('interpolation_mode')];
+  const padding = GRID_PADDINGS[a.int('padding_mode')];
+  if (!mode) fail('TRACE_TYPE', `${op}: interpolation_mode ${a.int('interpolation_mode')} is not 0, 1 or 2`);
+  if (!padding) fail('TRACE_TYPE', `${op}: padding_mode ${a.int('padding_mode')} is not 0, 1 or 2`);
+  if (rank === 5 && mode === 'bicubic') fail('TRACE_TYPE', `${op}: bicubic interpolation only supports 4-D input`);
+  return { input, grid, rank, mode, padding, alignCorners: a.bool('align_corners') };
+}
+
+/** GridSample-16 is 2-d only with modes named bilinear/bicubic; GridSample-20 is N-d with linear/cubic. */
+function lowerGridSampler(ctx: LowerContext, a: BoundArgs): string[] {
+  const g = gridSampleArgs(a);
+  if (g.rank === 5) needOpset(ctx, 20, 'volumetric (5-D) grid sampling');
+  const mode = ctx.opset >= 20 ? { bilinear: 'linear', nearest: 'nearest', bicubic: 'cubic' }[g.mode] : g.mode;
+  const attrs = { align_corners: g.alignCorners ? 1 : 0, mode, padding_mode: g.padding };
+  return [ctx.b.op1('GridSample', [ctx.input(g.input), ctx.input(g.grid)], attrs)];
+}
+
+/** torch's linspace_from_neg_one in float32: -1..1, pulled in to pixel centres without align_corners. */
+function gridCoordinates(steps: number, alignCorners: boolean): number[] {
+  const f = Math.fround;
+  if (steps <= 1) return [0];
+  const step = f(2 / (steps - 1));
+  const half = Math.floor(steps / 2);
+  const values = Array.from({ length: steps }, (_, i) => (i < half ? f(-1 + step * i) : f(1 - step * (steps - 1 - i))));
+  return alignCorners ? values : values.map((v) => f(f(v * (steps - 1)) / steps));
+}
+
+function affineGridArgs(a: BoundArgs) {
+  const op = a.schema.name;
+  const theta = a.tensor('theta');
+  const size = a.ints('size');
+  if (size.length !== 4 && size.length !== 5) fail('TRACE_TYPE', `${op}: affine_grid only supports 4D and 5D sizes, got size [${size.join(', ')}]`);
+  if (!isFloating(theta.tensor.dtype)) fail('TRACE_TYPE', `${op}: expected theta to have a floating point type, got ${theta.tensor.dtype}`);
+  const spatial = size.length - 2;
+  requireShape(op, ['theta', theta], [size[0], spatial, spatial + 1]);
+  return { theta, size, spatial, alignCorners: a.bool('align_corners') };
+}
+
+/**
+ * affine_grid as torch computes it: a base grid of (x, y[, z], 1) rows, x fastest, times thetaᵀ
+ * (MatMul broadcasts it over the batch), reshaped to [N, (D,) H, W, 2|3].
+ */
+function lowerAffineGrid(ctx: LowerContext, a: BoundArgs): string[] {
+  const { theta, size, spatial, alignCorners } = affineGridArgs(a);
+  const b = ctx.b;
+  const dtype = theta.tensor.dtype;
+  const dims = size.slice(2);
+  const axes = dims.map((d) => gridCoordinates(d, alignCorners)).reverse(); // x (W) first
+  const points = dims.reduce((p, d) => p * d, 1);
+  const rows: number[] = [];
+  for (let n = 0; n < points; n++) {
+    let rest = n;
+    const coordinate = axes.map((values) => {
+      const v = values[rest % values.length];
+      rest = Math.floor(rest / values.length);
+      return v;
+    });
+    rows.push(...coordinate, 1);
+  }
+  const base = b.constant(dtype, [points, spatial + 1], rows);
+  const grid = b.op1('MatMul', [base, transpose(ctx, ctx.input(theta), [0, 2, 1])]);
+  return [b.op1('Reshape', [grid, b.int64s([0, ...dims, spatial])])];
+}
 
 export const resizeOps: readonly OpDef[] = [
   upsampleOp([`aten::upsample_nearest1d(Tensor self, ${NEAREST_1D}) -> Tensor`, `aten::upsample_nearest1d.vec(${VEC}) -> Tensor`], 'nearest', 1),
@@ -252,7 +397,27 @@ export const resizeOps: readonly OpDef[] = [
       `aten::__interpolate.size_list_scale_list(Tensor input, int[]? size=None, float[]? scale_factor=None, ${INTERPOLATE_TAIL}) -> Tensor`,
     ],
     infer: (a) => inferResize(a, interpolateArgs(a)),
-    // Nearest works from opset 7; other modes fail there with a clear message.
+    // Nearest and linear work from opset 7; cubic fails there with a clear message.
     lower: { 7: (ctx, a) => lowerResize(ctx, interpolateArgs(a)) },
+  },
+  {
+    schemas: ['aten::grid_sampler(Tensor input, Tensor grid, int interpolation_mode, int padding_mode, bool align_corners) -> Tensor'],
+    infer: (a) => {
+      const g = gridSampleArgs(a);
+      const grid = shapeOf(g.grid);
+      return [tensorOf(g.input.tensor.dtype, [grid[0], shapeOf(g.input)[1], ...grid.slice(1, -1)])];
+    },
+    lower: { 16: lowerGridSampler },
+  },
+  {
+    schemas: [
+      'aten::affine_grid_generator(Tensor theta, int[] size, bool align_corners) -> Tensor',
+      'aten::affine_grid_generator(Tensor theta, SymInt[] size, bool align_corners) -> Tensor',
+    ],
+    infer: (a) => {
+      const { theta, size, spatial } = affineGridArgs(a);
+      return [tensorOf(theta.tensor.dtype, [size[0], ...size.slice(2), spatial])];
+    },
+    lower: { 7: lowerAffineGrid },
   },
 ];
