@@ -1327,8 +1327,9 @@ function lowerUnique2(ctx: LowerContext, a: BoundArgs): string[] {
   const { inverse, counts } = uniqueFlags(a);
   const dtype = tensorType(self).dtype;
   const compute = uniqueDtype(dtype);
-  const x = castTo(ctx, ctx.input(self), dtype, compute);
-  const [values, , inverseIndices, countsOut] = ctx.b.op('Unique', [x], { sorted: 1 }, 4);
+  // Unique flattens its input itself, but a 0-d one is not a tensor it takes.
+  const flat = rankOf(self) === 0 ? reshape(ctx, ctx.input(self), ctx.b.int64s([1])) : ctx.input(self);
+  const [values, , inverseIndices, countsOut] = ctx.b.op('Unique', [castTo(ctx, flat, dtype, compute)], { sorted: 1 }, 4);
   return [
     castTo(ctx, values, compute, dtype),
     inverse ? reshape(ctx, inverseIndices, shapeOfValue(ctx, self)) : emptyIndices(ctx),

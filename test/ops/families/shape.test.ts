@@ -640,6 +640,12 @@ const MORE_CASES: OpCase[] = [
     want: [[[4, 2], [1, 3, 2, 1, 1, 3, 5, 0]], [[2], [1, 0]], [[2], [1, 1]]],
   },
   {
+    label: 'torch._unique2(torch.tensor(4.), True, True, True)',
+    inputs: [{ shape: [], data: [4] }],
+    call: ([x]) => ({ op: 'aten::_unique2', args: [x, true, true, true] }),
+    want: [[[1], [4]], [[], [0]], [[1], [1]]],
+  },
+  {
     label: 'torch.unique_consecutive(torch.tensor([1.,1,2,2,3,1]), return_inverse=True, return_counts=True)',
     inputs: [{ shape: [6], data: [1, 1, 2, 2, 3, 1] }],
     call: ([x]) => ({ op: 'aten::unique_consecutive', args: [x, true, true] }),
@@ -661,4 +667,78 @@ const MORE_CASES: OpCase[] = [
 
 describe('broadcasting, stacking, windows, repeats, splits and unique match torch', () => {
   for (const c of MORE_CASES) it(c.label, () => checkCase(c));
+});
+
+describe('shape rules of broadcasting, stacking, windows, repeats, splits and unique', () => {
+  const f = (...shape: Dim[]) => tensorValue('float32', shape);
+  const shapes = (call: Call) => infer(call).map((t) => (t as TensorType).shape);
+
+  it('gives the shapes torch gives, keeping or inventing dynamic dims', () => {
+    expect(shapes({ op: 'aten::broadcast_tensors', args: [[f('n', 1), f(3)]] })).toEqual([['n', 3], ['n', 3]]);
+    expect(shapes({ op: 'aten::meshgrid', args: [[f('n'), f(3)]], kwargs: { indexing: 'xy' } })).toEqual([[3, 'n'], [3, 'n']]);
+    expect(shapes({ op: 'aten::atleast_2d', args: [[f(), f(4), f(2, 3, 4)]] })).toEqual([[1, 1], [1, 4], [2, 3, 4]]);
+    expect(shapes({ op: 'aten::column_stack', args: [[f('n'), f('n', 2)]] })).toEqual([['n', 3]]);
+    expect(shapes({ op: 'aten::hstack', args: [[f(0), f(2, 3)]] })).toEqual([[2, 3]]);
+    expect(shapes({ op: 'aten::rot90', args: [f(2, 'h', 'w'), 3, [1, 2]] })).toEqual([[2, 'w', 'h']]);
+    expect(shapes({ op: 'aten::unfold', args: [f(2, 10), 1, 3, 2] })).toEqual([[2, 4, 3]]);
+    expect(shapes({ op: 'aten::unfold', args: [f(), 0, 1, 1] })).toEqual([[1]]);
+    expect(shapes({ op: 'aten::unfold', args: [f('n', 2), 0, 3, 1] })[0]).toEqual(['unfold_dim_0', 2, 3]);
+    expect(shapes({ op: 'aten::repeat_interleave', args: [f(2, 3), 2] })).toEqual([[12]]);
+    expect(shapes({ op: 'aten::repeat_interleave', args: [f('n', 3), 2, 1], kwargs: { output_size: 6 } })).toEqual([['n', 6]]);
+    expect(shapes({ op: 'aten::tensor_split', args: [f(2, 5), [1, 1, 9], 1], overload: 'indices' })).toEqual([[2, 1], [2, 0], [2, 4], [2, 0]]);
+    expect(shapes({ op: 'aten::tensor_split', args: [f(2, 5), 7, 1], overload: 'sections' })).toHaveLength(7);
+    expect(shapes({ op: 'aten::nonzero_numpy', args: [f(2, 3, 4)] })).toEqual(Array(3).fill(['nonzero_numpy_dim_0']));
+    expect(shapes({ op: 'aten::_unique2', args: [f(2, 3)] })).toEqual([['unique_dim_0'], [0], [0]]);
+    expect(shapes({ op: 'aten::unique_dim', args: [f(4, 2), 0, true, true] })).toEqual([['unique_dim_dim_0', 2], [4], [0]]);
+    expect(shapes({ op: 'aten::unique_consecutive', args: [f(4, 2), true, true, 1] })).toEqual([[4, 'unique_consecutive_dim_0'], [2], ['unique_consecutive_dim_0']]);
+    expect(infer({ op: 'aten::numel', args: [f('n', 3)] })).toEqual([{ kind: 'scalar', scalar: 'int' }]);
+    expect(infer({ op: 'aten::column_stack', args: [[tensorValue('int32', [2]), f(2)]] })[0]).toMatchObject({ dtype: 'float32' });
+  });
+
+  it('refuses what torch refuses', () => {
+    const refused = (call: Call) => {
+      try {
+        infer(call);
+      } catch (e) {
+        return e instanceof TsonnxError ? e.code : String(e);
+      }
+      return 'accepted';
+    };
+    expect(refused({ op: 'aten::broadcast_tensors', args: [[f(2, 3), f(4, 3)]] })).toBe('TRACE_TYPE');
+    expect(refused({ op: 'aten::meshgrid', args: [[f(2), tensorValue('int64', [3])]] })).toBe('TRACE_TYPE');
+    expect(refused({ op: 'aten::meshgrid', args: [[f(2, 2)]] })).toBe('TRACE_TYPE');
+    expect(refused({ op: 'aten::meshgrid', args: [[f(2)]], kwargs: { indexing: 'yx' } })).toBe('TRACE_TYPE');
+    expect(refused({ op: 'aten::vstack', args: [[f(3), f(2, 2)]] })).toBe('TRACE_TYPE');
+    expect(refused({ op: 'aten::rot90', args: [f(2, 3), 1, [1, 1]] })).toBe('TRACE_TYPE');
+    expect(refused({ op: 'aten::rot90', args: [f(3), 1, [0, 1]] })).toBe('TRACE_TYPE');
+    expect(refused({ op: 'aten::unfold', args: [f(2, 3), 1, 4, 1] })).toBe('TRACE_TYPE');
+    expect(refused({ op: 'aten::unfold', args: [f(2, 3), 1, 2, 0] })).toBe('TRACE_TYPE');
+    expect(refused({ op: 'aten::repeat_interleave', args: [f(3), -1] })).toBe('TRACE_TYPE');
+    expect(refused({ op: 'aten::repeat_interleave', args: [f(3), tensorValue('int64', [2]), 0] })).toBe('TRACE_TYPE');
+    expect(refused({ op: 'aten::tensor_split', args: [f(3), 0], overload: 'sections' })).toBe('TRACE_TYPE');
+    expect(refused({ op: 'aten::tensor_split', args: [f(3), scalarValue('int')], overload: 'sections' })).toBe('TRACE_UNSUPPORTED');
+    expect(refused({ op: 'aten::tensor_split', args: [f(3), tensorValue('int64', [2])], overload: 'tensor_indices_or_sections' })).toBe('TRACE_UNSUPPORTED');
+    expect(refused({ op: 'aten::tensor_split', args: [f(3), tensorValue('float32', [])], overload: 'tensor_indices_or_sections' })).toBe('TRACE_TYPE');
+    expect(refused({ op: 'aten::_unique2', args: [f(3), false] })).toBe('TRACE_UNSUPPORTED');
+  });
+
+  it('needs Range for windows and repeats sized at run time', () => {
+    const lowered = (call: Call, opset: number) => {
+      try {
+        return opTypes(lowerOp(call, opset).graph);
+      } catch (e) {
+        return e instanceof TsonnxError ? e.code : String(e);
+      }
+    };
+    expect(lowered({ op: 'aten::unfold', args: [f('n', 2), 0, 2, 1] }, 10)).toBe('OP_OPSET');
+    expect(lowered({ op: 'aten::repeat_interleave', args: [f('n'), 2] }, 10)).toBe('OP_OPSET');
+    expect(lowered({ op: 'aten::repeat_interleave', args: [f(3), 2] }, 7)).toContain('Gather');
+  });
+
+  it('splits tensor_split by a tensor known at conversion time', async () => {
+    const x = tensorValue('float32', [7]);
+    const sections = tensorValue('int64', []);
+    const known = new Map([[sections, { type: { kind: 'tensor' as const, dtype: 'int64' as const, shape: [] }, values: [3] }]]);
+    expect(shapes({ op: 'aten::tensor_split', args: [x, sections], overload: 'tensor_indices_or_sections', known })).toEqual([[3], [2], [2]]);
+  });
 });
