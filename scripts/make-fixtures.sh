@@ -37,8 +37,8 @@ else
 fi
 
 for name in "${names[@]}"; do
-  if ! compgen -G "test/fixtures/ops/$name" >/dev/null && ! compgen -G "test/fixtures/models/$name" >/dev/null; then
-    echo "make-fixtures: no op or model case is named '$name'" >&2
+  if ! compgen -G "test/fixtures/*/$name" >/dev/null; then
+    echo "make-fixtures: no case is named '$name'" >&2
     status=1
   fi
 done

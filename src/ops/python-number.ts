@@ -297,3 +297,66 @@ export function equal(a: PyNumber, b: PyNumber): boolean {
 export function notEqual(a: PyNumber, b: PyNumber): boolean {
   return !equal(a, b);
 }
+
+/** One-argument `math` functions TorchScript runs on a double (`aten::sqrt.float`, ...), giving a float. */
+const MATH_FUNCTIONS: Readonly<Record<string, (x: number) => number>> = {
+  sqrt: Math.sqrt,
+  exp: Math.exp,
+  log: Math.log,
+  log10: Math.log10,
+  log1p: Math.log1p,
+  expm1: Math.expm1,
+  sin: Math.sin,
+  cos: Math.cos,
+  tan: Math.tan,
+  asin: Math.asin,
+  acos: Math.acos,
+  atan: Math.atan,
+  sinh: Math.sinh,
+  cosh: Math.cosh,
+  tanh: Math.tanh,
+  asinh: Math.asinh,
+  acosh: Math.acosh,
+  atanh: Math.atanh,
+  fabs: Math.abs,
+  degrees: (x) => x * (180 / Math.PI),
+  radians: (x) => x * (Math.PI / 180),
+};
+
+/** The names `mathFunction` takes. */
+export const MATH_FUNCTION_NAMES: readonly string[] = Object.keys(MATH_FUNCTIONS);
+
+/** `math.<name>(a)`: the C library function on the double (nan where C gives nan: `math.sqrt(-1.0)`, unlike Python). */
+export function mathFunction(name: string, a: PyNumber): PyFloat {
+  return new PyFloat(MATH_FUNCTIONS[name](toDouble(a)));
+}
+
+/** `math.atan2(a, b)`. */
+export function atan2(a: PyNumber, b: PyNumber): PyFloat {
+  return new PyFloat(Math.atan2(toDouble(a), toDouble(b)));
+}
+
+/** `math.copysign(a, b)`: |a| with b's sign, -0.0 counting as negative. */
+export function copysign(a: PyNumber, b: PyNumber): PyFloat {
+  const y = toDouble(b);
+  const negative = y < 0 || Object.is(y, -0);
+  return new PyFloat(negative ? -Math.abs(toDouble(a)) : Math.abs(toDouble(a)));
+}
+
+/** `math.gcd(a, b)` on ints (`aten::gcd`): Euclid's algorithm with C++'s truncating remainder, as c10 runs it. */
+export function gcd(a: PyInt, b: PyInt): PyInt {
+  let [x, y] = [toBigInt(a), toBigInt(b)];
+  while (y !== 0n) {
+    if (x === INT64_MIN && y === -1n) return crashes(a, 'gcd', b);
+    [x, y] = [y, x % y];
+  }
+  return int64(x < 0n ? -x : x);
+}
+
+/** `math.isnan`, `math.isinf`, `math.isfinite` of a number (an int is always finite). */
+export function classify(a: PyNumber, test: 'nan' | 'inf' | 'finite'): boolean {
+  const x = toDouble(a);
+  if (test === 'nan') return Number.isNaN(x);
+  if (test === 'inf') return x === Infinity || x === -Infinity;
+  return Number.isFinite(x);
+}

@@ -125,6 +125,21 @@ function isSymbolicNumber(a: PyValue, b: PyValue): boolean {
   return !pyEquals(a, b);
 }
 
+/** Python's `<` ordering of list items TorchScript sorts: numbers (bools as 0/1) or strings; undefined for others. */
+function pyCompare(a: PyValue, b: PyValue): number | undefined {
+  const [x, y] = [asPyNumber(a), asPyNumber(b)];
+  if (x !== undefined && y !== undefined) return pyNumber.lessThan(x, y) ? -1 : pyNumber.lessThan(y, x) ? 1 : 0;
+  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
+  return undefined;
+}
+
+/** `sorted(l)` and `l.sort(reverse)`: the items in order, or undefined when they are not all comparable. */
+function sortedItems(items: readonly PyValue[], reverse: boolean): PyValue[] | undefined {
+  if (items.some((item, i) => i > 0 && pyCompare(items[0], item) === undefined)) return undefined;
+  const order = [...items].sort((a, b) => pyCompare(a, b) as number);
+  return reverse ? order.reverse() : order;
+}
+
 function pyEquals(a: PyValue, b: PyValue): boolean {
   const [x, y] = [asPyNumber(a), asPyNumber(b)];
   if (x !== undefined && y !== undefined) return pyNumber.equal(x, y);
@@ -286,8 +301,8 @@ const BUILTINS: Record<string, Builtin> = {
   'builtins.unchecked_cast': (_it, [, v]) => v,
   'builtins.uninitialized': () => new Uninitialized(),
   'builtins.sorted': (_it, [v]) => {
-    if (!(v instanceof PyList)) return NOT_BUILTIN;
-    return new PyList([...v.items].sort((a, b) => (num(a) ?? 0) - (num(b) ?? 0)));
+    const items = v instanceof PyList || v instanceof PyTuple ? sortedItems(v.items, false) : undefined;
+    return items ? new PyList(items) : NOT_BUILTIN;
   },
   'builtins.__new__': (it, [cls]) => {
     if (!(cls instanceof ClassRef)) return NOT_BUILTIN;
@@ -330,9 +345,19 @@ const BUILTINS: Record<string, Builtin> = {
   'torch.floor': unaryArith(pyNumber.floor),
   'torch.ceil': unaryArith(pyNumber.ceil),
   'torch.round': unaryArith(pyNumber.round),
-  'torch.sqrt': (_it, [a]) => (isPyNumber(a) ? new PyFloat(Math.sqrt(num(a) as number)) : NOT_BUILTIN),
-  'torch.log': (_it, [a]) => (isPyNumber(a) ? new PyFloat(Math.log(num(a) as number)) : NOT_BUILTIN),
-  'torch.exp': (_it, [a]) => (isPyNumber(a) ? new PyFloat(Math.exp(num(a) as number)) : NOT_BUILTIN),
+  // `math.sqrt(x)` and the other one-number math functions print as `torch.sqrt(x)`.
+  ...Object.fromEntries(pyNumber.MATH_FUNCTION_NAMES.map((name) => [`torch.${name}`, unaryArith((a) => pyNumber.mathFunction(name, a))])),
+  'torch.atan2': arith(pyNumber.atan2),
+  'torch.copysign': arith(pyNumber.copysign),
+  'torch.gcd': bitwise(pyNumber.gcd),
+  'torch.isnan': (_it, [a]) => (isPyNumber(a) ? pyNumber.classify(asPyNumber(a) as pyNumber.PyNumber, 'nan') : NOT_BUILTIN),
+  'torch.isinf': (_it, [a]) => (isPyNumber(a) ? pyNumber.classify(asPyNumber(a) as pyNumber.PyNumber, 'inf') : NOT_BUILTIN),
+  'torch.isfinite': (_it, [a]) => (isPyNumber(a) ? pyNumber.classify(asPyNumber(a) as pyNumber.PyNumber, 'finite') : NOT_BUILTIN),
+  'torch.divmod': (it, [a, b]) => {
+    const [x, y] = [asPyNumber(a), asPyNumber(b)];
+    if (x === undefined || y === undefined) return NOT_BUILTIN;
+    return new PyTuple([fromPyNumber(pyNumber.floorDivide(x, y)), fromPyNumber(pyNumber.remainder(x, y))]);
+  },
   'torch.eq': (_it, [a, b]) => {
     if (a instanceof TensorBox || b instanceof TensorBox || isSymbolicNumber(a, b)) return NOT_BUILTIN;
     return pyEquals(a, b);
@@ -404,9 +429,42 @@ const BUILTINS: Record<string, Builtin> = {
     for (const item of other.items.slice()) l.items.push(item);
     return null;
   },
-  'torch.pop': (_it, [l, i]) => {
+  'torch.pop': (it, [l, i, fallback]) => {
+    if (l instanceof PyDict) {
+      const key = i as DictKey;
+      if (!l.map.has(key)) return fallback !== undefined ? fallback : it.fail('TRACE_RAISE', `the model raises KeyError: ${it.describe(i)}`);
+      const value = l.map.get(key) as PyValue;
+      l.map.delete(key);
+      return value;
+    }
     if (!(l instanceof PyList)) return NOT_BUILTIN;
     return l.items.splice(index(l.items.length, i === undefined ? -1 : (num(i) as number)), 1)[0];
+  },
+  'torch.sort': (_it, [l, reverse]) => {
+    if (!(l instanceof PyList)) return NOT_BUILTIN;
+    const items = sortedItems(l.items, reverse === true);
+    if (!items) return NOT_BUILTIN;
+    l.items.splice(0, l.items.length, ...items);
+    return null;
+  },
+  'torch.sum': (_it, [l]) => {
+    if (!(l instanceof PyList || l instanceof PyTuple)) return NOT_BUILTIN;
+    const numbers = l.items.map(asPyNumber);
+    if (numbers.some((n) => n === undefined)) return NOT_BUILTIN;
+    return fromPyNumber((numbers as pyNumber.PyNumber[]).reduce((a, b) => pyNumber.add(a, b), 0));
+  },
+  'torch.index': (it, [l, v]) => {
+    if (!(l instanceof PyList)) return NOT_BUILTIN;
+    const i = l.items.findIndex((x) => pyEquals(x, v));
+    return i >= 0 ? i : it.fail('TRACE_RAISE', `the model raises ValueError: ${it.describe(v)} is not in list`);
+  },
+  'torch.count': (_it, [l, v]) => (l instanceof PyList ? l.items.filter((x) => pyEquals(x, v)).length : NOT_BUILTIN),
+  'torch.remove': (it, [l, v]) => {
+    if (!(l instanceof PyList)) return NOT_BUILTIN;
+    const i = l.items.findIndex((x) => pyEquals(x, v));
+    if (i < 0) return it.fail('TRACE_RAISE', `the model raises ValueError: list.remove(x): ${it.describe(v)} not in list`);
+    l.items.splice(i, 1);
+    return null;
   },
   'torch.clear': (_it, [l]) => {
     if (!(l instanceof PyList)) return NOT_BUILTIN;
@@ -459,6 +517,16 @@ const BUILTINS: Record<string, Builtin> = {
   'torch.values': (_it, [d]) => (d instanceof PyDict ? new PyList([...d.map.values()]) : NOT_BUILTIN),
   'torch.items': (_it, [d]) => (d instanceof PyDict ? new PyList([...d.map.entries()].map(([k, v]) => new PyTuple([k, v]))) : NOT_BUILTIN),
   'torch.get': (_it, [d, key, fallback]) => (d instanceof PyDict ? (d.map.has(key as DictKey) ? (d.map.get(key as DictKey) as PyValue) : (fallback ?? null)) : NOT_BUILTIN),
+  'torch.update': (_it, [d, other]) => {
+    if (!(d instanceof PyDict) || !(other instanceof PyDict)) return NOT_BUILTIN;
+    for (const [k, v] of other.map) d.map.set(k, v);
+    return null;
+  },
+  'torch.setdefault': (_it, [d, key, fallback]) => {
+    if (!(d instanceof PyDict)) return NOT_BUILTIN;
+    if (!d.map.has(key as DictKey)) d.map.set(key as DictKey, fallback ?? null);
+    return d.map.get(key as DictKey) as PyValue;
+  },
   'torch.format': (it, [fmt, ...rest]) => format(it, fmt, rest),
   'torch.warn': (it, [msg]) => {
     it.warn(`the model warns: ${it.describe(msg)}`);

@@ -34,6 +34,12 @@ const OPERATIONS: Record<string, Operation> = {
   ceil: number.ceil,
   int: number.toInt,
   float: number.toFloat,
+  atan2: number.atan2,
+  copysign: number.copysign,
+  gcd: (a, b) => number.gcd(a as PyInt, b as PyInt),
+  isnan: (a) => number.classify(a, 'nan'),
+  isinf: (a) => number.classify(a, 'inf'),
+  ...Object.fromEntries(number.MATH_FUNCTION_NAMES.map((name) => [name, (a: PyNumber) => number.mathFunction(name, a)])),
 };
 
 /** The table leaves out `>` and `>=`: they are `<` and `<=` with the operands swapped. */
