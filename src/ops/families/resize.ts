@@ -247,8 +247,8 @@ function upsampleOp(schemas: string[], mode: Mode, spatial: number): OpDef {
   return {
     schemas,
     infer: (a) => inferResize(a, args(a)),
-    // Linear has a Gather form below opset 11; cubic only Resize-11.
-    lower: { [mode === 'cubic' ? 11 : 7]: (ctx, a) => lowerResize(ctx, args(a)) },
+    // Nearest is Upsample below opset 11 and linear Gathers; nearest-exact and cubic need Resize-11.
+    lower: { [mode === 'nearest' || mode === 'linear' ? 7 : 11]: (ctx, a) => lowerResize(ctx, args(a)) },
   };
 }
 
