@@ -172,18 +172,21 @@ const PAIR_LOSSES: readonly PairLoss[] = [
     },
   },
   {
-    // log(1 + exp(−y·x)) as Softplus, which does not overflow to inf for large −y·x.
+    // log1p(exp(−y·x)) as torch computes it, overflowing to inf where exp does (Softplus would not).
     schema: 'aten::soft_margin_loss(Tensor self, Tensor target, int reduction=1) -> Tensor',
     opset: 7,
     dtype: 'self',
     shape: 'self',
-    element: (ctx, x, y) => ctx.b.op1('Softplus', [ctx.b.op1('Neg', [ctx.b.op1('Mul', [x, y])])]),
+    element: (ctx, x, y, c) => ctx.b.op1('Log', [ctx.b.op1('Add', [c(1), ctx.b.op1('Exp', [ctx.b.op1('Neg', [ctx.b.op1('Mul', [x, y])])])])]),
   },
   {
     schema: 'aten::kl_div(Tensor self, Tensor target, int reduction=1, *, bool log_target=False) -> Tensor',
     opset: 9,
     dtype: 'promote',
     shape: 'broadcast',
+    check: (a) => {
+      if (![a.tensor('self'), a.tensor('target')].every((t) => isFloating(t.tensor.dtype))) fail('TRACE_TYPE', 'kl_div: Integral inputs not supported.');
+    },
     // log_target: exp(y)·(y − x); else xlogy(y, y) − y·x.
     element: (ctx, x, y, c, a) => {
       const b = ctx.b;
