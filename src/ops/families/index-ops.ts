@@ -635,6 +635,55 @@ function inferEmbeddingRenorm(a: BoundArgs): TensorType[] {
   return [self.tensor];
 }
 
+// ---------------------------------------------------------------------------------------------
+// histc
+
+/** histc's range: min and max as given, or the data's when they are equal, widened by 1 when still equal. */
+function histRange(ctx: LowerContext, a: BoundArgs, x: string, dtype: DType): [string, string] {
+  const [min, max] = ['min', 'max'].map((name) => knownNumber(a.scalar(name)));
+  if (min === undefined || max === undefined) fail('TRACE_UNSUPPORTED', `${a.schema.name}: min and max must be known at conversion time`);
+  if (min !== max) return [ctx.b.scalar(dtype, min), ctx.b.scalar(dtype, max)];
+  const lo = reduce(ctx, 'ReduceMin', x, undefined, false);
+  const hi = reduce(ctx, 'ReduceMax', x, undefined, false);
+  const same = equalValues(ctx, lo, hi, dtype);
+  const one = ctx.b.scalar(dtype, 1);
+  return [ctx.b.op1('Where', [same, ctx.b.op1('Sub', [lo, one]), lo]), ctx.b.op1('Where', [same, ctx.b.op1('Add', [hi, one]), hi])];
+}
+
+/**
+ * Counts of values in `bins` equal-width bins over [min, max]: bin = trunc((x - min) * bins / (max - min))
+ * in the input's dtype, the top edge in the last bin, values outside (and NaN) left out. This is
+ * torch 2.x's arithmetic; torch 1.13 divides before multiplying, which differs only for values
+ * within rounding of a bin edge.
+ */
+function lowerHistc(ctx: LowerContext, a: BoundArgs): string[] {
+  const self = a.tensor('self');
+  const dtype = dtypeOf(self);
+  const bins = a.int('bins');
+  const x = ctx.b.op1('Reshape', [ctx.input(self), ctx.b.int64s([-1])]);
+  const [lo, hi] = histRange(ctx, a, x, dtype);
+  const scaled = ctx.b.op1('Div', [ctx.b.op1('Mul', [ctx.b.op1('Sub', [x, lo]), ctx.b.scalar(dtype, bins)]), ctx.b.op1('Sub', [hi, lo])]);
+  const raw = castTo(ctx, scaled, dtype, 'int64');
+  const last = ctx.b.scalar('int64', bins - 1);
+  const outside = ctx.b.op1('Or', [ctx.b.op1('Or', [ctx.b.op1('Less', [x, lo]), ctx.b.op1('Greater', [x, hi])]), ctx.b.op1('IsNaN', [x])]);
+  // Outside values get bin 0 (any bin OneHot takes) and then count nothing.
+  const bin = ctx.b.op1('Where', [outside, ctx.b.scalar('int64', 0), ctx.b.op1('Where', [ctx.b.op1('Greater', [raw, last]), last, raw])]);
+  const counted = ctx.b.op1('Mul', [oneHotMaskInt64(ctx, bin, ctx.b.int64s([bins])), unsqueeze(ctx, castTo(ctx, ctx.b.op1('Not', [outside]), 'bool', 'int64'), [1])]);
+  return [castTo(ctx, reduce(ctx, 'ReduceSum', counted, [0], false), 'int64', dtype)];
+}
+
+function inferHistc(a: BoundArgs): TensorType[] {
+  const op = a.schema.name;
+  const self = a.tensor('self');
+  const bins = a.int('bins');
+  if (dtypeOf(self) !== 'float32' && dtypeOf(self) !== 'float64') fail('TRACE_TYPE', `${op}: "histogram_cpu" not implemented for '${dtypeOf(self)}'`);
+  if (bins <= 0) fail('TRACE_TYPE', `${op}: bins must be > 0, but got ${bins} for dimension 0`);
+  const [min, max] = ['min', 'max'].map((name) => knownNumber(a.scalar(name)));
+  if (min !== undefined && max !== undefined && min > max) fail('TRACE_TYPE', `${op}: max must be larger than min`);
+  if ([min, max].some((v) => v !== undefined && !Number.isFinite(v))) fail('TRACE_TYPE', `${op}: range of [${min}, ${max}] is not finite`);
+  return [tensorOf(dtypeOf(self), [bins])];
+}
+
 function inferEmbedding(a: BoundArgs): TensorType[] {
   const weight = a.tensor('weight');
   requireDtype(a.schema.name, ['indices', a.tensor('indices')], ['int64', 'int32']);
@@ -970,6 +1019,7 @@ export const indexOpsOps: readonly OpDef[] = [
     infer: inferEmbeddingRenorm,
     lower: { 9: lowerEmbeddingRenorm },
   },
+  { schemas: ['aten::histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor'], infer: inferHistc, lower: { 9: lowerHistc } },
   {
     schemas: ['aten::take(Tensor self, Tensor index) -> Tensor'],
     infer: (a) => {

@@ -462,6 +462,24 @@ const CASES: OpCase[] = [
     close: true,
   },
   {
+    label: 'torch.histc(H, 4, 0, 3): the top edge counts, values outside do not',
+    inputs: [F([10], [-1.2, 0.3, 0.7, 1.5, 2.9, 3.0, -0.1, 0.0, 2.2, 5.0])],
+    call: ([x]) => ({ op: 'aten::histc', args: [x, 4, 0, 3] }),
+    want: [[[4], [3, 0, 2, 2]]],
+  },
+  {
+    label: 'torch.histc(H, 6) over the data range',
+    inputs: [F([10], [-1.2, 0.3, 0.7, 1.5, 2.9, 3.0, -0.1, 0.0, 2.2, 5.0])],
+    call: ([x]) => ({ op: 'aten::histc', args: [x, 6] }),
+    want: [[[6], [1, 4, 1, 2, 1, 1]]],
+  },
+  {
+    label: 'torch.histc(torch.tensor([2.,2.]), 4) widens an empty range by 1',
+    inputs: [F([2], [2, 2])],
+    call: ([x]) => ({ op: 'aten::histc', args: [x, 4] }),
+    want: [[[4], [0, 0, 2, 0]]],
+  },
+  {
     label: 'torch.bincount(L([1,4,1]), minlength=3)',
     inputs: [L([3], [1, 4, 1])],
     call: ([x]) => ({ op: 'aten::bincount', args: [x], kwargs: { minlength: 3 } }),
