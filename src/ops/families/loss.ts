@@ -68,18 +68,26 @@ interface PairLoss {
   shape: 'broadcast' | 'self';
   /** A check of the scalar options, as torch makes it before computing. */
   check?: (a: BoundArgs) => void;
+  /** Integer operands give an integer loss (l1_loss), which torch cannot average. */
+  integers?: boolean;
   element: ElementLoss;
 }
+
+/** The integer dtypes onnxruntime subtracts and takes absolute values of natively at every opset. */
+const INTEGER_LOSS_DTYPES: readonly DType[] = ['int32', 'int64'];
 
 function pairType(a: BoundArgs, loss: PairLoss): TensorType {
   const self = a.tensor('self');
   const target = a.tensor('target');
   loss.check?.(a);
-  const dtype = requireFloating(a, loss.dtype === 'self' ? self.tensor.dtype : promoted([self, target]));
-  requireFloating(a, promoted([self, target]));
   if (loss.shape === 'self') requireBroadcastsTo(a, self.tensor.shape, [target.tensor.shape]);
   const shape = loss.shape === 'self' ? self.tensor.shape : broadcastShapes(self.tensor.shape, target.tensor.shape);
-  return lossType(a, dtype, shape);
+  const compute = promoted([self, target]);
+  if (loss.integers && INTEGER_LOSS_DTYPES.includes(compute)) {
+    if (reductionOf(a) === 'mean') fail('TRACE_TYPE', `${a.schema.name}: mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${compute}`);
+    return lossType(a, compute, shape);
+  }
+  return lossType(a, requireFloating(a, loss.dtype === 'self' ? self.tensor.dtype : compute), shape);
 }
 
 /** A loss of self and target computed element-wise in their promoted dtype, then reduced. */
@@ -139,6 +147,7 @@ const PAIR_LOSSES: readonly PairLoss[] = [
     opset: 7,
     dtype: 'promote',
     shape: 'broadcast',
+    integers: true,
     element: (ctx, x, y) => absDiff(ctx, x, y),
   },
   {

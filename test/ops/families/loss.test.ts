@@ -118,6 +118,16 @@ describe('loss lowerings', () => {
     expectNear([kl.data[2]], [-0.2215736]);
   });
 
+  it('computes l1_loss of integers in their dtype, refusing their mean as torch does', async () => {
+    const i = tensorValue('int64', [2, 2]);
+    const j = tensorValue('int32', [2, 2]);
+    const none = await run({ op: 'aten::l1_loss', args: [i, j, 0] }, 7, [[i, [1, 5, 3, -2]], [j, [4, 1, 3, 0]]]);
+    expect(none).toMatchObject({ dtype: 'int64', data: [3, 4, 0, 2] });
+    expect(await run({ op: 'aten::l1_loss', args: [i, j, 2] }, 13, [[i, [1, 5, 3, -2]], [j, [4, 1, 3, 0]]])).toMatchObject({ dtype: 'int64', data: [9] });
+    expect(codeOf(() => infer({ op: 'aten::l1_loss', args: [i, j, 1] }))).toBe('TRACE_TYPE');
+    expect(codeOf(() => infer({ op: 'aten::mse_loss', args: [i, j, 0] }))).toBe('TRACE_TYPE');
+  });
+
   it('claims the opsets its ONNX ops need', () => {
     const x = tensorValue('float32', [2, 3]);
     const signs = tensorValue('float32', [2, 3]);
