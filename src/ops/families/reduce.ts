@@ -474,8 +474,9 @@ const countNonzeroDef: OpDef = {
 // Scans: cumprod / logcumsumexp / cummax / cummin
 // ---------------------------------------------------------------------------------------------
 
-function scanAxis(a: BoundArgs): number {
-  return axis(a.int('dim'), rankOf(a.tensor('self')));
+/** A dim of `self` as torch wraps it: a 0-d tensor takes 0 and -1, like a 1-D one. */
+function dimOfSelf(a: BoundArgs): number {
+  return axis(a.int('dim'), Math.max(1, rankOf(a.tensor('self'))));
 }
 
 /**
@@ -528,7 +529,7 @@ function cumExtremeDef(name: 'cummax' | 'cummin'): OpDef {
     schemas: [`aten::${name}(Tensor self, int dim) -> (Tensor values, Tensor indices)`],
     infer: (a) => {
       const self = a.tensor('self');
-      scanAxis(a);
+      dimOfSelf(a);
       return [self.type, tensorOf('int64', shapeOf(self))];
     },
     lower: {
@@ -536,7 +537,7 @@ function cumExtremeDef(name: 'cummax' | 'cummin'): OpDef {
         const self = a.tensor('self');
         if (rankOf(self) === 0) return [ctx.input(self), ctx.b.scalar('int64', 0)];
         const b = ctx.b;
-        const d = scanAxis(a);
+        const d = dimOfSelf(a);
         const dtype = self.tensor.dtype;
         const compute = orderDtype(dtype);
         const x = operand(ctx, self, compute);
@@ -556,7 +557,7 @@ const scanOps: OpDef[] = [
   {
     schemas: ['aten::cumprod(Tensor self, int dim, *, ScalarType? dtype=None) -> Tensor'],
     infer: (a) => {
-      scanAxis(a);
+      dimOfSelf(a);
       return [tensorOf(accumulatedDtype(a), shapeOf(a.tensor('self')))];
     },
     lower: {
@@ -566,7 +567,7 @@ const scanOps: OpDef[] = [
         const compute = accumulateDtype(out, ctx.opset);
         const x = operand(ctx, self, compute);
         if (rankOf(self) === 0) return [castTo(ctx, x, compute, out)];
-        return [castTo(ctx, maskedScan(ctx, self, x, scanAxis(a), 'ReduceProd', ctx.b.scalar(compute, 1)), compute, out)];
+        return [castTo(ctx, maskedScan(ctx, self, x, dimOfSelf(a), 'ReduceProd', ctx.b.scalar(compute, 1)), compute, out)];
       },
     },
   },
@@ -574,7 +575,7 @@ const scanOps: OpDef[] = [
     schemas: ['aten::logcumsumexp(Tensor self, int dim) -> Tensor'],
     infer: (a) => {
       const self = a.tensor('self');
-      scanAxis(a);
+      dimOfSelf(a);
       if (!isFloating(self.tensor.dtype)) fail('TRACE_TYPE', `aten::logcumsumexp: not implemented for ${self.tensor.dtype} tensors`);
       return [self.type];
     },
@@ -582,11 +583,11 @@ const scanOps: OpDef[] = [
       // ReduceLogSumExp subtracts the maximum first, so large and very negative inputs stay finite.
       9: (ctx, a) => {
         const self = a.tensor('self');
+        if (rankOf(self) === 0) return [ctx.input(self)];
         const dtype = self.tensor.dtype;
         const compute = orderDtype(dtype);
         const x = operand(ctx, self, compute);
-        if (rankOf(self) === 0) return [ctx.input(self)];
-        const scanned = maskedScan(ctx, self, x, scanAxis(a), 'ReduceLogSumExp', ctx.b.scalar(compute, -Infinity));
+        const scanned = maskedScan(ctx, self, x, dimOfSelf(a), 'ReduceLogSumExp', ctx.b.scalar(compute, -Infinity));
         return [castTo(ctx, scanned, compute, dtype)];
       },
     },
@@ -624,7 +625,7 @@ function orderStatisticType(a: BoundArgs, d: number, keepdim: boolean): ValueTyp
 }
 
 /** The lower median's rank, (n - 1) // 2 + 1, along `d`: known, or from the run-time size as a 1-D value. */
-function medianRank(ctx: LowerContext, x: string, size: Dim, d: number): number | string {
+function medianRank(ctx: LowerContext, x: string, size: Dim | undefined, d: number): number | string {
   if (typeof size === 'number') return Math.floor((size - 1) / 2) + 1;
   const b = ctx.b;
   const n = b.op1('Gather', [b.op1('Shape', [x]), b.int64s([d])], { axis: 0 });
@@ -640,7 +641,7 @@ const orderStatisticOps: OpDef[] = [
     schemas: ['aten::kthvalue(Tensor self, int k, int dim=-1, bool keepdim=False) -> (Tensor values, Tensor indices)'],
     infer: (a) => {
       const self = a.tensor('self');
-      const d = axis(a.int('dim'), rankOf(self));
+      const d = dimOfSelf(a);
       const n = rankOf(self) === 0 ? 1 : shapeOf(self)[d];
       const k = a.int('k');
       if (k < 1 || (typeof n === 'number' && k > n)) fail('TRACE_TYPE', `kthvalue(): selected number k=${k} out of range for dimension ${d} of size ${n}`);
@@ -652,7 +653,7 @@ const orderStatisticOps: OpDef[] = [
         if (rankOf(self) === 0) return [ctx.input(self), ctx.b.scalar('int64', 0)];
         const dtype = self.tensor.dtype;
         const x = operand(ctx, self, orderDtype(dtype));
-        return kthSmallest(ctx, x, dtype, axis(a.int('dim'), rankOf(self)), a.int('k'), a.bool('keepdim'));
+        return kthSmallest(ctx, x, dtype, dimOfSelf(a), a.int('k'), a.bool('keepdim'));
       },
     },
   },
@@ -667,7 +668,7 @@ const orderStatisticOps: OpDef[] = [
         requireElements('median', numel(shapeOf(self)) ?? 1);
         return [tensorOf(self.tensor.dtype, [])];
       }
-      const d = axis(a.int('dim'), rankOf(self));
+      const d = dimOfSelf(a);
       if (rankOf(self) > 0) requireElements('median', shapeOf(self)[d]);
       return orderStatisticType(a, d, a.bool('keepdim'));
     },
@@ -676,14 +677,13 @@ const orderStatisticOps: OpDef[] = [
         const self = a.tensor('self');
         const shape = shapeOf(self);
         const dtype = self.tensor.dtype;
+        if (a.schema.overload === 'dim' && rankOf(self) === 0) return [ctx.input(self), ctx.b.scalar('int64', 0)];
         const x = operand(ctx, self, orderDtype(dtype));
         if (a.schema.overload !== 'dim') {
           const flat = ctx.b.op1('Reshape', [x, ctx.b.int64s([-1])]);
-          const total = numel(shape) ?? 'run-time';
-          return [kthSmallest(ctx, flat, dtype, 0, medianRank(ctx, flat, total, 0), false)[0]];
+          return [kthSmallest(ctx, flat, dtype, 0, medianRank(ctx, flat, numel(shape), 0), false)[0]];
         }
-        if (rankOf(self) === 0) return [ctx.input(self), ctx.b.scalar('int64', 0)];
-        const d = axis(a.int('dim'), rankOf(self));
+        const d = dimOfSelf(a);
         return kthSmallest(ctx, x, dtype, d, medianRank(ctx, x, shape[d], d), a.bool('keepdim'));
       },
     },

@@ -1075,7 +1075,8 @@ function lowerRot90(ctx: LowerContext, a: BoundArgs): string[] {
 function unfoldArgs(a: BoundArgs): { d: number; size: number; step: number; count: Dim } {
   const self = a.tensor('self');
   const rank = rankOf(self);
-  const d = axis(a.int('dimension'), rank);
+  // Like torch, a 0-d tensor takes dim 0 and -1.
+  const d = axis(a.int('dimension'), Math.max(1, rank));
   const size = a.int('size');
   const step = a.int('step');
   if (step <= 0) fail('TRACE_TYPE', `unfold: step is ${step} but must be > 0`);
@@ -1128,6 +1129,13 @@ interface Interleave {
   repeats: IntArg | GValue;
 }
 
+/** torch refuses a `dim` on a 0-d tensor here, even 0 and -1. */
+function dimOfNonScalar(a: BoundArgs, self: GValue): number {
+  const dim = a.int('dim');
+  if (rankOf(self) === 0) fail('TRACE_TYPE', `${a.schema.name}: Dimension specified as ${dim} but tensor has no dimensions`);
+  return axis(dim, rankOf(self));
+}
+
 function interleaveArgs(a: BoundArgs): Interleave {
   if (!a.values.has('self')) {
     const repeats = a.tensor('repeats');
@@ -1136,8 +1144,8 @@ function interleaveArgs(a: BoundArgs): Interleave {
   }
   const self = a.tensor('self');
   const flat = a.isNone('dim');
-  const d = flat ? 0 : axis(a.int('dim'), rankOf(self));
-  const n = flat ? (numel(shapeOf(self)) ?? a.freshDim('repeat_interleave')) : rankOf(self) === 0 ? 1 : shapeOf(self)[d];
+  const d = flat ? 0 : dimOfNonScalar(a, self);
+  const n = flat ? (numel(shapeOf(self)) ?? a.freshDim('repeat_interleave')) : shapeOf(self)[d];
   const raw = a.raw('repeats');
   if (raw instanceof GValue && raw.type.kind === 'tensor') {
     const length = rankOf(raw) === 0 ? 1 : shapeOf(raw)[0];
@@ -1169,7 +1177,7 @@ function inferRepeatInterleave(a: BoundArgs): TensorType[] {
   if (!args.self) return [tensorOf(tensorType(args.repeats as GValue).dtype, [total])];
   const self = args.self;
   if (a.isNone('dim')) return [tensorOf(tensorType(self).dtype, [total])];
-  return [tensorOf(tensorType(self).dtype, rankOf(self) === 0 ? [total] : shapeOf(self).map((x, i) => (i === args.d ? total : x)))];
+  return [tensorOf(tensorType(self).dtype, shapeOf(self).map((x, i) => (i === args.d ? total : x)))];
 }
 
 /** The gathered indices: a constant when every count is known, else computed at run time (Range, CumSum: opset 11). */
@@ -1200,7 +1208,7 @@ function lowerRepeatInterleave(ctx: LowerContext, a: BoundArgs): string[] {
   const args = interleaveArgs(a);
   if (!args.self) return [castTo(ctx, interleaveIndices(ctx, a, args, ''), 'int64', outDtype(ctx))];
   const self = args.self;
-  const x = a.isNone('dim') || rankOf(self) === 0 ? reshape(ctx, ctx.input(self), ctx.b.int64s([-1])) : ctx.input(self);
+  const x = a.isNone('dim') ? reshape(ctx, ctx.input(self), ctx.b.int64s([-1])) : ctx.input(self);
   return [ctx.b.op1('Gather', [x, interleaveIndices(ctx, a, args, x)], { axis: args.d })];
 }
 
@@ -1363,7 +1371,7 @@ function lowerUniqueDim(ctx: LowerContext, a: BoundArgs): string[] {
 
 function consecutiveDim(a: BoundArgs): number | undefined {
   const self = a.tensor('self');
-  return a.isNone('dim') ? undefined : axis(a.int('dim'), rankOf(self));
+  return a.isNone('dim') ? undefined : dimOfNonScalar(a, self);
 }
 
 function inferUniqueConsecutive(a: BoundArgs): TensorType[] {
@@ -1387,14 +1395,14 @@ function inferUniqueConsecutive(a: BoundArgs): TensorType[] {
 function lowerUniqueConsecutive(ctx: LowerContext, a: BoundArgs): string[] {
   const self = a.tensor('self');
   const b = ctx.b;
-  const dFound = consecutiveDim(a);
+  const dim = consecutiveDim(a);
   const rank = rankOf(self);
-  const flat = dFound === undefined || rank === 0;
+  const flat = dim === undefined;
   const dtype = tensorType(self).dtype;
   const compute = uniqueDtype(dtype);
   const input = castTo(ctx, ctx.input(self), dtype, compute);
   const x = flat ? reshape(ctx, input, b.int64s([-1])) : input;
-  const d = flat ? 0 : (dFound as number);
+  const d = dim ?? 0;
   const later = slice(ctx, x, [{ axis: d, start: 1, end: INT64_MAX, step: 1 }]);
   const earlier = slice(ctx, x, [{ axis: d, start: 0, end: -1, step: 1 }]);
   let changed = b.op1('Not', [b.op1('Equal', [later, earlier])]);

@@ -257,3 +257,21 @@ describe('aminmax, count_nonzero, scans and order statistics', () => {
     expect(codeOf(() => lowerOp({ op: 'aten::cumprod', args: [tensorValue('float32', ['n']), 0] }, 9))).toBe('OP_OPSET');
   });
 });
+
+describe('scans and order statistics of a 0-d tensor', () => {
+  it('give the element itself and index 0, as torch does', async () => {
+    const cases: Array<[Call, number[][]]> = [];
+    const t = tensorValue('float32', []);
+    cases.push([{ op: 'aten::cummax', args: [t, 0] }, [[3], [0]]]);
+    cases.push([{ op: 'aten::cumprod', args: [t, -1] }, [[3]]]);
+    cases.push([{ op: 'aten::logcumsumexp', args: [t, 0] }, [[3]]]);
+    cases.push([{ op: 'aten::median', args: [t] }, [[3]]]);
+    cases.push([{ op: 'aten::median', args: [t, 0], overload: 'dim' }, [[3], [0]]]);
+    cases.push([{ op: 'aten::kthvalue', args: [t, 1] }, [[3], [0]]]);
+    for (const [call, want] of cases) {
+      const r = await runOp(call, { opset: 12, feeds: new Map([[t, [3]]]) });
+      expect(r.map((o) => o.data)).toEqual(want);
+      expect(r.map((o) => o.dims)).toEqual(want.map(() => []));
+    }
+  });
+});

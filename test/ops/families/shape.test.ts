@@ -640,6 +640,12 @@ const MORE_CASES: OpCase[] = [
     want: [[[4, 2], [1, 3, 2, 1, 1, 3, 5, 0]], [[2], [1, 0]], [[2], [1, 1]]],
   },
   {
+    label: 'torch.unique_consecutive(torch.tensor(3.), return_inverse=True, return_counts=True)',
+    inputs: [{ shape: [], data: [3] }],
+    call: ([x]) => ({ op: 'aten::unique_consecutive', args: [x, true, true] }),
+    want: [[[1], [3]], [[], [0]], [[1], [1]]],
+  },
+  {
     label: 'torch._unique2(torch.tensor(4.), True, True, True)',
     inputs: [{ shape: [], data: [4] }],
     call: ([x]) => ({ op: 'aten::_unique2', args: [x, true, true, true] }),
@@ -720,6 +726,9 @@ describe('shape rules of broadcasting, stacking, windows, repeats, splits and un
     expect(refused({ op: 'aten::tensor_split', args: [f(3), tensorValue('int64', [2])], overload: 'tensor_indices_or_sections' })).toBe('TRACE_UNSUPPORTED');
     expect(refused({ op: 'aten::tensor_split', args: [f(3), tensorValue('float32', [])], overload: 'tensor_indices_or_sections' })).toBe('TRACE_TYPE');
     expect(refused({ op: 'aten::_unique2', args: [f(3), false] })).toBe('TRACE_UNSUPPORTED');
+    expect(refused({ op: 'aten::repeat_interleave', args: [f(), 2, 0] })).toBe('TRACE_TYPE');
+    expect(refused({ op: 'aten::unique_consecutive', args: [f(), false, false, -1] })).toBe('TRACE_TYPE');
+    expect(refused({ op: 'aten::unfold', args: [f(), -1, 1, 1] })).toBe('accepted');
   });
 
   it('needs Range for windows and repeats sized at run time', () => {
