@@ -120,7 +120,7 @@ function softmaxType(a: BoundArgs): TensorType {
   return softmaxOutput(a, optDtype(a, 'dtype') ?? a.tensor('self').tensor.dtype);
 }
 
-/** _log_softmax's output dtype: float32 for a float16 input with half_to_float, else the input's. */
+/** _softmax's and _log_softmax's output dtype: float32 for a float16 input with half_to_float, else the input's. */
 function halfToFloatType(a: BoundArgs): TensorType {
   const dtype = a.tensor('self').tensor.dtype;
   return softmaxOutput(a, dtype === 'float16' && a.bool('half_to_float') ? 'float32' : dtype);
@@ -311,6 +311,11 @@ export const activationOps: readonly OpDef[] = [
     schemas: ['aten::log_softmax.int(Tensor self, int dim, ScalarType? dtype=None) -> Tensor'],
     infer: (a) => [softmaxType(a)],
     lower: { 7: softmaxLike('LogSoftmax') },
+  },
+  {
+    schemas: ['aten::_softmax(Tensor self, int dim, bool half_to_float) -> Tensor'],
+    infer: (a) => [halfToFloatType(a)],
+    lower: { 7: softmaxLike('Softmax', halfToFloatType) },
   },
   {
     schemas: ['aten::_log_softmax(Tensor self, int dim, bool half_to_float) -> Tensor'],

@@ -208,7 +208,7 @@ describe('activation structure and dtypes', () => {
   });
 });
 
-describe('log_sigmoid, logit, rrelu and _log_softmax', () => {
+describe('log_sigmoid, logit, rrelu, _softmax and _log_softmax', () => {
   it('log_sigmoid stays finite where sigmoid underflows', async () => {
     for (const opset of [7, 21]) {
       const x = tensorValue('float32', [6]);
@@ -239,8 +239,11 @@ describe('log_sigmoid, logit, rrelu and _log_softmax', () => {
     expect(codeOf(() => lowerOp({ op: 'aten::rrelu', args: [x, f(0.2), f(0.4), true] }, 13))).toBe('TRACE_UNSUPPORTED');
   });
 
-  it('_log_softmax gives float32 for float16 with half_to_float, and refuses integers', () => {
+  it('_softmax and _log_softmax give float32 for float16 with half_to_float, and refuse integers', () => {
     const h = tensorValue('float16', [2, 3]);
+    expect(infer({ op: 'aten::_softmax', args: [h, 1, true] })[0]).toMatchObject({ dtype: 'float32', shape: [2, 3] });
+    expect(opTypes(lowerOp({ op: 'aten::_softmax', args: [h, 0, false] }, 12).graph)).toEqual(['Transpose', 'Softmax', 'Transpose']);
+    expect(codeOf(() => infer({ op: 'aten::_softmax', args: [tensorValue('int32', [2]), 0, false] }))).toBe('TRACE_TYPE');
     expect(infer({ op: 'aten::_log_softmax', args: [h, 1, true] })[0]).toMatchObject({ dtype: 'float32', shape: [2, 3] });
     expect(infer({ op: 'aten::_log_softmax', args: [h, 1, false] })[0]).toMatchObject({ dtype: 'float16' });
     expect(opTypes(lowerOp({ op: 'aten::_log_softmax', args: [h, 1, true] }, 13).graph)).toEqual(['Cast', 'LogSoftmax']);
