@@ -29,6 +29,54 @@ export const NOT_BUILTIN = Symbol('not a builtin');
 /** The TorchBind class of packed linear weights; its state is (weight, bias). */
 const PACKED_LINEAR = '__torch__.torch.classes.quantized.LinearPackedParamsBase';
 
+/**
+ * optimize_for_mobile's XNNPACK contexts and their pickled states (what their `__getstate__` returns):
+ * the arguments of the op each stands for, with the clamp XNNPACK fused into it.
+ */
+const XNNPACK_CONTEXTS = {
+  linear: { className: '__torch__.torch.classes.xnnpack.LinearOpContext', state: ['weight', 'bias', 'min', 'max'] },
+  conv2d: {
+    className: '__torch__.torch.classes.xnnpack.Conv2dOpContext',
+    state: ['weight', 'bias', 'stride', 'padding', 'dilation', 'groups', 'min', 'max'],
+  },
+  conv_transpose2d: {
+    className: '__torch__.torch.classes.xnnpack.TransposeConv2dOpContext',
+    state: ['weight', 'bias', 'stride', 'padding', 'output_padding', 'dilation', 'groups', 'min', 'max'],
+  },
+} as const;
+
+type XnnpackOp = keyof typeof XNNPACK_CONTEXTS;
+
+/** A prepack call (`ops.prepacked.conv2d_clamp_prepack(w, b, ...)`): the context holding its arguments. */
+function xnnpackPrepack(op: XnnpackOp): Builtin {
+  return (_it, args) => {
+    const { className, state } = XNNPACK_CONTEXTS[op];
+    return new TorchbindObject(className, new PyTuple(state.map((_, i) => args[i] ?? null)));
+  };
+}
+
+/**
+ * A prepacked run (`ops.prepacked.conv2d_clamp_run(x, context)`): the aten op the context was made from,
+ * then the fused clamp, so the model converts as the one optimize_for_mobile started from.
+ */
+function xnnpackRun(op: XnnpackOp): Builtin {
+  return (it, [x, context]) => {
+    const { className, state } = XNNPACK_CONTEXTS[op];
+    if (!(context instanceof TorchbindObject) || context.className !== className) return NOT_BUILTIN;
+    const items = context.state instanceof PyTuple ? context.state.items : [];
+    if (items.length !== state.length) return it.fail('TRACE_TYPE', `${className}: its state has ${items.length} items, expected ${state.length} (${state.join(', ')})`);
+    const field = (name: (typeof state)[number]) => items[(state as readonly string[]).indexOf(name)];
+    const operands: Record<XnnpackOp, PyValue[]> = {
+      linear: [x, field('weight'), field('bias')],
+      conv2d: [x, field('weight'), field('bias'), field('stride'), field('padding'), field('dilation'), field('groups')],
+      conv_transpose2d: [x, field('weight'), field('bias'), field('stride'), field('padding'), field('output_padding'), field('groups'), field('dilation')],
+    };
+    const y = it.callOp('aten', op, operands[op], new Map());
+    const [min, max] = [field('min'), field('max')];
+    return min === null && max === null ? y : it.callOp('aten', 'clamp', [y, min, max], new Map());
+  };
+}
+
 type Builtin = (it: Interpreter, args: PyValue[], kwargs: Map<string, PyValue>) => PyValue | typeof NOT_BUILTIN;
 
 const INT64_MAX = 9223372036854775807;
@@ -591,6 +639,12 @@ const BUILTINS: Record<string, Builtin> = {
   },
   'ops.prim.layout': () => 0,
   'ops.prim.shape': (it, [x]) => (tensorOf(x) ? size(it, x) : NOT_BUILTIN),
+  'ops.prepacked.linear_clamp_prepack': xnnpackPrepack('linear'),
+  'ops.prepacked.conv2d_clamp_prepack': xnnpackPrepack('conv2d'),
+  'ops.prepacked.conv2d_transpose_clamp_prepack': xnnpackPrepack('conv_transpose2d'),
+  'ops.prepacked.linear_clamp_run': xnnpackRun('linear'),
+  'ops.prepacked.conv2d_clamp_run': xnnpackRun('conv2d'),
+  'ops.prepacked.conv2d_transpose_clamp_run': xnnpackRun('conv_transpose2d'),
   'ops.quantized.linear_prepack': (_it, [w, b]) => new TorchbindObject(PACKED_LINEAR, new PyTuple([w, b ?? null])),
   'ops.quantized.linear_prepack_fp16': (_it, [w, b]) => new TorchbindObject(PACKED_LINEAR, new PyTuple([w, b ?? null])),
   'ops.quantized.linear_unpack': (_it, [p]) => (p instanceof TorchbindObject ? p.state : NOT_BUILTIN),
