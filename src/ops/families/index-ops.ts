@@ -684,6 +684,163 @@ function inferHistc(a: BoundArgs): TensorType[] {
   return [tensorOf(dtypeOf(self), [bins])];
 }
 
+// ---------------------------------------------------------------------------------------------
+// embedding_bag
+
+const BAG_MODES = ['sum', 'mean', 'max'] as const;
+
+interface Bags {
+  /** The gathered rows, [N, D] (weighted by per_sample_weights in sum mode). */
+  rows: string;
+  /** Bag of each index, [N] int64. */
+  bagOf: string;
+  /** Index i counts toward bag b: in it and not the padding row, [N, B] bool. */
+  member: string;
+  /** Members of each bag, [B] int64. */
+  count: string;
+  /** Number of bags as a one-element int64 tensor. */
+  bagCount: string;
+}
+
+/** 0, 1, ..., N-1 for a 1-D value, without Range (opset 11): the places of an all-true mask. */
+function positions(ctx: LowerContext, v: Built): string {
+  const n = v.shape[0];
+  if (typeof n === 'number') return ctx.b.constant('int64', [n], Array.from({ length: n }, (_, i) => i));
+  const all = ctx.b.op1('Expand', [ctx.b.scalar('bool', true), ctx.b.op1('Shape', [v.name])]);
+  return ctx.b.op1('Reshape', [ctx.b.op1('NonZero', [all]), ctx.b.int64s([-1])]);
+}
+
+/** The padding row embedding_bag leaves out, or undefined; a negative one counts from the end. */
+function bagPadding(a: BoundArgs, rows: Dim): number | undefined {
+  if (!a.values.has('padding_idx')) return undefined;
+  const padding = a.optInt('padding_idx');
+  if (padding === undefined || padding >= 0) return padding;
+  if (typeof rows !== 'number') fail('TRACE_UNSUPPORTED', `${a.schema.name}: a negative padding_idx needs the number of embeddings known at conversion time`);
+  return padding + rows;
+}
+
+function bags(ctx: LowerContext, a: BoundArgs): Bags {
+  const weight = built(ctx, a.tensor('weight'));
+  const indicesValue = a.tensor('indices');
+  const indices = { ...built(ctx, indicesValue), name: int64(ctx, indicesValue) };
+  const offsets = built(ctx, a.tensor('offsets'));
+  const starts = castTo(ctx, offsets.name, offsets.dtype, 'int64');
+  // Bag of index i: how many bags start at or before i, less one.
+  const started = ctx.b.op1('Not', [ctx.b.op1('Greater', [unsqueeze(ctx, starts, [0]), unsqueeze(ctx, positions(ctx, indices), [1])])]);
+  const bagOf = ctx.b.op1('Sub', [reduce(ctx, 'ReduceSum', castTo(ctx, started, 'bool', 'int64'), [1], false), ctx.b.scalar('int64', 1)]);
+  const offsetCount = dimSize(ctx, offsets, 0);
+  const bagCount = a.bool('include_last_offset') ? ctx.b.op1('Sub', [offsetCount, ctx.b.int64s([1])]) : offsetCount;
+  let member = oneHotMask(ctx, bagOf, bagCount, 1);
+  const padding = bagPadding(a, weight.shape[0]);
+  if (padding !== undefined) {
+    const kept = ctx.b.op1('Not', [ctx.b.op1('Equal', [indices.name, ctx.b.scalar('int64', padding)])]);
+    member = ctx.b.op1('And', [member, unsqueeze(ctx, kept, [1])]);
+  }
+  const count = reduce(ctx, 'ReduceSum', castTo(ctx, member, 'bool', 'int64'), [0], false);
+  let rows = ctx.b.op1('Gather', [weight.name, indices.name], { axis: 0 });
+  const perSample = a.optTensor('per_sample_weights');
+  if (perSample) rows = ctx.b.op1('Mul', [rows, unsqueeze(ctx, ctx.input(perSample), [1])]);
+  return { rows, bagOf, member, count, bagCount };
+}
+
+/** Each bag's rows reduced (ReduceSum or ReduceMax) over a [B, N, D] selection; empty bags give `empty` before the caller fixes them. */
+function reduceBags(ctx: LowerContext, g: Bags, opType: 'ReduceSum' | 'ReduceMax', outside: number, dtype: DType): string {
+  const selected = unsqueeze(ctx, transpose(ctx, g.member, [1, 0]), [2]);
+  const picked = ctx.b.op1('Where', [selected, unsqueeze(ctx, g.rows, [0]), ctx.b.scalar(dtype, outside)]);
+  return reduce(ctx, opType, picked, [1], false);
+}
+
+/**
+ * Sums and maxima per bag: ScatterElements with a reduction (add from 16, max from 18) keeps memory
+ * linear in the indices; before, a [bags, indices, dim] selection is reduced.
+ */
+function bagReduction(ctx: LowerContext, g: Bags, max: boolean, weight: Built): string {
+  const start = max ? -Infinity : 0;
+  if (ctx.opset < (max ? 18 : 16)) return reduceBags(ctx, g, max ? 'ReduceMax' : 'ReduceSum', start, weight.dtype);
+  const kept = reduce(ctx, 'ReduceMax', castTo(ctx, g.member, 'bool', 'int64'), [1], true);
+  // Padding places add nothing to a sum and never win a max.
+  const rows = ctx.b.op1('Where', [castTo(ctx, kept, 'int64', 'bool'), g.rows, ctx.b.scalar(weight.dtype, start)]);
+  const shape = ctx.b.op1('Concat', [g.bagCount, dimSize(ctx, weight, 1)], { axis: 0 });
+  const base = ctx.b.op1('Expand', [ctx.b.scalar(weight.dtype, start), shape]);
+  const places = ctx.b.op1('Expand', [unsqueeze(ctx, g.bagOf, [1]), ctx.b.op1('Shape', [g.rows])]);
+  return scatterElements(ctx, base, places, rows, 0, max ? 'max' : 'add');
+}
+
+function lowerEmbeddingBag(ctx: LowerContext, a: BoundArgs): string[] {
+  const weight = built(ctx, a.tensor('weight'));
+  const mode = BAG_MODES[a.int('mode')];
+  const auxDtype = dtypeOf(ctx.node.outputs[1]);
+  const aux = (x: string) => castTo(ctx, x, 'int64', auxDtype);
+  const g = bags(ctx, a);
+  // offset2bag, bag_size and max_indices as torch's CPU kernel leaves them (see inferEmbeddingBag).
+  const offset2bag = mode === 'sum' && bagPadding(a, weight.shape[0]) === undefined ? ctx.b.constant(auxDtype, [0], []) : aux(g.bagOf);
+  if (mode === 'sum') {
+    const zeros = ctx.b.op1('Expand', [ctx.b.scalar(auxDtype, 0), g.bagCount]);
+    return [bagReduction(ctx, g, false, weight), offset2bag, zeros, zeros];
+  }
+  const filled = unsqueeze(ctx, ctx.b.op1('Greater', [g.count, ctx.b.scalar('int64', 0)]), [1]);
+  if (mode === 'mean') {
+    const divisor = ctx.b.op1('Where', [filled, unsqueeze(ctx, g.count, [1]), ctx.b.scalar('int64', 1)]);
+    const mean = ctx.b.op1('Div', [bagReduction(ctx, g, false, weight), castTo(ctx, divisor, 'int64', weight.dtype)]);
+    return [mean, offset2bag, aux(g.count), aux(g.count)];
+  }
+  const output = ctx.b.op1('Where', [filled, bagReduction(ctx, g, true, weight), ctx.b.scalar(weight.dtype, 0)]);
+  // The first member holding each maximum (torch keeps the first on ties), as its weight row.
+  const maxima = reduceBags(ctx, g, 'ReduceMax', -Infinity, weight.dtype);
+  const isMax = equalValues(ctx, unsqueeze(ctx, g.rows, [0]), unsqueeze(ctx, maxima, [1]), weight.dtype);
+  const hits = ctx.b.op1('And', [unsqueeze(ctx, transpose(ctx, g.member, [1, 0]), [2]), isMax]);
+  const first = ctx.b.op1('ArgMax', [castTo(ctx, hits, 'bool', 'int32')], { axis: 1, keepdims: 0 });
+  const rowIds = ctx.b.op1('Gather', [int64(ctx, a.tensor('indices')), first], { axis: 0 });
+  const maxIndices = ctx.b.op1('Where', [filled, rowIds, ctx.b.scalar('int64', 0)]);
+  return [output, offset2bag, aux(g.count), aux(maxIndices)];
+}
+
+/**
+ * embedding_bag on 1-D indices with offsets (what F.embedding_bag passes). Besides the bags, torch's
+ * CPU kernel returns offset2bag (each index's bag; empty in sum mode without padding), bag_size (0 in
+ * sum mode, else the members counted) and max_indices (bag_size in mean mode, zeros in sum mode, each
+ * maximum's row in max mode); with include_last_offset in sum mode these have one entry per bag, as
+ * for weights that need gradients (modules' parameters).
+ */
+function inferEmbeddingBag(a: BoundArgs): TensorType[] {
+  const op = a.schema.name;
+  const weight = a.tensor('weight');
+  const indices = a.tensor('indices');
+  const offsets = a.tensor('offsets');
+  requireDtype(op, ['indices', indices], ['int64', 'int32']);
+  requireDtype(op, ['offsets', offsets], ['int64', 'int32']);
+  if (rankOf(weight) !== 2) fail('TRACE_TYPE', `${op}: weight has to be a 2D Tensor, but got Tensor of dimension ${rankOf(weight)}`);
+  if (!isFloating(dtypeOf(weight))) fail('TRACE_TYPE', `${op}: weight must be a floating point tensor, got ${dtypeOf(weight)}`);
+  if (rankOf(indices) !== 1) fail('TRACE_UNSUPPORTED', `${op}: indices of rank ${rankOf(indices)}; F.embedding_bag passes 1-D indices with offsets`);
+  if (rankOf(offsets) !== 1) fail('TRACE_TYPE', `${op}: offsets has to be a 1D Tensor, but got Tensor of dimension ${rankOf(offsets)}`);
+  const mode = a.int('mode');
+  if (mode < 0 || mode > 2) fail('TRACE_TYPE', `${op}: mode has to be one of sum, mean or max`);
+  const perSample = a.optTensor('per_sample_weights');
+  if (perSample) {
+    if (mode !== 0) fail('TRACE_TYPE', `${op}: per_sample_weights only supported with mode='sum'`);
+    requireSameDtype(op, ['weight', weight], ['per_sample_weights', perSample]);
+    if (rankOf(perSample) !== 1 || knownDifferent(shapeOf(perSample)[0], shapeOf(indices)[0])) {
+      fail('TRACE_TYPE', `${op}: expected per_sample_weights to be 1D and to have the same shape as indices`);
+    }
+  }
+  const padding = a.values.has('padding_idx') ? a.optInt('padding_idx') : undefined;
+  const rows = shapeOf(weight)[0];
+  if (padding !== undefined && typeof rows === 'number' && (padding < -rows || padding >= rows)) {
+    fail('TRACE_TYPE', `${op}: padding_idx must be within the number of embeddings, -${rows} through ${rows - 1}, but got ${padding}`);
+  }
+  const offsetCount = shapeOf(offsets)[0];
+  const bagCount = !a.bool('include_last_offset') ? offsetCount : typeof offsetCount === 'number' ? Math.max(offsetCount - 1, 0) : derivedDim(offsetCount, 'bags');
+  const auxDtype: DType = dtypeOf(indices) === 'int32' && dtypeOf(offsets) === 'int32' ? 'int32' : 'int64';
+  const width = shapeOf(weight)[1];
+  const offset2bag = mode === 0 && padding === undefined ? [0] : [shapeOf(indices)[0]];
+  return [
+    tensorOf(dtypeOf(weight), [bagCount, width]),
+    tensorOf(auxDtype, offset2bag),
+    tensorOf(auxDtype, [bagCount]),
+    tensorOf(auxDtype, mode === 2 ? [bagCount, width] : [bagCount]),
+  ];
+}
+
 function inferEmbedding(a: BoundArgs): TensorType[] {
   const weight = a.tensor('weight');
   requireDtype(a.schema.name, ['indices', a.tensor('indices')], ['int64', 'int32']);
@@ -1020,6 +1177,14 @@ export const indexOpsOps: readonly OpDef[] = [
     lower: { 9: lowerEmbeddingRenorm },
   },
   { schemas: ['aten::histc(Tensor self, int bins=100, Scalar min=0, Scalar max=0) -> Tensor'], infer: inferHistc, lower: { 9: lowerHistc } },
+  {
+    schemas: [
+      'aten::embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False) -> (Tensor, Tensor, Tensor, Tensor)',
+      'aten::embedding_bag.padding_idx(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq, int mode, bool sparse, Tensor? per_sample_weights, bool include_last_offset, int? padding_idx) -> (Tensor, Tensor, Tensor, Tensor)',
+    ],
+    infer: inferEmbeddingBag,
+    lower: { 9: lowerEmbeddingBag },
+  },
   {
     schemas: ['aten::take(Tensor self, Tensor index) -> Tensor'],
     infer: (a) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Dim, TensorType } from '../../../src/ir/torch-graph.js';
-import { checkCase, infer, lowerOp, opTypes, tensorValue, type CaseInput, type OpCase } from '../harness.js';
+import { checkCase, infer, lowerOp, opTypes, pattern, tensorValue, type CaseInput, type OpCase } from '../harness.js';
 
 /*
  * Reference outputs come from torch 1.13.1 with X(*s) = torch.arange(numel).reshape(s) (float32),
@@ -478,6 +478,54 @@ const CASES: OpCase[] = [
     inputs: [F([2], [2, 2])],
     call: ([x]) => ({ op: 'aten::histc', args: [x, 4] }),
     want: [[[4], [0, 0, 2, 0]]],
+  },
+  {
+    label: 'torch.embedding_bag(P(10,3), L([1,2,4,5,4,3,7]), offsets) sum, per_sample_weights: all four outputs',
+    inputs: [F([10, 3], pattern(30)), L([7], [1, 2, 4, 5, 4, 3, 7]), L([4], [0, 2, 2, 5]), F([7], [0.5, 1, 2, -1, 0.25, 3, 1.5])],
+    call: ([w, i, o, s]) => ({ op: 'aten::embedding_bag', overload: 'padding_idx', args: [w, i, o, false, 0, false, s, false, null] }),
+    want: [[[4, 3], [-5.0, 0.55, 6.1, 0.0, 0.0, 0.0, -2.25, 2.375, -5.625, -3.0, -1.5, -15.15]], [[0], []], [[4], [0, 0, 0, 0]], [[4], [0, 0, 0, 0]]],
+    close: true,
+    opsets: [9, 16, 18, 21],
+  },
+  {
+    label: 'torch.embedding_bag(P(10,3), L([1,2,4,5,4,3,7]), offsets) mean, padding_idx=4: all four outputs',
+    inputs: [F([10, 3], pattern(30)), L([7], [1, 2, 4, 5, 4, 3, 7]), L([4], [0, 2, 2, 5])],
+    call: ([w, i, o]) => ({ op: 'aten::embedding_bag', overload: 'padding_idx', args: [w, i, o, false, 1, false, null, false, 4] }),
+    want: [[[4, 3], [-3.5, 0.2, 3.9, 0.0, 0.0, 0.0, 0.0, 3.7, -2.7, 0.0, -1.35, -2.7]], [[7], [0, 0, 2, 2, 2, 3, 3]], [[4], [2, 0, 1, 2]], [[4], [2, 0, 1, 2]]],
+    close: true,
+    opsets: [9, 16, 18, 21],
+  },
+  {
+    label: 'torch.embedding_bag(P(10,3), L([1,2,4,5,4,3,7]), offsets) max, padding_idx=4, include_last_offset: all four outputs',
+    inputs: [F([10, 3], pattern(30)), L([7], [1, 2, 4, 5, 4, 3, 7]), L([5], [0, 2, 2, 5, 7])],
+    call: ([w, i, o]) => ({ op: 'aten::embedding_bag', overload: 'padding_idx', args: [w, i, o, false, 2, false, null, true, 4] }),
+    want: [[[4, 3], [-3.0, 0.7, 4.4, 0.0, 0.0, 0.0, 0.0, 3.7, -2.7, 2.0, 1.7, -0.7]], [[7], [0, 0, 2, 2, 2, 3, 3]], [[4], [2, 0, 1, 2]], [[4, 3], [2, 2, 2, 0, 0, 0, 5, 5, 5, 7, 3, 7]]],
+    close: true,
+    opsets: [9, 16, 18, 21],
+  },
+  {
+    label: 'torch.embedding_bag(P(10,3), L([1,2,4,5,4,3,7]), offsets) sum, padding_idx=4, include_last_offset: all four outputs',
+    inputs: [F([10, 3], pattern(30)), L([7], [1, 2, 4, 5, 4, 3, 7]), L([5], [0, 2, 2, 5, 7])],
+    call: ([w, i, o]) => ({ op: 'aten::embedding_bag', overload: 'padding_idx', args: [w, i, o, false, 0, false, null, true, 4] }),
+    want: [[[4, 3], [-7.0, 0.4, 7.8, 0.0, 0.0, 0.0, 0.0, 3.7, -2.7, 0.0, -2.7, -5.4]], [[7], [0, 0, 2, 2, 2, 3, 3]], [[4], [0, 0, 0, 0]], [[4], [0, 0, 0, 0]]],
+    close: true,
+    opsets: [9, 16, 18, 21],
+  },
+  {
+    label: 'torch.embedding_bag(P(10,3), L([1,2,4,5,4,3,7]), offsets) max: all four outputs',
+    inputs: [F([10, 3], pattern(30)), L([7], [1, 2, 4, 5, 4, 3, 7]), L([4], [0, 2, 2, 5])],
+    call: ([w, i, o]) => ({ op: 'aten::embedding_bag', overload: 'padding_idx', args: [w, i, o, false, 2, false, null, false, null] }),
+    want: [[[4, 3], [-3.0, 0.7, 4.4, 0.0, 0.0, 0.0, 0.0, 3.7, -2.7, 2.0, 1.7, -0.7]], [[7], [0, 0, 2, 2, 2, 3, 3]], [[4], [2, 0, 3, 2]], [[4, 3], [2, 2, 2, 0, 0, 0, 5, 5, 5, 7, 3, 7]]],
+    close: true,
+    opsets: [9, 16, 18, 21],
+  },
+  {
+    label: 'torch.embedding_bag(P(10,3), L([1,2,4,5,4,3,7]), offsets) mean, padding_idx=-1, include_last_offset: all four outputs',
+    inputs: [F([10, 3], pattern(30)), L([7], [1, 2, 4, 5, 4, 3, 7]), L([5], [0, 2, 2, 5, 7])],
+    call: ([w, i, o]) => ({ op: 'aten::embedding_bag', overload: 'padding_idx', args: [w, i, o, false, 1, false, null, true, -1] }),
+    want: [[[4, 3], [-3.5, 0.2, 3.9, 0.0, 0.0, 0.0, -0.666667, 3.033334, -3.366667, 0.0, -1.35, -2.7]], [[7], [0, 0, 2, 2, 2, 3, 3]], [[4], [2, 0, 3, 2]], [[4], [2, 0, 3, 2]]],
+    close: true,
+    opsets: [9, 16, 18, 21],
   },
   {
     label: 'torch.bincount(L([1,4,1]), minlength=3)',
