@@ -7,7 +7,8 @@
  *   npm run zoo -- [--models resnet18,lstm-script] [--opsets 17,11] [--torch 1.13|2.6]
  *
  * The cases are made by scripts/zoo_models.py in zoo-work/ (git-ignored): one folder per case, named after
- * the model, with `-script` for scripted cases. --models takes model names (all their cases) or folder
+ * the model, with `-script` for scripted cases and `-lite` for optimize_for_mobile archives saved for the lite
+ * interpreter. --models takes model names (all their cases) or folder
  * names; the opsets are each case's own (case.json) unless --opsets is given. A case that fails to trace,
  * convert or run is one row with its error's first line; the run goes on.
  */
@@ -20,7 +21,8 @@ import ort from 'onnxruntime-node';
 import { compareOutputs, formatNumber, isCompleteCase, loadCase, subfolders } from './lib/cases.mjs';
 import { cliPath, ensureBuilt, errorLine, hasTorch, makeZooCases, projectRoot, TORCH_VERSIONS, zooRoot } from './lib/env.mjs';
 
-const SCRIPT_SUFFIX = '-script';
+/** Folder suffixes of the modes other than tracing (scripts/zoo_models.py names folders `<model>-<mode>`). */
+const MODE_SUFFIXES = ['script', 'lite'];
 const CONVERT_TIMEOUT_MS = 15 * 60 * 1000;
 
 const log = (line) => process.stderr.write(`${line}\n`);
@@ -62,11 +64,10 @@ async function runOnnx(path, feedNames, inputs) {
   }
 }
 
-/** A case folder's model name and mode: `lstm-script` is lstm, scripted; a bare name is traced. */
+/** A case folder's model name and mode: `lstm-script` is lstm, scripted; `lstm-lite` a lite archive; a bare name is traced. */
 function describeFolder(folder) {
-  return folder.endsWith(SCRIPT_SUFFIX)
-    ? { model: folder.slice(0, -SCRIPT_SUFFIX.length), mode: 'script' }
-    : { model: folder, mode: 'trace' };
+  const mode = MODE_SUFFIXES.find((m) => folder.endsWith(`-${m}`));
+  return mode ? { model: folder.slice(0, -mode.length - 1), mode } : { model: folder, mode: 'trace' };
 }
 
 /** The case folders to check: every one under versionRoot, or those --models names (by model or by folder). */
@@ -201,7 +202,7 @@ async function main() {
     }
   }
   // Grouped by model and mode, so one case's results under both PyTorch versions sit together.
-  const modeOrder = (r) => (r.mode === 'trace' ? 0 : 1);
+  const modeOrder = (r) => ['trace', ...MODE_SUFFIXES].indexOf(r.mode);
   rows.sort((a, b) => a.model.localeCompare(b.model) || modeOrder(a) - modeOrder(b));
   const table = markdownTable(rows);
   const summary = `${rows.filter((r) => r.ok).length} ok of ${rows.length}`;

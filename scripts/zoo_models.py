@@ -39,7 +39,7 @@ OPSETS = [14, 17]
 
 class ZooCase(NamedTuple):
     name: str
-    mode: str  # 'trace' or 'script'
+    mode: str  # 'trace', 'script', or 'lite' (scripted, optimize_for_mobile, saved for the lite interpreter)
     build: Callable[[], nn.Module]  # the untrained module, seeded, in eval mode
     specs: List[object]  # forward() arguments: 'dtype[d0,...]' tensor specs or plain values
     opsets: List[int]
@@ -166,6 +166,35 @@ class TinyDecoder(nn.Module):
         return self.head(self.norm(x))
 
 
+class AudioCNN(nn.Module):
+    """A keyword-spotting style 1-D CNN over 40 mel bands: Conv1d + BatchNorm1d + ReLU blocks, pooling, a head."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv1d(40, 64, 5, padding=2), nn.BatchNorm1d(64), nn.ReLU(),
+            nn.Conv1d(64, 64, 3, stride=2, padding=1, groups=4), nn.BatchNorm1d(64), nn.ReLU(),
+            nn.Conv1d(64, 32, 1), nn.ReLU())
+        self.head = nn.Linear(32, 12)
+
+    def forward(self, x: Tensor):
+        return self.head(self.features(x).mean(-1))
+
+
+class Upsampler(nn.Module):
+    """A small decoder: ConvTranspose2d stages with ReLU, as segmentation and super-resolution heads have."""
+
+    def __init__(self):
+        super().__init__()
+        self.up = nn.Sequential(
+            nn.ConvTranspose2d(16, 8, 4, stride=2, padding=1), nn.ReLU(),
+            nn.ConvTranspose2d(8, 4, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
+            nn.Conv2d(4, 3, 3, padding=1))
+
+    def forward(self, x: Tensor):
+        return torch.sigmoid(self.up(x))
+
+
 def module_factory(make):
     """A builder for a small module: weights drawn after torch.manual_seed(0), random norm affine weights."""
     def build():
@@ -183,6 +212,11 @@ def scripted(name, factory, extra=None, spec=IMAGE):
     return ZooCase(name, 'script', torchvision_factory(factory, extra or {}, spec), [spec], OPSETS,
                    f'torchvision {name}, scripted: untrained (seed 0), random norm affine weights, calibrated BatchNorm '
                    'statistics, all-zero weight tensors redrawn')
+
+
+def lite(name, build, specs, description):
+    """A model as apps ship it: scripted, through optimize_for_mobile, saved with _save_for_lite_interpreter."""
+    return ZooCase(name, 'lite', build, specs, OPSETS, f'{description}; optimize_for_mobile, saved for the lite interpreter')
 
 
 def sequence(name, make, specs, description):
@@ -217,6 +251,15 @@ MODELS = [
     # Returns {'out': ...}; 128x128 keeps PyTorch's run and the comparison quick.
     scripted('lraspp_mobilenet_v3_large', tvm.segmentation.lraspp_mobilenet_v3_large, {'weights_backbone': None},
              'float32[1,3,128,128]'),
+    lite('mobilenet_v2', torchvision_factory(tvm.mobilenet_v2, {}, IMAGE), [IMAGE], 'torchvision mobilenet_v2, untrained'),
+    lite('mobilenet_v3_small', torchvision_factory(tvm.mobilenet_v3_small, {}, IMAGE), [IMAGE],
+         'torchvision mobilenet_v3_small, untrained'),
+    lite('resnet18', torchvision_factory(tvm.resnet18, {}, IMAGE), [IMAGE], 'torchvision resnet18, untrained'),
+    lite('audio_cnn', module_factory(AudioCNN), ['float32[1,40,101]'], 'a 1-D CNN over 40 mel bands (Conv1d, BatchNorm1d)'),
+    lite('upsampler', module_factory(Upsampler), ['float32[1,16,8,8]'], 'ConvTranspose2d stages'),
+    lite('lstm', module_factory(LSTMWithState), ['float32[7,2,16]', 'float32[2,2,32]', 'float32[2,2,32]'],
+         'nn.LSTM(16, 32, num_layers=2) with an initial state'),
+    lite('gru', module_factory(BidirectionalGRU), ['float32[2,7,16]'], 'nn.GRU(16, 32, bidirectional=True, batch_first=True)'),
     *sequence('lstm', LSTMWithState, ['float32[7,2,16]', 'float32[2,2,32]', 'float32[2,2,32]'],
               'nn.LSTM(16, 32, num_layers=2) with an initial state (x, h0, c0) -> (y, h, c)'),
     *sequence('gru', BidirectionalGRU, ['float32[2,7,16]'],
@@ -251,7 +294,11 @@ def make_case(case_dir, case):
     args = tuple(example_inputs(case.name, case.specs))
     archive = os.path.join(case_dir, 'model.pt')
     with torch.no_grad():
-        torch.jit.save(compile_module(model, args, case.mode), archive)
+        compiled = compile_module(model, args, case.mode)
+        if case.mode == 'lite':
+            compiled._save_for_lite_interpreter(archive)
+        else:
+            torch.jit.save(compiled, archive)
         loaded = torch.jit.load(archive)
         outputs, output_names = flatten_outputs(loaded(*clone_args(args)))
 
