@@ -9,7 +9,7 @@ import { type BoundArgs, optDtype } from '../args.js';
 import { elementwiseMinMax, knownNumber, outDtype } from '../builders.js';
 import { isFloating, isIntegral } from '../dtypes.js';
 import { axis, castTo, elementwiseType, numel, operand, rankOf, shapeOf, tensorOf } from '../helpers.js';
-import { type Axes, needOpset, reduce, unsqueeze } from '../opset.js';
+import { type Axes, needOpset, reduce, reshape, unsqueeze } from '../opset.js';
 import type { LowerContext, Lowering, OpDef } from '../registry.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -542,11 +542,20 @@ function cumExtremeDef(name: 'cummax' | 'cummin'): OpDef {
         const compute = orderDtype(dtype);
         const x = operand(ctx, self, compute);
         const fill = b.scalar(compute, extreme(compute, name === 'cummax' ? 'lowest' : 'highest'));
-        const values = maskedScan(ctx, self, x, d, opType, fill);
+        const later = laterMask(ctx, self, d);
+        const lastOf = (bools: string) =>
+          b.op1('ArgMax', [castTo(ctx, b.op1('And', [bools, b.op1('Not', [later])]), 'bool', 'float32')], { axis: d + 1, keepdims: 0, select_last_index: 1 });
+        let values = maskedScan(ctx, self, x, d, opType, fill);
         // torch moves the index to every element equal to the running extreme: the last j ≤ i reaching it.
-        const reaching = b.op1('Equal', [unsqueeze(ctx, x, [d]), unsqueeze(ctx, values, [d + 1])]);
-        const candidates = b.op1('And', [reaching, b.op1('Not', [laterMask(ctx, self, d)])]);
-        const indices = b.op1('ArgMax', [castTo(ctx, candidates, 'bool', 'float32')], { axis: d + 1, keepdims: 0, select_last_index: 1 });
+        let indices = lastOf(b.op1('Equal', [unsqueeze(ctx, x, [d]), unsqueeze(ctx, values, [d + 1])]));
+        if (isFloating(compute)) {
+          // From the first NaN on, the extreme is NaN and the index follows every later NaN.
+          const nan = unsqueeze(ctx, b.op1('IsNaN', [x]), [d]);
+          const nanBefore = b.op1('Where', [later, b.scalar('int32', 0), castTo(ctx, nan, 'bool', 'int32')]);
+          const seen = castTo(ctx, reduce(ctx, 'ReduceMax', nanBefore, [d + 1], false), 'int32', 'bool');
+          values = b.op1('Where', [seen, b.scalar(compute, NaN), values]);
+          indices = b.op1('Where', [seen, lastOf(nan), indices]);
+        }
         return [castTo(ctx, values, compute, dtype), indices];
       },
     },
@@ -601,21 +610,48 @@ const scanOps: OpDef[] = [
 // ---------------------------------------------------------------------------------------------
 
 /**
+ * How NaN ranks: `largest` above every number (kthvalue), or `propagate`: a slice holding one has
+ * the median NaN at its first NaN's index (median).
+ */
+type NanRule = 'largest' | 'propagate';
+
+/**
  * The k-th smallest of `x` (in `orderDtype(dtype)`) along `d` and its index, the dim dropped or kept:
  * TopK of the k smallest, ascending, so the k-th is the last. `k` is a known number or a 1-D int64
- * value of one element. Values come back in `dtype`.
+ * value of one element. Values come back in `dtype`. TopK does not order NaN, so floats sort NaN as
+ * +inf and correct the result by `nanRule`.
  */
-function kthSmallest(ctx: LowerContext, x: string, dtype: DType, d: number, k: number | string, keepdim: boolean): string[] {
+function kthSmallest(ctx: LowerContext, x: string, dtype: DType, d: number, k: number | string, keepdim: boolean, nanRule: NanRule): string[] {
   const b = ctx.b;
   const compute = orderDtype(dtype);
   const kVector = typeof k === 'number' ? b.int64s([k]) : k;
-  const [values, indices] = b.op('TopK', [x, kVector], { axis: d, largest: 0, sorted: 1 }, 2);
+  const nan = isFloating(compute) ? b.op1('IsNaN', [x]) : undefined;
+  const keys = nan ? b.op1('Where', [nan, b.scalar(compute, Infinity), x]) : x;
+  const [sorted, sortedIndices] = b.op('TopK', [keys, kVector], { axis: d, largest: 0, sorted: 1 }, 2);
   const last = b.scalar('int64', -1);
-  const pick = (v: string) => {
-    const picked = b.op1('Gather', [v, last], { axis: d });
-    return keepdim ? unsqueeze(ctx, picked, [d]) : picked;
-  };
-  return [castTo(ctx, pick(values), compute, dtype), pick(indices)];
+  let value = b.op1('Gather', [sorted, last], { axis: d });
+  let index = b.op1('Gather', [sortedIndices, last], { axis: d });
+  const firstWhere = (bools: string) => b.op1('ArgMax', [castTo(ctx, bools, 'bool', 'float32')], { axis: d, keepdims: 0 });
+  if (nan && nanRule === 'largest') {
+    // Past the numbers of the slice, the k-th smallest is its (k - numbers)-th NaN.
+    const numbers = reduce(ctx, 'ReduceSum', castTo(ctx, b.op1('Not', [nan]), 'bool', 'int64'), [d], false);
+    const kScalar = typeof k === 'number' ? b.scalar('int64', k) : reshape(ctx, k, b.int64s([]));
+    const beyond = b.op1('Greater', [kScalar, numbers]);
+    const nanCount = b.op1('CumSum', [castTo(ctx, nan, 'bool', 'int64'), b.scalar('int64', d)]);
+    const nthNan = firstWhere(b.op1('And', [nan, b.op1('Equal', [nanCount, unsqueeze(ctx, b.op1('Sub', [kScalar, numbers]), [d])])]));
+    // A +inf key may be a NaN: the k-th smallest +inf is then a real one.
+    const infinity = b.scalar(compute, Infinity);
+    const realInf = firstWhere(b.op1('Equal', [x, infinity]));
+    index = b.op1('Where', [beyond, nthNan, b.op1('Where', [b.op1('Equal', [value, infinity]), realInf, index])]);
+    value = b.op1('Where', [beyond, b.scalar(compute, NaN), value]);
+  } else if (nan) {
+    const flags = castTo(ctx, nan, 'bool', 'float32');
+    const hasNan = castTo(ctx, reduce(ctx, 'ReduceMax', flags, [d], false), 'float32', 'bool');
+    value = b.op1('Where', [hasNan, b.scalar(compute, NaN), value]);
+    index = b.op1('Where', [hasNan, firstWhere(nan), index]);
+  }
+  const kept = (v: string) => (keepdim ? unsqueeze(ctx, v, [d]) : v);
+  return [castTo(ctx, kept(value), compute, dtype), kept(index)];
 }
 
 function orderStatisticType(a: BoundArgs, d: number, keepdim: boolean): ValueType[] {
@@ -653,7 +689,7 @@ const orderStatisticOps: OpDef[] = [
         if (rankOf(self) === 0) return [ctx.input(self), ctx.b.scalar('int64', 0)];
         const dtype = self.tensor.dtype;
         const x = operand(ctx, self, orderDtype(dtype));
-        return kthSmallest(ctx, x, dtype, dimOfSelf(a), a.int('k'), a.bool('keepdim'));
+        return kthSmallest(ctx, x, dtype, dimOfSelf(a), a.int('k'), a.bool('keepdim'), 'largest');
       },
     },
   },
@@ -681,10 +717,10 @@ const orderStatisticOps: OpDef[] = [
         const x = operand(ctx, self, orderDtype(dtype));
         if (a.schema.overload !== 'dim') {
           const flat = ctx.b.op1('Reshape', [x, ctx.b.int64s([-1])]);
-          return [kthSmallest(ctx, flat, dtype, 0, medianRank(ctx, flat, numel(shape), 0), false)[0]];
+          return [kthSmallest(ctx, flat, dtype, 0, medianRank(ctx, flat, numel(shape), 0), false, 'propagate')[0]];
         }
         const d = dimOfSelf(a);
-        return kthSmallest(ctx, x, dtype, d, medianRank(ctx, x, shape[d], d), a.bool('keepdim'));
+        return kthSmallest(ctx, x, dtype, d, medianRank(ctx, x, shape[d], d), a.bool('keepdim'), 'propagate');
       },
     },
   },

@@ -275,3 +275,30 @@ describe('scans and order statistics of a 0-d tensor', () => {
     }
   });
 });
+
+describe('NaN in scans and order statistics, as torch 1.13 and 2.6 treat it', () => {
+  const rows = [1, NaN, 3, NaN, 5, 4, 2, 9, 1, 0, NaN, 2, NaN, 1, 7];
+  const run = async (call: (v: GValue) => Call, data: number[], shape: number[]) => {
+    const v = tensorValue('float32', shape);
+    return (await runOp(call(v), { opset: 12, feeds: new Map([[v, data]]) })).map((o) => o.data);
+  };
+
+  it('makes the running extreme NaN from the first NaN, its index following every later NaN', async () => {
+    const nan = NaN;
+    expect(await run((v) => ({ op: 'aten::cummax', args: [v, 1] }), rows, [3, 5])).toEqual([
+      [1, nan, nan, nan, nan, 4, 4, 9, 9, 9, nan, nan, nan, nan, nan],
+      [0, 1, 1, 3, 3, 0, 0, 2, 2, 2, 0, 0, 2, 2, 2],
+    ]);
+    expect((await run((v) => ({ op: 'aten::cummin', args: [v, 1] }), rows, [3, 5]))[1]).toEqual([0, 1, 1, 3, 3, 0, 1, 1, 3, 4, 0, 0, 2, 2, 2]);
+  });
+
+  it('gives a median of NaN at the first NaN, and ranks NaN above every number in kthvalue', async () => {
+    expect(await run((v) => ({ op: 'aten::median', args: [v, 1], overload: 'dim' }), rows, [3, 5])).toEqual([[NaN, 2, NaN], [1, 1, 0]]);
+    expect(await run((v) => ({ op: 'aten::median', args: [v] }), rows, [3, 5])).toEqual([[NaN]]);
+    expect(await run((v) => ({ op: 'aten::kthvalue', args: [v, 4, 1] }), rows, [3, 5])).toEqual([[NaN, 4, NaN], [1, 0, 0]]);
+    expect(await run((v) => ({ op: 'aten::kthvalue', args: [v, 2, 1] }), rows, [3, 5])).toEqual([[3, 1, 2], [2, 3, 1]]);
+    const withInf = [2, NaN, 1, NaN, Infinity];
+    expect(await run((v) => ({ op: 'aten::kthvalue', args: [v, 3] }), withInf, [5])).toEqual([[Infinity], [4]]);
+    expect(await run((v) => ({ op: 'aten::kthvalue', args: [v, 5] }), withInf, [5])).toEqual([[NaN], [3]]);
+  });
+});
