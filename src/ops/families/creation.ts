@@ -9,8 +9,8 @@ import { type Arg, type Dim, GValue, type KnownTensor, type TensorType } from '.
 import { type BoundArgs, type IntArg, intArg, intListArg, shapeOfValue, shapeTensor, sizeDim } from '../args.js';
 import { MAX_CONSTANT_ELEMENTS, requireConstantSize } from '../builder.js';
 import { convertValues, dtypeFromScalarType, isFloating } from '../dtypes.js';
-import { castTo, numel, onnxDtypeOf, shapeOf, tensorOf } from '../helpers.js';
-import { unsqueeze } from '../opset.js';
+import { axis, broadcastShapes, castTo, numel, onnxDtypeOf, rankOf, shapeOf, tensorOf } from '../helpers.js';
+import { slice, squeeze, unsqueeze } from '../opset.js';
 import type { LowerContext, OpDef } from '../registry.js';
 import { encodeValues } from '../tensor-bytes.js';
 
@@ -354,6 +354,194 @@ function lowerRandint(ctx: LowerContext, a: BoundArgs): string[] {
   return [castTo(ctx, ctx.b.op1('Floor', [uniform]), 'float32', type.dtype)];
 }
 
+/** TopK's k: an attribute before opset 10, an input from 10. Returns [values, indices]. */
+function topK(ctx: LowerContext, x: string, k: number, axis: number): string[] {
+  if (ctx.opset >= 10) return ctx.b.op('TopK', [x, ctx.b.int64s([k])], { axis }, 2);
+  return ctx.b.op('TopK', [x], { axis, k }, 2);
+}
+
+function noGenerator(a: BoundArgs): void {
+  if (a.values.has('generator') && !a.isNone('generator')) fail('OP_UNSUPPORTED', `${a.schema.name}: a generator cannot be exported`);
+}
+
+/** bernoulli: 1 where a uniform draw is below the probability (self, `p`, or the `p` tensor), in self's dtype. */
+function lowerBernoulli(ctx: LowerContext, a: BoundArgs): string[] {
+  noGenerator(a);
+  const self = a.tensor('self');
+  const out = self.tensor.dtype;
+  const b = ctx.b;
+  const uniform = b.op1('RandomUniformLike', [ctx.input(self)], { high: { f: 1 }, low: { f: 0 }, dtype: ONNX_DTYPE.float32 });
+  let p: string;
+  if (a.schema.overload === 'p') p = b.scalar('float32', a.float('p'));
+  else {
+    const probabilities = a.schema.overload === 'Tensor' ? a.tensor('p') : self;
+    p = castTo(ctx, ctx.input(probabilities), onnxDtypeOf(probabilities), 'float32');
+  }
+  return [castTo(ctx, b.op1('Less', [uniform, p]), 'bool', out)];
+}
+
+function inferMultinomial(a: BoundArgs): TensorType {
+  const op = a.schema.name;
+  const self = a.tensor('self');
+  const shape = shapeOf(self);
+  if (shape.length !== 1 && shape.length !== 2) fail('TRACE_TYPE', `${op}: prob_dist must be 1 or 2 dim`);
+  if (!isFloating(self.tensor.dtype)) fail('TRACE_TYPE', `${op}: prob_dist must be a floating point tensor, got ${self.tensor.dtype}`);
+  const samples = a.int('num_samples');
+  if (samples <= 0) fail('TRACE_TYPE', `${op}: cannot sample n_sample <= 0 samples`);
+  const categories = shape[shape.length - 1];
+  if (!a.bool('replacement') && typeof categories === 'number' && samples > categories) {
+    fail('TRACE_TYPE', `${op}: cannot sample n_sample > prob_dist.size(-1) samples without replacement`);
+  }
+  return tensorOf('int64', [...shape.slice(0, -1), samples]);
+}
+
+/**
+ * multinomial: with replacement ONNX Multinomial of the log-probabilities; without, the Gumbel
+ * top-k trick (the k largest of log p + Gumbel noise are a draw without replacement).
+ */
+function lowerMultinomial(ctx: LowerContext, a: BoundArgs): string[] {
+  noGenerator(a);
+  const b = ctx.b;
+  const self = a.tensor('self');
+  const dtype = self.tensor.dtype;
+  const samples = a.int('num_samples');
+  const vector = rankOf(self) === 1;
+  let logits = b.op1('Log', [ctx.input(self)]);
+  if (vector) logits = unsqueeze(ctx, logits, [0]);
+  let indices: string;
+  if (a.bool('replacement')) {
+    indices = b.op1('Multinomial', [logits], { dtype: ONNX_DTYPE.int64, sample_size: samples });
+  } else {
+    const uniform = b.op1('RandomUniformLike', [logits], { high: { f: 1 }, low: { f: 0 }, dtype: ONNX_DTYPE[dtype] });
+    const gumbel = b.op1('Neg', [b.op1('Log', [b.op1('Neg', [b.op1('Log', [uniform])])])]);
+    indices = topK(ctx, b.op1('Add', [logits, gumbel]), samples, 1)[1];
+  }
+  return [vector ? squeeze(ctx, indices, [0]) : indices];
+}
+
+/** normal(mean, std): standard normal draws shaped like the broadcast of the tensor arguments, scaled and shifted. */
+function lowerNormal(ctx: LowerContext, a: BoundArgs): string[] {
+  noGenerator(a);
+  const b = ctx.b;
+  if (a.schema.overload === 'float_float') {
+    const dtype = floatDtype(a, 'normal');
+    return [random(ctx, a, 'Normal', { mean: { f: a.float('mean') }, scale: { f: a.float('std') } }, dtype)];
+  }
+  const out = onnxDtypeOf(ctx.node.outputs[0]);
+  const mean = operandOf(ctx, a, 'mean', out);
+  const std = operandOf(ctx, a, 'std', out);
+  const template = a.schema.overload === 'Tensor_Tensor' ? b.op1('Add', [mean, std]) : a.schema.overload === 'Tensor_float' ? mean : std;
+  const noise = b.op1('RandomNormalLike', [template], { mean: { f: 0 }, scale: { f: 1 }, dtype: ONNX_DTYPE[out] });
+  return [b.op1('Add', [b.op1('Mul', [noise, std]), mean])];
+}
+
+function operandOf(ctx: LowerContext, a: BoundArgs, name: string, dtype: DType): string {
+  const v = a.raw(name);
+  if (v instanceof GValue) return castTo(ctx, ctx.input(v), onnxDtypeOf(v), dtype);
+  return ctx.b.scalar(dtype, a.float(name));
+}
+
+function inferNormal(a: BoundArgs): TensorType {
+  if (a.schema.overload === 'float_float') {
+    if (a.float('std') < 0) fail('TRACE_TYPE', `normal expects std >= 0.0, but found std ${a.float('std')}`);
+    return randomType(a, 'float32');
+  }
+  const tensors = ['mean', 'std'].map((n) => a.raw(n)).filter((v): v is GValue => v instanceof GValue);
+  const dtype = tensors[0].tensor.dtype;
+  if (!isFloating(dtype)) fail('TRACE_TYPE', `normal expects floating point mean and std, got ${dtype}`);
+  if (tensors.length === 2) return tensorOf(dtype, broadcastShapes(shapeOf(tensors[0]), shapeOf(tensors[1])));
+  if (a.schema.overload === 'Tensor_float' && a.float('std') < 0) fail('TRACE_TYPE', `normal expects std >= 0.0, but found std ${a.float('std')}`);
+  return tensorOf(dtype, shapeOf(tensors[0]));
+}
+
+/** randperm: the order of n uniform draws (TopK of all of them) is a uniformly random permutation. */
+function lowerRandperm(ctx: LowerContext, a: BoundArgs): string[] {
+  noGenerator(a);
+  const n = a.int('n');
+  const dtype = dtypeArg(a, 'int64');
+  if (n === 0) return [ctx.b.constant(dtype, [0], [])];
+  const draws = ctx.b.op1('RandomUniform', [], { high: { f: 1 }, low: { f: 0 }, dtype: ONNX_DTYPE.float32, shape: [n] });
+  return [castTo(ctx, topK(ctx, draws, n, 0)[1], 'int64', dtype)];
+}
+
+function inferRandperm(a: BoundArgs): TensorType {
+  const n = a.int('n');
+  if (n < 0) fail('TRACE_TYPE', `randperm: n must be non-negative, got ${n}`);
+  return tensorOf(dtypeArg(a, 'int64'), [n]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Windows, _dim_arange, as_tensor
+
+/**
+ * hamming_window as torch computes it in float32: alpha - beta·cos(2πn / (N-1)), where a periodic
+ * window of length L is the first L of a symmetric one of L+1; hann is alpha = beta = 0.5.
+ */
+function windowValues(length: number, periodic: boolean, alpha: number, beta: number): number[] {
+  const f = Math.fround;
+  if (length === 0) return [];
+  if (length === 1) return [1];
+  const n = periodic ? length + 1 : length;
+  const step = f((2 * Math.PI) / (n - 1));
+  return Array.from({ length }, (_, i) => f(f(f(Math.cos(f(i * step))) * f(-beta)) + f(alpha)));
+}
+
+function windowArgs(a: BoundArgs, hann: boolean) {
+  const op = a.schema.name;
+  const length = a.int('window_length');
+  if (length < 0) fail('TRACE_TYPE', `${op} requires non-negative window_length, got window_length=${length}`);
+  const dtype = dtypeArg(a, 'float32');
+  if (!isFloating(dtype)) fail('TRACE_TYPE', `${op} expects floating point dtypes, got: ${dtype}`);
+  const has = (name: string) => a.values.has(name);
+  const periodic = has('periodic') ? a.bool('periodic') : true;
+  const alpha = hann ? 0.5 : has('alpha') ? a.float('alpha') : 0.54;
+  const beta = hann ? 0.5 : has('beta') ? a.float('beta') : 0.46;
+  return { type: tensorOf(dtype, [length]), values: () => windowValues(length, periodic, alpha, beta) };
+}
+
+function windowOp(schemas: string[], hann: boolean): OpDef {
+  return {
+    schemas,
+    infer: (a) => [windowArgs(a, hann).type],
+    evaluate: (a) => {
+      const { type, values } = windowArgs(a, hann);
+      return knownResult(type, values);
+    },
+    lower: {
+      7: (ctx, a) => {
+        const { type, values } = windowArgs(a, hann);
+        requireConstantSize(type.shape[0] as number);
+        return [ctx.b.constant(type.dtype, type.shape as number[], convertValues(values(), type.dtype))];
+      },
+    },
+  };
+}
+
+/** _dim_arange(like, dim) = arange(like.size(dim)): a constant for a static size, else NonZero of ones (opset 9). */
+function lowerDimArange(ctx: LowerContext, a: BoundArgs): string[] {
+  const like = a.tensor('like');
+  const dim = axis(a.int('dim'), rankOf(like));
+  const size = shapeOf(like)[dim];
+  if (typeof size === 'number') {
+    requireConstantSize(size);
+    return [ctx.b.constant('int64', [size], rangeValues({ start: 0, step: 1, length: size }))];
+  }
+  if (ctx.opset < 9) fail('OP_OPSET', '_dim_arange of a size known only at run time needs opset 9 or later');
+  const sizeVector = slice(ctx, ctx.b.op1('Shape', [ctx.input(like)]), [{ axis: 0, start: dim, end: dim + 1, step: 1 }]);
+  const one: OnnxTensor = { name: '', dtype: 'int64', dims: [1], data: { kind: 'bytes', bytes: encodeValues('int64', [1]) } };
+  const ones = ctx.b.op1('ConstantOfShape', [sizeVector], { value: { t: one } });
+  return [squeeze(ctx, ctx.b.op1('NonZero', [ones]), [0])];
+}
+
+/** as_tensor of a tensor: the tensor, cast to `dtype` when given; of numbers and lists: like torch.tensor. */
+function asTensorType(a: BoundArgs): TensorType {
+  if (a.schema.overload === '') {
+    const data = a.tensor('data');
+    return tensorOf(dtypeArg(a, data.tensor.dtype), shapeOf(data));
+  }
+  return tensorLiteral(a).type;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 // Where a definition lists an `int` and a `SymInt` form of one schema, the second is how torch 2.x prints it.
@@ -484,5 +672,105 @@ export const creationOps: readonly OpDef[] = [
     ],
     infer: (a) => [randomType(a, 'int64')],
     lower: { 7: lowerRandint },
+  },
+  {
+    schemas: [
+      'aten::bernoulli(Tensor self, *, Generator? generator=None) -> Tensor',
+      'aten::bernoulli.p(Tensor self, float p, *, Generator? generator=None) -> Tensor',
+      'aten::bernoulli.Tensor(Tensor self, Tensor p, *, Generator? generator=None) -> Tensor',
+    ],
+    infer: (a) => {
+      if (a.schema.overload === 'p' && (a.float('p') < 0 || a.float('p') > 1)) fail('TRACE_TYPE', `bernoulli expects p in [0, 1], but got p=${a.float('p')}`);
+      return [a.tensor('self').tensor];
+    },
+    lower: { 7: lowerBernoulli },
+  },
+  {
+    schemas: ['aten::multinomial(Tensor self, int num_samples, bool replacement=False, *, Generator? generator=None) -> Tensor'],
+    infer: (a) => [inferMultinomial(a)],
+    lower: { 7: lowerMultinomial },
+  },
+  {
+    schemas: [
+      'aten::normal.Tensor_float(Tensor mean, float std=1., *, Generator? generator=None) -> Tensor',
+      'aten::normal.float_Tensor(float mean, Tensor std, *, Generator? generator=None) -> Tensor',
+      'aten::normal.Tensor_Tensor(Tensor mean, Tensor std, *, Generator? generator=None) -> Tensor',
+      `aten::normal.float_float(float mean, float std, int[] size, *, Generator? generator=None, ${FACTORY_KWARGS}) -> Tensor`,
+      `aten::normal.float_float(float mean, float std, SymInt[] size, *, Generator? generator=None, ${FACTORY_KWARGS}) -> Tensor`,
+    ],
+    infer: (a) => [inferNormal(a)],
+    lower: { 7: lowerNormal },
+  },
+  {
+    schemas: [
+      `aten::randint_like(Tensor self, int high, *, ${LIKE_KWARGS}) -> Tensor`,
+      `aten::randint_like(Tensor self, SymInt high, *, ${LIKE_KWARGS}) -> Tensor`,
+      `aten::randint_like.low_dtype(Tensor self, int low, int high, *, ${LIKE_KWARGS}) -> Tensor`,
+      `aten::randint_like.low_dtype(Tensor self, SymInt low, SymInt high, *, ${LIKE_KWARGS}) -> Tensor`,
+    ],
+    infer: (a) => [randomType(a, 'int64')],
+    lower: { 7: lowerRandint },
+  },
+  {
+    schemas: [
+      'aten::randperm(int n, *, ScalarType? dtype=4, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor',
+      'aten::randperm(SymInt n, *, ScalarType? dtype=4, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor',
+      'aten::randperm.generator(int n, *, Generator? generator, ScalarType? dtype=4, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor',
+      'aten::randperm.generator(SymInt n, *, Generator? generator, ScalarType? dtype=4, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor',
+    ],
+    infer: (a) => [inferRandperm(a)],
+    lower: { 7: lowerRandperm },
+  },
+  windowOp(
+    [
+      `aten::hann_window(int window_length, *, ${FACTORY_KWARGS}) -> Tensor`,
+      `aten::hann_window.periodic(int window_length, bool periodic, *, ${FACTORY_KWARGS}) -> Tensor`,
+    ],
+    true,
+  ),
+  windowOp(
+    [
+      `aten::hamming_window(int window_length, *, ${FACTORY_KWARGS}) -> Tensor`,
+      `aten::hamming_window.periodic(int window_length, bool periodic, *, ${FACTORY_KWARGS}) -> Tensor`,
+      `aten::hamming_window.periodic_alpha(int window_length, bool periodic, float alpha, *, ${FACTORY_KWARGS}) -> Tensor`,
+      `aten::hamming_window.periodic_alpha_beta(int window_length, bool periodic, float alpha, float beta, *, ${FACTORY_KWARGS}) -> Tensor`,
+    ],
+    false,
+  ),
+  {
+    schemas: ['aten::_dim_arange(Tensor like, int dim) -> Tensor'],
+    infer: (a) => {
+      const like = a.tensor('like');
+      return [tensorOf('int64', [shapeOf(like)[axis(a.int('dim'), rankOf(like))]])];
+    },
+    evaluate: (a) => {
+      const like = a.tensor('like');
+      const size = shapeOf(like)[axis(a.int('dim'), rankOf(like))];
+      return typeof size === 'number' ? knownResult(tensorOf('int64', [size]), () => rangeValues({ start: 0, step: 1, length: size })) : undefined;
+    },
+    lower: { 7: lowerDimArange },
+  },
+  {
+    schemas: [
+      'aten::as_tensor(Tensor(a) data, *, ScalarType? dtype=None, Device? device=None) -> Tensor(b|a)',
+      'aten::as_tensor.float(float t, *, ScalarType? dtype=None, Device? device=None) -> Tensor',
+      'aten::as_tensor.int(int t, *, ScalarType? dtype=None, Device? device=None) -> Tensor',
+      'aten::as_tensor.bool(bool t, *, ScalarType? dtype=None, Device? device=None) -> Tensor',
+      'aten::as_tensor.list(t[] data, *, ScalarType? dtype=None, Device? device=None) -> Tensor',
+    ],
+    infer: (a) => [asTensorType(a)],
+    evaluate: (a) => {
+      if (a.schema.overload === '') return undefined;
+      const { type, elements } = tensorLiteral(a);
+      if (elements.some((e) => e instanceof GValue)) return undefined;
+      return knownResult(type, () => elements.map((e) => numberOf(e as number)));
+    },
+    lower: {
+      7: (ctx, a) => {
+        if (a.schema.overload !== '') return lowerTensor(ctx, a);
+        const data = a.tensor('data');
+        return [castTo(ctx, ctx.input(data), onnxDtypeOf(data), asTensorType(a).dtype)];
+      },
+    },
   },
 ];
