@@ -442,6 +442,20 @@ const normOps: OpDef[] = [
 // aminmax / count_nonzero
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * 1 where a reduced slice of `x` holds no NaN, NaN (0/0) where it does: a factor that makes a
+ * ReduceMin/Max result NaN the way torch's is (ORT's skip NaN). NaN is told by failing both `< +inf`
+ * and `> -inf`, as IsNaN only exists from opset 9; the test runs in float32 or float64.
+ */
+function nanFactor(ctx: LowerContext, x: string, dtype: DType, axes: Axes, keepdim: boolean): string {
+  const b = ctx.b;
+  const test = dtype === 'float64' ? 'float64' : 'float32';
+  const v = castTo(ctx, x, dtype, test);
+  const number = b.op1('Or', [b.op1('Less', [v, b.scalar(test, Infinity)]), b.op1('Greater', [v, b.scalar(test, -Infinity)])]);
+  const allNumbers = reduce(ctx, 'ReduceMin', castTo(ctx, number, 'bool', test), axes, keepdim);
+  return castTo(ctx, b.op1('Div', [allNumbers, allNumbers]), test, dtype);
+}
+
 const aminmaxDef: OpDef = {
   schemas: ['aten::aminmax(Tensor self, *, int? dim=None, bool keepdim=False) -> (Tensor min, Tensor max)'],
   infer: (a) => {
@@ -453,7 +467,12 @@ const aminmaxDef: OpDef = {
       const self = a.tensor('self');
       const axes = axesArg(a, 'dim');
       const keepdim = a.bool('keepdim');
-      return [orderedReduce(ctx, 'ReduceMin', self, axes, keepdim), orderedReduce(ctx, 'ReduceMax', self, axes, keepdim)];
+      const dtype = self.tensor.dtype;
+      const compute = orderedDtype(dtype, ctx.opset);
+      const x = operand(ctx, self, compute);
+      const extremes = (['ReduceMin', 'ReduceMax'] as const).map((opType) => reduce(ctx, opType, x, axes, keepdim));
+      const factor = isFloating(compute) ? nanFactor(ctx, x, compute, axes, keepdim) : undefined;
+      return extremes.map((e) => castTo(ctx, factor ? ctx.b.op1('Mul', [e, factor]) : e, compute, dtype));
     },
   },
 };

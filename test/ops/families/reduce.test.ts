@@ -302,3 +302,18 @@ describe('NaN in scans and order statistics, as torch 1.13 and 2.6 treat it', ()
     expect(await run((v) => ({ op: 'aten::kthvalue', args: [v, 5] }), withInf, [5])).toEqual([[NaN], [3]]);
   });
 });
+
+describe('aminmax and NaN', () => {
+  it('gives NaN for a slice holding one, keeping -0 and infinities elsewhere', async () => {
+    for (const opset of [7, 13, 21]) {
+      const v = tensorValue('float32', [3, 3]);
+      const data = [1, NaN, -Infinity, -0, 2, Infinity, 3, 0.5, -1];
+      const [low, high] = await runOp({ op: 'aten::aminmax', args: [v], kwargs: { dim: 1 } }, { opset, feeds: new Map([[v, data]]) });
+      expect(low.data).toEqual([NaN, -0, -1]);
+      expect(Object.is(low.data[1], -0)).toBe(true);
+      expect(high.data).toEqual([NaN, Infinity, 3]);
+      const [all] = await runOp({ op: 'aten::aminmax', args: [v] }, { opset, feeds: new Map([[v, data]]) });
+      expect(all.data).toEqual([NaN]);
+    }
+  });
+});
