@@ -499,3 +499,110 @@ describe('Python-number overloads on run-time values', () => {
     expect(await run({ op: 'aten::__or__', args: [n, 3], overload: 'int' }, 18, [[n, [4]]])).toMatchObject({ dtype: 'int64', data: [7] });
   });
 });
+
+describe('bit shifts', () => {
+  /** torch 2.6's kernels: `<<` wraps and gives 0 past the width; `>>` shifts by width-1 (signed) or width past it. */
+  function reference(direction: 'left' | 'right', x: number, y: number, bits: number, signed: boolean): number {
+    const wrap = (v: bigint) => Number(signed ? BigInt.asIntN(bits, v) : BigInt.asUintN(bits, v));
+    const [xs, ys] = [wrap(BigInt(x)), wrap(BigInt(y))];
+    const limit = direction === 'left' || !signed ? bits : bits - 1;
+    const outside = Number(BigInt.asIntN(bits, BigInt(ys))) < 0 || ys >= limit;
+    if (direction === 'left') return outside ? 0 : wrap(BigInt(xs) << BigInt(ys));
+    return wrap(BigInt(xs) >> BigInt(outside ? limit : ys));
+  }
+
+  const xs = [-7, 5, 100, -128, 1, -1, 127, 64];
+  const ys = [1, 9, -1, 70, 7, 3, 0, 6];
+  for (const [dtype, bits, signed] of [['int8', 8, true], ['uint8', 8, false], ['int16', 16, true], ['int32', 32, true], ['int64', 64, true]] as const) {
+    for (const direction of ['left', 'right'] as const) {
+      it(`${direction} shifts ${dtype} like torch, shift amounts past the width included`, async () => {
+        const x = tensorValue(dtype, [xs.length]);
+        const y = tensorValue(dtype, [ys.length]);
+        const wrapIn = (v: number) => (signed ? v : ((v % 256) + 256) % 256);
+        const [xIn, yIn] = [xs.map(wrapIn), ys.map(wrapIn)];
+        const op = direction === 'left' ? 'aten::__lshift__' : 'aten::__rshift__';
+        const out = await run({ op, args: [x, y], overload: 'Tensor' }, 9, [[x, xIn], [y, yIn]]);
+        expect(out.dtype).toBe(dtype);
+        expect(out.data).toEqual(xIn.map((v, i) => reference(direction, v, yIn[i], bits, signed)));
+      });
+    }
+  }
+
+  it('shifts int64 values at the top of the range, and Python ints', async () => {
+    const x = tensorValue('int64', [4]);
+    const big = [-(2 ** 62), 2 ** 62, -(2 ** 53), 3 * 2 ** 50];
+    const left = await run({ op: 'aten::bitwise_left_shift', args: [x, 1], overload: 'Tensor_Scalar' }, 9, [[x, big]]);
+    expect(left.data).toEqual([-(2 ** 63), -(2 ** 63), -(2 ** 54), 3 * 2 ** 51]);
+    const right = await run({ op: 'aten::bitwise_right_shift', args: [x, 63], overload: 'Tensor_Scalar' }, 9, [[x, big]]);
+    expect(right.data).toEqual([-1, 0, -1, 0]);
+    const amounts = tensorValue('int64', [3]);
+    const scalarFirst = await run({ op: 'aten::bitwise_left_shift', args: [3, amounts], overload: 'Scalar_Tensor' }, 9, [[amounts, [0, 2, 64]]]);
+    expect(scalarFirst.data).toEqual([3, 12, 0]);
+    const n = scalarValue('int');
+    expect(await run({ op: 'aten::__rshift__', args: [n, 2], overload: 'int' }, 9, [[n, [-9]]])).toMatchObject({ dtype: 'int64', data: [-3] });
+  });
+
+  it('refuses floating-point and bool tensors as torch does, and opsets below 9', () => {
+    expect(codeOf(() => infer({ op: 'aten::__lshift__', args: [tensorValue('float32', [2]), 1], overload: 'Scalar' }))).toBe('TRACE_TYPE');
+    expect(codeOf(() => infer({ op: 'aten::bitwise_right_shift', args: [tensorValue('bool', [2]), tensorValue('bool', [2])] }))).toBe('TRACE_TYPE');
+    expect(infer({ op: 'aten::__lshift__', args: [tensorValue('bool', [2]), 1], overload: 'Scalar' })[0]).toMatchObject({ dtype: 'int64' });
+    expect(codeOf(() => lowerOp({ op: 'aten::__lshift__', args: [tensorValue('int32', [2]), 1], overload: 'Scalar' }, 8))).toBe('OP_OPSET');
+  });
+});
+
+describe('bitwise_and / bitwise_or / bitwise_xor', () => {
+  it('are logical on bool tensors from opset 7 and bitwise on integers from 18', async () => {
+    const m = tensorValue('bool', [4]);
+    const n = tensorValue('bool', [4]);
+    const feeds: Array<[GValue, InputData]> = [[m, [true, true, false, false]], [n, [true, false, true, false]]];
+    expect((await run({ op: 'aten::bitwise_xor', args: [m, n] }, 7, feeds)).data).toEqual([0, 1, 1, 0]);
+    expect((await run({ op: 'aten::bitwise_or', args: [m, n] }, 7, feeds)).data).toEqual([1, 1, 1, 0]);
+    const i = tensorValue('int16', [3]);
+    expect(await run({ op: 'aten::bitwise_and', args: [6, i], overload: 'Scalar_Tensor' }, 18, [[i, [3, -1, 12]]])).toMatchObject({ dtype: 'int16', data: [2, 6, 4] });
+    expect(codeOf(() => lowerOp({ op: 'aten::bitwise_and', args: [i, i] }, 17))).toBe('OP_OPSET');
+    expect(codeOf(() => infer({ op: 'aten::bitwise_or', args: [tensorValue('float32', [2]), 1], overload: 'Scalar' }))).toBe('TRACE_TYPE');
+  });
+});
+
+describe('gt / lt below opset 9', () => {
+  it('compare int64 exactly beyond float precision, by 32-bit halves', async () => {
+    const x = tensorValue('int64', [6]);
+    const y = tensorValue('int64', [6]);
+    const a = [2 ** 40 + 1, -(2 ** 40), 5, -(2 ** 62), 2 ** 62, -(2 ** 33) - 1];
+    const b = [2 ** 40, -(2 ** 40) + 1, -5, 2 ** 62, 2 ** 62, -(2 ** 33)];
+    const feeds: Array<[GValue, InputData]> = [[x, a], [y, b]];
+    const gt = await run({ op: 'aten::gt', args: [x, y], overload: 'Tensor' }, 7, feeds);
+    expect(gt.data).toEqual(a.map((v, i) => Number(v > b[i])));
+    const lt = await run({ op: 'aten::lt', args: [x, y], overload: 'Tensor' }, 8, feeds);
+    expect(lt.data).toEqual(a.map((v, i) => Number(v < b[i])));
+    expect(opTypes(lowerOp({ op: 'aten::gt', args: [x, y], overload: 'Tensor' }, 9).graph)).toEqual(['Greater']);
+  });
+
+  it('compare small integers and bools in float64, and floats directly', async () => {
+    const i = tensorValue('uint8', [3]);
+    expect((await run({ op: 'aten::lt', args: [i, 200], overload: 'Scalar' }, 7, [[i, [199, 200, 255]]])).data).toEqual([1, 0, 0]);
+    const m = tensorValue('bool', [2]);
+    expect((await run({ op: 'aten::gt', args: [m, false], overload: 'Scalar' }, 7, [[m, [true, false]]])).data).toEqual([1, 0]);
+    const f = tensorValue('float32', [2]);
+    expect(opTypes(lowerOp({ op: 'aten::lt', args: [f, new PyFloat(0.5)], overload: 'Scalar' }, 7).graph)).toEqual(['Constant', 'Less']);
+  });
+});
+
+describe('isfinite / true_divide / conj_physical', () => {
+  it('isfinite is false for NaN and ±inf, and true for every integer', async () => {
+    const x = tensorValue('float32', [4]);
+    expect((await run({ op: 'aten::isfinite', args: [x] }, 10, [[x, [1, Infinity, -Infinity, NaN]]])).data).toEqual([1, 0, 0, 0]);
+    const i = tensorValue('int32', [2]);
+    expect(await run({ op: 'aten::isfinite', args: [i] }, 10, [[i, [3, -2]]])).toMatchObject({ dtype: 'bool', data: [1, 1] });
+    expect(infer({ op: 'aten::isfinite', args: [new PyFloat(1)], overload: 'float' })).toEqual([{ kind: 'scalar', scalar: 'bool' }]);
+  });
+
+  it('true_divide is true division; conj_physical the identity on real tensors', async () => {
+    const i = tensorValue('int64', [2]);
+    expect(infer({ op: 'aten::true_divide', args: [i, 2], overload: 'Scalar' })[0]).toMatchObject({ dtype: 'float32' });
+    expect((await run({ op: 'aten::true_divide', args: [i, 4], overload: 'Scalar' }, 7, [[i, [7, -2]]])).data).toEqual([1.75, -0.5]);
+    const x = tensorValue('float64', [2]);
+    expect(infer({ op: 'aten::conj_physical', args: [x] })).toEqual([x.type]);
+    expect(opTypes(lowerOp({ op: 'aten::conj_physical', args: [x] }, 7).graph)).toEqual(['Identity']);
+  });
+});
