@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TensorType } from '../../../src/ir/torch-graph.js';
-import { checkCase, infer, lowerOp, opTypes, pattern, scalarValue, tensorValue, type CaseInput, type OpCase } from '../harness.js';
+import { checkCase, expectClose, infer, lowerOp, opTypes, pattern, runOp, scalarValue, tensorValue, type Call, type CaseInput, type OpCase } from '../harness.js';
 
 /*
  * Reference outputs come from torch 1.13.1 with P(*s) = pattern(numel) (see harness.ts), through
@@ -252,12 +252,81 @@ describe('lowerings', () => {
   });
 
   it('fail clearly where older opsets differ from torch', () => {
-    expect(() => lowerOp({ op: 'aten::upsample_bilinear2d', args: [x, null, false, [2, 2]] }, 10)).toThrow(/needs opset 11/);
-    expect(() => lowerOp({ op: 'aten::__interpolate', args: [x, 8, null, 'bilinear', false] }, 10)).toThrow(/linear resizing needs opset 11/);
+    const dynamic = tensorValue('float32', [1, 3, 'h', 4]);
+    expect(() => lowerOp({ op: 'aten::upsample_bilinear2d', args: [dynamic, null, false, [2, 2]] }, 10)).toThrow(/run time needs opset 11/);
+    expect(() => lowerOp({ op: 'aten::upsample_bicubic2d', args: [x, null, false, [2, 2]] }, 10)).toThrow(/needs opset 11/);
+    expect(opTypes(lowerOp({ op: 'aten::__interpolate', args: [x, 8, null, 'bilinear', false] }, 10).graph)).toContain('Gather');
     const x3 = tensorValue('float32', [1, 1, 3, 3]);
     expect(() => lowerOp({ op: 'aten::upsample_nearest2d', args: [x3, [6, 7]] }, 9)).toThrow(/from 3 to 7 needs opset 11/);
     expect(opTypes(lowerOp({ op: 'aten::upsample_nearest2d', args: [x3, [6, 6]] }, 9).graph)).toEqual(['Constant', 'Upsample']);
     expect(() => lowerOp({ op: 'aten::upsample_nearest2d', args: [x, [2, 2], null] }, 10)).toThrow(/downsampling needs opset 11/);
     expect(() => lowerOp({ op: 'aten::upsample_nearest2d', args: [x, [scalarValue('int'), 8], null] }, 10)).toThrow(/run time needs opset 11/);
+  });
+});
+
+/** Runs a call on pattern() data at each opset and compares with torch's numbers (from torch 2.6, the call's label). */
+async function expectAt(opsets: number[], shape: number[], call: (x: ReturnType<typeof tensorValue>) => Call, want: number[]) {
+  const x = tensorValue('float32', shape);
+  for (const opset of opsets) {
+    const [out] = await runOp(call(x), { opset, feeds: new Map([[x, pattern(shape.reduce((a, b) => a * b, 1))]]) });
+    expectClose(out.data, want);
+  }
+}
+
+describe('linear upsampling before opset 11 (Gathers of source rows)', () => {
+  it('upsample_bilinear2d(P(1,1,2,3), [3, 5], align_corners=True)', async () => {
+    const want = [-5, -3.15, -1.3, 0.55, 2.4, -4.5, -2.65, -0.8, 1.05, 2.9, -4, -2.15, -0.3, 1.55, 3.4];
+    await expectAt([7, 10, 11], [1, 1, 2, 3], (x) => ({ op: 'aten::upsample_bilinear2d', args: [x, [3, 5], true] }), want);
+  });
+
+  it('upsample_linear1d.vec(P(1,2,4), None, False, [1.5]) maps with the given scale', async () => {
+    const want = [-5, -3.15, -0.683333, 1.783334, -0.8, -4, -0.3, 1.55, 2.333333, -1.933333, -1.15, 0.7];
+    await expectAt([7, 11], [1, 2, 4], (x) => ({ op: 'aten::upsample_linear1d', args: [x, null, false, [1.5]], overload: 'vec' }), want);
+  });
+
+  it('upsample_bilinear2d(P(1,1,3,3), [5, 2], False) shrinks one axis', async () => {
+    const want = [-4.075, 1.475, -3.675, 1.875, -3.075, 2.475, -2.475, 3.075, -2.075, 3.475];
+    await expectAt([7, 11], [1, 1, 3, 3], (x) => ({ op: 'aten::upsample_bilinear2d', args: [x, [5, 2], false] }), want);
+  });
+
+  it('upsample_trilinear3d.vec(P(1,1,2,2,2), None, True, [1.5, 1, 2]) skips the unchanged axis', async () => {
+    const want = [
+      -5, -3.766666, -2.533333, -1.3, 2.4, 0.266667, -1.866667, -4, -2.65, -1.416667, -0.183333, 1.05, -0.3, -0.75, -1.2, -1.65,
+      -0.3, 0.933333, 2.166667, 3.4, -3, -1.766667, -0.533333, 0.7,
+    ];
+    await expectAt([7, 11], [1, 1, 2, 2, 2], (x) => ({ op: 'aten::upsample_trilinear3d', args: [x, null, true, [1.5, 1, 2]], overload: 'vec' }), want);
+    const { graph } = lowerOp({ op: 'aten::upsample_trilinear3d', args: [tensorValue('float32', [1, 1, 2, 2, 2]), null, true, [1.5, 1, 2]], overload: 'vec' }, 7);
+    expect(opTypes(graph).filter((t) => t === 'Gather')).toHaveLength(4);
+  });
+});
+
+describe('grid_sampler and affine_grid_generator', () => {
+  it('affine_grid_generator(0.3·P(1,2,3), [1,1,2,3], False) is the base grid times thetaᵀ', async () => {
+    const want = [1.915, 1.865, 0.915, 1.065, -0.085, 0.265, 1.525, 1.775, 0.525, 0.975, -0.475, 0.175];
+    const theta = tensorValue('float32', [1, 2, 3]);
+    const [out] = await runOp({ op: 'aten::affine_grid_generator', args: [theta, [1, 1, 2, 3], false] }, { opset: 7, feeds: new Map([[theta, pattern(6).map((v) => v * 0.3)]]) });
+    expect(out.dims).toEqual([1, 2, 3, 2]);
+    expectClose(out.data, want);
+  });
+
+  it('rejects what torch rejects', () => {
+    const theta = tensorValue('float32', [2, 2, 3]);
+    expect(() => infer({ op: 'aten::affine_grid_generator', args: [theta, [2, 1, 4], false] })).toThrow(/4D and 5D/);
+    expect(() => infer({ op: 'aten::affine_grid_generator', args: [theta, [3, 1, 4, 4], false] })).toThrow(/theta/);
+    expect(infer({ op: 'aten::affine_grid_generator', args: [tensorValue('float32', [2, 3, 4]), [2, 1, 5, 4, 3], true] })[0]).toMatchObject({ shape: [2, 5, 4, 3, 3] });
+    const input = tensorValue('float32', [2, 3, 5, 6]);
+    const grid = tensorValue('float32', [2, 4, 7, 2]);
+    expect(infer({ op: 'aten::grid_sampler', args: [input, grid, 0, 0, false] })[0]).toMatchObject({ shape: [2, 3, 4, 7] });
+    expect(() => infer({ op: 'aten::grid_sampler', args: [input, grid, 3, 0, false] })).toThrow(/interpolation_mode 3/);
+    expect(() => infer({ op: 'aten::grid_sampler', args: [input, tensorValue('float32', [2, 4, 7, 3]), 0, 0, false] })).toThrow(/grid/);
+    const volume = tensorValue('float32', [1, 2, 3, 4, 5]);
+    expect(() => infer({ op: 'aten::grid_sampler', args: [volume, tensorValue('float32', [1, 2, 2, 2, 3]), 2, 0, false] })).toThrow(/bicubic/);
+    expect(() => lowerOp({ op: 'aten::grid_sampler', args: [volume, tensorValue('float32', [1, 2, 2, 2, 3]), 0, 0, false] }, 19)).toThrow(/needs opset 20/);
+  });
+
+  it('names GridSample modes by opset: bilinear/bicubic at 16, linear/cubic from 20', () => {
+    const args = [tensorValue('float32', [1, 1, 4, 4]), tensorValue('float32', [1, 2, 2, 2]), 2, 2, true];
+    expect(lowerOp({ op: 'aten::grid_sampler', args }, 16).graph.nodes[0].attrs).toEqual({ align_corners: 1, mode: 'bicubic', padding_mode: 'reflection' });
+    expect(lowerOp({ op: 'aten::grid_sampler', args }, 20).graph.nodes[0].attrs).toEqual({ align_corners: 1, mode: 'cubic', padding_mode: 'reflection' });
   });
 });
