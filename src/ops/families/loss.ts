@@ -318,6 +318,188 @@ function binaryCrossEntropyWithLogits(ctx: LowerContext, a: BoundArgs): string {
   return reduceLoss(ctx, castTo(ctx, element, compute, outDtype(ctx)), reductionOf(a));
 }
 
+/** poisson_nll_loss's operands, each cast to the promoted dtype. */
+function poissonType(a: BoundArgs): TensorType {
+  const input = a.tensor('input');
+  const target = a.tensor('target');
+  return lossType(a, requireFloating(a, promoted([input, target])), broadcastShapes(input.tensor.shape, target.tensor.shape));
+}
+
+/**
+ * exp(x) − y·x for log inputs, else x − y·log(x + eps); with `full`, the Stirling term
+ * y·log(y) − y + 0.5·log(2πy) where y > 1 (torch fills 0 where y ≤ 1, so a NaN target keeps NaN).
+ */
+function poissonNll(ctx: LowerContext, a: BoundArgs): string {
+  const b = ctx.b;
+  const dtype = outDtype(ctx);
+  const c = (v: number) => b.scalar(dtype, v);
+  const x = operand(ctx, a.tensor('input'), dtype);
+  const y = operand(ctx, a.tensor('target'), dtype);
+  let element = a.bool('log_input')
+    ? b.op1('Sub', [b.op1('Exp', [x]), b.op1('Mul', [y, x])])
+    : b.op1('Sub', [x, b.op1('Mul', [y, b.op1('Log', [b.op1('Add', [x, c(a.float('eps'))])])])]);
+  if (a.bool('full')) {
+    const stirling = b.op1('Add', [
+      b.op1('Sub', [b.op1('Mul', [y, b.op1('Log', [y])]), y]),
+      b.op1('Mul', [c(0.5), b.op1('Log', [b.op1('Mul', [c(2 * Math.PI), y])])]),
+    ]);
+    const kept = b.op1('Or', [b.op1('Greater', [y, c(1)]), b.op1('IsNaN', [y])]);
+    element = b.op1('Add', [element, b.op1('Where', [kept, stirling, c(0)])]);
+  }
+  return reduceLoss(ctx, element, reductionOf(a));
+}
+
+/** ‖v‖_p over the last axis as torch.norm computes it: L1/L2 reductions, max/min |v| for ±inf, the non-zero count for 0, else (Σ|v|^p)^(1/p). */
+function lastAxisNorm(ctx: LowerContext, v: string, rank: number, p: number, dtype: DType): string {
+  const b = ctx.b;
+  const axes = [rank - 1];
+  if (p === 2) return reduce(ctx, 'ReduceL2', v, axes, false);
+  if (p === 1) return reduce(ctx, 'ReduceL1', v, axes, false);
+  const abs = b.op1('Abs', [v]);
+  if (p === Infinity) return reduce(ctx, 'ReduceMax', abs, axes, false);
+  if (p === -Infinity) return reduce(ctx, 'ReduceMin', abs, axes, false);
+  if (p === 0) return reduce(ctx, 'ReduceSum', castTo(ctx, b.op1('Greater', [abs, b.scalar(dtype, 0)]), 'bool', dtype), axes, false);
+  const sum = reduce(ctx, 'ReduceSum', b.op1('Pow', [abs, b.scalar(dtype, p)]), axes, false);
+  return b.op1('Pow', [sum, b.scalar(dtype, 1 / p)]);
+}
+
+const TRIPLET = ['anchor', 'positive', 'negative'] as const;
+
+function tripletType(a: BoundArgs): TensorType {
+  const tensors = TRIPLET.map((name) => a.tensor(name));
+  const [anchorRank, positiveRank, negativeRank] = tensors.map(rankOf);
+  if (anchorRank !== positiveRank || positiveRank !== negativeRank) {
+    fail('TRACE_TYPE', `triplet_margin_loss: The anchor, positive, and negative tensors are expected to have the same number of dimensions, but got: anchor ${anchorRank}D, positive ${positiveRank}D, and negative ${negativeRank}D inputs`);
+  }
+  if (anchorRank === 0) fail('TRACE_TYPE', 'triplet_margin_loss: the inputs need at least one dimension, the one distances are taken over');
+  const shape = broadcastShapes(...tensors.map(shapeOf));
+  return lossType(a, requireFloating(a, promoted(tensors)), shape.slice(0, -1));
+}
+
+/** relu(margin + d(a, p) − d(a, n)), d the pairwise distance ‖x1 − x2 + eps‖_p; `swap` takes min(d(a, n), d(p, n)). */
+function tripletMargin(ctx: LowerContext, a: BoundArgs): string {
+  const b = ctx.b;
+  const dtype = outDtype(ctx);
+  const c = (v: number) => b.scalar(dtype, v);
+  const [anchor, positive, negative] = TRIPLET.map((name) => operand(ctx, a.tensor(name), dtype));
+  const rank = rankOf(a.tensor('anchor'));
+  const distance = (x1: string, x2: string) => lastAxisNorm(ctx, b.op1('Add', [b.op1('Sub', [x1, x2]), c(a.float('eps'))]), rank, a.float('p'), dtype);
+  let toNegative = distance(anchor, negative);
+  if (a.bool('swap')) toNegative = b.op1('Min', [toNegative, distance(positive, negative)]);
+  const element = b.op1('Relu', [b.op1('Sub', [b.op1('Add', [c(a.float('margin')), distance(anchor, positive)]), toNegative])]);
+  return reduceLoss(ctx, element, reductionOf(a));
+}
+
+/** The class positions 0 … C−1 along the last axis of a (N, C) value: a constant when C is static, else Range. */
+function classPositions(ctx: LowerContext, rows: string, classes: Dim): string {
+  if (typeof classes === 'number') return ctx.b.int64s([...Array(classes).keys()]);
+  const count = ctx.b.op1('Gather', [ctx.b.op1('Shape', [rows]), ctx.b.scalar('int64', 1)], { axis: 0 });
+  return ctx.b.op1('Range', [ctx.b.scalar('int64', 0), count, ctx.b.scalar('int64', 1)]);
+}
+
+/** Inputs of (C) or (N, C) as (N, C), the class count C and the batch size (1 unbatched). */
+function asRows(ctx: LowerContext, self: GValue): { rows: string; classes: Dim } {
+  const shape = shapeOf(self);
+  const rows = shape.length === 1 ? unsqueeze(ctx, ctx.input(self), [0]) : ctx.input(self);
+  return { rows, classes: shape[shape.length - 1] };
+}
+
+/** The number of classes as a 0-d value of `dtype` from a (N, C) value (a constant when C is static). */
+function classCountOfRows(ctx: LowerContext, rows: string, classes: Dim, dtype: DType): string {
+  if (typeof classes === 'number') return ctx.b.scalar(dtype, classes);
+  return castTo(ctx, ctx.b.op1('Gather', [ctx.b.op1('Shape', [rows]), ctx.b.scalar('int64', 1)], { axis: 0 }), 'int64', dtype);
+}
+
+function multiMarginType(a: BoundArgs): TensorType {
+  const self = a.tensor('self');
+  const target = a.tensor('target');
+  const shape = shapeOf(self);
+  if (shape.length === 0 || shape.length > 2 || shape[shape.length - 1] === 0) {
+    fail('TRACE_TYPE', `multi_margin_loss: Expected non-empty vector or matrix with optional 0-dim batch size, but got: [${shape.join(', ')}]`);
+  }
+  const p = a.float('p');
+  if (p !== 1 && p !== 2) fail('TRACE_TYPE', 'multi_margin_loss: only p == 1 and p == 2 supported');
+  requireFloating(a, self.tensor.dtype);
+  requireDtype('multi_margin_loss', ['target', target], ['int64']);
+  const frames = shape.length === 1 ? 1 : shape[0];
+  const targetShape = shapeOf(target);
+  if (targetShape.length > 1 || knownDifferent(targetShape.length === 0 ? 1 : targetShape[0], frames)) {
+    fail('TRACE_TYPE', `multi_margin_loss: inconsistent target size, expected ${frames} but got [${targetShape.join(', ')}]`);
+  }
+  const weight = a.optTensor('weight');
+  if (weight) {
+    requireSameDtype('multi_margin_loss', ['input', self], ['weight', weight]);
+    if (rankOf(weight) > 1 || knownDifferent(rankOf(weight) === 0 ? 1 : shapeOf(weight)[0], shape[shape.length - 1])) {
+      fail('TRACE_TYPE', `multi_margin_loss: inconsistent weight size, expected ${shape[shape.length - 1]} but got [${shapeOf(weight).join(', ')}]`);
+    }
+  }
+  // torch gives one loss per frame when the target has a batch dimension, else a 0-d loss.
+  return lossType(a, self.tensor.dtype, targetShape.length === 1 ? [frames] : []);
+}
+
+/** Σ_{i ≠ y} max(0, margin − x[y] + x[i])^p · w[y] / C per row, as torch's kernel sums it. */
+function multiMargin(ctx: LowerContext, a: BoundArgs): string {
+  const b = ctx.b;
+  const self = a.tensor('self');
+  const dtype = outDtype(ctx);
+  const { rows, classes } = asRows(ctx, self);
+  const target = a.tensor('target');
+  const labels = b.op1('Reshape', [ctx.input(target), b.int64s([-1, 1])]);
+  const chosen = b.op1('GatherElements', [rows, labels], { axis: 1 });
+  let hinge = b.op1('Relu', [b.op1('Add', [b.op1('Sub', [b.scalar(dtype, a.float('margin')), chosen]), rows])]);
+  if (a.float('p') === 2) hinge = b.op1('Mul', [hinge, hinge]);
+  const weight = a.optTensor('weight');
+  if (weight) hinge = b.op1('Mul', [hinge, b.op1('Gather', [b.op1('Reshape', [ctx.input(weight), b.int64s([-1])]), labels], { axis: 0 })]);
+  const others = b.op1('Where', [b.op1('Equal', [classPositions(ctx, rows, classes), labels]), b.scalar(dtype, 0), hinge]);
+  const perRow = b.op1('Div', [reduce(ctx, 'ReduceSum', others, [1], false), classCountOfRows(ctx, rows, classes, dtype)]);
+  const reduction = reductionOf(a);
+  if (reduction !== 'none') return reduceLoss(ctx, perRow, reduction);
+  return rankOf(target) === 1 ? perRow : b.op1('Reshape', [perRow, b.int64s([])]);
+}
+
+function multilabelMarginType(a: BoundArgs): TensorType {
+  const self = a.tensor('self');
+  const target = a.tensor('target');
+  const shape = shapeOf(self);
+  if (shape.length === 0 || shape.length > 2 || shape[shape.length - 1] === 0) {
+    fail('TRACE_TYPE', `multilabel_margin_loss: Expected non-empty vector or matrix with optional 0-dim batch size, but got: [${shape.join(', ')}]`);
+  }
+  requireFloating(a, self.tensor.dtype);
+  requireDtype('multilabel_margin_loss', ['target', target], ['int64']);
+  const targetShape = shapeOf(target);
+  if (targetShape.length !== shape.length || targetShape.some((d, i) => knownDifferent(d, shape[i]))) {
+    fail('TRACE_TYPE', `multilabel_margin_loss: inconsistent target size: [${targetShape.join(', ')}] for input of size: [${shape.join(', ')}]`);
+  }
+  return lossType(a, self.tensor.dtype, shape.length === 2 ? [shape[0]] : []);
+}
+
+/**
+ * Per row: the targets are the class indices before the first negative one; the loss is
+ * Σ_{target j} Σ_{class i not a target} max(0, 1 − (x[y_j] − x[i])) / C, pairs formed as (N, C_j, C_i).
+ */
+function multilabelMargin(ctx: LowerContext, a: BoundArgs): string {
+  const b = ctx.b;
+  const self = a.tensor('self');
+  const dtype = outDtype(ctx);
+  const { rows, classes } = asRows(ctx, self);
+  const target = rankOf(self) === 1 ? unsqueeze(ctx, ctx.input(a.tensor('target')), [0]) : ctx.input(a.tensor('target'));
+  const zero = b.scalar('int64', 0);
+  const ended = b.op1('CumSum', [castTo(ctx, b.op1('Less', [target, zero]), 'bool', 'int64'), b.scalar('int64', 1)]);
+  const valid = b.op1('Equal', [ended, zero]);
+  const labels = b.op1('Where', [valid, target, zero]);
+  const chosen = b.op1('GatherElements', [rows, labels], { axis: 1 });
+  // (N, C_j, 1) labels against (C_i) positions: is class i target j.
+  const matches = b.op1('And', [b.op1('Equal', [unsqueeze(ctx, labels, [2]), classPositions(ctx, rows, classes)]), unsqueeze(ctx, valid, [2])]);
+  const isTarget = castTo(ctx, reduce(ctx, 'ReduceMax', castTo(ctx, matches, 'bool', dtype), [1], true), dtype, 'bool');
+  const margins = b.op1('Relu', [b.op1('Add', [b.op1('Sub', [b.scalar(dtype, 1), unsqueeze(ctx, chosen, [2])]), unsqueeze(ctx, rows, [1])])]);
+  const counted = b.op1('And', [unsqueeze(ctx, valid, [2]), b.op1('Not', [isTarget])]);
+  const pairs = b.op1('Where', [counted, margins, b.scalar(dtype, 0)]);
+  const perRow = b.op1('Div', [reduce(ctx, 'ReduceSum', pairs, [1, 2], false), classCountOfRows(ctx, rows, classes, dtype)]);
+  const reduction = reductionOf(a);
+  if (reduction !== 'none') return reduceLoss(ctx, perRow, reduction);
+  return rankOf(self) === 2 ? perRow : b.op1('Reshape', [perRow, b.int64s([])]);
+}
+
 // ---- class-index losses: nll_loss, nll_loss2d, nll_loss_nd, cross_entropy_loss
 
 /** The index target and weight checks nll_loss and cross_entropy share; returns the element loss's shape. */
@@ -547,6 +729,30 @@ export const lossOps: readonly OpDef[] = [
     schemas: ['aten::binary_cross_entropy_with_logits(Tensor self, Tensor target, Tensor? weight=None, Tensor? pos_weight=None, int reduction=1) -> Tensor'],
     infer: (a) => [withLogitsType(a)],
     lower: { 7: (ctx, a) => [binaryCrossEntropyWithLogits(ctx, a)] },
+  },
+  {
+    schemas: ['aten::poisson_nll_loss(Tensor input, Tensor target, bool log_input, bool full, float eps, int reduction) -> Tensor'],
+    infer: (a) => [poissonType(a)],
+    // IsNaN and Where need opset 9.
+    lower: { 9: (ctx, a) => [poissonNll(ctx, a)] },
+  },
+  {
+    schemas: ['aten::triplet_margin_loss(Tensor anchor, Tensor positive, Tensor negative, float margin=1., float p=2., float eps=9.9999999999999995e-07, bool swap=False, int reduction=1) -> Tensor'],
+    infer: (a) => [tripletType(a)],
+    // Min of two distances broadcasts from opset 8.
+    lower: { 8: (ctx, a) => [tripletMargin(ctx, a)] },
+  },
+  {
+    schemas: ['aten::multi_margin_loss(Tensor self, Tensor target, Scalar p=1, Scalar margin=1, Tensor? weight=None, int reduction=1) -> Tensor'],
+    infer: (a) => [multiMarginType(a)],
+    // GatherElements and Range need opset 11.
+    lower: { 11: (ctx, a) => [multiMargin(ctx, a)] },
+  },
+  {
+    schemas: ['aten::multilabel_margin_loss(Tensor self, Tensor target, int reduction=1) -> Tensor'],
+    infer: (a) => [multilabelMarginType(a)],
+    // CumSum and GatherElements need opset 11.
+    lower: { 11: (ctx, a) => [multilabelMargin(ctx, a)] },
   },
   nllOp('nll_loss'),
   nllOp('nll_loss2d'),

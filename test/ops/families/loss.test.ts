@@ -128,6 +128,42 @@ describe('loss lowerings', () => {
     expect(codeOf(() => infer({ op: 'aten::mse_loss', args: [i, j, 0] }))).toBe('TRACE_TYPE');
   });
 
+  it('finds classes known only at run time for the multi-class margins', async () => {
+    const x = tensorValue('float32', ['n', 'c']);
+    const data = [0.5, -0.25, 0.75, 0.1, 0.25, -0.5];
+    const shapes: Array<[GValue, number[]]> = [[x, [2, 3]]];
+    for (const opset of [11, 21]) {
+      const target = tensorValue('int64', ['n']);
+      const multi = await run({ op: 'aten::multi_margin_loss', args: [x, target, 1, 1, null, 0] }, opset, [[x, data], [target, [2, 0]]], [...shapes, [target, [2]]]);
+      expectNear(multi.data, [0.25, 0.5166667]);
+      const labels = tensorValue('int64', ['n', 'c']);
+      const multilabel = await run({ op: 'aten::multilabel_margin_loss', args: [x, labels, 0] }, opset, [[x, data], [labels, [2, -1, 0, 0, 1, -1]]], [...shapes, [labels, [2, 3]]]);
+      expectNear(multilabel.data, [0.25, 0.2166667]);
+    }
+  });
+
+  it('shapes the multi-class margins as torch does and refuses what it refuses', () => {
+    const x = tensorValue('float32', [3]);
+    expect(infer({ op: 'aten::multi_margin_loss', args: [x, tensorValue('int64', [1]), 1, 1, null, 0] })[0]).toMatchObject({ shape: [1] });
+    expect(infer({ op: 'aten::multi_margin_loss', args: [x, tensorValue('int64', []), 1, 1, null, 0] })[0]).toMatchObject({ shape: [] });
+    expect(codeOf(() => infer({ op: 'aten::multi_margin_loss', args: [x, tensorValue('int64', []), 3] }))).toBe('TRACE_TYPE');
+    expect(codeOf(() => infer({ op: 'aten::multi_margin_loss', args: [tensorValue('float32', [2, 3]), tensorValue('int64', [3])] }))).toBe('TRACE_TYPE');
+    expect(codeOf(() => infer({ op: 'aten::multi_margin_loss', args: [x, tensorValue('int64', []), 1, 1, tensorValue('float32', [4])] }))).toBe('TRACE_TYPE');
+    expect(infer({ op: 'aten::multilabel_margin_loss', args: [tensorValue('float32', ['n', 3]), tensorValue('int64', ['n', 3]), 0] })[0]).toMatchObject({ shape: ['n'] });
+    expect(codeOf(() => infer({ op: 'aten::multilabel_margin_loss', args: [x, tensorValue('int64', [2])] }))).toBe('TRACE_TYPE');
+    expect(codeOf(() => infer({ op: 'aten::triplet_margin_loss', args: [tensorValue('float32', [2, 3]), x, x] }))).toBe('TRACE_TYPE');
+    expect(infer({ op: 'aten::triplet_margin_loss', args: [tensorValue('float32', ['n', 3]), tensorValue('float32', [1, 3]), tensorValue('float32', ['n', 3])], kwargs: { reduction: 0 } })[0])
+      .toMatchObject({ shape: ['n'] });
+    expect(infer({ op: 'aten::poisson_nll_loss', args: [x, tensorValue('float64', [2, 3]), true, false, f(1e-8), 0] })[0]).toMatchObject({ dtype: 'float64', shape: [2, 3] });
+  });
+
+  it('takes the triplet distance over the one dimension of unbatched inputs', async () => {
+    const [anchor, positive, negative] = [0, 1, 2].map(() => tensorValue('float32', [2]));
+    const r = await run({ op: 'aten::triplet_margin_loss', args: [anchor, positive, negative, f(3)] }, 8, [[anchor, [1, 2]], [positive, [0.5, 2.5]], [negative, [3, 0]]]);
+    expect(r.dims).toEqual([]);
+    expectNear(r.data, [0.8786798]);
+  });
+
   it('claims the opsets its ONNX ops need', () => {
     const x = tensorValue('float32', [2, 3]);
     const signs = tensorValue('float32', [2, 3]);
