@@ -600,3 +600,81 @@ describe('lowerings', () => {
     expect([node.opType, node.inputs.length, node.attrs]).toEqual(['TopK', 1, { axis: 1, k: 2 }]);
   });
 });
+
+describe('shape rules and errors of the gather, scatter and search ops', () => {
+  const x = tensorValue('float32', [3, 4]);
+  const long = (shape: Dim[]) => tensorValue('int64', shape);
+
+  it('gives data-dependent sizes fresh dims and broadcasts like torch', () => {
+    const [[count]] = shapes({ op: 'aten::masked_select', args: [x, tensorValue('bool', [4])] }) as Dim[][];
+    expect(typeof count).toBe('string');
+    expect(shapes({ op: 'aten::masked_scatter', args: [tensorValue('float32', [4]), tensorValue('bool', [2, 1]), tensorValue('float32', [9])] })).toEqual([[2, 4]]);
+    expect(shapes({ op: 'aten::take_along_dim', args: [tensorValue('float32', [1, 4]), long([3, 2]), 1] })).toEqual([[3, 2]]);
+    expect(shapes({ op: 'aten::take_along_dim', args: [x, long([2, 5])] })).toEqual([[10]]);
+    const [[bins]] = shapes({ op: 'aten::bincount', args: [long([6])] }) as Dim[][];
+    expect(typeof bins).toBe('string');
+    const values = long([3]);
+    const known = new Map([[values, { type: values.type as TensorType, values: [1, 7, 2] }]]);
+    expect(shapes({ op: 'aten::bincount', args: [values, null, 3], known })).toEqual([[8]]);
+  });
+
+  it('picks result dtypes as torch does', () => {
+    const dtypes = (call: Parameters<typeof infer>[0]) => infer(call).map((t) => (t as TensorType).dtype);
+    expect(dtypes({ op: 'aten::bucketize', args: [x, tensorValue('float32', [5])], kwargs: { out_int32: true } })).toEqual(['int32']);
+    expect(dtypes({ op: 'aten::searchsorted', args: [tensorValue('int64', [5]), 2.5], overload: 'Scalar' })).toEqual(['int64']);
+    expect(dtypes({ op: 'aten::bincount', args: [long([6]), tensorValue('float32', [6])] })).toEqual(['float32']);
+    expect(dtypes({ op: 'aten::bincount', args: [long([6]), tensorValue('int64', [6])] })).toEqual(['float64']);
+    expect(dtypes({ op: 'aten::isin', args: [2, long([3])], overload: 'Scalar_Tensor' })).toEqual(['bool']);
+    const bag = infer({ op: 'aten::embedding_bag', args: [tensorValue('float32', [10, 3]), tensorValue('int32', [7]), tensorValue('int32', [4]), false, 2] });
+    expect(bag).toEqual([
+      { kind: 'tensor', dtype: 'float32', shape: [4, 3] },
+      { kind: 'tensor', dtype: 'int32', shape: [7] },
+      { kind: 'tensor', dtype: 'int32', shape: [4] },
+      { kind: 'tensor', dtype: 'int32', shape: [4, 3] },
+    ]);
+    const sums = infer({ op: 'aten::embedding_bag', args: [tensorValue('float32', [10, 3]), long([7]), long(['b']), false, 0, false, null, true] });
+    expect(sums.map((t) => (t as TensorType).shape)).toEqual([['b_bags', 3], [0], ['b_bags'], ['b_bags']]);
+  });
+
+  it('refuses what torch refuses', () => {
+    const bad = (call: Parameters<typeof infer>[0]) => () => infer(call);
+    expect(bad({ op: 'aten::index_add', args: [x, 1, long([2]), tensorValue('float32', [3, 3])] })).toThrow(/source tensor shape must match/);
+    expect(bad({ op: 'aten::index_add', args: [x, 1, long([2]), tensorValue('float64', [3, 2])] })).toThrow(/should be the same/);
+    expect(bad({ op: 'aten::index_copy', args: [x, 1, tensorValue('int32', [2]), tensorValue('float32', [3, 2])] })).toThrow(/index must be int64/);
+    expect(bad({ op: 'aten::index_fill', args: [x, 1, long([2]), tensorValue('float32', [1])], overload: 'int_Tensor' })).toThrow(/0-dimensional value tensor/);
+    expect(bad({ op: 'aten::index_fill', args: [x, 1, long([2, 1]), 1.5], overload: 'int_Scalar' })).toThrow(/supposed to be a vector/);
+    expect(bad({ op: 'aten::scatter_reduce', args: [x, 1, long([3, 4]), x, 'max'] })).toThrow(/sum, prod, mean, amax or amin/);
+    expect(bad({ op: 'aten::index_reduce', args: [x, 1, long([4]), x, 'sum'] })).toThrow(/prod, mean, amax or amin/);
+    expect(bad({ op: 'aten::take_along_dim', args: [x, tensorValue('int32', [3, 1]), 1] })).toThrow(/should be Long/);
+    expect(bad({ op: 'aten::take_along_dim', args: [x, long([3]), 1] })).toThrow(/same number of dimensions/);
+    expect(bad({ op: 'aten::bucketize', args: [x, tensorValue('float32', [2, 2])] })).toThrow(/boundaries tensor must be 1 dimension/);
+    expect(bad({ op: 'aten::searchsorted', args: [tensorValue('float32', [5]), x], kwargs: { right: true, side: 'left' } })).toThrow(/can't be set to opposites/);
+    expect(bad({ op: 'aten::searchsorted', args: [tensorValue('float32', [2, 5]), x] })).toThrow(/first N-1 dimensions/);
+    expect(bad({ op: 'aten::masked_select', args: [x, tensorValue('float32', [4])] })).toThrow(/mask must be bool or uint8/);
+    expect(bad({ op: 'aten::bincount', args: [tensorValue('float32', [4])] })).toThrow(/not implemented for 'float32'/);
+    expect(bad({ op: 'aten::bincount', args: [long([2, 2])] })).toThrow(/1-d non-negative/);
+    expect(bad({ op: 'aten::histc', args: [long([4])] })).toThrow(/not implemented for 'int64'/);
+    expect(bad({ op: 'aten::histc', args: [x, 4, 2, 1] })).toThrow(/max must be larger than min/);
+    expect(bad({ op: 'aten::embedding_renorm', args: [tensorValue('float32', [4]), long([2]), 1, 2] })).toThrow(/must be 2-D/);
+    const weight = tensorValue('float32', [10, 3]);
+    expect(bad({ op: 'aten::embedding_bag', args: [weight, long([7]), long([2]), false, 1, false, tensorValue('float32', [7])] })).toThrow(/only supported with mode='sum'/);
+  });
+});
+
+describe('lowerings of the gather and scatter ops', () => {
+  const x = tensorValue('float32', [3, 4]);
+  const index = tensorValue('int64', [3, 4]);
+
+  it('gathers and scatters without GatherElements/ScatterElements before opset 11', () => {
+    expect(opTypes(lowerOp({ op: 'aten::gather', args: [x, 1, index] }, 11).graph)).toEqual(['GatherElements']);
+    expect(opTypes(lowerOp({ op: 'aten::gather', args: [x, 1, index] }, 9).graph)).toEqual(['Constant', 'Constant', 'OneHot', 'Cast', 'Unsqueeze', 'Constant', 'Where', 'ReduceSum']);
+    expect(opTypes(lowerOp({ op: 'aten::scatter', args: [x, 1, index, x] }, 10).graph)).toEqual(['Scatter']);
+    expect(opTypes(lowerOp({ op: 'aten::scatter_add', args: [x, 1, index, x] }, 16).graph)).toEqual(['ScatterElements']);
+    expect(opTypes(lowerOp({ op: 'aten::scatter_add', args: [x, 1, index, x] }, 15).graph)).toContain('OneHot');
+  });
+
+  it('fails clearly where the ONNX reductions are missing', () => {
+    expect(() => lowerOp({ op: 'aten::scatter_reduce', args: [x, 1, index, x, 'amax'] }, 17)).toThrow(/needs opset 18/);
+    expect(() => lowerOp({ op: 'aten::scatter', args: [x, 1, index, x], kwargs: { reduce: 'multiply' } }, 15)).toThrow(/needs opset 16/);
+  });
+});
