@@ -141,3 +141,37 @@ describe('convolution shapes', () => {
     expect(() => infer({ op: 'aten::conv2d', args: [x([1, 4, 8, 8]), x([8, 1, 3, 3]), null, 1, 0, 1, 2] })).toThrow(/expects 2 input channels/);
   });
 });
+
+describe('conv_tbc, im2col, col2im', () => {
+  it('conv_tbc(P(4,1,2), 0.5·P(2,2,3), [0.1, 0.2, 0.3], 1) is a padded 1-d convolution over time (torch 2.6 numbers)', async () => {
+    const x = tensorValue('float32', [4, 1, 2]);
+    const w = tensorValue('float32', [2, 2, 3]);
+    const b = tensorValue('float32', [3]);
+    const feeds = new Map<GValue, number[]>([[x, pattern(8)], [w, pattern(12).map((v) => v * 0.5)], [b, [0.1, 0.2, 0.3]]]);
+    const [out] = await runOp({ op: 'aten::conv_tbc', args: [x, w, b, 1] }, { opset: 7, feeds });
+    expect(out.dims).toEqual([5, 1, 3]);
+    expectClose(out.data, [8.9, -2.655, -7.645, 15.6, 1.085, 6.77, -0.85, 2.025, -12.27, -2.15, -0.57, -2.525, 6.2, 2.045, -2.11]);
+    expect(infer({ op: 'aten::conv_tbc', args: [tensorValue('float32', ['t', 'b', 2]), w, b, 0] })[0]).toMatchObject({ shape: ['t_conv_tbc_k2_p0', 'b', 3] });
+    expect(() => infer({ op: 'aten::conv_tbc', args: [tensorValue('float32', [4, 1, 3]), w, b, 0] })).toThrow(/channels/);
+  });
+
+  it('im2col (F.unfold(P(1,2,3,3), 2, padding=1, stride=2)) copies strided slices in torch column order', async () => {
+    const x = tensorValue('float32', [1, 2, 3, 3]);
+    const [out] = await runOp({ op: 'aten::im2col', args: [x, [2, 2], [1, 1], [1, 1], [2, 2]] }, { opset: 10, feeds: new Map([[x, pattern(18)]]) });
+    expect(out.dims).toEqual([1, 8, 4]);
+    expect(out.data.map((v) => Math.round(v * 10) / 10)).toEqual([
+      0, 0, 0, -0.3, 0, 0, -4, 3.4, 0, -1.3, 0, 0.7, -5, 2.4, -3, 4.4, 0, 0, 0, 2.7, 0, 0, -1, -3.7, 0, 1.7, 0, 3.7, -2, -4.7, 0, -2.7,
+    ]);
+    expect(() => lowerOp({ op: 'aten::im2col', args: [x, [2, 2], [1, 1], [1, 1], [2, 2]] }, 9)).toThrow(/needs opset 10/);
+    expect(infer({ op: 'aten::im2col', args: [tensorValue('float32', ['n', 2, 'h', 5]), [2, 3], [1, 1], [0, 0], [1, 1]] })[0]).toMatchObject({ shape: ['n', 12, expect.any(String)] });
+    expect(() => infer({ op: 'aten::im2col', args: [x, [4, 4], [1, 1], [0, 0], [1, 1]] })).toThrow(/too small/);
+  });
+
+  it('col2im checks the block count as torch does, and needs Col2Im (opset 18)', () => {
+    const cols = tensorValue('float32', [2, 12, 18]);
+    expect(infer({ op: 'aten::col2im', args: [cols, [5, 6], [2, 3], [1, 1], [1, 1], [2, 1]] })[0]).toMatchObject({ shape: [2, 2, 5, 6] });
+    expect(() => infer({ op: 'aten::col2im', args: [cols, [5, 7], [2, 3], [1, 1], [1, 1], [2, 1]] })).toThrow(/blocks/);
+    expect(() => infer({ op: 'aten::col2im', args: [tensorValue('float32', [2, 10, 18]), [5, 6], [2, 3], [1, 1], [1, 1], [2, 1]] })).toThrow(/divisible/);
+    expect(() => lowerOp({ op: 'aten::col2im', args: [cols, [5, 6], [2, 3], [1, 1], [1, 1], [2, 1]] }, 17)).toThrow(/opset 18/);
+  });
+});

@@ -199,3 +199,44 @@ describe('dropout', () => {
     expect(opTypes(lowerOp({ op: 'aten::feature_dropout', args: [x, 0, true] }, 13).graph)).toEqual(['Identity']);
   });
 });
+
+describe('native_layer_norm, native_dropout, _weight_norm', () => {
+  it('native_layer_norm(P(2,3,4), [4], None, None, 1e-5) also gives the mean and rstd (torch 2.6 numbers)', async () => {
+    const shape = [2, 3, 4];
+    const x = tensorValue('float32', shape);
+    for (const opset of [7, 17]) {
+      const [out, mean, rstd] = await runOp({ op: 'aten::native_layer_norm', args: [x, [4], null, null, 1e-5] }, { opset, feeds: new Map([[x, pattern(24)]]) });
+      expectClose(out.data, normalizeGroups(pattern(24), (i) => Math.floor(i / 4), 1e-5));
+      expect(mean.dims).toEqual([2, 3, 1]);
+      expectClose(mean.data, [-1.975, 0.2, -0.15, -0.5, 1.675, -1.2]);
+      expectClose(rstd.data, [0.348962, 0.436643, 0.287926, 0.436643, 0.348962, 0.436643]);
+    }
+    expect(infer({ op: 'aten::native_layer_norm', args: [tensorValue('float16', ['n', 3, 4]), [3, 4], null, null, 1e-5] })).toEqual([
+      { kind: 'tensor', dtype: 'float16', shape: ['n', 3, 4] },
+      { kind: 'tensor', dtype: 'float16', shape: ['n', 1, 1] },
+      { kind: 'tensor', dtype: 'float16', shape: ['n', 1, 1] },
+    ]);
+    expect(() => infer({ op: 'aten::native_layer_norm', args: [tensorValue('float32', [2, 3]), [4], null, null, 1e-5] })).toThrow(/normalized_shape/);
+  });
+
+  it('native_dropout in eval is the input and an all-true mask; training is refused', async () => {
+    const x = tensorValue('float32', [2, 'n']);
+    const [out, mask] = await runOp({ op: 'aten::native_dropout', args: [x, 0.5, false] }, { opset: 9, feeds: new Map([[x, [1, 2, 3, 4, 5, 6]]]), shapes: new Map([[x, [2, 3]]]) });
+    expect(out.data).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(mask).toMatchObject({ dtype: 'bool', dims: [2, 3], data: [1, 1, 1, 1, 1, 1] });
+    expect(() => lowerOp({ op: 'aten::native_dropout', args: [x, 0.5, null] }, 12)).toThrow(/training mode/);
+    expect(() => lowerOp({ op: 'aten::native_dropout', args: [x, 0.5, true] }, 12)).toThrow(/training mode/);
+  });
+
+  it('_weight_norm(P(2,3), g, dim) normalises all axes but dim; dim=-1 the whole tensor (torch 2.6 numbers)', async () => {
+    const v = tensorValue('float32', [2, 3]);
+    const g = tensorValue('float32', [2, 1]);
+    const [byRow] = await runOp({ op: 'aten::_weight_norm', args: [v, g, 0] }, { opset: 7, feeds: new Map([[v, pattern(6)], [g, [2, 0.5]]]) });
+    expectClose(byRow.data, [-1.755467, -0.456421, 0.842624, -0.380349, -0.028526, 0.323297]);
+    const scalar = tensorValue('float32', []);
+    const [whole] = await runOp({ op: 'aten::_weight_norm', args: [v, scalar, -1] }, { opset: 13, feeds: new Map([[v, pattern(6)], [scalar, [1.5]]]) });
+    expectClose(whole.data, [-0.96744, -0.251534, 0.464371, -0.773952, -0.058046, 0.657859]);
+    expect(() => infer({ op: 'aten::_weight_norm', args: [tensorValue('int64', [2, 3]), g, 0] })).toThrow(/not implemented/);
+    expect(() => infer({ op: 'aten::_weight_norm', args: [v, g, 2] })).toThrow(/out of range/);
+  });
+});
