@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PyFloat } from '../../../src/archive/types.js';
 import type { TensorType } from '../../../src/ir/torch-graph.js';
-import { checkCase, evaluate, infer, lowerOp, opTypes, runOp, scalarValue, tensorValue, type Call, type OpCase } from '../harness.js';
+import { checkCase, evaluate, expectNear, infer, lowerOp, opTypes, runOp, scalarValue, tensorValue, type Call, type OpCase } from '../harness.js';
 
 /* Reference values from torch 1.13.1; each case's label is the torch expression. */
 const f = (v: number) => new PyFloat(v);
@@ -246,5 +246,72 @@ describe('lowerings', () => {
       expect(Math.max(...r.data)).toBeLessThanOrEqual(high);
       expect(new Set(r.data).size).toBeGreaterThan(2);
     }
+  });
+});
+
+describe('windows, _dim_arange, as_tensor', () => {
+  it('hann_window and hamming_window give torch float32 values (torch 2.6 numbers)', async () => {
+    const [hann] = await runOp({ op: 'aten::hann_window', args: [5] }, { opset: 7, feeds: new Map() });
+    expectNear(hann.data, [0, 0.345492, 0.904509, 0.904508, 0.345491], 1e-6);
+    const [hamming] = await runOp({ op: 'aten::hamming_window', args: [4, false, f(0.7), f(0.2)] }, { opset: 7, feeds: new Map() });
+    expectNear(hamming.data, [0.5, 0.8, 0.8, 0.5], 1e-6);
+    expect(evaluate({ op: 'aten::hann_window', args: [1] })![0].values).toEqual([1]);
+    expect(infer({ op: 'aten::hamming_window', args: [0], kwargs: { dtype: 7 } })[0]).toMatchObject({ dtype: 'float64', shape: [0] });
+    expect(() => infer({ op: 'aten::hann_window', args: [4], kwargs: { dtype: 4 } })).toThrow(/floating point/);
+    expect(() => infer({ op: 'aten::hann_window', args: [-1] })).toThrow(/non-negative/);
+  });
+
+  it('_dim_arange is a constant for a static size and NonZero of ones for a dynamic one', async () => {
+    const like = tensorValue('float32', ['n', 3]);
+    expect(evaluate({ op: 'aten::_dim_arange', args: [like, -1] })![0].values).toEqual([0, 1, 2]);
+    const [out] = await runOp({ op: 'aten::_dim_arange', args: [like, 0] }, { opset: 9, feeds: new Map([[like, Array(15).fill(0)]]), shapes: new Map([[like, [5, 3]]]) });
+    expect(out).toMatchObject({ dtype: 'int64', data: [0, 1, 2, 3, 4] });
+    expect(() => lowerOp({ op: 'aten::_dim_arange', args: [like, 0] }, 8)).toThrow(/needs opset 9/);
+  });
+
+  it('as_tensor casts a tensor to dtype and builds numbers and lists like torch.tensor', () => {
+    const x = tensorValue('int32', [2, 3]);
+    expect(infer({ op: 'aten::as_tensor', args: [x], kwargs: { dtype: 7 } })[0]).toMatchObject({ dtype: 'float64', shape: [2, 3] });
+    expect(infer({ op: 'aten::as_tensor', args: [x] })[0]).toMatchObject({ dtype: 'int32' });
+    expect(evaluate({ op: 'aten::as_tensor', args: [[f(1.5), 2]], overload: 'list' })![0]).toMatchObject({ type: { dtype: 'float32', shape: [2] }, values: [1.5, 2] });
+    expect(evaluate({ op: 'aten::as_tensor', args: [3], overload: 'int' })![0]).toMatchObject({ type: { dtype: 'int64', shape: [] }, values: [3] });
+  });
+});
+
+describe('random ops', () => {
+  it('shape, dtype and ranges follow torch', async () => {
+    const w = tensorValue('float32', [2, 5]);
+    expect(infer({ op: 'aten::multinomial', args: [w, 3] })[0]).toMatchObject({ dtype: 'int64', shape: [2, 3] });
+    expect(() => infer({ op: 'aten::multinomial', args: [w, 6] })).toThrow(/without replacement/);
+    expect(infer({ op: 'aten::multinomial', args: [w, 6, true] })[0]).toMatchObject({ shape: [2, 6] });
+    expect(() => infer({ op: 'aten::multinomial', args: [tensorValue('int64', [5]), 1] })).toThrow(/floating point/);
+    expect(infer({ op: 'aten::normal', args: [f(0), tensorValue('float64', [3, 1])], overload: 'float_Tensor' })[0]).toMatchObject({ dtype: 'float64', shape: [3, 1] });
+    expect(infer({ op: 'aten::normal', args: [tensorValue('float32', [3, 1]), tensorValue('float32', [4])], overload: 'Tensor_Tensor' })[0]).toMatchObject({ shape: [3, 4] });
+    expect(() => infer({ op: 'aten::normal', args: [f(0), f(-1), [2]], overload: 'float_float' })).toThrow(/std >= 0/);
+    expect(() => infer({ op: 'aten::bernoulli', args: [tensorValue('float32', [2]), f(1.5)], overload: 'p' })).toThrow(/p in \[0, 1\]/);
+    expect(infer({ op: 'aten::randperm', args: [7], kwargs: { dtype: 3 } })[0]).toMatchObject({ dtype: 'int32', shape: [7] });
+    expect(infer({ op: 'aten::randint_like', args: [tensorValue('float16', [2, 2]), 3, 9], overload: 'low_dtype' })[0]).toMatchObject({ dtype: 'float16' });
+  });
+
+  it('multinomial without replacement draws distinct categories and never a zero-probability one', async () => {
+    const w = tensorValue('float32', [1, 6]);
+    for (let trial = 0; trial < 20; trial++) {
+      const [out] = await runOp({ op: 'aten::multinomial', args: [w, 4] }, { opset: 11, feeds: new Map([[w, [0.1, 0, 2, 0.5, 1, 0.7]]]) });
+      expect(new Set(out.data).size).toBe(4);
+      expect(out.data).not.toContain(1);
+    }
+  });
+
+  it('randperm is a permutation of 0..n-1', async () => {
+    for (const opset of [7, 10]) {
+      const [out] = await runOp({ op: 'aten::randperm', args: [12] }, { opset, feeds: new Map() });
+      expect([...out.data].sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    }
+  });
+
+  it('bernoulli gives exactly 0 and 1 for probabilities 0 and 1', async () => {
+    const p = tensorValue('float32', [6]);
+    const [out] = await runOp({ op: 'aten::bernoulli', args: [p] }, { opset: 7, feeds: new Map([[p, [0, 1, 0, 1, 1, 0]]]) });
+    expect(out.data).toEqual([0, 1, 0, 1, 1, 0]);
   });
 });
