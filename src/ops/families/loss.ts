@@ -289,32 +289,34 @@ function binaryCrossEntropy(ctx: LowerContext, a: BoundArgs): string {
   return reduceLoss(ctx, element, reductionOf(a));
 }
 
-function withLogitsOperands(a: BoundArgs): (GValue | undefined)[] {
-  return [a.tensor('self'), a.tensor('target'), a.optTensor('weight'), a.optTensor('pos_weight')];
-}
-
 /** The loss is computed into target's shape and dtype: self, weight and pos_weight broadcast to it. */
 function withLogitsType(a: BoundArgs): TensorType {
-  const [self, target, weight, posWeight] = withLogitsOperands(a);
-  requireFloating(a, (self as GValue).tensor.dtype);
-  const dtype = requireFloating(a, (target as GValue).tensor.dtype);
-  const shape = (target as GValue).tensor.shape;
+  const target = a.tensor('target');
+  const posWeight = a.optTensor('pos_weight');
+  requireFloating(a, a.tensor('self').tensor.dtype);
+  const dtype = requireFloating(a, target.tensor.dtype);
+  const shape = target.tensor.shape;
   // pos_weight meets target first: their broadcast must fit target's shape.
-  requireBroadcastsTo(a, shape, [self?.tensor.shape, weight?.tensor.shape, posWeight && broadcastShapes(posWeight.tensor.shape, shape)]);
+  requireBroadcastsTo(a, shape, [a.tensor('self').tensor.shape, a.optTensor('weight')?.tensor.shape, posWeight && broadcastShapes(posWeight.tensor.shape, shape)]);
   return lossType(a, dtype, shape);
 }
 
 /** (1 − y)·x + (1 + (pos_weight − 1)·y)·softplus(−x), times weight: torch's (1 − y)·x − log_weight·log_sigmoid(x). */
 function binaryCrossEntropyWithLogits(ctx: LowerContext, a: BoundArgs): string {
   const b = ctx.b;
-  const operands = withLogitsOperands(a);
-  const compute = promoted(operands);
+  const weight = a.optTensor('weight');
+  const posWeight = a.optTensor('pos_weight');
+  const compute = promoted([a.tensor('self'), a.tensor('target'), weight, posWeight]);
   const c = (v: number) => b.scalar(compute, v);
-  const [x, y, weight, posWeight] = operands.map((t) => (t ? operand(ctx, t, compute) : undefined));
-  const softplus = b.op1('Softplus', [b.op1('Neg', [x as string])]);
-  const logWeight = posWeight ? b.op1('Add', [c(1), b.op1('Mul', [b.op1('Sub', [posWeight, c(1)]), y as string])]) : undefined;
-  let element = b.op1('Add', [b.op1('Mul', [b.op1('Sub', [c(1), y as string]), x as string]), logWeight ? b.op1('Mul', [logWeight, softplus]) : softplus]);
-  if (weight) element = b.op1('Mul', [element, weight]);
+  const x = operand(ctx, a.tensor('self'), compute);
+  const y = operand(ctx, a.tensor('target'), compute);
+  let negLogSigmoid = b.op1('Softplus', [b.op1('Neg', [x])]);
+  if (posWeight) {
+    const logWeight = b.op1('Add', [c(1), b.op1('Mul', [b.op1('Sub', [operand(ctx, posWeight, compute), c(1)]), y])]);
+    negLogSigmoid = b.op1('Mul', [logWeight, negLogSigmoid]);
+  }
+  let element = b.op1('Add', [b.op1('Mul', [b.op1('Sub', [c(1), y]), x]), negLogSigmoid]);
+  if (weight) element = b.op1('Mul', [element, operand(ctx, weight, compute)]);
   return reduceLoss(ctx, castTo(ctx, element, compute, outDtype(ctx)), reductionOf(a));
 }
 
