@@ -1310,26 +1310,32 @@ function uniqueDtype(dtype: DType): DType {
   return 'int64';
 }
 
-/** The flag arguments of _unique2 / unique_dim: torch's unique always sorts except _unique2 in 1.13 on `sorted=False`. */
+/**
+ * The flag arguments of _unique, _unique2 and unique_dim. unique_dim always sorts; the flattening
+ * forms in PyTorch 1.13 give `sorted=False` in hash order, which no ONNX op reproduces.
+ */
 function uniqueFlags(a: BoundArgs): { inverse: boolean; counts: boolean } {
-  if (a.values.has('sorted') && a.schema.name === 'aten::_unique2' && !a.bool('sorted')) {
+  if (a.schema.name !== 'aten::unique_dim' && !a.bool('sorted')) {
     fail('TRACE_UNSUPPORTED', 'unique(sorted=False): PyTorch 1.13 returns the values in hash order, which no ONNX op reproduces; use sorted=True');
   }
-  return { inverse: a.bool('return_inverse'), counts: a.bool('return_counts') };
+  return { inverse: a.bool('return_inverse'), counts: a.values.has('return_counts') && a.bool('return_counts') };
 }
 
+/** Values and inverse; _unique2 adds the counts. */
 function inferUnique2(a: BoundArgs): TensorType[] {
   const self = a.tensor('self');
   const { inverse, counts } = uniqueFlags(a);
   const count = a.freshDim('unique');
-  return [tensorOf(tensorType(self).dtype, [count]), tensorOf('int64', inverse ? shapeOf(self) : [0]), tensorOf('int64', counts ? [count] : [0])];
+  const types = [tensorOf(tensorType(self).dtype, [count]), tensorOf('int64', inverse ? shapeOf(self) : [0])];
+  if (a.schema.name === 'aten::_unique2') types.push(tensorOf('int64', counts ? [count] : [0]));
+  return types;
 }
 
 function emptyIndices(ctx: LowerContext): string {
   return ctx.b.constant('int64', [0], []);
 }
 
-/** torch's unique of the flattened input, sorted, with the inverse in the input's shape. */
+/** torch's unique of the flattened input (_unique, _unique2), sorted, with the inverse in the input's shape. */
 function lowerUnique2(ctx: LowerContext, a: BoundArgs): string[] {
   const self = a.tensor('self');
   const { inverse, counts } = uniqueFlags(a);
@@ -1338,11 +1344,9 @@ function lowerUnique2(ctx: LowerContext, a: BoundArgs): string[] {
   // Unique flattens its input itself, but a 0-d one is not a tensor it takes.
   const flat = rankOf(self) === 0 ? reshape(ctx, ctx.input(self), ctx.b.int64s([1])) : ctx.input(self);
   const [values, , inverseIndices, countsOut] = ctx.b.op('Unique', [castTo(ctx, flat, dtype, compute)], { sorted: 1 }, 4);
-  return [
-    castTo(ctx, values, compute, dtype),
-    inverse ? reshape(ctx, inverseIndices, shapeOfValue(ctx, self)) : emptyIndices(ctx),
-    counts ? countsOut : emptyIndices(ctx),
-  ];
+  const outputs = [castTo(ctx, values, compute, dtype), inverse ? reshape(ctx, inverseIndices, shapeOfValue(ctx, self)) : emptyIndices(ctx)];
+  if (a.schema.name === 'aten::_unique2') outputs.push(counts ? countsOut : emptyIndices(ctx));
+  return outputs;
 }
 
 function inferUniqueDim(a: BoundArgs): TensorType[] {
@@ -1639,6 +1643,11 @@ export const shapeOps: readonly OpDef[] = [
     lower: { 13: lowerTensorSplit },
   },
   { schemas: ['aten::nonzero_numpy(Tensor self) -> Tensor[]'], infer: inferNonzeroNumpy, lower: { 9: lowerNonzeroNumpy } },
+  {
+    schemas: ['aten::_unique(Tensor self, bool sorted=True, bool return_inverse=False) -> (Tensor, Tensor)'],
+    infer: inferUnique2,
+    lower: { 11: lowerUnique2 },
+  },
   {
     schemas: ['aten::_unique2(Tensor self, bool sorted=True, bool return_inverse=False, bool return_counts=False) -> (Tensor, Tensor, Tensor)'],
     infer: inferUnique2,

@@ -640,6 +640,12 @@ const MORE_CASES: OpCase[] = [
     want: [[[4, 2], [1, 3, 2, 1, 1, 3, 5, 0]], [[2], [1, 0]], [[2], [1, 1]]],
   },
   {
+    label: 'torch._unique(torch.tensor([3.,1,3,2,1,5]), True, True)',
+    inputs: [{ shape: [6], data: [3, 1, 3, 2, 1, 5] }],
+    call: ([x]) => ({ op: 'aten::_unique', args: [x, true, true] }),
+    want: [[[4], [1, 2, 3, 5]], [[6], [2, 0, 2, 1, 0, 3]]],
+  },
+  {
     label: 'torch.unique_consecutive(torch.tensor(3.), return_inverse=True, return_counts=True)',
     inputs: [{ shape: [], data: [3] }],
     call: ([x]) => ({ op: 'aten::unique_consecutive', args: [x, true, true] }),
@@ -726,6 +732,8 @@ describe('shape rules of broadcasting, stacking, windows, repeats, splits and un
     expect(refused({ op: 'aten::tensor_split', args: [f(3), tensorValue('int64', [2])], overload: 'tensor_indices_or_sections' })).toBe('TRACE_UNSUPPORTED');
     expect(refused({ op: 'aten::tensor_split', args: [f(3), tensorValue('float32', [])], overload: 'tensor_indices_or_sections' })).toBe('TRACE_TYPE');
     expect(refused({ op: 'aten::_unique2', args: [f(3), false] })).toBe('TRACE_UNSUPPORTED');
+    expect(refused({ op: 'aten::_unique', args: [f(3), false] })).toBe('TRACE_UNSUPPORTED');
+    expect(refused({ op: 'aten::unique_dim', args: [f(3), 0, false] })).toBe('accepted');
     expect(refused({ op: 'aten::repeat_interleave', args: [f(), 2, 0] })).toBe('TRACE_TYPE');
     expect(refused({ op: 'aten::unique_consecutive', args: [f(), false, false, -1] })).toBe('TRACE_TYPE');
     expect(refused({ op: 'aten::unfold', args: [f(), -1, 1, 1] })).toBe('accepted');
