@@ -1173,7 +1173,9 @@ function inferRepeatInterleave(a: BoundArgs): TensorType[] {
   const args = interleaveArgs(a);
   const counts = knownRepeats(a, args);
   const given = optIntArg(a, 'output_size');
-  const total: Dim = counts ? counts.reduce((x, y) => x + y, 0) : given !== undefined ? sizeDim(a, given, 'repeat_interleave') : a.freshDim('repeat_interleave');
+  const sum = counts?.reduce((x, y) => x + y, 0);
+  if (sum !== undefined && typeof given === 'number' && given !== sum) fail('TRACE_TYPE', `repeat_interleave: allocated size does not match required size (output_size ${given}, repeats add up to ${sum})`);
+  const total: Dim = sum ?? (given !== undefined ? sizeDim(a, given, 'repeat_interleave') : a.freshDim('repeat_interleave'));
   if (!args.self) return [tensorOf(tensorType(args.repeats as GValue).dtype, [total])];
   const self = args.self;
   if (a.isNone('dim')) return [tensorOf(tensorType(self).dtype, [total])];

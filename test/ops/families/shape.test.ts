@@ -735,6 +735,7 @@ describe('shape rules of broadcasting, stacking, windows, repeats, splits and un
     expect(refused({ op: 'aten::_unique', args: [f(3), false] })).toBe('TRACE_UNSUPPORTED');
     expect(refused({ op: 'aten::unique_dim', args: [f(3), 0, false] })).toBe('accepted');
     expect(refused({ op: 'aten::repeat_interleave', args: [f(), 2, 0] })).toBe('TRACE_TYPE');
+    expect(refused({ op: 'aten::repeat_interleave', args: [f(3), 2], kwargs: { output_size: 5 } })).toBe('TRACE_TYPE');
     expect(refused({ op: 'aten::unique_consecutive', args: [f(), false, false, -1] })).toBe('TRACE_TYPE');
     expect(refused({ op: 'aten::unfold', args: [f(), -1, 1, 1] })).toBe('accepted');
   });
