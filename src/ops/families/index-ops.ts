@@ -180,8 +180,11 @@ function scatterAddOneHot(ctx: LowerContext, self: Built, index: Built, src: str
   return castTo(ctx, ctx.b.op1('Add', [castTo(ctx, self.name, self.dtype, wide), added]), wide, self.dtype);
 }
 
-/** Zeros after `x` (of shape `xShape`) up to self's shape, where an index smaller than self left them out. */
-function padToSelf(ctx: LowerContext, x: string, xShape: readonly Dim[], self: Built, dtype: DType): string {
+/**
+ * `x` (of shape `xShape`) filled up to self's shape where an index smaller than self left places out:
+ * with zeros, or with `value` (a 0-d value of x's dtype, opset 11 and later).
+ */
+function padToSelf(ctx: LowerContext, x: string, xShape: readonly Dim[], self: Built, dtype: DType, value?: string): string {
   const missing = self.shape.map((n, i) => {
     const m = xShape[i];
     if (n === m) return 0;
@@ -190,10 +193,12 @@ function padToSelf(ctx: LowerContext, x: string, xShape: readonly Dim[], self: B
   if (missing.every((m) => m === 0)) return x;
   const known = missing.every((m): m is number => m !== undefined);
   // Before opset 11, Pad takes its pads and a float value as attributes, and onnxruntime pads floats only.
-  if (ctx.opset < 11 && !(known && isFloating(dtype))) fail('OP_OPSET', 'scatter_add with an index smaller than self needs opset 11 or later here');
-  if (known) return padZeros(ctx, x, [...missing.map(() => 0), ...(missing as number[])]);
-  const runtime = ctx.b.op1('Sub', [ctx.b.op1('Shape', [self.name]), ctx.b.op1('Shape', [x])]);
-  return ctx.b.op1('Pad', [x, ctx.b.op1('Concat', [ctx.b.int64s(missing.map(() => 0)), runtime], { axis: 0 })]);
+  if (ctx.opset < 11 && !(known && isFloating(dtype) && value === undefined)) fail('OP_OPSET', 'a scatter with an index smaller than self needs opset 11 or later here');
+  if (known && value === undefined) return padZeros(ctx, x, [...missing.map(() => 0), ...(missing as number[])]);
+  const zeros = ctx.b.int64s(missing.map(() => 0));
+  const ends = known ? ctx.b.int64s(missing as number[]) : ctx.b.op1('Sub', [ctx.b.op1('Shape', [self.name]), ctx.b.op1('Shape', [x])]);
+  const pads = ctx.b.op1('Concat', [zeros, ends], { axis: 0 });
+  return ctx.b.op1('Pad', value === undefined ? [x, pads] : [x, pads, value]);
 }
 
 /** A 0-d tensor as 1-D of one element (ONNX scatters need rank 1); the rank it had. */
@@ -314,14 +319,13 @@ function reductionStart(reduce: string, dtype: DType): number | bigint | boolean
  */
 function scatterReduce(ctx: LowerContext, self: Built, index: Built, src: string, d: number, reduce: string, includeSelf: boolean): string {
   const reduction = SCATTER_REDUCE_OPS[reduce];
-  if (reduction === 'max' || reduction === 'min') needOpset(ctx, 18, `reduce="${reduce}" (ScatterElements max/min)`);
-  const indexShape = shapeOfBuilt(ctx, index);
-  const start = ctx.b.op1('Expand', [ctx.b.scalar(self.dtype, reductionStart(reduce, self.dtype)), indexShape]);
-  const base = includeSelf ? self.name : scatterElements(ctx, self.name, index.name, start, d);
+  if ((reduce === 'amax' || reduce === 'amin') && ctx.opset < 18) return scatterMinMaxOneHot(ctx, self, index, src, d, reduce, includeSelf);
+  const start = () => ctx.b.op1('Expand', [ctx.b.scalar(self.dtype, reductionStart(reduce, self.dtype)), shapeOfBuilt(ctx, index)]);
+  const base = includeSelf ? self.name : scatterElements(ctx, self.name, index.name, start(), d);
   const reduced = scatterElements(ctx, base, index.name, src, d, reduction);
   if (reduce !== 'mean') return reduced;
   const zeros = ctx.b.op1('Expand', [ctx.b.scalar('int64', 0), shapeOfBuilt(ctx, self)]);
-  const hits = scatterElements(ctx, zeros, index.name, ctx.b.op1('Expand', [ctx.b.scalar('int64', 1), indexShape]), d, 'add');
+  const hits = scatterElements(ctx, zeros, index.name, ctx.b.op1('Expand', [ctx.b.scalar('int64', 1), shapeOfBuilt(ctx, index)]), d, 'add');
   const one = ctx.b.scalar('int64', 1);
   const counts = ctx.b.op1(includeSelf ? 'Add' : 'Max', [hits, one]);
   if (isFloating(self.dtype)) return ctx.b.op1('Div', [reduced, castTo(ctx, counts, 'int64', self.dtype)]);
@@ -331,6 +335,22 @@ function scatterReduce(ctx: LowerContext, self: Built, index: Built, src: string
   // Floor division: Div truncates, so take away the (divisor-signed, here non-negative) remainder first.
   const floored = ctx.b.op1('Div', [ctx.b.op1('Sub', [sum, ctx.b.op1('Mod', [sum, count])]), count]);
   return castTo(ctx, floored, wide, self.dtype);
+}
+
+/**
+ * amax/amin before ScatterElements reduces with max/min (18): each src value one-hot spread along a
+ * new axis (the reduction's start value elsewhere) and reduced over `d`; places no index reaches keep
+ * self. `src` has index's shape.
+ */
+function scatterMinMaxOneHot(ctx: LowerContext, self: Built, index: Built, src: string, d: number, reduceOp: 'amax' | 'amin', includeSelf: boolean): string {
+  const start = ctx.b.scalar(self.dtype, reductionStart(reduceOp, self.dtype));
+  const onehot = oneHotMaskInt64(ctx, castTo(ctx, index.name, index.dtype, 'int64'), dimSize(ctx, self, d), d + 1);
+  const spread = ctx.b.op1('Where', [castTo(ctx, onehot, 'int64', 'bool'), unsqueeze(ctx, src, [d + 1]), start]);
+  const shape = index.shape.map((n, i) => (i === d ? self.shape[d] : n));
+  const reached = padToSelf(ctx, reduce(ctx, reduceOp === 'amax' ? 'ReduceMax' : 'ReduceMin', spread, [d], false), shape, self, self.dtype, start);
+  const hits = padToSelf(ctx, reduce(ctx, 'ReduceMax', onehot, [d], false), shape, self, 'int64', ctx.b.scalar('int64', 0));
+  const combined = includeSelf ? ctx.b.op1(reduceOp === 'amax' ? 'Max' : 'Min', [self.name, reached]) : reached;
+  return ctx.b.op1('Where', [castTo(ctx, hits, 'int64', 'bool'), combined, self.name]);
 }
 
 function checkReduce(a: BoundArgs, allowed: readonly string[], message: string): string {

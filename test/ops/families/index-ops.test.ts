@@ -349,14 +349,28 @@ const CASES: OpCase[] = [
     inputs: [F([4], [5, 7, 9, 1]), L([4], [0, 0, 1, 3]), F([4], [2, 4, 6, 8])],
     call: ([x, i, s]) => ({ op: 'aten::scatter_reduce', args: [x, 0, i, s, 'amax'], kwargs: { include_self: false } }),
     want: [[[4], [4, 6, 9, 8]]],
-    opsets: [18, 21],
+    opsets: [16, 17, 18, 21],
   },
   {
     label: "torch.tensor([5.,7,9,1]).scatter_reduce(0, L([0,0,1,3]), torch.tensor([2.,4,6,8]), 'amin')",
     inputs: [F([4], [5, 7, 9, 1]), L([4], [0, 0, 1, 3]), F([4], [2, 4, 6, 8])],
     call: ([x, i, s]) => ({ op: 'aten::scatter_reduce', args: [x, 0, i, s, 'amin'] }),
     want: [[[4], [2, 6, 9, 1]]],
-    opsets: [18, 21],
+    opsets: [16, 17, 18, 21],
+  },
+  {
+    label: "torch.tensor([[5,-7,2],[1,4,-3]]).scatter_reduce(1, L([[2,2],[0,2]]), L([[-1,9],[6,-8]]), 'amin', include_self=False) (index smaller than self)",
+    inputs: [L([2, 3], [5, -7, 2, 1, 4, -3]), L([2, 2], [2, 2, 0, 2]), L([2, 2], [-1, 9, 6, -8])],
+    call: ([x, i, s]) => ({ op: 'aten::scatter_reduce', args: [x, 1, i, s, 'amin'], kwargs: { include_self: false } }),
+    want: [[[2, 3], [5, -7, -1, 6, 4, -8]]],
+    opsets: [16, 18, 21],
+  },
+  {
+    label: "torch.ones(3,3).scatter_reduce(0, L([[2,0],[2,2]]), X(2,2)+0.5, 'amax') (index smaller than self)",
+    inputs: [F([3, 3], Array(9).fill(1)), L([2, 2], [2, 0, 2, 2]), F([2, 2], [0.5, 1.5, 2.5, 3.5])],
+    call: ([x, i, s]) => ({ op: 'aten::scatter_reduce', args: [x, 0, i, s, 'amax'] }),
+    want: [[[3, 3], [1, 1.5, 1, 1, 1, 1, 2.5, 3.5, 1]]],
+    opsets: [16, 18, 21],
   },
   {
     label: "X(2,3).index_reduce(1, L([0,2,0]), torch.tensor([[2.,3,4],[5,6,7]]), 'prod', include_self=False)",
@@ -674,7 +688,8 @@ describe('lowerings of the gather and scatter ops', () => {
   });
 
   it('fails clearly where the ONNX reductions are missing', () => {
-    expect(() => lowerOp({ op: 'aten::scatter_reduce', args: [x, 1, index, x, 'amax'] }, 17)).toThrow(/needs opset 18/);
+    expect(opTypes(lowerOp({ op: 'aten::scatter_reduce', args: [x, 1, index, x, 'amax'] }, 17).graph)).toContain('OneHot');
+    expect(opTypes(lowerOp({ op: 'aten::scatter_reduce', args: [x, 1, index, x, 'amax'] }, 18).graph)).toEqual(['ScatterElements']);
     expect(() => lowerOp({ op: 'aten::scatter', args: [x, 1, index, x], kwargs: { reduce: 'multiply' } }, 15)).toThrow(/needs opset 16/);
   });
 });
