@@ -201,7 +201,7 @@ function padToSelf(ctx: LowerContext, x: string, xShape: readonly Dim[], self: B
   return ctx.b.op1('Pad', value === undefined ? [x, pads] : [x, pads, value]);
 }
 
-/** A 0-d tensor as 1-D of one element (ONNX scatters need rank 1); the rank it had. */
+/** A 0-d tensor as 1-D of one element (ONNX scatters need rank 1). */
 function atLeast1d(ctx: LowerContext, v: GValue): Built {
   const x = built(ctx, v);
   return x.shape.length > 0 ? x : { ...x, name: unsqueeze(ctx, x.name, [0]), shape: [1] };
@@ -353,10 +353,10 @@ function scatterMinMaxOneHot(ctx: LowerContext, self: Built, index: Built, src: 
   return ctx.b.op1('Where', [castTo(ctx, hits, 'int64', 'bool'), combined, self.name]);
 }
 
-function checkReduce(a: BoundArgs, allowed: readonly string[], message: string): string {
+/** torch refuses reductions it does not know, in its words. */
+function checkReduce(a: BoundArgs, allowed: readonly string[], message: string): void {
   const reduce = a.str('reduce');
   if (!allowed.includes(reduce)) fail('TRACE_TYPE', `${a.schema.name}: ${message} but got ${reduce}.`);
-  return reduce;
 }
 
 function lowerScatterReduce(ctx: LowerContext, a: BoundArgs): string[] {
