@@ -321,6 +321,13 @@ const CASES: OpCase[] = [
     want: [[[3, 4], [0, -1.5, 2, -1.5, 4, -1.5, 6, -1.5, 8, -1.5, 10, -1.5]]],
   },
   {
+    label: 'X(2,3).index_fill(1, L([-1]), 9.) counts a negative index from the end',
+    inputs: [X(2, 3), L([1], [-1])],
+    call: ([x, i]) => ({ op: 'aten::index_fill', args: [x, 1, i, 9], overload: 'int_Scalar' }),
+    want: [[[2, 3], [0, 1, 9, 3, 4, 9]]],
+    opsets: [9, 10, 11, 21],
+  },
+  {
     label: 'X(n,4).index_fill(0, L(2), torch.tensor(7.)), n dynamic',
     inputs: [{ shape: ['n', 4], run: [3, 4] }, L([], [2]), F([], [7])],
     call: ([x, i, v]) => ({ op: 'aten::index_fill', args: [x, 0, i, v], overload: 'int_Tensor' }),
