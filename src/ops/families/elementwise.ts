@@ -776,7 +776,9 @@ function compare(kind: Comparison): Lowering {
 function orderedBeforeOpset9(kind: 'lt' | 'gt'): Lowering {
   return (ctx, a) => {
     const operands = operandsOf(a, 2);
-    const dtype = comparisonDtype(ctx, a, operands, true);
+    // float16 compares in float32 (exactly): onnxruntime's Greater/Less before opset 9 take float and double.
+    const promoted = comparisonDtype(ctx, a, operands, true);
+    const dtype = promoted === 'float16' ? 'float32' : promoted;
     const opType = kind === 'lt' ? 'Less' : 'Greater';
     const b = ctx.b;
     if (isFloating(dtype)) return [b.op1(opType, operands.map((o) => operand(ctx, o, dtype)))];

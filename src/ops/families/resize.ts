@@ -7,7 +7,7 @@ import { PyFloat } from '../../archive/types.js';
 import { fail } from '../../errors.js';
 import type { OnnxAttrs } from '../../ir/onnx-graph.js';
 import type { Arg, Dim, GValue, TensorType } from '../../ir/torch-graph.js';
-import { type BoundArgs, type IntArg, intListArg, shapeTensor } from '../args.js';
+import { type BoundArgs, type IntArg, intListArg, shapeTensor, sizeDim } from '../args.js';
 import { isFloating } from '../dtypes.js';
 import { castTo, rankOf, requireSameDtype, requireShape, shapeOf, tensorOf } from '../helpers.js';
 import { needOpset, slice, transpose } from '../opset.js';
@@ -301,15 +301,19 @@ function gridCoordinates(steps: number, alignCorners: boolean): number[] {
   return alignCorners ? values : values.map((v) => f(f(v * (steps - 1)) / steps));
 }
 
+/** The batch size may be a run-time int (`F.affine_grid(theta, x.size())` with a dynamic batch); the spatial sizes must be known. */
 function affineGridArgs(a: BoundArgs) {
   const op = a.schema.name;
   const theta = a.tensor('theta');
-  const size = a.ints('size');
-  if (size.length !== 4 && size.length !== 5) fail('TRACE_TYPE', `${op}: affine_grid only supports 4D and 5D sizes, got size [${size.join(', ')}]`);
+  const size = intListArg(a, 'size');
+  if (size.length !== 4 && size.length !== 5) fail('TRACE_TYPE', `${op}: affine_grid only supports 4D and 5D sizes, got ${size.length} sizes`);
   if (!isFloating(theta.tensor.dtype)) fail('TRACE_TYPE', `${op}: expected theta to have a floating point type, got ${theta.tensor.dtype}`);
+  const dims = size.slice(2);
+  if (!dims.every((d): d is number => typeof d === 'number')) fail('TRACE_UNSUPPORTED', `${op}: the grid's spatial sizes must be known at conversion time`);
   const spatial = size.length - 2;
-  requireShape(op, ['theta', theta], [size[0], spatial, spatial + 1]);
-  return { theta, size, spatial, alignCorners: a.bool('align_corners') };
+  const batch = sizeDim(a, size[0], 'affine_grid');
+  requireShape(op, ['theta', theta], [typeof batch === 'number' ? batch : undefined, spatial, spatial + 1]);
+  return { theta, batch, dims, spatial, alignCorners: a.bool('align_corners') };
 }
 
 /**
@@ -317,10 +321,9 @@ function affineGridArgs(a: BoundArgs) {
  * (MatMul broadcasts it over the batch), reshaped to [N, (D,) H, W, 2|3].
  */
 function lowerAffineGrid(ctx: LowerContext, a: BoundArgs): string[] {
-  const { theta, size, spatial, alignCorners } = affineGridArgs(a);
+  const { theta, dims, spatial, alignCorners } = affineGridArgs(a);
   const b = ctx.b;
   const dtype = theta.tensor.dtype;
-  const dims = size.slice(2);
   const axes = dims.map((d) => gridCoordinates(d, alignCorners)).reverse(); // x (W) first
   const points = dims.reduce((p, d) => p * d, 1);
   const rows: number[] = [];
@@ -415,8 +418,8 @@ export const resizeOps: readonly OpDef[] = [
       'aten::affine_grid_generator(Tensor theta, SymInt[] size, bool align_corners) -> Tensor',
     ],
     infer: (a) => {
-      const { theta, size, spatial } = affineGridArgs(a);
-      return [tensorOf(theta.tensor.dtype, [size[0], ...size.slice(2), spatial])];
+      const { theta, batch, dims, spatial } = affineGridArgs(a);
+      return [tensorOf(theta.tensor.dtype, [batch, ...dims, spatial])];
     },
     lower: { 7: lowerAffineGrid },
   },
