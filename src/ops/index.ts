@@ -21,6 +21,7 @@ import { spectralOps } from './families/spectral.js';
 import { castOps } from './families/cast.js';
 import { resizeOps } from './families/resize.js';
 import { numberOps } from './families/number.js';
+import { visionOps } from './families/vision.js';
 import { lossOps } from './families/loss.js';
 import { createRegistry, type OpDef, type Registry } from './registry.js';
 
@@ -44,6 +45,7 @@ export const OP_FAMILIES: readonly (readonly OpDef[])[] = [
   castOps,
   resizeOps,
   numberOps,
+  visionOps,
   lossOps,
 ];
 
