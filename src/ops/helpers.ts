@@ -27,9 +27,9 @@ export function rankOf(v: GValue): number {
   return shapeOf(v).length;
 }
 
-/** Normalises a possibly negative axis against a rank. */
+/** Normalises a possibly negative axis against a rank; a 0-d tensor takes 0 and -1, as torch's maybe_wrap_dim. */
 export function axis(dim: number, rank: number): number {
-  const d = dim < 0 ? dim + rank : dim;
+  const d = dim < 0 ? dim + Math.max(rank, 1) : dim;
   if (d < 0 || d >= Math.max(rank, 1)) fail('TRACE_TYPE', `dimension ${dim} out of range for a tensor of rank ${rank}`);
   return d;
 }

@@ -317,3 +317,15 @@ describe('aminmax and NaN', () => {
     }
   });
 });
+
+describe('dims of a 0-d tensor', () => {
+  it('takes 0 and -1 as torch does (maybe_wrap_dim wraps against rank 1), and refuses 1 and -2', async () => {
+    const x = tensorValue('float32', []);
+    for (const dim of [0, -1]) {
+      expect(infer({ op: 'aten::cumsum', args: [x, dim] })).toEqual([{ kind: 'tensor', dtype: 'float32', shape: [] }]);
+      const [y] = await runOp({ op: 'aten::cumsum', args: [x, dim] }, { opset: 11, feeds: new Map([[x, [2.5]]]) });
+      expect(Array.from(y.data as Float32Array)).toEqual([2.5]);
+    }
+    for (const dim of [1, -2]) expect(() => infer({ op: 'aten::cumsum', args: [x, dim] })).toThrow(/dimension .* out of range for a tensor of rank 0/);
+  });
+});
