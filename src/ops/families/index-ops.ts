@@ -313,44 +313,69 @@ function reductionStart(reduce: string, dtype: DType): number | bigint | boolean
 }
 
 /**
- * torch's scatter_reduce on ScatterElements: include_self=False first writes the reduction's start
- * value where src lands; mean divides the sum by how many values each place reduced (at least 1),
- * flooring for integers.
+ * torch's scatter_reduce on ScatterElements (reductions add/mul from 16, max/min from 18):
+ * include_self=False first writes the reduction's start value where src lands; mean divides the sum
+ * by how many values each place reduced (at least 1), flooring for integers. Before those opsets, the
+ * one-hot form.
  */
 function scatterReduce(ctx: LowerContext, self: Built, index: Built, src: string, d: number, reduce: string, includeSelf: boolean): string {
   const reduction = SCATTER_REDUCE_OPS[reduce];
-  if ((reduce === 'amax' || reduce === 'amin') && ctx.opset < 18) return scatterMinMaxOneHot(ctx, self, index, src, d, reduce, includeSelf);
+  if (ctx.opset < (reduction === 'max' || reduction === 'min' ? 18 : 16)) return scatterReduceOneHot(ctx, self, index, src, d, reduce, includeSelf);
   const start = () => ctx.b.op1('Expand', [ctx.b.scalar(self.dtype, reductionStart(reduce, self.dtype)), shapeOfBuilt(ctx, index)]);
   const base = includeSelf ? self.name : scatterElements(ctx, self.name, index.name, start(), d);
   const reduced = scatterElements(ctx, base, index.name, src, d, reduction);
   if (reduce !== 'mean') return reduced;
   const zeros = ctx.b.op1('Expand', [ctx.b.scalar('int64', 0), shapeOfBuilt(ctx, self)]);
   const hits = scatterElements(ctx, zeros, index.name, ctx.b.op1('Expand', [ctx.b.scalar('int64', 1), shapeOfBuilt(ctx, index)]), d, 'add');
-  const one = ctx.b.scalar('int64', 1);
-  const counts = ctx.b.op1(includeSelf ? 'Add' : 'Max', [hits, one]);
-  if (isFloating(self.dtype)) return ctx.b.op1('Div', [reduced, castTo(ctx, counts, 'int64', self.dtype)]);
-  const wide = wideDtype(self.dtype);
-  const sum = castTo(ctx, reduced, self.dtype, wide);
-  const count = castTo(ctx, counts, 'int64', wide);
-  // Floor division: Div truncates, so take away the (divisor-signed, here non-negative) remainder first.
-  const floored = ctx.b.op1('Div', [ctx.b.op1('Sub', [sum, ctx.b.op1('Mod', [sum, count])]), count]);
-  return castTo(ctx, floored, wide, self.dtype);
+  return meanOf(ctx, reduced, hits, self.dtype, includeSelf);
 }
 
+/** A mean from a sum and the number of values each place took (self counting once when included), at least 1. */
+function meanOf(ctx: LowerContext, sum: string, hits: string, dtype: DType, includeSelf: boolean): string {
+  const one = ctx.b.scalar('int64', 1);
+  const counts = includeSelf ? ctx.b.op1('Add', [hits, one]) : ctx.b.op1('Where', [ctx.b.op1('Greater', [hits, one]), hits, one]);
+  if (isFloating(dtype)) return ctx.b.op1('Div', [sum, castTo(ctx, counts, 'int64', dtype)]);
+  const wide = wideDtype(dtype);
+  const total = castTo(ctx, sum, dtype, wide);
+  const count = castTo(ctx, counts, 'int64', wide);
+  // Floor division by a positive count: Div truncates, so a negative remainder takes one off.
+  const truncated = ctx.b.op1('Div', [total, count]);
+  const remainder = ctx.b.op1('Sub', [total, ctx.b.op1('Mul', [truncated, count])]);
+  const below = castTo(ctx, ctx.b.op1('Less', [remainder, ctx.b.scalar(wide, 0)]), 'bool', wide);
+  return castTo(ctx, ctx.b.op1('Sub', [truncated, below]), wide, dtype);
+}
+
+/** The elementwise max or min of two tensors: Max/Min take integers from opset 12. */
+function extreme(ctx: LowerContext, x: string, y: string, dtype: DType, max: boolean): string {
+  if (ctx.opset >= 12 || isFloating(dtype)) return ctx.b.op1(max ? 'Max' : 'Min', [x, y]);
+  return ctx.b.op1('Where', [ctx.b.op1(max ? 'Greater' : 'Less', [x, y]), x, y]);
+}
+
+const ONE_HOT_REDUCE: Record<string, string> = { sum: 'ReduceSum', mean: 'ReduceSum', prod: 'ReduceProd', amax: 'ReduceMax', amin: 'ReduceMin' };
+
 /**
- * amax/amin before ScatterElements reduces with max/min (18): each src value one-hot spread along a
- * new axis (the reduction's start value elsewhere) and reduced over `d`; places no index reaches keep
+ * scatter_reduce before ScatterElements has the reduction: each src value one-hot spread along a new
+ * axis (the reduction's start value elsewhere) and reduced over `d`; places no index reaches keep
  * self. `src` has index's shape.
  */
-function scatterMinMaxOneHot(ctx: LowerContext, self: Built, index: Built, src: string, d: number, reduceOp: 'amax' | 'amin', includeSelf: boolean): string {
-  const start = ctx.b.scalar(self.dtype, reductionStart(reduceOp, self.dtype));
+function scatterReduceOneHot(ctx: LowerContext, self: Built, index: Built, src: string, d: number, reduceOp: string, includeSelf: boolean): string {
+  const dtype = wideDtype(self.dtype);
+  const start = ctx.b.scalar(dtype, reductionStart(reduceOp, dtype));
   const onehot = oneHotMaskInt64(ctx, castTo(ctx, index.name, index.dtype, 'int64'), dimSize(ctx, self, d), d + 1);
-  const spread = ctx.b.op1('Where', [castTo(ctx, onehot, 'int64', 'bool'), unsqueeze(ctx, src, [d + 1]), start]);
+  const spread = ctx.b.op1('Where', [castTo(ctx, onehot, 'int64', 'bool'), unsqueeze(ctx, castTo(ctx, src, self.dtype, dtype), [d + 1]), start]);
   const shape = index.shape.map((n, i) => (i === d ? self.shape[d] : n));
-  const reached = padToSelf(ctx, reduce(ctx, reduceOp === 'amax' ? 'ReduceMax' : 'ReduceMin', spread, [d], false), shape, self, self.dtype, start);
-  const hits = padToSelf(ctx, reduce(ctx, 'ReduceMax', onehot, [d], false), shape, self, 'int64', ctx.b.scalar('int64', 0));
-  const combined = includeSelf ? ctx.b.op1(reduceOp === 'amax' ? 'Max' : 'Min', [self.name, reached]) : reached;
-  return ctx.b.op1('Where', [castTo(ctx, hits, 'int64', 'bool'), combined, self.name]);
+  const reached = padToSelf(ctx, reduce(ctx, ONE_HOT_REDUCE[reduceOp], spread, [d], false), shape, self, dtype, start);
+  const hits = padToSelf(ctx, reduce(ctx, 'ReduceSum', onehot, [d], false), shape, self, 'int64', ctx.b.scalar('int64', 0));
+  const wideSelf = castTo(ctx, self.name, self.dtype, dtype);
+  const reachedOrSelf = () => ctx.b.op1('Where', [castTo(ctx, hits, 'int64', 'bool'), reached, wideSelf]);
+  let out: string;
+  if (reduceOp === 'mean') out = meanOf(ctx, includeSelf ? ctx.b.op1('Add', [wideSelf, reached]) : reachedOrSelf(), hits, dtype, includeSelf);
+  else if (!includeSelf) out = reachedOrSelf();
+  else if (reduceOp === 'sum') out = ctx.b.op1('Add', [wideSelf, reached]);
+  else if (reduceOp === 'prod') out = ctx.b.op1('Mul', [wideSelf, reached]);
+  // Places no index reaches hold the start value, which leaves self as it is.
+  else out = extreme(ctx, wideSelf, reached, dtype, reduceOp === 'amax');
+  return castTo(ctx, out, dtype, self.dtype);
 }
 
 /** torch refuses reductions it does not know, in its words. */
@@ -1251,7 +1276,7 @@ export const indexOpsOps: readonly OpDef[] = [
       checkReduce(a, Object.keys(SCATTER_REDUCE_OPS), 'reduce argument must be either sum, prod, mean, amax or amin,');
       return [a.tensor('self').tensor];
     },
-    lower: { 16: lowerScatterReduce },
+    lower: { 11: lowerScatterReduce },
   },
   {
     schemas: ['aten::index_reduce(Tensor self, int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True) -> Tensor'],
@@ -1260,7 +1285,7 @@ export const indexOpsOps: readonly OpDef[] = [
       checkReduce(a, ['prod', 'mean', 'amax', 'amin'], 'Expected reduce to be one of prod, mean, amax or amin');
       return [a.tensor('self').tensor];
     },
-    lower: { 16: lowerIndexReduce },
+    lower: { 11: lowerIndexReduce },
   },
   {
     schemas: ['aten::masked_select(Tensor self, Tensor mask) -> Tensor'],
