@@ -251,3 +251,21 @@ export function gelu(ctx: LowerContext, x: string, dtype: DType, approximate: 'n
   }
   return b.op1('Mul', [b.op1('Mul', [x, b.op1('Add', [inner, c(1)])]), c(0.5)]);
 }
+
+/**
+ * softplus(x) = log(1 + exp(x)) without overflow. onnxruntime implements Softplus for float32 only, so
+ * other dtypes get its stable form relu(x) + log(1 + exp(−|x|)).
+ */
+export function softplus(ctx: LowerContext, x: string, dtype: DType): string {
+  const b = ctx.b;
+  if (dtype === 'float32') return b.op1('Softplus', [x]);
+  const tail = b.op1('Log', [b.op1('Add', [b.scalar(dtype, 1), b.op1('Exp', [b.op1('Neg', [b.op1('Abs', [x])])])])]);
+  return b.op1('Add', [b.op1('Relu', [x]), tail]);
+}
+
+/** leaky_relu(x) with `slope`: onnxruntime implements LeakyRelu for float32 only, so other dtypes get relu(x) − slope·relu(−x). */
+export function leakyRelu(ctx: LowerContext, x: string, dtype: DType, slope: number): string {
+  const b = ctx.b;
+  if (dtype === 'float32') return b.op1('LeakyRelu', [x], { alpha: { f: slope } });
+  return b.op1('Sub', [b.op1('Relu', [x]), b.op1('Mul', [b.scalar(dtype, slope), b.op1('Relu', [b.op1('Neg', [x])])])]);
+}

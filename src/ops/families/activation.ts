@@ -4,7 +4,7 @@ import { fail } from '../../errors.js';
 import type { OnnxAttrs } from '../../ir/onnx-graph.js';
 import type { Dim, TensorType } from '../../ir/torch-graph.js';
 import { type BoundArgs, optDtype } from '../args.js';
-import { clamp, floatFunction, gelu, knownNumber } from '../builders.js';
+import { clamp, floatFunction, gelu, knownNumber, leakyRelu, softplus as softplusOf } from '../builders.js';
 import { isFloating } from '../dtypes.js';
 import { axis, operand, rankOf, tensorOf } from '../helpers.js';
 import { needOpset } from '../opset.js';
@@ -69,9 +69,15 @@ function softplus(ctx: LowerContext, x: string, dtype: DType, a: BoundArgs): str
   const beta = num(a, 'beta');
   const threshold = num(a, 'threshold');
   const scaled = beta === 1 ? x : b.op1('Mul', [x, b.scalar(dtype, beta)]);
-  let soft = b.op1('Softplus', [scaled]);
+  let soft = softplusOf(ctx, scaled, dtype);
   if (beta !== 1) soft = b.op1('Div', [soft, b.scalar(dtype, beta)]);
   return b.op1('Where', [b.op1('Greater', [scaled, b.scalar(dtype, threshold)]), x, soft]);
+}
+
+/** mish(x) = x · tanh(softplus(x)). */
+function mish(ctx: LowerContext, a: BoundArgs): string {
+  const x = ctx.input(a.tensor('self'));
+  return ctx.b.op1('Mul', [x, ctx.b.op1('Tanh', [softplusOf(ctx, x, a.tensor('self').tensor.dtype)])]);
 }
 
 /** torch's weight is per channel (dim 1); ONNX PRelu broadcasts from the right, so align it. */
@@ -167,8 +173,8 @@ function sameAsSelf(a: BoundArgs): TensorType {
 }
 
 /** log_sigmoid(x) = −softplus(−x): Log(Sigmoid(x)) would round to −inf where sigmoid underflows (x < −88 in float32). */
-function logSigmoid(ctx: LowerContext, x: string): string {
-  return ctx.b.op1('Neg', [ctx.b.op1('Softplus', [ctx.b.op1('Neg', [x])])]);
+function logSigmoid(ctx: LowerContext, x: string, dtype: DType): string {
+  return ctx.b.op1('Neg', [softplusOf(ctx, ctx.b.op1('Neg', [x]), dtype)]);
 }
 
 /** logit computes in float32 for integer and bool inputs, as torch's unary float ops do. */
@@ -188,9 +194,9 @@ function logit(ctx: LowerContext, a: BoundArgs): string {
 }
 
 /** rrelu in eval mode is leaky_relu with the mean slope; in training its slopes are random, which no fixed graph reproduces. */
-function rrelu(ctx: LowerContext, x: string, _dtype: DType, a: BoundArgs): string {
+function rrelu(ctx: LowerContext, x: string, dtype: DType, a: BoundArgs): string {
   if (a.bool('training')) fail('TRACE_UNSUPPORTED', 'rrelu with training=True draws random slopes: only eval mode (training=False) converts');
-  return ctx.b.op1('LeakyRelu', [x], { alpha: { f: (num(a, 'lower') + num(a, 'upper')) / 2 } });
+  return leakyRelu(ctx, x, dtype, (num(a, 'lower') + num(a, 'upper')) / 2);
 }
 
 const NUMBER_TANH = [
@@ -253,8 +259,8 @@ export const activationOps: readonly OpDef[] = [
       20: (ctx, a) => [ctx.b.op1('Gelu', [ctx.input(a.tensor('self'))], { approximate: approximateOf(a) })],
     },
   },
-  floatActivation('aten::leaky_relu(Tensor self, Scalar negative_slope=0.01) -> Tensor', 7, (ctx, x, _dtype, a) =>
-    ctx.b.op1('LeakyRelu', [x], { alpha: { f: num(a, 'negative_slope') } }),
+  floatActivation('aten::leaky_relu(Tensor self, Scalar negative_slope=0.01) -> Tensor', 7, (ctx, x, dtype, a) =>
+    leakyRelu(ctx, x, dtype, num(a, 'negative_slope')),
   ),
   floatActivation('aten::elu(Tensor self, Scalar alpha=1, Scalar scale=1, Scalar input_scale=1) -> Tensor', 7, elu),
   floatActivation('aten::selu(Tensor self) -> Tensor', 7, (ctx, x) => ctx.b.op1('Selu', [x])),
@@ -279,11 +285,9 @@ export const activationOps: readonly OpDef[] = [
     schemas: ['aten::mish(Tensor self) -> Tensor'],
     infer: (a) => [floatingSelf(a)],
     lower: {
-      7: (ctx, a) => {
-        const x = ctx.input(a.tensor('self'));
-        return [ctx.b.op1('Mul', [x, ctx.b.op1('Tanh', [ctx.b.op1('Softplus', [x])])])];
-      },
-      18: (ctx, a) => [ctx.b.op1('Mish', [ctx.input(a.tensor('self'))])],
+      7: (ctx, a) => [mish(ctx, a)],
+      // onnxruntime runs Mish as its function body, whose Softplus exists for float32 only.
+      18: (ctx, a) => [a.tensor('self').tensor.dtype === 'float32' ? ctx.b.op1('Mish', [ctx.input(a.tensor('self'))]) : mish(ctx, a)],
     },
   },
   floatActivation('aten::hardshrink(Tensor self, Scalar lambd=0.5) -> Tensor', 9, (ctx, x, _dtype, a) =>

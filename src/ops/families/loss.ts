@@ -9,7 +9,7 @@ import { fail } from '../../errors.js';
 import type { OnnxAttrs } from '../../ir/onnx-graph.js';
 import type { Dim, GValue, TensorType } from '../../ir/torch-graph.js';
 import type { BoundArgs } from '../args.js';
-import { outDtype } from '../builders.js';
+import { outDtype, softplus } from '../builders.js';
 import { isFloating, promoteTypes } from '../dtypes.js';
 import { axis, broadcastShapes, castTo, knownDifferent, onnxDtypeOf, operand, rankOf, requireDtype, requireSameDtype, shapeOf, tensorOf } from '../helpers.js';
 import { reduce, squeeze, transpose, unsqueeze } from '../opset.js';
@@ -310,7 +310,7 @@ function binaryCrossEntropyWithLogits(ctx: LowerContext, a: BoundArgs): string {
   const c = (v: number) => b.scalar(compute, v);
   const x = operand(ctx, a.tensor('self'), compute);
   const y = operand(ctx, a.tensor('target'), compute);
-  let negLogSigmoid = b.op1('Softplus', [b.op1('Neg', [x])]);
+  let negLogSigmoid = softplus(ctx, b.op1('Neg', [x]), compute);
   if (posWeight) {
     const logWeight = b.op1('Add', [c(1), b.op1('Mul', [b.op1('Sub', [operand(ctx, posWeight, compute), c(1)]), y])]);
     negLogSigmoid = b.op1('Mul', [logWeight, negLogSigmoid]);

@@ -218,6 +218,24 @@ describe('log_sigmoid, logit, rrelu, _softmax and _log_softmax', () => {
     expect(codeOf(() => infer({ op: 'aten::log_sigmoid', args: [tensorValue('int64', [2])] }))).toBe('TRACE_TYPE');
   });
 
+  it('computes float64 without the float32-only Softplus and LeakyRelu kernels of onnxruntime', async () => {
+    const data = [-800, -30, -1, 0, 2, 40];
+    const cases: Array<[Call, number[]]> = [];
+    const x = tensorValue('float64', [6]);
+    cases.push([{ op: 'aten::log_sigmoid', args: [x] }, [-800, -30, -1.3132617, -0.6931472, -0.126928, 0]]);
+    cases.push([{ op: 'aten::softplus', args: [x, f(2), f(30)] }, [0, 0, 0.063464, 0.3465736, 2.009075, 40]]);
+    cases.push([{ op: 'aten::mish', args: [x] }, [0, 0, -0.3034015, 0, 1.943959, 40]]);
+    cases.push([{ op: 'aten::leaky_relu', args: [x, f(0.2)] }, [-160, -6, -0.2, 0, 2, 40]]);
+    cases.push([{ op: 'aten::rrelu', args: [x, f(0.1), f(0.3)] }, [-160, -6, -0.2, 0, 2, 40]]);
+    for (const [call, expected] of cases) {
+      for (const opset of [9, 21]) {
+        const r = await run(call, opset, [[x, data]]);
+        expect(r.dtype).toBe('float64');
+        expectNear(r.data, expected);
+      }
+    }
+  });
+
   it('logit clamps to [eps, 1 - eps] and computes integers in float32', async () => {
     const i = tensorValue('int64', [4]);
     expect(infer({ op: 'aten::logit', args: [i, f(0.25)] })[0]).toMatchObject({ dtype: 'float32', shape: [4] });

@@ -164,6 +164,18 @@ describe('loss lowerings', () => {
     expectNear(r.data, [0.8786798]);
   });
 
+  it('computes binary_cross_entropy_with_logits in float64 without the float32-only Softplus kernel', async () => {
+    const logits = tensorValue('float64', [1, 3]);
+    const target = tensorValue('float64', [1, 3]);
+    const posWeight = tensorValue('float64', [3]);
+    for (const opset of [7, 21]) {
+      const r = await run({ op: 'aten::binary_cross_entropy_with_logits', args: [logits, target, null, posWeight, 0] }, opset,
+        [[logits, [-60, 0.5, 45]], [target, [0.2, 1, 0]], [posWeight, [2, 1, 0.5]]]);
+      expect(r.dtype).toBe('float64');
+      expectNear(r.data, [24, 0.474077, 45]);
+    }
+  });
+
   it('claims the opsets its ONNX ops need', () => {
     const x = tensorValue('float32', [2, 3]);
     const signs = tensorValue('float32', [2, 3]);
