@@ -364,19 +364,23 @@ function noGenerator(a: BoundArgs): void {
   if (a.values.has('generator') && !a.isNone('generator')) fail('OP_UNSUPPORTED', `${a.schema.name}: a generator cannot be exported`);
 }
 
+/** Random draws are made in float64 for float64 values, else in float32 (onnxruntime's random ops make no float16). */
+function drawDtype(dtype: DType): DType {
+  return dtype === 'float64' ? 'float64' : 'float32';
+}
+
 /** bernoulli: 1 where a uniform draw is below the probability (self, `p`, or the `p` tensor), in self's dtype. */
 function lowerBernoulli(ctx: LowerContext, a: BoundArgs): string[] {
   noGenerator(a);
   const self = a.tensor('self');
   const out = self.tensor.dtype;
   const b = ctx.b;
-  const uniform = b.op1('RandomUniformLike', [ctx.input(self)], { high: { f: 1 }, low: { f: 0 }, dtype: ONNX_DTYPE.float32 });
-  let p: string;
-  if (a.schema.overload === 'p') p = b.scalar('float32', a.float('p'));
-  else {
-    const probabilities = a.schema.overload === 'Tensor' ? a.tensor('p') : self;
-    p = castTo(ctx, ctx.input(probabilities), onnxDtypeOf(probabilities), 'float32');
-  }
+  const probabilities = a.schema.overload === 'p' ? undefined : a.schema.overload === 'Tensor' ? a.tensor('p') : self;
+  const compute = drawDtype(probabilities ? probabilities.tensor.dtype : 'float32');
+  const uniform = b.op1('RandomUniformLike', [ctx.input(self)], { high: { f: 1 }, low: { f: 0 }, dtype: ONNX_DTYPE[compute] });
+  const p = probabilities
+    ? castTo(ctx, ctx.input(probabilities), onnxDtypeOf(probabilities), compute)
+    : b.scalar(compute, a.float('p'));
   return [castTo(ctx, b.op1('Less', [uniform, p]), 'bool', out)];
 }
 
@@ -403,10 +407,10 @@ function lowerMultinomial(ctx: LowerContext, a: BoundArgs): string[] {
   noGenerator(a);
   const b = ctx.b;
   const self = a.tensor('self');
-  const dtype = self.tensor.dtype;
+  const dtype = drawDtype(self.tensor.dtype);
   const samples = a.int('num_samples');
   const vector = rankOf(self) === 1;
-  let logits = b.op1('Log', [ctx.input(self)]);
+  let logits = b.op1('Log', [castTo(ctx, ctx.input(self), self.tensor.dtype, dtype)]);
   if (vector) logits = unsqueeze(ctx, logits, [0]);
   let indices: string;
   if (a.bool('replacement')) {
@@ -428,11 +432,12 @@ function lowerNormal(ctx: LowerContext, a: BoundArgs): string[] {
     return [random(ctx, a, 'Normal', { mean: { f: a.float('mean') }, scale: { f: a.float('std') } }, dtype)];
   }
   const out = onnxDtypeOf(ctx.node.outputs[0]);
-  const mean = operandOf(ctx, a, 'mean', out);
-  const std = operandOf(ctx, a, 'std', out);
+  const compute = drawDtype(out);
+  const mean = operandOf(ctx, a, 'mean', compute);
+  const std = operandOf(ctx, a, 'std', compute);
   const template = a.schema.overload === 'Tensor_Tensor' ? b.op1('Add', [mean, std]) : a.schema.overload === 'Tensor_float' ? mean : std;
-  const noise = b.op1('RandomNormalLike', [template], { mean: { f: 0 }, scale: { f: 1 }, dtype: ONNX_DTYPE[out] });
-  return [b.op1('Add', [b.op1('Mul', [noise, std]), mean])];
+  const noise = b.op1('RandomNormalLike', [template], { mean: { f: 0 }, scale: { f: 1 }, dtype: ONNX_DTYPE[compute] });
+  return [castTo(ctx, b.op1('Add', [b.op1('Mul', [noise, std]), mean]), compute, out)];
 }
 
 function operandOf(ctx: LowerContext, a: BoundArgs, name: string, dtype: DType): string {

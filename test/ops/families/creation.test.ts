@@ -309,6 +309,14 @@ describe('random ops', () => {
     }
   });
 
+  it('draw float16 values in float32 and float64 values in float64', () => {
+    const { graph } = lowerOp({ op: 'aten::normal', args: [tensorValue('float16', [3]), f(2)], overload: 'Tensor_float' }, 7);
+    expect(graph.nodes.find((n) => n.opType === 'RandomNormalLike')!.attrs).toMatchObject({ dtype: 1 });
+    expect(graph.nodes[graph.nodes.length - 1]).toMatchObject({ opType: 'Cast', attrs: { to: 10 } });
+    const bernoulli = lowerOp({ op: 'aten::bernoulli', args: [tensorValue('float64', [3])] }, 7).graph;
+    expect(bernoulli.nodes.find((n) => n.opType === 'RandomUniformLike')!.attrs).toMatchObject({ dtype: 11 });
+  });
+
   it('bernoulli gives exactly 0 and 1 for probabilities 0 and 1', async () => {
     const p = tensorValue('float32', [6]);
     const [out] = await runOp({ op: 'aten::bernoulli', args: [p] }, { opset: 7, feeds: new Map([[p, [0, 1, 0, 1, 1, 0]]]) });
