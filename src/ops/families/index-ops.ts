@@ -437,14 +437,18 @@ function lowerMaskedSelect(ctx: LowerContext, a: BoundArgs): string[] {
   return [ctx.b.op1('Compress', [flat(self), flat(mask)], { axis: 0 })];
 }
 
-/** The true places of the flattened mask take source's first elements, in order (ScatterND). */
+/**
+ * The true places of the flattened mask take source's first elements, in order: NonZero gives the
+ * places, and the count of them picks source's head (Gather of 0..k-1, made without Range), so it runs
+ * from opset 9 where torch needs ScatterND (11).
+ */
 function lowerMaskedScatter(ctx: LowerContext, a: BoundArgs): string[] {
   const { self, mask, shape } = maskedOperands(ctx, a);
   const flat = (x: string) => ctx.b.op1('Reshape', [x, ctx.b.int64s([-1])]);
-  const places = transpose(ctx, ctx.b.op1('NonZero', [flat(mask)]), [1, 0]);
-  const count = slice(ctx, ctx.b.op1('Shape', [places]), [{ axis: 0, start: 0, end: 1, step: 1 }]);
-  const source = ctx.b.op1('Slice', [flat(ctx.input(a.tensor('source'))), ctx.b.int64s([0]), count, ctx.b.int64s([0])]);
-  const scattered = ctx.b.op1('ScatterND', [flat(self), places, source]);
+  const places = flat(ctx.b.op1('NonZero', [flat(mask)]));
+  const head = positions(ctx, places, undefined);
+  const source = ctx.b.op1('Gather', [flat(ctx.input(a.tensor('source'))), head], { axis: 0 });
+  const scattered = scatterElements(ctx, flat(self), places, source, 0);
   const known = staticInts(shape);
   return [ctx.b.op1('Reshape', [scattered, known ? ctx.b.int64s(known) : ctx.b.op1('Shape', [self])])];
 }
@@ -747,11 +751,10 @@ interface Bags {
   bagCount: string;
 }
 
-/** 0, 1, ..., N-1 for a 1-D value, without Range (opset 11): the places of an all-true mask. */
-function positions(ctx: LowerContext, v: Built): string {
-  const n = v.shape[0];
+/** 0, 1, ..., N-1 for a 1-D value `x` of length `n`, without Range (opset 11): the places of an all-true mask. */
+function positions(ctx: LowerContext, x: string, n: Dim | undefined): string {
   if (typeof n === 'number') return ctx.b.constant('int64', [n], Array.from({ length: n }, (_, i) => i));
-  const all = ctx.b.op1('Expand', [ctx.b.scalar('bool', true), ctx.b.op1('Shape', [v.name])]);
+  const all = ctx.b.op1('Expand', [ctx.b.scalar('bool', true), ctx.b.op1('Shape', [x])]);
   return ctx.b.op1('Reshape', [ctx.b.op1('NonZero', [all]), ctx.b.int64s([-1])]);
 }
 
@@ -771,7 +774,7 @@ function bags(ctx: LowerContext, a: BoundArgs): Bags {
   const offsets = built(ctx, a.tensor('offsets'));
   const starts = castTo(ctx, offsets.name, offsets.dtype, 'int64');
   // Bag of index i: how many bags start at or before i, less one.
-  const started = ctx.b.op1('Not', [ctx.b.op1('Greater', [unsqueeze(ctx, starts, [0]), unsqueeze(ctx, positions(ctx, indices), [1])])]);
+  const started = ctx.b.op1('Not', [ctx.b.op1('Greater', [unsqueeze(ctx, starts, [0]), unsqueeze(ctx, positions(ctx, indices.name, indices.shape[0]), [1])])]);
   const bagOf = ctx.b.op1('Sub', [reduce(ctx, 'ReduceSum', castTo(ctx, started, 'bool', 'int64'), [1], false), ctx.b.scalar('int64', 1)]);
   const offsetCount = dimSize(ctx, offsets, 0);
   const bagCount = a.bool('include_last_offset') ? ctx.b.op1('Sub', [offsetCount, ctx.b.int64s([1])]) : offsetCount;
@@ -1302,7 +1305,7 @@ export const indexOpsOps: readonly OpDef[] = [
       requireSameDtype(a.schema.name, ['self', a.tensor('self')], ['source', a.tensor('source')]);
       return [tensorOf(dtypeOf(a.tensor('self')), broadcastShapes(shapeOf(a.tensor('self')), shapeOf(a.tensor('mask'))))];
     },
-    lower: { 11: lowerMaskedScatter },
+    lower: { 9: lowerMaskedScatter },
   },
   { schemas: ['aten::take_along_dim(Tensor self, Tensor indices, int? dim=None) -> Tensor'], infer: inferTakeAlongDim, lower: { 9: lowerTakeAlongDim } },
   {

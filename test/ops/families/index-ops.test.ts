@@ -401,7 +401,15 @@ const CASES: OpCase[] = [
     label: 'X(2,3).masked_scatter(B([T,F,T]), X(6)+10)',
     inputs: [X(2, 3), B([3], [true, false, true]), F([6], [10, 11, 12, 13, 14, 15])],
     call: ([x, m, s]) => ({ op: 'aten::masked_scatter', args: [x, m, s] }),
+    opsets: [9, 10, 11, 21],
     want: [[[2, 3], [10, 1, 11, 12, 4, 13]]],
+  },
+  {
+    label: 'X(2,2).masked_scatter(B([[F,F],[F,F]]), torch.tensor([7.,8,9])) leaves self as it is',
+    inputs: [X(2, 2), B([2, 2], [false, false, false, false]), F([3], [7, 8, 9])],
+    call: ([x, m, s]) => ({ op: 'aten::masked_scatter', args: [x, m, s] }),
+    want: [[[2, 2], [0, 1, 2, 3]]],
+    opsets: [9, 11, 21],
   },
   {
     label: 'torch.take_along_dim(X(1,4), L([[0],[3],[1]]), 1) broadcasts',
