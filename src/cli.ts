@@ -280,7 +280,7 @@ function program(setStatus: (status: Promise<number>) => void): Command {
     .configureOutput({ outputError: writeUsageError })
     .showHelpAfterError("run 'tsonnx --help' for usage")
     .exitOverride()
-    .addOption(option('-i, --input <spec>', 'one per forward() argument, in order: dtype[d0,d1,...] for a tensor (a name as a dim makes it dynamic), or a JSON literal (16000, 0.5, true, null)', GROUP.inputs).argParser(collectInputSpec))
+    .addOption(option('-i, --input <spec>', 'one per forward() argument, in order: dtype[d0,d1,...] for a tensor (a name as a dim makes it dynamic), [dtype[...],dtype[...]] for a List[Tensor], or a JSON literal (16000, 0.5, true, null)', GROUP.inputs).argParser(collectInputSpec))
     .addOption(option('--method <name>', 'method of the root module to convert', GROUP.inputs).default('forward'))
     .addOption(option('--lift-state', 'tensor attributes forward() writes become extra inputs <attr> and outputs <attr>_out', GROUP.inputs))
     .addOption(option('--opset <n>', `ONNX opset, ${MIN_OPSET} to ${MAX_OPSET} (opset_version; default ${DEFAULT_OPSET})`, GROUP.model).argParser(opset))

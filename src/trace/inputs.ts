@@ -1,13 +1,17 @@
 /**
  * `--input` specs: `float32[1,3,224,224]` for a tensor (a dim may be a name, which makes it
- * dynamic), or a JSON literal (`16000`, `0.5`, `true`, `null`) for a non-tensor argument.
+ * dynamic), `[float32[3,480,640],float32[3,512,512]]` for a `List[Tensor]` argument (detection models'
+ * images), or a JSON literal (`16000`, `0.5`, `true`, `null`) for a non-tensor argument.
  */
 import type { DType } from '../archive/types.js';
 import { fail } from '../errors.js';
 import type { Dim } from '../ir/torch-graph.js';
 
+export type TensorSpec = { readonly kind: 'tensor'; readonly dtype: DType; readonly shape: readonly Dim[] };
+
 export type InputSpec =
-  | { readonly kind: 'tensor'; readonly dtype: DType; readonly shape: readonly Dim[] }
+  | TensorSpec
+  | { readonly kind: 'tensors'; readonly items: readonly TensorSpec[] }
   | { readonly kind: 'value'; readonly value: unknown };
 
 const SPEC_DTYPES: Record<string, DType> = {
@@ -16,10 +20,35 @@ const SPEC_DTYPES: Record<string, DType> = {
   int8: 'int8', uint8: 'uint8', bool: 'bool',
 };
 
-export const INPUT_SYNTAX = 'dtype[d0,d1,...] (dtype one of float32, float16, float64, bfloat16, int64, int32, int8, uint8, bool) or a JSON literal such as 16000, 0.5, true, null';
+export const INPUT_SYNTAX =
+  'dtype[d0,d1,...] (dtype one of float32, float16, float64, bfloat16, int64, int32, int8, uint8, bool), [dtype[...],dtype[...]] for a list of tensors, or a JSON literal such as 16000, 0.5, true, null';
+
+/** `[float32[3,4,4], float32[3,5,5]]`: the tensor specs of a list, split at its top-level commas. */
+function tensorListSpec(text: string): InputSpec | undefined {
+  if (!/^\[\s*[a-z][a-z0-9]*\[/.test(text) || !text.endsWith(']')) return undefined;
+  const items: string[] = [];
+  let depth = 0;
+  let start = 1;
+  for (let i = 1; i < text.length - 1; i++) {
+    if (text[i] === '[') depth++;
+    else if (text[i] === ']') depth--;
+    else if (text[i] === ',' && depth === 0) {
+      items.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  items.push(text.slice(start, text.length - 1));
+  const specs = items.map((item) => parseInputSpec(item));
+  if (!specs.every((spec): spec is TensorSpec => spec.kind === 'tensor')) {
+    return fail('INPUT_SPEC', `--input ${text}: a list input holds tensor specs only; use ${INPUT_SYNTAX}`);
+  }
+  return { kind: 'tensors', items: specs };
+}
 
 export function parseInputSpec(text: string): InputSpec {
   const t = text.trim();
+  const list = tensorListSpec(t);
+  if (list) return list;
   const m = /^([a-z0-9]+)\[(.*)\]$/.exec(t);
   if (m) {
     const dtype = SPEC_DTYPES[m[1]];
@@ -41,5 +70,6 @@ export function parseInputSpec(text: string): InputSpec {
 }
 
 export function formatInputSpec(spec: InputSpec): string {
+  if (spec.kind === 'tensors') return `[${spec.items.map(formatInputSpec).join(',')}]`;
   return spec.kind === 'tensor' ? `${spec.dtype}[${spec.shape.join(',')}]` : JSON.stringify(spec.value);
 }

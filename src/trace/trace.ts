@@ -7,7 +7,7 @@ import { ClassLoader } from './classes.js';
 import { GValue, type GInput, type TorchGraph } from '../ir/torch-graph.js';
 import type { FreshDims } from '../ops/args.js';
 import type { Registry } from '../ops/registry.js';
-import { formatInputSpec, INPUT_SYNTAX, type InputSpec } from './inputs.js';
+import { formatInputSpec, INPUT_SYNTAX, type InputSpec, type TensorSpec } from './inputs.js';
 import { Interpreter, type StateWrite } from './interpreter.js';
 import { engineLimit, type TraceLimits } from './limits.js';
 import { refuseUnsafeCode } from './safety.js';
@@ -43,6 +43,11 @@ function tensorTupleArity(p: Param): number | undefined {
   if (t?.name === 'Optional') t = t.args[0];
   if (t?.name !== 'Tuple' || t.args.length === 0 || !t.args.every((a) => a.name === 'Tensor')) return undefined;
   return t.args.length;
+}
+
+function isTensorList(p: Param): boolean {
+  const t = p.annotation?.name === 'Optional' ? p.annotation.args[0] : p.annotation;
+  return t?.name === 'List' && t.args[0]?.name === 'Tensor';
 }
 
 function typeText(p: Param): string {
@@ -86,6 +91,7 @@ function findMethod(it: Interpreter, name: string, specs: readonly InputSpec[] |
       const t = f.params[i + 1]?.annotation;
       if (!t) return f.params[i + 1] !== undefined;
       const inner = t.name === 'Optional' ? t.args[0] : t;
+      if (spec.kind === 'tensors') return inner.name === 'List' && inner.args[0]?.name === 'Tensor';
       return spec.kind === 'tensor' ? inner.name === 'Tensor' : inner.name !== 'Tensor';
     });
   const overload = overloads.map((m) => cls.methods.get(m) as FunctionDef).find(accepts);
@@ -191,7 +197,7 @@ function run(
   }
   const inputs: GInput[] = [];
   const args: PyValue[] = [it.rootObject()];
-  const tensorInput = (given: Extract<InputSpec, { kind: 'tensor' }>, name: string, p: Param): TensorBox => {
+  const tensorInput = (given: TensorSpec, name: string, p: Param): TensorBox => {
     const graphName = options.inputNames?.[inputs.length] ?? name;
     const axes = options.dynamicAxes?.get(graphName);
     let spec = given;
@@ -202,7 +208,7 @@ function run(
       spec = { ...spec, shape: spec.shape.map((d, axis) => axes.get(axis) ?? d) };
     }
     const ann = p.annotation?.name;
-    if (ann && ann !== 'Tensor' && ann !== 'Optional' && ann !== 'Any' && ann !== 'Tuple') {
+    if (ann && ann !== 'Tensor' && ann !== 'Optional' && ann !== 'Any' && ann !== 'Tuple' && ann !== 'List') {
       fail('INPUT_SPEC', `--input ${formatInputSpec(spec)} is a tensor, but ${p.name} is declared ${typeText(p)}`);
     }
     const value = new GValue({ kind: 'tensor', dtype: spec.dtype, shape: spec.shape }, name);
@@ -229,6 +235,15 @@ function run(
       continue;
     }
     cursor++;
+    if (spec.kind === 'tensors') {
+      // A List[Tensor] argument's tensors are graph inputs of their own, as torch.onnx.export flattens it.
+      if (!isTensorList(p)) fail('INPUT_SPEC', `--input ${formatInputSpec(spec)} is a list of tensors, but ${p.name} is declared ${typeText(p)}`);
+      args.push(new PyList(spec.items.map((item, j) => tensorInput(item, `${p.name}_${j}`, p))));
+      continue;
+    }
+    if (spec.kind === 'tensor' && isTensorList(p)) {
+      fail('INPUT_SPEC', `${p.name} is declared ${typeText(p)}: give its tensors as one --input '[${formatInputSpec(spec)},...]'`);
+    }
     args.push(spec.kind === 'tensor' ? tensorInput(spec, p.name, p) : argumentValue(spec, p));
   }
   const result = it.callFunction(fn, it.rootObject().cls.file, '', args, new Map());
