@@ -479,11 +479,11 @@ function inferRandperm(a: BoundArgs): TensorType {
 // Windows, _dim_arange, as_tensor
 
 /**
- * hamming_window as torch computes it in float32: alpha - beta·cos(2πn / (N-1)), where a periodic
- * window of length L is the first L of a symmetric one of L+1; hann is alpha = beta = 0.5.
+ * hamming_window as torch computes it in its dtype (float32 unless float64): alpha - beta·cos(2πn / (N-1)),
+ * where a periodic window of length L is the first L of a symmetric one of L+1; hann is alpha = beta = 0.5.
  */
-function windowValues(length: number, periodic: boolean, alpha: number, beta: number): number[] {
-  const f = Math.fround;
+function windowValues(length: number, periodic: boolean, alpha: number, beta: number, dtype: DType): number[] {
+  const f = dtype === 'float64' ? (v: number) => v : Math.fround;
   if (length === 0) return [];
   if (length === 1) return [1];
   const n = periodic ? length + 1 : length;
@@ -493,15 +493,32 @@ function windowValues(length: number, periodic: boolean, alpha: number, beta: nu
 
 function windowArgs(a: BoundArgs, hann: boolean) {
   const op = a.schema.name;
-  const length = a.int('window_length');
-  if (length < 0) fail('TRACE_TYPE', `${op} requires non-negative window_length, got window_length=${length}`);
+  const length = intArg(a, 'window_length');
+  if (typeof length === 'number' && length < 0) fail('TRACE_TYPE', `${op} requires non-negative window_length, got window_length=${length}`);
   const dtype = dtypeArg(a, 'float32');
   if (!isFloating(dtype)) fail('TRACE_TYPE', `${op} expects floating point dtypes, got: ${dtype}`);
   const has = (name: string) => a.values.has(name);
   const periodic = has('periodic') ? a.bool('periodic') : true;
   const alpha = hann ? 0.5 : has('alpha') ? a.float('alpha') : 0.54;
   const beta = hann ? 0.5 : has('beta') ? a.float('beta') : 0.46;
-  return { type: tensorOf(dtype, [length]), values: () => windowValues(length, periodic, alpha, beta) };
+  return { type: tensorOf(dtype, [sizeDim(a, length, op.slice(6))]), length, periodic, alpha, beta };
+}
+
+/** The window of a length known only at run time, by the same steps as the constant form (opset 9: arange as NonZero of ones). */
+function runtimeWindow(ctx: LowerContext, length: GValue, dtype: DType, periodic: boolean, alpha: number, beta: number): string {
+  if (ctx.opset < 9) fail('OP_OPSET', 'a window of a length known only at run time needs opset 9 or later');
+  const b = ctx.b;
+  const compute = dtype === 'float64' ? 'float64' : 'float32';
+  const n = castTo(ctx, ctx.input(length), onnxDtypeOf(length), 'int64');
+  const one: OnnxTensor = { name: '', dtype: 'int64', dims: [1], data: { kind: 'bytes', bytes: encodeValues('int64', [1]) } };
+  const indices = squeeze(ctx, b.op1('NonZero', [b.op1('ConstantOfShape', [unsqueeze(ctx, n, [0])], { value: { t: one } })]), [0]);
+  const intervals = castTo(ctx, periodic ? n : b.op1('Sub', [n, b.scalar('int64', 1)]), 'int64', compute);
+  const step = b.op1('Div', [b.scalar(compute, 2 * Math.PI), intervals]);
+  const cosine = b.op1('Cos', [b.op1('Mul', [castTo(ctx, indices, 'int64', compute), step])]);
+  const window = b.op1('Add', [b.op1('Mul', [cosine, b.scalar(compute, -beta)]), b.scalar(compute, alpha)]);
+  // torch gives [1] for length 1, where a symmetric window would divide by zero.
+  const single = b.op1('Equal', [n, b.scalar('int64', 1)]);
+  return castTo(ctx, b.op1('Where', [single, b.scalar(compute, 1), window]), compute, dtype);
 }
 
 function windowOp(schemas: string[], hann: boolean): OpDef {
@@ -509,14 +526,15 @@ function windowOp(schemas: string[], hann: boolean): OpDef {
     schemas,
     infer: (a) => [windowArgs(a, hann).type],
     evaluate: (a) => {
-      const { type, values } = windowArgs(a, hann);
-      return knownResult(type, values);
+      const { type, length, periodic, alpha, beta } = windowArgs(a, hann);
+      return typeof length === 'number' ? knownResult(type, () => windowValues(length, periodic, alpha, beta, type.dtype)) : undefined;
     },
     lower: {
       7: (ctx, a) => {
-        const { type, values } = windowArgs(a, hann);
-        requireConstantSize(type.shape[0] as number);
-        return [ctx.b.constant(type.dtype, type.shape as number[], convertValues(values(), type.dtype))];
+        const { type, length, periodic, alpha, beta } = windowArgs(a, hann);
+        if (typeof length !== 'number') return [runtimeWindow(ctx, length, type.dtype, periodic, alpha, beta)];
+        requireConstantSize(length);
+        return [ctx.b.constant(type.dtype, [length], convertValues(windowValues(length, periodic, alpha, beta, type.dtype), type.dtype))];
       },
     },
   };

@@ -261,6 +261,16 @@ describe('windows, _dim_arange, as_tensor', () => {
     expect(() => infer({ op: 'aten::hann_window', args: [-1] })).toThrow(/non-negative/);
   });
 
+  it('windows of a length known only at run time need opset 9; length 1 gives [1]', async () => {
+    const n = scalarValue('int');
+    expect(infer({ op: 'aten::hann_window', args: [n] })[0]).toMatchObject({ dtype: 'float32', shape: [expect.any(String)] });
+    expect(() => lowerOp({ op: 'aten::hann_window', args: [n] }, 8)).toThrow(/needs opset 9/);
+    for (const [length, want] of [[1, [1]], [4, [0, 0.5, 1, 0.5]]] as const) {
+      const [out] = await runOp({ op: 'aten::hann_window', args: [n] }, { opset: 9, feeds: new Map([[n, [length]]]) });
+      expectNear(out.data, [...want], 1e-6);
+    }
+  });
+
   it('_dim_arange is a constant for a static size and NonZero of ones for a dynamic one', async () => {
     const like = tensorValue('float32', ['n', 3]);
     expect(evaluate({ op: 'aten::_dim_arange', args: [like, -1] })![0].values).toEqual([0, 1, 2]);
