@@ -9,6 +9,7 @@ import { convOps } from './families/conv.js';
 import { poolOps } from './families/pool.js';
 import { normOps } from './families/norm.js';
 import { linearOps } from './families/linear.js';
+import { linalgOps } from './families/linalg.js';
 import { shapeOps } from './families/shape.js';
 import { indexOpsOps } from './families/index-ops.js';
 import { creationOps } from './families/creation.js';
@@ -33,6 +34,7 @@ export const OP_FAMILIES: readonly (readonly OpDef[])[] = [
   poolOps,
   normOps,
   linearOps,
+  linalgOps,
   shapeOps,
   indexOpsOps,
   creationOps,
