@@ -9,7 +9,7 @@ import { GValue, type ScalarType, type ValueType } from '../ir/torch-graph.js';
 import { type BoundArgs, type IntArg, shapeTensor } from './args.js';
 import { isFloating, type Operand } from './dtypes.js';
 import { castTo, onnxDtypeOf, operand, tensorOf } from './helpers.js';
-import { needOpset, reduce, slice } from './opset.js';
+import { type Axes, needOpset, reduce, slice } from './opset.js';
 import type { LowerContext, OpDef } from './registry.js';
 
 /** The dtype of the node's first output, as its ONNX value will have it. */
@@ -268,4 +268,17 @@ export function leakyRelu(ctx: LowerContext, x: string, dtype: DType, slope: num
   const b = ctx.b;
   if (dtype === 'float32') return b.op1('LeakyRelu', [x], { alpha: { f: slope } });
   return b.op1('Sub', [b.op1('Relu', [x]), b.op1('Mul', [b.scalar(dtype, slope), b.op1('Relu', [b.op1('Neg', [x])])])]);
+}
+
+/** ‖x‖_p over axes: ReduceL1/L2 for 1 and 2, max/min |x| for ±inf, the non-zero count for 0, else (Σ|x|^p)^(1/p). */
+export function pNorm(ctx: LowerContext, x: string, dtype: DType, p: number, axes: Axes, keepdim: boolean): string {
+  const b = ctx.b;
+  if (p === 2) return reduce(ctx, 'ReduceL2', x, axes, keepdim);
+  if (p === 1) return reduce(ctx, 'ReduceL1', x, axes, keepdim);
+  const abs = b.op1('Abs', [x]);
+  if (p === Infinity) return reduce(ctx, 'ReduceMax', abs, axes, keepdim);
+  if (p === -Infinity) return reduce(ctx, 'ReduceMin', abs, axes, keepdim);
+  if (p === 0) return reduce(ctx, 'ReduceSum', castTo(ctx, castTo(ctx, x, dtype, 'bool'), 'bool', dtype), axes, keepdim);
+  const sum = reduce(ctx, 'ReduceSum', b.op1('Pow', [abs, b.scalar(dtype, p)]), axes, keepdim);
+  return b.op1('Pow', [sum, b.scalar(dtype, 1 / p)]);
 }

@@ -10,7 +10,7 @@ import { type DType, PyFloat } from '../../archive/types.js';
 import { fail } from '../../errors.js';
 import type { Dim, GValue, TensorType, ValueType } from '../../ir/torch-graph.js';
 import { type BoundArgs, derivedDim, optDtype, staticInts } from '../args.js';
-import { knownNumber, padTensor } from '../builders.js';
+import { knownNumber, padTensor, pNorm } from '../builders.js';
 import { isFloating, isIntegral, resultType } from '../dtypes.js';
 import { axis, broadcastShapes, castTo, knownDifferent, rankOf, requireSameDtype, shapeOf, tensorOf } from '../helpers.js';
 import { type Axes, needOpset, reduce, split, squeeze, transpose, unsqueeze } from '../opset.js';
@@ -63,19 +63,6 @@ function clampMin(ctx: LowerContext, x: string, dtype: DType, min: number): stri
   if (dtype === 'float32' || ctx.opset >= 12) return ctx.b.op1('Clip', [x, ctx.b.scalar(dtype, min), '']);
   needOpset(ctx, 8, `clamping ${dtype} values (Max with broadcasting)`);
   return ctx.b.op1('Max', [x, ctx.b.scalar(dtype, min)]);
-}
-
-/** ‖x‖_p over axes: ReduceL1/L2 for 1 and 2, max/min |x| for ±inf, the non-zero count for 0, else (Σ|x|^p)^(1/p). */
-function vectorNorm(ctx: LowerContext, x: string, dtype: DType, p: number, axes: Axes, keepdim: boolean): string {
-  const b = ctx.b;
-  if (p === 2) return reduce(ctx, 'ReduceL2', x, axes, keepdim);
-  if (p === 1) return reduce(ctx, 'ReduceL1', x, axes, keepdim);
-  const abs = b.op1('Abs', [x]);
-  if (p === Infinity) return reduce(ctx, 'ReduceMax', abs, axes, keepdim);
-  if (p === -Infinity) return reduce(ctx, 'ReduceMin', abs, axes, keepdim);
-  if (p === 0) return reduce(ctx, 'ReduceSum', castTo(ctx, castTo(ctx, x, dtype, 'bool'), 'bool', dtype), axes, keepdim);
-  const sum = reduce(ctx, 'ReduceSum', b.op1('Pow', [abs, b.scalar(dtype, p)]), axes, keepdim);
-  return b.op1('Pow', [sum, b.scalar(dtype, 1 / p)]);
 }
 
 /** sign(x) of a float: Sign from opset 9, (x > 0) − (x < 0) before. */
@@ -457,7 +444,7 @@ function lowerPairwise(ctx: LowerContext, a: BoundArgs): string[] {
   const diff = ctx.b.op1('Sub', [castTo(ctx, ctx.input(x1), x1.tensor.dtype, compute), castTo(ctx, ctx.input(x2), x2.tensor.dtype, compute)]);
   const shifted = ctx.b.op1('Add', [diff, ctx.b.scalar(compute, a.float('eps'))]);
   const axes = rank === 0 ? undefined : [rank - 1];
-  return [castTo(ctx, vectorNorm(ctx, shifted, compute, a.float('p'), axes, a.bool('keepdim')), compute, out)];
+  return [castTo(ctx, pNorm(ctx, shifted, compute, a.float('p'), axes, a.bool('keepdim')), compute, out)];
 }
 
 function cdistType(a: BoundArgs): TensorType {
@@ -507,7 +494,7 @@ function lowerCdist(ctx: LowerContext, a: BoundArgs): string[] {
   }
   const diff = b.op1('Sub', [unsqueeze(ctx, v1, [r1 - 1]), unsqueeze(ctx, v2, [r2 - 2])]);
   const rank = Math.max(r1, r2) + 1;
-  return [castTo(ctx, vectorNorm(ctx, diff, compute, p, [rank - 1], false), compute, dtype)];
+  return [castTo(ctx, pNorm(ctx, diff, compute, p, [rank - 1], false), compute, dtype)];
 }
 
 const distanceOps: OpDef[] = [
@@ -1366,7 +1353,7 @@ function lowerNorm(plan: (a: BoundArgs) => NormPlan) {
     const self = a.tensor('self');
     const compute = p.dtype === 'bfloat16' && ctx.opset < 13 ? 'float32' : p.dtype;
     const x = castTo(ctx, castTo(ctx, ctx.input(self), self.tensor.dtype, p.dtype), p.dtype, compute);
-    const norm = p.kind === 'vector' ? vectorNorm(ctx, x, compute, p.p, p.axes, p.keepdim) : matrixNorm(ctx, x, p.ord, p.axes, p.keepdim);
+    const norm = p.kind === 'vector' ? pNorm(ctx, x, compute, p.p, p.axes, p.keepdim) : matrixNorm(ctx, x, p.ord, p.axes, p.keepdim);
     return [castTo(ctx, norm, compute, p.dtype)];
   };
 }
@@ -1393,7 +1380,7 @@ function lowerRenorm(ctx: LowerContext, a: BoundArgs): string[] {
   const b = ctx.b;
   const x = castTo(ctx, ctx.input(self), dtype, compute);
   const axes = shapeOf(self).map((_, i) => i).filter((i) => i !== dim);
-  const norm = vectorNorm(ctx, x, compute, p, axes, true);
+  const norm = pNorm(ctx, x, compute, p, axes, true);
   const limit = b.scalar(compute, maxnorm);
   const scale = b.op1('Div', [limit, b.op1('Add', [norm, b.scalar(compute, 1e-7)])]);
   const over = b.op1('Greater', [norm, limit]);
@@ -1708,7 +1695,7 @@ const moreProductOps: OpDef[] = [
         const [first, second] = pdistPairs(n);
         const rows = (indices: number[]) => ctx.b.op1('Gather', [x, ctx.b.int64s(indices)], { axis: 0 });
         const diff = ctx.b.op1('Sub', [rows(first), rows(second)]);
-        return [castTo(ctx, vectorNorm(ctx, diff, compute, a.float('p'), [1], false), compute, dtype)];
+        return [castTo(ctx, pNorm(ctx, diff, compute, a.float('p'), [1], false), compute, dtype)];
       },
     },
   },

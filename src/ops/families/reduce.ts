@@ -6,7 +6,7 @@ import type { DType } from '../../archive/types.js';
 import { fail } from '../../errors.js';
 import type { Dim, GValue, TensorType, ValueType } from '../../ir/torch-graph.js';
 import { type BoundArgs, optDtype } from '../args.js';
-import { elementwiseMinMax, knownNumber, outDtype } from '../builders.js';
+import { elementwiseMinMax, knownNumber, outDtype, pNorm } from '../builders.js';
 import { isFloating, isIntegral } from '../dtypes.js';
 import { axis, castTo, elementwiseType, numel, operand, rankOf, shapeOf, tensorOf } from '../helpers.js';
 import { type Axes, needOpset, reduce, reshape, unsqueeze } from '../opset.js';
@@ -379,19 +379,6 @@ function normOrder(a: BoundArgs, name: string): number {
   const p = knownNumber(a.scalar(name));
   if (p === undefined) return fail('TRACE_UNSUPPORTED', `${a.schema.name}: the norm order must be known at conversion time`);
   return p;
-}
-
-/** ‖x‖_p over axes: ReduceL1/L2 for 1 and 2, max/min |x| for ±inf, the non-zero count for 0, else (Σ|x|^p)^(1/p). */
-function pNorm(ctx: LowerContext, x: string, dtype: DType, p: number, axes: Axes, keepdim: boolean): string {
-  const b = ctx.b;
-  if (p === 2) return reduce(ctx, 'ReduceL2', x, axes, keepdim);
-  if (p === 1) return reduce(ctx, 'ReduceL1', x, axes, keepdim);
-  const abs = b.op1('Abs', [x]);
-  if (p === Infinity) return reduce(ctx, 'ReduceMax', abs, axes, keepdim);
-  if (p === -Infinity) return reduce(ctx, 'ReduceMin', abs, axes, keepdim);
-  if (p === 0) return reduce(ctx, 'ReduceSum', castTo(ctx, castTo(ctx, x, dtype, 'bool'), 'bool', dtype), axes, keepdim);
-  const sum = reduce(ctx, 'ReduceSum', b.op1('Pow', [abs, b.scalar(dtype, p)]), axes, keepdim);
-  return b.op1('Pow', [sum, b.scalar(dtype, 1 / p)]);
 }
 
 function normType(a: BoundArgs): TensorType {
