@@ -253,6 +253,28 @@ const arithmeticOps: OpDef[] = [
     lower: { 7: addSub('Add', false) },
   },
   {
+    // optimize_for_mobile fuses `relu(x + y)` into this op.
+    schemas: [
+      'aten::_add_relu.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor',
+      'aten::_add_relu.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor',
+    ],
+    infer: (a) => {
+      const t = arithmeticType(a);
+      if (t.kind === 'tensor' && t.dtype === 'bool') fail('TRACE_TYPE', 'aten::_add_relu: relu is not implemented for bool tensors');
+      return [t];
+    },
+    lower: {
+      7: (ctx, a) => {
+        const [sum] = addSub('Add', false)(ctx, a);
+        const out = outDtype(ctx);
+        // Relu takes integer tensors from opset 14.
+        if (isFloating(out) || ctx.opset >= 14) return [ctx.b.op1('Relu', [sum])];
+        needOpset(ctx, 8, `aten::_add_relu on ${out} tensors (Max with broadcasting)`);
+        return [ctx.b.op1('Max', [sum, ctx.b.scalar(out, 0)])];
+      },
+    },
+  },
+  {
     schemas: [
       'aten::sub.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor',
       'aten::sub.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor',
