@@ -374,6 +374,27 @@ const BUILTINS: Record<string, Builtin> = {
     if ((a instanceof PyList || a instanceof PyTuple) && (b instanceof PyList || b instanceof PyTuple)) return new PyList([...a.items, ...b.items]);
     return arith(pyNumber.add)(it, [a, b], kw);
   },
+  // `l += other` on a list extends it in place.
+  'torch.add_': (it, [l, other]) => {
+    if (!(l instanceof PyList) || !(other instanceof PyList || other instanceof PyTuple)) return NOT_BUILTIN;
+    BUILTINS['torch.extend'](it, [l, other], new Map());
+    return l;
+  },
+  // The broadcast shape of two sizes (F.binary_cross_entropy checks its weight with it).
+  'torch._infer_size': (it, [a, b]) => {
+    if (!(a instanceof PyList || a instanceof PyTuple) || !(b instanceof PyList || b instanceof PyTuple)) return NOT_BUILTIN;
+    const [x, y] = [a.items.map(num), b.items.map(num)];
+    if (x.some((d) => d === undefined) || y.some((d) => d === undefined)) return NOT_BUILTIN;
+    const rank = Math.max(x.length, y.length);
+    const at = (dims: Array<number | undefined>, i: number) => dims[dims.length - rank + i] ?? 1;
+    return new PyList(Array.from({ length: rank }, (_, i) => {
+      const [p, q] = [at(x, i) as number, at(y, i) as number];
+      if (p !== q && p !== 1 && q !== 1) {
+        return it.fail('TRACE_RAISE', `the model raises RuntimeError: The size of tensor a (${p}) must match the size of tensor b (${q}) at non-singleton dimension ${i}`);
+      }
+      return p === 1 ? q : p;
+    }));
+  },
   'torch.sub': arith(pyNumber.subtract),
   'torch.mul': (it, [a, b], kw) => {
     if (a instanceof PyList && typeof b === 'number') {

@@ -99,7 +99,7 @@ interface Frame {
 /** Ops whose result shares memory with their first argument: in-place writes to it reach the base. */
 const VIEW_OPS = new Set([
   'slice', 'select', 'narrow', 'view', 'reshape', 'flatten', 'unflatten', 'squeeze', 'unsqueeze', 'transpose',
-  'permute', 't', 'view_as', 'reshape_as', 'contiguous', 'detach', 'alias', 'expand_as', 'expand', 'diagonal',
+  'permute', 't', 'view_as', 'reshape_as', 'contiguous', 'detach', 'alias', 'expand_as', 'expand', 'diagonal', 'linalg_diagonal',
   'as_strided', 'unfold', 'movedim', 'moveaxis', 'swapaxes', 'swapdims', 'real', 'imag', 'view_as_real',
   'view_as_complex',
 ]);
@@ -530,6 +530,13 @@ export class Interpreter {
           break;
         case 'select':
           updated = call('select_scatter', [base, child, ...args], new Map(kwargs));
+          break;
+        case 'diagonal':
+          updated = call('diagonal_scatter', [base, child, ...args], new Map(kwargs));
+          break;
+        case 'linalg_diagonal':
+          // Its dims are keyword-only, defaulting to the last two rather than diagonal's first two.
+          updated = call('diagonal_scatter', [base, child], new Map([['dim1', -2], ['dim2', -1], ...kwargs]));
           break;
         case 'narrow': {
           const [dim, start, length] = args;
