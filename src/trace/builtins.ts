@@ -81,6 +81,9 @@ type Builtin = (it: Interpreter, args: PyValue[], kwargs: Map<string, PyValue>) 
 
 const INT64_MAX = 9223372036854775807;
 
+/** The most elements tolist() turns into a Python list at conversion time. */
+const TOLIST_LIMIT = 65536;
+
 function num(v: PyValue): number | undefined {
   if (typeof v === 'number') return v;
   if (typeof v === 'boolean') return v ? 1 : 0;
@@ -476,6 +479,23 @@ const BUILTINS: Record<string, Builtin> = {
     if (isFloating(t.dtype)) return new PyFloat(known);
     return t.dtype === 'bool' ? known !== 0 : known;
   },
+  // A converted model has no pinned (page-locked) memory.
+  'torch.is_pinned': (_it, [x]) => (tensorOf(x) ? false : NOT_BUILTIN),
+  'torch.tolist': (it, [x]) => {
+    const t = tensorOf(x);
+    if (!t) return NOT_BUILTIN;
+    const known = it.storedOrKnown(x as TensorBox, TOLIST_LIMIT);
+    if (!known) {
+      return it.fail('TRACE_UNSUPPORTED', `tolist() of a tensor that is computed from the inputs (or has over ${TOLIST_LIMIT} elements): a Python list of its values exists only at run time`);
+    }
+    const element = (v: number): PyValue => (isFloating(t.dtype) ? new PyFloat(v) : t.dtype === 'bool' ? v !== 0 : v);
+    const nest = (dims: readonly number[], offset: number): PyValue => {
+      if (dims.length === 0) return element(known.values[offset]);
+      const stride = dims.slice(1).reduce((a, b) => a * b, 1);
+      return new PyList(Array.from({ length: dims[0] }, (_, i) => nest(dims.slice(1), offset + i * stride)));
+    };
+    return nest(known.type.shape as number[], 0);
+  },
   'torch.is_floating_point': (_it, [x]) => {
     const t = tensorOf(x);
     return t ? isFloating(t.dtype) : NOT_BUILTIN;
@@ -653,6 +673,8 @@ const BUILTINS: Record<string, Builtin> = {
     if (dim !== undefined && out instanceof TensorBox) it.tensorDims.set(out.value, dim);
     return out;
   },
+  // The op behind `x.tolist()`, whose extra arguments (rank, element type) the tensor's type already gives.
+  'ops.prim.tolist': (it, [x]) => BUILTINS['torch.tolist'](it, [x], new Map()),
   'ops.prim.device': () => ({ kind: 'device', device: 'cpu' }),
   'ops.prim.dtype': (_it, [x]) => {
     const t = tensorOf(x);

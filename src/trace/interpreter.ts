@@ -806,6 +806,17 @@ export class Interpreter {
     return this.fail('TRACE_UNSUPPORTED', 'this expression needs a value that depends on tensor data; only `if` statements can branch on one');
   }
 
+  /**
+   * A tensor's elements when the conversion can know them: values it computed, or a stored tensor
+   * (a buffer or parameter, which the converted model holds as a constant) of at most `limit` elements.
+   */
+  storedOrKnown(box: TensorBox, limit: number): KnownTensor | undefined {
+    if (box.value.known) return box.value.known;
+    const stored = this.parameters.find((p) => p.value === box.value)?.data;
+    if (!stored || typeof stored === 'function' || stored.quant || stored.shape.reduce((a, b) => a * b, 1) > limit) return undefined;
+    return { type: box.value.tensor, values: Array.from(tensorValues(stored) as ArrayLike<number | bigint>, Number) };
+  }
+
   /** The single element of a tensor or symbolic scalar known at conversion time. */
   knownScalar(v: PyValue): number | undefined {
     const g = v instanceof TensorBox ? v.value : v instanceof GValue ? v : undefined;

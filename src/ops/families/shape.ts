@@ -8,7 +8,7 @@ import { fail } from '../../errors.js';
 import { type Dim, GValue, type KnownTensor, type TensorType, type ValueType } from '../../ir/torch-graph.js';
 import { type BoundArgs, type IntArg, intArg, intAsVector, intListArg, optIntArg, shapeOfValue, shapeTensor, sizeDim, staticInts } from '../args.js';
 import { outDtype } from '../builders.js';
-import { convertValues, dtypeFromScalarType, isFloating, promoteTypes } from '../dtypes.js';
+import { convertValues, dtypeFromScalarType, isFloating, isIntegral, promoteTypes } from '../dtypes.js';
 import { axis, broadcastShapes, castTo, knownDifferent, numel, onnxDtypeOf, rankOf, shapeOf, tensorOf } from '../helpers.js';
 import { needOpset, reduce, reshape, slice, split, squeeze, transpose, unsqueeze } from '../opset.js';
 import type { LowerContext, Lowering, OpDef } from '../registry.js';
@@ -120,6 +120,26 @@ function reshapeTo(ctx: LowerContext, self: GValue, target: readonly IntArg[], z
 
 const inferView = inferReshape('size');
 const inferReshapeShape = inferReshape('shape');
+
+/** `_reshape_from_tensor(x, shape)`: a reshape whose sizes are the values of a 1-D int64 tensor. */
+function inferReshapeFromTensor(a: BoundArgs): TensorType[] {
+  const op = 'aten::_reshape_from_tensor';
+  const self = a.tensor('self');
+  const sizes = a.tensor('shape');
+  const [length] = shapeOf(sizes);
+  if (rankOf(sizes) !== 1 || typeof length !== 'number') fail('TRACE_TYPE', `${op}: shape must be a 1-D tensor of known length`);
+  if (!isIntegral(sizes.tensor.dtype)) fail('TRACE_TYPE', `${op}: shape must be an integer tensor, got ${sizes.tensor.dtype}`);
+  const known = a.known(sizes);
+  const dims = known ? reshapeDims(a, op, shapeOf(self), known.values) : Array.from({ length }, () => a.freshDim('reshape'));
+  return [tensorOf(tensorType(self).dtype, dims)];
+}
+
+function lowerReshapeFromTensor(ctx: LowerContext, a: BoundArgs): string[] {
+  const self = a.tensor('self');
+  const target = staticInts(inferReshapeFromTensor(a)[0].shape);
+  if (target) return [reshapeTo(ctx, self, target)];
+  return [reshape(ctx, ctx.input(self), castTo(ctx, ctx.input(a.tensor('shape')), a.tensor('shape').tensor.dtype, 'int64'))];
+}
 
 /**
  * Reshape to `the first lead dims + middle + the dims from trailFrom on`. The leading dims keep
@@ -1452,6 +1472,7 @@ const TO_SCHEMAS = [
 export const shapeOps: readonly OpDef[] = [
   viewLike(['aten::view(Tensor(a) self, SymInt[] size) -> Tensor(a)'], inferView, lowerReshape('size', inferView), 5),
   viewLike(['aten::reshape(Tensor(a) self, SymInt[] shape) -> Tensor(a)'], inferReshapeShape, lowerReshape('shape', inferReshapeShape), 5),
+  viewLike(['aten::_reshape_from_tensor(Tensor self, Tensor shape) -> Tensor'], inferReshapeFromTensor, lowerReshapeFromTensor, 5),
   viewLike(['aten::flatten.using_ints(Tensor(a) self, int start_dim=0, int end_dim=-1) -> Tensor(a)'], inferFlatten, lowerFlatten),
   viewLike(
     [
