@@ -5,11 +5,11 @@
  */
 import { type DType, PyFloat } from '../archive/types.js';
 import { fail } from '../errors.js';
-import { GValue, type ScalarType, type ValueType } from '../ir/torch-graph.js';
+import { GValue, type ScalarType, type TensorType, type ValueType } from '../ir/torch-graph.js';
 import { type BoundArgs, type IntArg, shapeTensor } from './args.js';
 import { isFloating, type Operand } from './dtypes.js';
 import { castTo, onnxDtypeOf, operand, tensorOf } from './helpers.js';
-import { type Axes, needOpset, reduce, slice } from './opset.js';
+import { type Axes, needOpset, reduce, reshape, slice, split, squeeze } from './opset.js';
 import type { LowerContext, OpDef } from './registry.js';
 
 /** The dtype of the node's first output, as its ONNX value will have it. */
@@ -281,4 +281,18 @@ export function pNorm(ctx: LowerContext, x: string, dtype: DType, p: number, axe
   if (p === 0) return reduce(ctx, 'ReduceSum', castTo(ctx, castTo(ctx, x, dtype, 'bool'), 'bool', dtype), axes, keepdim);
   const sum = reduce(ctx, 'ReduceSum', b.op1('Pow', [abs, b.scalar(dtype, p)]), axes, keepdim);
   return b.op1('Pow', [sum, b.scalar(dtype, 1 / p)]);
+}
+
+/** Types of `nonzeroPerDim`: one int64 index tensor per dim of `x` (a 0-d tensor counts as 1-D), of a shared run-time length. */
+export function nonzeroPerDimTypes(a: BoundArgs, x: GValue, op: string): TensorType[] {
+  const count = a.freshDim(op);
+  return Array.from({ length: Math.max(1, x.tensor.shape.length) }, () => tensorOf('int64', [count]));
+}
+
+/** `nonzero(x, as_tuple=True)` and one-argument `where(x)`: NonZero gives [rank, count], torch one index tensor per dim. */
+export function nonzeroPerDim(ctx: LowerContext, x: GValue): string[] {
+  const rank = Math.max(1, x.tensor.shape.length);
+  const input = x.tensor.shape.length === 0 ? reshape(ctx, ctx.input(x), ctx.b.int64s([1])) : ctx.input(x);
+  const indices = ctx.b.op1('NonZero', [castTo(ctx, input, x.tensor.dtype, 'bool')]);
+  return split(ctx, indices, 0, Array(rank).fill(1)).map((row) => squeeze(ctx, row, [0]));
 }

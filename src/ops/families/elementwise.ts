@@ -8,7 +8,7 @@ import { type DType, PyFloat } from '../../archive/types.js';
 import { fail } from '../../errors.js';
 import { type Dim, GValue, type KnownTensor, type ScalarType, type TensorType, type ValueType } from '../../ir/torch-graph.js';
 import type { BoundArgs } from '../args.js';
-import { clamp, elementwiseMinMax, floatFunction, isNumberOverload, knownNumber, type NumberKind, numberType, outDtype, selfOf, type UnaryBuild } from '../builders.js';
+import { clamp, elementwiseMinMax, floatFunction, isNumberOverload, knownNumber, nonzeroPerDim, nonzeroPerDimTypes, numberType, outDtype, selfOf, type NumberKind, type UnaryBuild } from '../builders.js';
 import { isFloating, isIntegral, type Operand, resultType } from '../dtypes.js';
 import { broadcastShapes, castTo, elementwiseType, numel, onnxDtypeOf, operand, requireDtype, shapeOf, tensorOf } from '../helpers.js';
 import { needOpset } from '../opset.js';
@@ -1092,8 +1092,11 @@ const selectionOps: OpDef[] = [
       'aten::where.ScalarOther(Tensor condition, Tensor self, Scalar other) -> Tensor',
       'aten::where.ScalarSelf(Tensor condition, Scalar self, Tensor other) -> Tensor',
       'aten::where.Scalar(Tensor condition, Scalar self, Scalar other) -> Tensor',
+      // where(condition) alone is nonzero(condition, as_tuple=True).
+      'aten::where(Tensor condition) -> Tensor[]',
     ],
     infer: (a) => {
+      if (a.schema.overload === '') return nonzeroPerDimTypes(a, a.tensor('condition'), 'where');
       const [condition, self, other] = operandsOf(a, 3);
       // uint8 conditions are deprecated but still accepted.
       if (condition instanceof GValue && condition.type.kind === 'tensor') requireDtype(a.schema.name, ['condition', condition], ['bool', 'uint8']);
@@ -1101,6 +1104,7 @@ const selectionOps: OpDef[] = [
     },
     lower: {
       9: (ctx, a) => {
+        if (a.schema.overload === '') return nonzeroPerDim(ctx, a.tensor('condition'));
         const out = outDtype(ctx);
         const [condition, self, other] = operandsOf(a, 3);
         return [ctx.b.op1('Where', [operand(ctx, condition, 'bool'), operand(ctx, self, out), operand(ctx, other, out)])];

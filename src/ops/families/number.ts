@@ -6,12 +6,12 @@
  * tensor (int64, float64 or bool), so each lowers to a Cast, or Shape + Gather for a size.
  */
 import { fail } from '../../errors.js';
-import type { GValue, ScalarType } from '../../ir/torch-graph.js';
+import { GValue, PyFloat, type ScalarType } from '../../ir/torch-graph.js';
 import type { BoundArgs } from '../args.js';
 import { numberType } from '../builders.js';
-import { isFloating } from '../dtypes.js';
-import { castTo, onnxDtypeOf, tensorOf } from '../helpers.js';
-import { reshape } from '../opset.js';
+import { isFloating, type Operand } from '../dtypes.js';
+import { castTo, onnxDtypeOf, operand, tensorOf } from '../helpers.js';
+import { needOpset, reshape } from '../opset.js';
 import type { LowerContext, OpDef } from '../registry.js';
 
 /** The value converted: a tensor for the `.Tensor` overloads, a symbolic number for the others. */
@@ -71,7 +71,57 @@ function implicitNumber(schema: string, arg: string): OpDef {
   };
 }
 
+/** A number operand's kind: an int, or a float (a float or a float tensor). */
+function isFloatNumber(o: unknown): boolean {
+  if (o instanceof PyFloat) return true;
+  if (!(o instanceof GValue)) return false;
+  return o.type.kind === 'scalar' ? o.type.scalar === 'float' : o.type.kind === 'tensor' && isFloating(o.type.dtype);
+}
+
+/** The numbers `prim::min`/`prim::max` compare: the two arguments, or the items of one list. */
+function comparedNumbers(a: BoundArgs): Operand[] {
+  if (a.schema.args.some((arg) => arg.name === 'self')) return a.raw('self') as Operand[];
+  return [a.scalar('a'), a.scalar('b')];
+}
+
+/**
+ * Python's min()/max() of numbers known only at run time (a dynamic size, a count): Min/Max on the
+ * 0-d values, a float if any is a float. ONNX Min/Max take double from opset 8 (as onnxruntime
+ * implements them) and int64 from 12; before 12, Less/Greater and Where pick an int (from opset 9).
+ */
+function extremeOf(kind: 'min' | 'max'): OpDef {
+  const names = kind === 'min' ? (['Min', 'Less'] as const) : (['Max', 'Greater'] as const);
+  return {
+    schemas: [
+      `prim::${kind}.int(int a, int b) -> int`,
+      `prim::${kind}.float(float a, float b) -> float`,
+      `prim::${kind}.int_float(int a, float b) -> float`,
+      `prim::${kind}.float_int(float a, int b) -> float`,
+      `prim::${kind}(Scalar a, Scalar b) -> Scalar`,
+      `prim::${kind}.self_int(int[] self) -> int`,
+      `prim::${kind}.self_float(float[] self) -> float`,
+    ],
+    infer: (a) => {
+      const numbers = comparedNumbers(a);
+      if (numbers.length === 0) fail('TRACE_RAISE', `the model raises ValueError: ${kind}() arg is an empty sequence`);
+      return [numberType(numbers.some(isFloatNumber) ? 'float' : 'int')];
+    },
+    lowersUnderOnnxAten: true,
+    lower: {
+      8: (ctx, a) => {
+        const dtype = onnxDtypeOf(ctx.node.outputs[0]);
+        const values = comparedNumbers(a).map((o) => operand(ctx, o, dtype));
+        if (dtype === 'float64' || ctx.opset >= 12) return [values.length === 1 ? values[0] : ctx.b.op1(names[0], values)];
+        needOpset(ctx, 9, `${kind}() of ints known only at run time`);
+        return [values.reduce((best, v) => ctx.b.op1('Where', [ctx.b.op1(names[1], [v, best]), v, best]))];
+      },
+    },
+  };
+}
+
 export const numberOps: readonly OpDef[] = [
+  extremeOf('min'),
+  extremeOf('max'),
   {
     schemas: ['aten::size.int(Tensor self, int dim) -> int'],
     infer: (a) => {

@@ -7,7 +7,7 @@ import type { DType } from '../../archive/types.js';
 import { fail } from '../../errors.js';
 import { type Dim, GValue, type KnownTensor, type TensorType, type ValueType } from '../../ir/torch-graph.js';
 import { type BoundArgs, type IntArg, intArg, intAsVector, intListArg, optIntArg, shapeOfValue, shapeTensor, sizeDim, staticInts } from '../args.js';
-import { outDtype } from '../builders.js';
+import { nonzeroPerDim, nonzeroPerDimTypes, outDtype } from '../builders.js';
 import { convertValues, dtypeFromScalarType, isFloating, isIntegral, promoteTypes } from '../dtypes.js';
 import { axis, broadcastShapes, castTo, knownDifferent, numel, onnxDtypeOf, rankOf, shapeOf, tensorOf } from '../helpers.js';
 import { needOpset, reduce, reshape, slice, split, squeeze, transpose, unsqueeze } from '../opset.js';
@@ -483,7 +483,7 @@ function staticDimAt(a: BoundArgs, op: string): { d: number; size: number } {
   return { d, size };
 }
 
-function pieceSizes(a: BoundArgs): { d: number; sizes: number[] } {
+function pieceSizes(a: BoundArgs): { d: number; sizes: IntArg[] } {
   const op = a.schema.name.slice(6);
   const self = a.tensor('self');
   if (op === 'chunk' || op === 'unsafe_chunk') {
@@ -496,11 +496,12 @@ function pieceSizes(a: BoundArgs): { d: number; sizes: number[] } {
   // Decide by the value, not the overload: `split(x, 2)` and `split(x, [1, 2])` share a name.
   if (Array.isArray(a.raw(name))) {
     const d = axis(a.int('dim'), rankOf(self));
-    const sizes = a.ints(name);
+    // Sizes may be run-time ints (counts derived from dynamic sizes); only their number must be known.
+    const sizes = intListArg(a, name);
+    const known = staticInts(sizes);
     const size = shapeOf(self)[d];
-    const sum = sizes.reduce((x, y) => x + y, 0);
-    if (typeof size === 'number' && sum !== size) {
-      fail('TRACE_TYPE', `${op}: sizes [${sizes.join(', ')}] do not add up to dimension ${d} of size ${size}`);
+    if (known && typeof size === 'number' && known.reduce((x, y) => x + y, 0) !== size) {
+      fail('TRACE_TYPE', `${op}: sizes [${known.join(', ')}] do not add up to dimension ${d} of size ${size}`);
     }
     return { d, sizes };
   }
@@ -520,12 +521,15 @@ function evenPieces(size: number, pieceSize: number): number[] {
 function inferPieces(a: BoundArgs): TensorType[] {
   const self = a.tensor('self');
   const { d, sizes } = pieceSizes(a);
-  return sizes.map((s) => tensorOf(tensorType(self).dtype, shapeOf(self).map((x, i) => (i === d ? s : x))));
+  return sizes.map((s) => tensorOf(tensorType(self).dtype, shapeOf(self).map((x, i) => (i === d ? sizeDim(a, s, 'split') : x))));
 }
 
 function lowerPieces(ctx: LowerContext, a: BoundArgs): string[] {
   const { d, sizes } = pieceSizes(a);
-  return split(ctx, ctx.input(a.tensor('self')), d, sizes);
+  const known = staticInts(sizes);
+  if (known) return split(ctx, ctx.input(a.tensor('self')), d, known);
+  needOpset(ctx, 13, 'splitting into sizes known only at run time');
+  return ctx.b.op('Split', [ctx.input(a.tensor('self')), shapeTensor(ctx, sizes)], { axis: d }, sizes.length);
 }
 
 function inferUnbind(a: BoundArgs): TensorType[] {
@@ -1312,18 +1316,11 @@ function lowerTensorSplit(ctx: LowerContext, a: BoundArgs): string[] {
 // nonzero_numpy (nonzero as a tuple) / unique
 
 function inferNonzeroNumpy(a: BoundArgs): TensorType[] {
-  const self = a.tensor('self');
-  const count = a.freshDim('nonzero_numpy');
-  return Array.from({ length: Math.max(1, rankOf(self)) }, () => tensorOf('int64', [count]));
+  return nonzeroPerDimTypes(a, a.tensor('self'), 'nonzero_numpy');
 }
 
-/** NonZero gives [rank, count]; torch gives one index tensor per dim (a 0-d tensor counts as 1-D). */
 function lowerNonzeroNumpy(ctx: LowerContext, a: BoundArgs): string[] {
-  const self = a.tensor('self');
-  const rank = Math.max(1, rankOf(self));
-  const x = rankOf(self) === 0 ? reshape(ctx, ctx.input(self), ctx.b.int64s([1])) : ctx.input(self);
-  const indices = ctx.b.op1('NonZero', [castTo(ctx, x, tensorType(self).dtype, 'bool')]);
-  return split(ctx, indices, 0, Array(rank).fill(1)).map((row) => squeeze(ctx, row, [0]));
+  return nonzeroPerDim(ctx, a.tensor('self'));
 }
 
 /** Unique sorts in a dtype ONNX Unique takes, exactly: floats as float32 or float64, integers and bools as int64. */
