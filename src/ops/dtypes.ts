@@ -20,6 +20,22 @@ export function isFloating(dtype: DType): boolean {
   return dtype === 'float16' || dtype === 'float32' || dtype === 'float64' || dtype === 'bfloat16';
 }
 
+const COMPLEX_OF: Partial<Record<DType, DType>> = { float32: 'complex64', float64: 'complex128' };
+const PART_OF: Partial<Record<DType, DType>> = { complex64: 'float32', complex128: 'float64' };
+
+/** The complex dtype whose parts are `dtype` (float32 → complex64), if there is one. */
+export function complexOf(dtype: DType): DType | undefined {
+  return COMPLEX_OF[dtype];
+}
+
+/**
+ * The dtype of a complex dtype's real and imaginary parts (complex64 → float32); undefined for real
+ * dtypes. In ONNX a complex tensor is carried as its real view: a trailing dimension of 2 (real, imaginary).
+ */
+export function complexPartOf(dtype: DType): DType | undefined {
+  return PART_OF[dtype];
+}
+
 export function isIntegral(dtype: DType, includeBool = false): boolean {
   return (
     dtype === 'uint8' || dtype === 'int8' || dtype === 'int16' || dtype === 'int32' || dtype === 'int64' ||

@@ -9,9 +9,9 @@ import { fail } from '../../errors.js';
 import { type Dim, GValue, type KnownTensor, type ScalarType, type TensorType, type ValueType } from '../../ir/torch-graph.js';
 import type { BoundArgs } from '../args.js';
 import { clamp, elementwiseMinMax, floatFunction, isNumberOverload, knownNumber, nonzeroPerDim, nonzeroPerDimTypes, numberType, outDtype, selfOf, type NumberKind, type UnaryBuild } from '../builders.js';
-import { isFloating, isIntegral, type Operand, resultType } from '../dtypes.js';
+import { complexPartOf, isFloating, isIntegral, type Operand, resultType } from '../dtypes.js';
 import { broadcastShapes, castTo, elementwiseType, numel, onnxDtypeOf, operand, requireDtype, shapeOf, tensorOf } from '../helpers.js';
-import { needOpset } from '../opset.js';
+import { needOpset, reduce, unsqueeze } from '../opset.js';
 import type { LowerContext, Lowering, OpDef } from '../registry.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -54,8 +54,31 @@ function arithmeticDtype(dtype: DType, opset: number): DType {
 
 /** `opType(x, y)` computed in `out`'s arithmetic dtype. */
 function arithmetic(ctx: LowerContext, opType: string, x: Operand, y: Operand, out: DType): string {
+  const part = complexPartOf(out);
+  if (part) return scaledComplex(ctx, opType, x, y, part);
   const compute = arithmeticDtype(out, ctx.opset);
   return castTo(ctx, ctx.b.op1(opType, [operand(ctx, x, compute), operand(ctx, y, compute)]), compute, out);
+}
+
+function isComplexOperand(o: Operand): boolean {
+  return o instanceof GValue && o.type.kind === 'tensor' && complexPartOf(o.type.dtype) !== undefined;
+}
+
+/**
+ * A complex tensor (its real view, with a trailing (real, imaginary) dim) multiplied or divided by a
+ * real number or tensor: both parts scale alike, so the real operand gains a trailing 1 to broadcast.
+ */
+function scaledComplex(ctx: LowerContext, opType: string, x: Operand, y: Operand, part: DType): string {
+  const realSide = isComplexOperand(x) ? y : x;
+  if ((opType !== 'Mul' && !(opType === 'Div' && realSide === y)) || isComplexOperand(realSide)) {
+    return fail('OP_UNSUPPORTED', `${opType === 'Div' ? 'division' : opType} of complex tensors other than by a real number or tensor is not supported`);
+  }
+  const complexSide = ctx.input((realSide === y ? x : y) as GValue);
+  let real = operand(ctx, realSide, part);
+  if (realSide instanceof GValue && realSide.type.kind === 'tensor' && realSide.type.shape.length > 0) {
+    real = unsqueeze(ctx, real, [realSide.type.shape.length]);
+  }
+  return ctx.b.op1(opType, realSide === y ? [complexSide, real] : [real, complexSide]);
 }
 
 function isOne(o: Operand): boolean {
@@ -343,7 +366,7 @@ function divType(a: BoundArgs): ValueType {
   const operands = operandsOf(a, 2);
   if (isNumberOverload(a)) return numberResult(a, operands);
   const t = elementwiseType(operands);
-  if (roundingMode(a) === undefined && !isFloating(t.dtype)) return tensorOf('float32', t.shape);
+  if (roundingMode(a) === undefined && !isFloating(t.dtype) && !complexPartOf(t.dtype)) return tensorOf('float32', t.shape);
   return t;
 }
 
@@ -661,8 +684,19 @@ const unaryOps: OpDef[] = [
   },
   {
     schemas: ['aten::abs(Tensor self) -> Tensor'],
-    infer: (a) => [sameTypeUnary(a, 'abs')],
-    lower: { 7: (ctx, a) => [ctx.b.op1('Abs', [ctx.input(a.tensor('self'))])] },
+    infer: (a) => {
+      // A complex tensor's abs is its magnitude, a real tensor (a spectrogram from stft).
+      const part = complexPartOf(a.tensor('self').tensor.dtype);
+      return [part ? tensorOf(part, shapeOf(a.tensor('self'))) : sameTypeUnary(a, 'abs')];
+    },
+    lower: {
+      7: (ctx, a) => {
+        const self = a.tensor('self');
+        // The real view's trailing (real, imaginary) dim: the magnitude is its L2 norm.
+        if (complexPartOf(self.tensor.dtype)) return [reduce(ctx, 'ReduceL2', ctx.input(self), [shapeOf(self).length], false)];
+        return [ctx.b.op1('Abs', [ctx.input(self)])];
+      },
+    },
   },
   {
     schemas: ['aten::sign(Tensor self) -> Tensor'],

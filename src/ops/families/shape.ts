@@ -8,7 +8,7 @@ import { fail } from '../../errors.js';
 import { type Dim, GValue, type KnownTensor, type TensorType, type ValueType } from '../../ir/torch-graph.js';
 import { type BoundArgs, type IntArg, intArg, intAsVector, intListArg, optIntArg, shapeOfValue, shapeTensor, sizeDim, staticInts } from '../args.js';
 import { nonzeroPerDim, nonzeroPerDimTypes, outDtype } from '../builders.js';
-import { convertValues, dtypeFromScalarType, isFloating, isIntegral, promoteTypes } from '../dtypes.js';
+import { complexPartOf, convertValues, dtypeFromScalarType, isFloating, isIntegral, promoteTypes } from '../dtypes.js';
 import { axis, broadcastShapes, castTo, knownDifferent, numel, onnxDtypeOf, rankOf, shapeOf, tensorOf } from '../helpers.js';
 import { needOpset, reduce, reshape, slice, split, squeeze, transpose, unsqueeze } from '../opset.js';
 import type { LowerContext, Lowering, OpDef } from '../registry.js';
@@ -115,7 +115,9 @@ function lowerReshape(sizesName: string, infer: (a: BoundArgs) => TensorType[]) 
 function reshapeTo(ctx: LowerContext, self: GValue, target: readonly IntArg[], zeroCopies = false): string {
   const input = shapeOf(self);
   if (target.length === input.length && target.every((d, i) => d === input[i])) return ctx.input(self);
-  return reshape(ctx, ctx.input(self), shapeTensor(ctx, target), !zeroCopies && target.includes(0));
+  // A complex tensor's real view keeps its trailing (real, imaginary) dim.
+  const sizes = complexPartOf(tensorType(self).dtype) ? [...target, 2] : target;
+  return reshape(ctx, ctx.input(self), shapeTensor(ctx, sizes), !zeroCopies && target.includes(0));
 }
 
 const inferView = inferReshape('size');

@@ -12,7 +12,7 @@ import { fail } from '../../errors.js';
 import type { Dim, GValue, TensorType } from '../../ir/torch-graph.js';
 import { type BoundArgs, derivedDim } from '../args.js';
 import { type PadMode, padTensor } from '../builders.js';
-import { isFloating } from '../dtypes.js';
+import { complexOf, complexPartOf, isFloating } from '../dtypes.js';
 import { shapeOf, tensorOf } from '../helpers.js';
 import { squeeze, transpose, unsqueeze } from '../opset.js';
 import type { LowerContext, OpDef } from '../registry.js';
@@ -30,14 +30,11 @@ interface Stft {
   readonly complex: boolean;
 }
 
-const COMPLEX_OF: Partial<Record<DType, DType>> = { float32: 'complex64', float64: 'complex128' };
-const REAL_OF: Partial<Record<DType, DType>> = { complex64: 'float32', complex128: 'float64' };
-
 function readStft(a: BoundArgs): Stft {
   const op = a.schema.name;
   const self = a.tensor('self');
   const rank = shapeOf(self).length;
-  if (!isFloating(self.tensor.dtype) || !COMPLEX_OF[self.tensor.dtype]) {
+  if (!isFloating(self.tensor.dtype) || !complexOf(self.tensor.dtype)) {
     fail('OP_UNSUPPORTED', `${op}: only float32 and float64 signals are supported, got ${self.tensor.dtype}`);
   }
   if (rank !== 1 && rank !== 2) fail('TRACE_TYPE', `${op}: expected a 1-D or 2-D signal, got ${rank}-D`);
@@ -84,7 +81,7 @@ function inferStft(s: Stft): TensorType {
   }
   const dims: Dim[] = [...shape.slice(0, -1), bins(s), frames];
   const dtype = s.self.tensor.dtype;
-  return s.complex ? tensorOf(COMPLEX_OF[dtype] as DType, dims) : tensorOf(dtype, [...dims, 2]);
+  return s.complex ? tensorOf(complexOf(dtype) as DType, dims) : tensorOf(dtype, [...dims, 2]);
 }
 
 /** The signal as [batch, length], padded when centered. */
@@ -177,7 +174,7 @@ export const spectralOps: readonly OpDef[] = [
     schemas: ['aten::view_as_real(Tensor(a) self) -> Tensor(a)'],
     infer: (a) => {
       const self = a.tensor('self');
-      const real = REAL_OF[self.tensor.dtype];
+      const real = complexPartOf(self.tensor.dtype);
       if (!real) return fail('TRACE_TYPE', `aten::view_as_real: expected a complex tensor, got ${self.tensor.dtype}`);
       return [tensorOf(real, [...shapeOf(self), 2])];
     },
