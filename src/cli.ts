@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** Command line: `tsonnx model.pt model.onnx --input float32[1,3,224,224]` and `tsonnx inspect model.pt`. */
+import { existsSync } from 'node:fs';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { checkModel, requireFinite, type CheckReport } from './check.js';
@@ -205,14 +206,24 @@ async function runConvert(model: string, output: string, flags: ConvertFlags, co
     for (const w of report.warnings) process.stderr.write(`${err.yellow('warning:')} ${w}\n`);
     if (report.graph) process.stderr.write(report.graph);
   }
-  if (flags.json) process.stdout.write(`${JSON.stringify(check ? { ...report, check } : report, null, 2)}\n`);
-  else if (!flags.quiet) {
+  // After the report, so the values' counts are shown; the written model stays for inspection.
+  let failure: unknown;
+  try {
+    if (check) requireFinite(check, report.output);
+  } catch (e) {
+    failure = e;
+  }
+  if (flags.json) {
+    const outcome = failure === undefined ? { ok: true } : { ok: false, error: jsonError(failure) };
+    process.stdout.write(`${JSON.stringify({ ...outcome, ...report, ...(check ? { check } : {}) }, null, 2)}\n`);
+  } else if (!flags.quiet) {
     printSummary(report);
     if (check) printCheck(check);
   }
-  // After the report, so the values' counts are shown; the written model stays for inspection.
-  if (check) requireFinite(check, report.output);
-  return 0;
+  if (failure === undefined) return 0;
+  // The JSON report already says it failed; the error line still goes to stderr.
+  if (flags.json) return reportError(failure);
+  throw failure;
 }
 
 /**
@@ -247,6 +258,17 @@ async function runInspect(model: string, flags: { json?: boolean; opset?: number
   return 0;
 }
 
+function jsonError(e: unknown): { code: string; message: string; location: TsonnxError['location'] | null } {
+  if (e instanceof TsonnxError) return { code: e.code, message: e.message, location: e.location ?? null };
+  return { code: 'INTERNAL', message: (e instanceof Error ? e.message : String(e)).split('\n')[0], location: null };
+}
+
+/** With --json a failure before any report is a JSON object on standard output too, for scripts that read only that. */
+function reportJsonFailure(e: unknown): never {
+  process.stdout.write(`${JSON.stringify({ ok: false, error: jsonError(e) }, null, 2)}\n`);
+  throw e;
+}
+
 function reportError(e: unknown): number {
   if (e instanceof TsonnxError) {
     process.stderr.write(`${err.red('tsonnx:')} ${e.format()}\n`);
@@ -267,6 +289,26 @@ function writeUsageError(message: string, write: (text: string) => void): void {
   const text = message.trim().replace(/\s*\n\s*/g, ' ');
   const error = /^error: /.exec(text);
   write(error ? `${err.red('tsonnx:')} USAGE: ${text.slice(error[0].length)}\n` : `${text}\n`);
+}
+
+const COMMANDS = ['inspect', 'help'];
+
+/** Levenshtein distance, for `inspekt` → `inspect`. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current.push(Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+/** `tsonnx inspekt m.pt` reads as converting a file named inspekt: when there is no such file, say what was meant. */
+function refuseMistypedCommand(model: string, command: Command): void {
+  if (existsSync(model)) return;
+  const meant = COMMANDS.find((c) => c !== model && editDistance(model, c) <= 2);
+  if (meant) command.error(`error: unknown command '${model}' (and no file of that name); did you mean '${meant}'?`, { exitCode: 2 });
 }
 
 function program(setStatus: (status: Promise<number>) => void): Command {
@@ -313,7 +355,9 @@ function program(setStatus: (status: Promise<number>) => void): Command {
     ].join('\n'))
     .action((model: string, output: string, flags: ConvertFlags, command: Command) => {
       refuseOutputConflicts(output, flags, command);
-      setStatus(runConvert(model, output, flags, command));
+      refuseMistypedCommand(model, command);
+      const run = runConvert(model, output, flags, command);
+      setStatus(flags.json ? run.catch(reportJsonFailure) : run);
     });
   root
     .command('inspect')
@@ -323,7 +367,19 @@ function program(setStatus: (status: Promise<number>) => void): Command {
     .option('--opset <n>', `judge op support at this opset (default ${DEFAULT_OPSET})`, opset)
     .addHelpOption(new Option('-h, --help', 'show this help'))
     .showHelpAfterError("run 'tsonnx inspect --help' for usage")
-    .action((model: string, flags: { json?: boolean; opset?: number }) => setStatus(runInspect(model, flags)));
+    .action((model: string, flags: { json?: boolean; opset?: number }) => {
+      const run = runInspect(model, flags);
+      setStatus(flags.json ? run.catch(reportJsonFailure) : run);
+    });
+  root
+    .command('help')
+    .description('show the help of tsonnx, or of a command')
+    .argument('[command]', 'inspect')
+    .action((name: string | undefined) => {
+      const command = name === undefined ? root : root.commands.find((c) => c.name() === name);
+      if (!command) root.error(`error: unknown command '${name}'; the commands are inspect and help`, { exitCode: 2 });
+      else command.outputHelp();
+    });
   return root;
 }
 

@@ -123,6 +123,28 @@ describe('cli refuses bad input', () => {
     expect(r.stderr).toMatch(/dtype\[d0,d1,\.\.\.\]/);
     expectRefused(cnn, ['--input', 'float32[1,3,32,32]', '--input', 'float32[1]'], /takes 1 argument, but 2/);
     expectRefused(cnn, ['--input', '3'], /INPUT_SPEC|TRACE_TYPE/);
+    // A shape without its dtype says how to write it.
+    expectRefused(cnn, ['--input', '[1,3,32,32]'], /INPUT_SPEC: --input \[1,3,32,32\] for x: Tensor is a list of numbers; a tensor's spec names its dtype, e.g\. float32\[1,3,32,32\]$/);
+  });
+
+  it('with --json, a failure is also a JSON object on stdout', () => {
+    const missing = run([join(dir, 'nope.pt'), join(dir, 'j.onnx'), '--input', 'float32[1]', '--json']);
+    expect(missing.status).toBe(1);
+    expect(JSON.parse(missing.stdout)).toEqual({ ok: false, error: { code: 'INPUT_NOT_FOUND', message: `${join(dir, 'nope.pt')} does not exist`, location: null } });
+    expect(lines(missing.stderr)).toEqual([`tsonnx: INPUT_NOT_FOUND: ${join(dir, 'nope.pt')} does not exist`]);
+    const traced = run([cnn, join(dir, 'j.onnx'), '--input', 'float32[1,5,32,32]', '--json']);
+    expect(traced.status).toBe(1);
+    const { ok, error } = JSON.parse(traced.stdout);
+    expect(ok).toBe(false);
+    expect(error.code).toBe('TRACE_TYPE');
+    expect(error.location).toMatchObject({ file: expect.stringMatching(/^code\//), line: expect.any(Number) });
+    const inspected = run(['inspect', join(dir, 'nope.pt'), '--json']);
+    expect([inspected.status, JSON.parse(inspected.stdout).error.code]).toEqual([1, 'INPUT_NOT_FOUND']);
+  });
+
+  it('a mistyped command, when no file has its name', () => {
+    expectUsageError(['inspekt', cnn], /^tsonnx: USAGE: unknown command 'inspekt' \(and no file of that name\); did you mean 'inspect'\?$/);
+    expectUsageError(['hlep'], /did you mean 'help'\?|missing required argument/);
   });
 
   it('an output path that cannot be written', () => {
@@ -206,6 +228,14 @@ describe('cli help', () => {
     expect(section('Commands:')).toMatch(/^ {2}inspect \[options\] <model>/);
   });
 
+  it('tsonnx help [command] prints the help', () => {
+    const root = run(['help']);
+    expect([root.status, root.stdout]).toEqual([0, run(['--help']).stdout]);
+    const inspectHelp = run(['help', 'inspect']);
+    expect([inspectHelp.status, inspectHelp.stdout]).toEqual([0, run(['inspect', '--help']).stdout]);
+    expectUsageError(['help', 'convert'], /unknown command 'convert'; the commands are inspect and help/);
+  });
+
   it('prints the version', () => {
     const version = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
     expect(run(['--version']).stdout).toBe(`${version}\n`);
@@ -285,7 +315,7 @@ describe('cli flags', () => {
     expect([quiet.status, quiet.stdout, quiet.stderr]).toEqual([0, '', '']);
     const json = run([cnn, out(), '--input', 'float32[1,3,32,32]', '--json', '--quiet']);
     expect(json.stderr).toBe('');
-    expect(Object.keys(JSON.parse(json.stdout))).toEqual(['output', 'opset', 'irVersion', 'inputs', 'outputs', 'nodes', 'warnings', 'seconds', 'write']);
+    expect(Object.keys(JSON.parse(json.stdout))).toEqual(['ok', 'output', 'opset', 'irVersion', 'inputs', 'outputs', 'nodes', 'warnings', 'seconds', 'write']);
   });
 
   it('refuses bad flag values with a usage error (exit 2)', () => {
@@ -410,6 +440,8 @@ describe('cli --check', () => {
     const json = run([model, path, '--input', 'float32[2,3]', '--check', '--json', '-q']);
     expect(json.status).toBe(1);
     expect(JSON.parse(json.stdout).check).toMatchObject({ finite: false, outputs: [{ name: 'output_0', nonFinite: 0 }, { name: 'output_1', nonFinite: 6 }] });
+    // One JSON object: the report, marked failed with the error.
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, error: { code: 'CHECK_NOT_FINITE' } });
     expect(lines(json.stderr)).toHaveLength(1);
   });
 

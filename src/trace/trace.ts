@@ -102,6 +102,10 @@ function findMethod(it: Interpreter, name: string, specs: readonly InputSpec[] |
 
 function argumentValue(spec: Extract<InputSpec, { kind: 'value' }>, param: Param): PyValue {
   const declared = param.annotation?.name === 'Optional' ? param.annotation.args[0]?.name : param.annotation?.name;
+  // `--input '[1,3,32,32]'`: a shape without its dtype.
+  if (declared === 'Tensor' && Array.isArray(spec.value) && spec.value.every((d) => typeof d === 'number')) {
+    fail('INPUT_SPEC', `--input ${formatInputSpec(spec)} for ${param.name}: Tensor is a list of numbers; a tensor's spec names its dtype, e.g. float32${formatInputSpec(spec).replace(/\s/g, '')}`);
+  }
   const convert = (v: unknown): PyValue => {
     if (v === null || typeof v === 'boolean' || typeof v === 'string') return v;
     if (typeof v === 'number') return declared === 'float' || !Number.isInteger(v) ? new PyFloat(v) : v;
