@@ -3,6 +3,7 @@
  * signature, parameter counts, producer hints, and the aten ops its code calls with whether tsonnx
  * lowers each at an opset.
  */
+import { basename } from 'node:path';
 import { openArchive } from './archive/open.js';
 import { isTensorRef, type Archive, type PickleValue, type ScriptObject, type TensorRef } from './archive/types.js';
 import { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET } from './convert.js';
@@ -14,6 +15,8 @@ import type { AttributeExpr, CallExpr, ClassDef, Expr, FunctionDef, Param, TypeE
 import { dottedName } from './script/ast.js';
 import { isBuiltin } from './trace/builtins.js';
 import { ClassLoader } from './trace/classes.js';
+import { formatInputSpec } from './trace/inputs.js';
+import { tracedInputSpecs } from './trace/trace.js';
 
 export interface InspectOptions {
   /** Opset to judge op support at (default 17). */
@@ -93,6 +96,10 @@ export interface InspectReport {
   opset: number;
   /** Every `torch.X(...)` / `ops.ns.X(...)` the code reachable from the root module calls, by name. */
   ops: OpUse[];
+  /** forward()'s example inputs as `--input` specs, when the archive stores them (PyTorch 2.x traces). */
+  exampleInputs?: string[];
+  /** A command that converts the archive with those inputs. */
+  command?: string;
 }
 
 // ---------- archive inspection ----------
@@ -182,7 +189,17 @@ class Inspector {
       totals: this.totals,
       opset: this.opset,
       ops: this.ops(),
+      ...this.exampleCommand(),
     };
+  }
+
+  private exampleCommand(): Pick<InspectReport, 'exampleInputs' | 'command'> {
+    const specs = tracedInputSpecs(this.archive, 'forward')?.map(formatInputSpec);
+    if (!specs) return {};
+    const output = `${basename(this.archive.path).replace(/\.[^.]*$/, '')}.onnx`;
+    const quote = (text: string) => (/^[\w./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`);
+    const command = ['tsonnx', quote(this.archive.path), quote(output), ...specs.flatMap((spec) => ['--input', quote(spec)])].join(' ');
+    return { exampleInputs: specs, command };
   }
 
   private classDef(className: string): ClassDef | undefined {
@@ -411,6 +428,8 @@ export function formatInspectReport(r: InspectReport): string {
   for (const m of r.methods) lines.push(`  method    ${m.signature}`);
   const t = r.totals;
   lines.push(`  weights   ${count(t.parameters)} parameters (${bytesText(t.parameterBytes)}), ${count(t.buffers)} buffer elements (${bytesText(t.bufferBytes)})`);
+  if (r.exampleInputs) lines.push(`  inputs    ${r.exampleInputs.join(' ')} (stored by the trace)`);
+  if (r.command) lines.push(`  convert   ${r.command}`);
   lines.push('', 'modules');
   const tree = (m: ModuleReport, depth: number) => {
     const name = m.path === '' ? '(root)' : m.path.split('.').at(-1);

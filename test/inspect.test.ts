@@ -96,6 +96,17 @@ describe('inspect', () => {
     expect(r.totals).toEqual({ parameters: 130, parameterBytes: 520, buffers: 9, bufferBytes: 40 });
   });
 
+  it('gives the example inputs a 2.x trace stores, and a command that converts with them', async () => {
+    const path = fixture('models', 'small_cnn', 'torch26', 'model.pt');
+    const r = await inspect(path);
+    expect(r.exampleInputs).toEqual(['float32[1,3,32,32]']);
+    expect(r.command).toBe(`tsonnx ${path} model.onnx --input 'float32[1,3,32,32]'`);
+    expect(formatInspectReport(r)).toContain(`\n  inputs    float32[1,3,32,32] (stored by the trace)\n  convert   ${r.command}\n`);
+    // Scripted archives and 1.x traces store none.
+    const older = await inspect(fixture('models', 'small_cnn', 'torch113', 'model.pt'));
+    expect([older.exampleInputs, older.command]).toEqual([undefined, undefined]);
+  });
+
   it('a 1.13 trace: argument_<n> names give it away; nested Sequential paths', async () => {
     const r = await inspect(fixture('models', 'small_cnn', 'torch113', 'model.pt'));
     expect(r.archive.kind).toBe('traced');

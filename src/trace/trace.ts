@@ -64,7 +64,7 @@ export function signatureText(fn: FunctionDef): string {
 }
 
 /** `--input` specs from `traced_inputs.pkl` (PyTorch 2.x traces store their example inputs). */
-function tracedInputSpecs(archive: Archive, method: string): InputSpec[] | undefined {
+export function tracedInputSpecs(archive: Archive, method: string): InputSpec[] | undefined {
   const stored = archive.tracedInputs?.get(method);
   if (!stored) return undefined;
   const items: readonly PickleValue[] = Array.isArray(stored) ? stored : typeof stored === 'object' && stored && 'kind' in stored && stored.kind === 'tuple' ? stored.items : [stored];
