@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 /** Command line: `tsonnx model.pt model.onnx --input float32[1,3,224,224]` and `tsonnx inspect model.pt`. */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { convertBatch, planBatch, type BatchResult } from './batch.js';
 import { checkModel, requireFinite, type CheckReport } from './check.js';
 import { parseDynamicAxes, parseOperatorExportType, parseTrainingMode, readExportConfig } from './config.js';
 import { convert, DEFAULT_OPSET, MAX_OPSET, MIN_OPSET, packageVersion, type ConvertOptions, type ConvertReport, type ConvertStage } from './convert.js';
-import { TsonnxError } from './errors.js';
+import { errorRecord, TsonnxError } from './errors.js';
 import { formatInspectReport, inspect } from './inspect.js';
 import { resolveOutput, STDOUT_PATH } from './onnx/writer.js';
 import { parseInputSpec } from './trace/inputs.js';
@@ -214,7 +216,7 @@ async function runConvert(model: string, output: string, flags: ConvertFlags, co
     failure = e;
   }
   if (flags.json) {
-    const outcome = failure === undefined ? { ok: true } : { ok: false, error: jsonError(failure) };
+    const outcome = failure === undefined ? { ok: true } : { ok: false, error: errorRecord(failure) };
     process.stdout.write(`${JSON.stringify({ ...outcome, ...report, ...(check ? { check } : {}) }, null, 2)}\n`);
   } else if (!flags.quiet) {
     printSummary(report);
@@ -244,6 +246,54 @@ function refuseOutputConflicts(output: string, flags: ConvertFlags, command: Com
   }
 }
 
+interface BatchFlags extends ConvertFlags {
+  outputDir: string;
+  jobs?: number;
+}
+
+function positiveInt(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
+  return Number(value);
+}
+
+/** `tsonnx convert`: every archive in its own row; exit 0 only when all converted. */
+async function runBatch(inputs: string[], flags: BatchFlags, command: Command): Promise<number> {
+  const items = planBatch(inputs, flags.outputDir);
+  const progress = process.stderr.isTTY && !flags.quiet && !flags.json;
+  const start = performance.now();
+  const results = await convertBatch(items, convertOptions(flags, command), {
+    jobs: flags.jobs ?? availableParallelism(),
+    onResult: (r, done, total) => {
+      if (progress) process.stderr.write(`[${done}/${total}] ${r.ok ? err.green('ok') : err.red('failed')} ${r.input}\n`);
+    },
+  });
+  const seconds = (performance.now() - start) / 1000;
+  if (flags.json) process.stdout.write(`${JSON.stringify(results.map(({ report, error, ...rest }) => ({ ...rest, ...(report ? { report } : {}), ...(error ? { error } : {}) })), null, 2)}\n`);
+  else if (!flags.quiet) process.stderr.write(batchTable(results, seconds));
+  for (const r of results) if (!r.ok && r.error) process.stderr.write(`${err.red('tsonnx:')} ${r.input}: ${r.error.code}: ${r.error.message}\n`);
+  return results.every((r) => r.ok) ? 0 : 1;
+}
+
+function batchTable(results: readonly BatchResult[], seconds: number): string {
+  const rows = results.map((r) => {
+    const nodes = r.report ? Object.values(r.report.nodes).reduce((a, b) => a + b, 0) : undefined;
+    return [
+      r.input,
+      r.ok ? 'ok' : `failed: ${r.error?.code}`,
+      r.report ? String(r.report.opset) : '',
+      nodes === undefined ? '' : String(nodes),
+      r.report ? (r.report.write.bytes / 1e6).toFixed(1) : '',
+      r.seconds.toFixed(2),
+      r.report ? String(r.report.warnings.length) : '',
+    ];
+  });
+  const header = ['file', 'status', 'opset', 'nodes', 'MB', 'seconds', 'warnings'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  const converted = results.filter((r) => r.ok).length;
+  return `${[line(header), ...rows.map(line)].join('\n')}\n${converted} of ${results.length} converted in ${seconds.toFixed(1)} s\n`;
+}
+
 async function runInspect(model: string, flags: { json?: boolean; opset?: number }): Promise<number> {
   const report = await inspect(model, { opset: flags.opset });
   if (flags.json) {
@@ -258,14 +308,9 @@ async function runInspect(model: string, flags: { json?: boolean; opset?: number
   return 0;
 }
 
-function jsonError(e: unknown): { code: string; message: string; location: TsonnxError['location'] | null } {
-  if (e instanceof TsonnxError) return { code: e.code, message: e.message, location: e.location ?? null };
-  return { code: 'INTERNAL', message: (e instanceof Error ? e.message : String(e)).split('\n')[0], location: null };
-}
-
 /** With --json a failure before any report is a JSON object on standard output too, for scripts that read only that. */
 function reportJsonFailure(e: unknown): never {
-  process.stdout.write(`${JSON.stringify({ ok: false, error: jsonError(e) }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ ok: false, error: errorRecord(e) }, null, 2)}\n`);
   throw e;
 }
 
@@ -291,7 +336,7 @@ function writeUsageError(message: string, write: (text: string) => void): void {
   write(error ? `${err.red('tsonnx:')} USAGE: ${text.slice(error[0].length)}\n` : `${text}\n`);
 }
 
-const COMMANDS = ['inspect', 'help'];
+const COMMANDS = ['convert', 'inspect', 'help'];
 
 /** Levenshtein distance, for `inspekt` → `inspect`. */
 function editDistance(a: string, b: string): number {
@@ -311,17 +356,10 @@ function refuseMistypedCommand(model: string, command: Command): void {
   if (meant) command.error(`error: unknown command '${model}' (and no file of that name); did you mean '${meant}'?`, { exitCode: 2 });
 }
 
-function program(setStatus: (status: Promise<number>) => void): Command {
+/** The options that say how an archive converts: torch.onnx.export's arguments and the inputs. */
+function addConversionOptions(command: Command): Command {
   const option = (flags: string, description: string, group: string) => new Option(flags, description).helpGroup(group);
-  const root = new Command()
-    .name('tsonnx')
-    .description('Convert a TorchScript archive (torch.jit.save) to ONNX, without Python or libtorch.\nOptions follow torch.onnx.export; its keyword names are given in parentheses.')
-    .argument('<model>', 'TorchScript archive (.pt)')
-    .argument('<output>', 'ONNX file to write; - for standard output')
-    .enablePositionalOptions()
-    .configureOutput({ outputError: writeUsageError })
-    .showHelpAfterError("run 'tsonnx --help' for usage")
-    .exitOverride()
+  return command
     .addOption(option('-i, --input <spec>', 'one per forward() argument, in order: dtype[d0,d1,...] for a tensor (a name as a dim makes it dynamic), [dtype[...],dtype[...]] for a List[Tensor], or a JSON literal (16000, 0.5, true, null)', GROUP.inputs).argParser(collectInputSpec))
     .addOption(option('--method <name>', 'method of the root module to convert', GROUP.inputs).default('forward'))
     .addOption(option('--lift-state', 'tensor attributes forward() writes become extra inputs <attr> and outputs <attr>_out', GROUP.inputs))
@@ -338,7 +376,21 @@ function program(setStatus: (status: Promise<number>) => void): Command {
     .addOption(option('--training <mode>', 'eval (default), preserve or training (training)', GROUP.exporter).argParser(parsed((v) => parseTrainingMode(v, '--training'))))
     .addOption(option('--operator-export-type <type>', 'onnx (default), onnx_aten, onnx_aten_fallback or onnx_fallthrough (operator_export_type)', GROUP.exporter).argParser(parsed((v) => parseOperatorExportType(v, '--operator-export-type'))))
     .addOption(option('--no-constant-folding', 'keep constant subgraphs and BatchNorm layers as they are (do_constant_folding=False)', GROUP.exporter))
-    .addOption(option('--verbose', 'keep each node\'s source location as its doc_string and print the graph on stderr (verbose)', GROUP.exporter))
+    .addOption(option('--verbose', 'keep each node\'s source location as its doc_string and print the graph on stderr (verbose)', GROUP.exporter));
+}
+
+function program(setStatus: (status: Promise<number>) => void): Command {
+  const option = (flags: string, description: string, group: string) => new Option(flags, description).helpGroup(group);
+  const root = new Command()
+    .name('tsonnx')
+    .description('Convert a TorchScript archive (torch.jit.save) to ONNX, without Python or libtorch.\nOptions follow torch.onnx.export; its keyword names are given in parentheses.')
+    .argument('<model>', 'TorchScript archive (.pt)')
+    .argument('<output>', 'ONNX file to write; - for standard output')
+    .enablePositionalOptions()
+    .configureOutput({ outputError: writeUsageError })
+    .showHelpAfterError("run 'tsonnx --help' for usage")
+    .exitOverride();
+  addConversionOptions(root)
     .addOption(option('--json', 'print a JSON report on stdout', GROUP.output))
     .addOption(option('-q, --quiet', 'print nothing but errors', GROUP.output))
     .addOption(option('--check', 'run the written model once in onnxruntime-node on random inputs', GROUP.output))
@@ -371,13 +423,25 @@ function program(setStatus: (status: Promise<number>) => void): Command {
       const run = runInspect(model, flags);
       setStatus(flags.json ? run.catch(reportJsonFailure) : run);
     });
+  const batch = root
+    .command('convert')
+    .description('convert many archives (files, and the .pt/.pth/.ptl/.jit/.pt1/.zip files in folders) in parallel; options apply to each')
+    .argument('<inputs...>', 'archives and folders of archives')
+    .requiredOption('-o, --output-dir <dir>', 'folder for the .onnx files (a folder\'s archives keep their paths below it)')
+    .addOption(new Option('-j, --jobs <n>', 'conversions at once, each in a worker thread (default: the number of cores)').argParser(positiveInt))
+    .showHelpAfterError("run 'tsonnx convert --help' for usage");
+  addConversionOptions(batch)
+    .option('--json', 'print the results as a JSON array on stdout')
+    .option('-q, --quiet', 'print nothing but the failures')
+    .addHelpOption(new Option('-h, --help', 'show this help'))
+    .action((inputs: string[], flags: BatchFlags, command: Command) => setStatus(runBatch(inputs, flags, command)));
   root
     .command('help')
     .description('show the help of tsonnx, or of a command')
     .argument('[command]', 'inspect')
     .action((name: string | undefined) => {
       const command = name === undefined ? root : root.commands.find((c) => c.name() === name);
-      if (!command) root.error(`error: unknown command '${name}'; the commands are inspect and help`, { exitCode: 2 });
+      if (!command) root.error(`error: unknown command '${name}'; the commands are ${COMMANDS.join(', ')}`, { exitCode: 2 });
       else command.outputHelp();
     });
   return root;

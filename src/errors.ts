@@ -81,3 +81,18 @@ export function formatLocation(location: SourceLocation | undefined): string {
 export function fail(code: ErrorCode, message: string, location?: SourceLocation): never {
   throw new TsonnxError(code, message, location);
 }
+
+/** An error as data (JSON reports, worker messages): its code, message and location; other errors are INTERNAL. */
+export interface ErrorRecord {
+  code: ErrorCode;
+  message: string;
+  location: SourceLocation | null;
+}
+
+export function errorRecord(e: unknown): ErrorRecord {
+  if (e instanceof TsonnxError) {
+    const settled = e.settled();
+    return { code: settled.code, message: settled.message, location: settled.location ?? null };
+  }
+  return { code: 'INTERNAL', message: (e instanceof Error ? e.message : String(e)).split('\n')[0], location: null };
+}

@@ -233,7 +233,9 @@ describe('cli help', () => {
     expect([root.status, root.stdout]).toEqual([0, run(['--help']).stdout]);
     const inspectHelp = run(['help', 'inspect']);
     expect([inspectHelp.status, inspectHelp.stdout]).toEqual([0, run(['inspect', '--help']).stdout]);
-    expectUsageError(['help', 'convert'], /unknown command 'convert'; the commands are inspect and help/);
+    const convertHelp = run(['help', 'convert']);
+    expect([convertHelp.status, convertHelp.stdout]).toEqual([0, run(['convert', '--help']).stdout]);
+    expectUsageError(['help', 'export'], /unknown command 'export'; the commands are convert, inspect, help/);
   });
 
   it('prints the version', () => {
@@ -693,5 +695,55 @@ describe('cli output paths', () => {
       closeSync(fd);
     }
     expect(digest(input)).toBe(digest(cnn));
+  });
+});
+
+describe('cli convert: many archives at once', () => {
+  const traced = (name: string) => join(fixturesRoot, 'models', name, 'torch26', 'model.pt');
+
+  it('converts files and folders in worker threads, each exactly as alone; a broken archive fails only its row', () => {
+    const dir = tempDir();
+    const folder = join(dir, 'in');
+    mkdirSync(join(folder, 'nested'), { recursive: true });
+    copyFileSync(traced('small_cnn'), join(folder, 'cnn.pt'));
+    copyFileSync(traced('tiny_resnet'), join(folder, 'nested', 'resnet.pth'));
+    writeFileSync(join(folder, 'broken.ptl'), 'not an archive');
+    writeFileSync(join(folder, 'notes.txt'), 'skipped: not an archive name');
+    const out = join(dir, 'out');
+    const r = run(['convert', folder, join(dir, 'missing.pt'), '--output-dir', out, '--jobs', '2']);
+    expect(r.status).toBe(1);
+    const table = lines(r.stderr);
+    expect(table[0]).toMatch(/^file +status +opset +nodes +MB +seconds +warnings$/);
+    expect(table.slice(1, 5).map((l) => l.split(/\s{2,}/).slice(0, 2))).toEqual([
+      [join(folder, 'broken.ptl'), 'failed: ARCHIVE_NOT_ZIP'],
+      [join(folder, 'cnn.pt'), 'ok'],
+      [join(folder, 'nested', 'resnet.pth'), 'ok'],
+      [join(dir, 'missing.pt'), 'failed: INPUT_NOT_FOUND'],
+    ]);
+    expect(table[5]).toMatch(/^2 of 4 converted in \d+\.\d s$/);
+    expect(table.slice(6)).toEqual([
+      expect.stringMatching(/^tsonnx: .*broken\.ptl: ARCHIVE_NOT_ZIP: /),
+      expect.stringMatching(/^tsonnx: .*missing\.pt: INPUT_NOT_FOUND: /),
+    ]);
+    const alone = join(dir, 'alone.onnx');
+    expect(run([traced('tiny_resnet'), alone, '-q']).status).toBe(0);
+    expect(readFileSync(join(out, 'nested', 'resnet.onnx')).equals(readFileSync(alone))).toBe(true);
+    expect(existsSync(join(out, 'cnn.onnx'))).toBe(true);
+    expect(existsSync(join(out, 'broken.onnx'))).toBe(false);
+  });
+
+  it('--json gives one result per archive; all converted exits 0', () => {
+    const dir = tempDir();
+    const r = run(['convert', traced('small_cnn'), '-o', join(dir, 'out'), '--json', '--opset', '13']);
+    expect(r.status).toBe(0);
+    const [result] = JSON.parse(r.stdout);
+    expect(result).toMatchObject({ input: traced('small_cnn'), output: join(dir, 'out', 'model.onnx'), ok: true, report: { opset: 13 } });
+  });
+
+  it('refuses two archives that would write one file', () => {
+    const dir = tempDir();
+    const r = run(['convert', traced('small_cnn'), traced('tiny_resnet'), '-o', dir]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/OPTION_INVALID: .* would both be written to .*model\.onnx/);
   });
 });
