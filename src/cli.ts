@@ -161,6 +161,7 @@ interface ConvertFlags {
   json?: boolean;
   quiet?: boolean;
   check?: boolean;
+  strict?: boolean;
 }
 
 /** Command-line flag → the option it sets. Only flags actually given override the config file. */
@@ -179,6 +180,7 @@ const FLAG_OPTIONS: ReadonlyArray<[keyof ConvertFlags, keyof ConvertOptions]> = 
   ['operatorExportType', 'operatorExportType'],
   ['constantFolding', 'doConstantFolding'],
   ['verbose', 'verbose'],
+  ['strict', 'strict'],
 ];
 
 function convertOptions(flags: ConvertFlags, command: Command): ConvertOptions {
@@ -205,7 +207,7 @@ async function runConvert(model: string, output: string, flags: ConvertFlags, co
     progress?.done();
   }
   if (!flags.quiet) {
-    for (const w of report.warnings) process.stderr.write(`${err.yellow('warning:')} ${w}\n`);
+    for (const w of report.warnings) process.stderr.write(`${err.yellow('warning:')} ${w.code}: ${w.message}\n`);
     if (report.graph) process.stderr.write(report.graph);
   }
   // After the report, so the values' counts are shown; the written model stays for inspection.
@@ -376,7 +378,8 @@ function addConversionOptions(command: Command): Command {
     .addOption(option('--training <mode>', 'eval (default), preserve or training (training)', GROUP.exporter).argParser(parsed((v) => parseTrainingMode(v, '--training'))))
     .addOption(option('--operator-export-type <type>', 'onnx (default), onnx_aten, onnx_aten_fallback or onnx_fallthrough (operator_export_type)', GROUP.exporter).argParser(parsed((v) => parseOperatorExportType(v, '--operator-export-type'))))
     .addOption(option('--no-constant-folding', 'keep constant subgraphs and BatchNorm layers as they are (do_constant_folding=False)', GROUP.exporter))
-    .addOption(option('--verbose', 'keep each node\'s source location as its doc_string and print the graph on stderr (verbose)', GROUP.exporter));
+    .addOption(option('--verbose', 'keep each node\'s source location as its doc_string and print the graph on stderr (verbose)', GROUP.exporter))
+    .addOption(option('--strict', 'fail (exit 1, nothing written) on any warning: state writes not kept, dropped data-dependent checks, ...', GROUP.output));
 }
 
 function program(setStatus: (status: Promise<number>) => void): Command {

@@ -1,7 +1,7 @@
 /** The whole pipeline: archive → trace → passes → lower → onnx. */
 import { existsSync, readFileSync } from 'node:fs';
 import { openArchive } from './archive/open.js';
-import { fail, TsonnxError } from './errors.js';
+import { fail, TsonnxError, type ConversionWarning } from './errors.js';
 import { formatGraph } from './graph-text.js';
 import { lower, type DynamicAxes, type OperatorExportType } from './lower/lower.js';
 import { FreshDims } from './ops/args.js';
@@ -45,6 +45,8 @@ export interface ConvertOptions {
   dynamicAxes?: Readonly<Record<string, Readonly<Record<string, string>> | readonly number[]>>;
   /** Called as each stage starts (progress displays). */
   onStage?: (stage: ConvertStage) => void;
+  /** Any warning fails the conversion (STRICT_WARNINGS) before anything is written. */
+  strict?: boolean;
 }
 
 export type ConvertStage = 'archive' | 'trace' | 'passes' | 'lower' | 'write';
@@ -62,7 +64,7 @@ export interface ConvertReport {
   inputs: ValueReport[];
   outputs: ValueReport[];
   nodes: Record<string, number>;
-  warnings: string[];
+  warnings: ConversionWarning[];
   seconds: Record<ConvertStage, number>;
   write: WriteReport;
   /** With `verbose`: the written graph as text, one line per node (`formatGraph`). */
@@ -72,14 +74,14 @@ export interface ConvertReport {
 export const DEFAULT_OPSET = 17;
 
 /** torch's dynamic_axes in its two forms, as value name → axis → dim name. */
-export function normalizeDynamicAxes(given: ConvertOptions['dynamicAxes'], warnings: string[]): DynamicAxes {
+export function normalizeDynamicAxes(given: ConvertOptions['dynamicAxes'], warnings: ConversionWarning[]): DynamicAxes {
   const out = new Map<string, Map<number, string>>();
   for (const [name, axes] of Object.entries(given ?? {})) {
     const m = new Map<number, string>();
     if (Array.isArray(axes)) {
-      warnings.push(`dynamic_axes for ${name} is a list; its dims are named ${name}_dynamic_axes_<i>`);
+      warnings.push({ code: 'DYNAMIC_AXES_LIST', message: `dynamic_axes for ${name} is a list; its dims are named ${name}_dynamic_axes_<i>` });
       axes.forEach((axis: number, i: number) => {
-        if (m.has(axis)) warnings.push(`dynamic_axes for ${name} lists axis ${axis} twice; the repeat is ignored`);
+        if (m.has(axis)) warnings.push({ code: 'DYNAMIC_AXES_REPEATED', message: `dynamic_axes for ${name} lists axis ${axis} twice; the repeat is ignored` });
         else m.set(axis, `${name}_dynamic_axes_${i + 1}`);
       });
     } else {
@@ -115,12 +117,12 @@ export async function convert(inputPath: string, outputPath: string, options: Co
   await refuseInputAsOutput(outputPath, inputPath);
   resolveOutput(outputPath);
   const specs = options.inputs?.map(parseInputSpec);
-  const warnings: string[] = [];
+  const warnings: ConversionWarning[] = [];
   const dynamicAxes = normalizeDynamicAxes(options.dynamicAxes, warnings);
   const mode = options.operatorExportType ?? 'onnx';
   let keepInitializersAsInputs = options.keepInitializersAsInputs ?? mode !== 'onnx';
   if (opset < 9 && !keepInitializersAsInputs) {
-    if (options.keepInitializersAsInputs === false) warnings.push(`keep_initializers_as_inputs is forced on below opset 9 (ONNX IR 3 requires it)`);
+    if (options.keepInitializersAsInputs === false) warnings.push({ code: 'INITIALIZERS_AS_INPUTS_FORCED', message: 'keep_initializers_as_inputs is forced on below opset 9 (ONNX IR 3 requires it)' });
     keepInitializersAsInputs = true;
   }
   const seconds: Record<ConvertStage, number> = { archive: 0, trace: 0, passes: 0, lower: 0, write: 0 };
@@ -167,13 +169,17 @@ export async function convert(inputPath: string, outputPath: string, options: Co
       dynamicAxes,
     }));
     for (const domain of Object.keys(options.customOpsets ?? {})) {
-      if (!model.domains.has(domain)) warnings.push(`custom opset domain '${domain}' is not used in the model and is not imported`);
+      if (!model.domains.has(domain)) warnings.push({ code: 'CUSTOM_OPSET_UNUSED', message: `custom opset domain '${domain}' is not used in the model and is not imported` });
     }
     const names = new Set([...model.graph.inputs, ...model.graph.outputs].map((v) => v.name));
     for (const name of dynamicAxes.keys()) {
-      if (!names.has(name)) warnings.push(`dynamic_axes names ${name}, which is neither an input nor an output; it has no effect`);
+      if (!names.has(name)) warnings.push({ code: 'DYNAMIC_AXES_UNUSED', message: `dynamic_axes names ${name}, which is neither an input nor an output; it has no effect` });
     }
     lap('lower', 'write');
+    const allWarnings = [...warnings, ...graph.warnings];
+    if (options.strict && allWarnings.length) {
+      fail('STRICT_WARNINGS', `${allWarnings.length} warning${allWarnings.length === 1 ? '' : 's'} with strict on, nothing written: ${allWarnings.map((w) => `${w.code}: ${w.message}`).join('; ')}`);
+    }
     const write = await writeModel(model, outputPath, { archivePath: inputPath, docStrings: options.verbose, keepInitializersAsInputs });
     lap('write');
     const report = (v: { name: string; dtype: string; shape?: readonly (number | string)[] }): ValueReport => ({
@@ -188,7 +194,7 @@ export async function convert(inputPath: string, outputPath: string, options: Co
       inputs: model.graph.inputs.map(report),
       outputs: model.graph.outputs.map(report),
       nodes: countNodes(model),
-      warnings: [...warnings, ...graph.warnings],
+      warnings: allWarnings,
       seconds,
       write,
       ...(options.verbose ? { graph: formatGraph(model.graph) } : {}),

@@ -40,6 +40,7 @@ export type ErrorCode =
   | 'CHECK_UNAVAILABLE'
   | 'CHECK_FAILED'
   | 'CHECK_NOT_FINITE'
+  | 'STRICT_WARNINGS'
   | 'INTERNAL';
 
 export class TsonnxError extends Error {
@@ -95,4 +96,23 @@ export function errorRecord(e: unknown): ErrorRecord {
     return { code: settled.code, message: settled.message, location: settled.location ?? null };
   }
   return { code: 'INTERNAL', message: (e instanceof Error ? e.message : String(e)).split('\n')[0], location: null };
+}
+
+/**
+ * Stable warning codes (part of the public API, like error codes): what a conversion did that the
+ * archive's code did not quite ask for. `strict` makes any of them a STRICT_WARNINGS failure.
+ */
+export type WarningCode =
+  | 'MODEL_WARNS'
+  | 'CHECK_DROPPED'
+  | 'STATE_NOT_KEPT'
+  | 'DYNAMIC_AXES_LIST'
+  | 'DYNAMIC_AXES_REPEATED'
+  | 'DYNAMIC_AXES_UNUSED'
+  | 'INITIALIZERS_AS_INPUTS_FORCED'
+  | 'CUSTOM_OPSET_UNUSED';
+
+export interface ConversionWarning {
+  code: WarningCode;
+  message: string;
 }

@@ -7,4 +7,4 @@ export { optionsFromExportKwargs, readExportConfig } from './config.js';
 export { checkModel } from './check.js';
 export type { CheckOptions, CheckReport, CheckedValue } from './check.js';
 export { TsonnxError } from './errors.js';
-export type { ErrorCode, SourceLocation } from './errors.js';
+export type { ConversionWarning, ErrorCode, SourceLocation, WarningCode } from './errors.js';

@@ -224,7 +224,7 @@ describe('cli help', () => {
       '--keep-initializers-as-inputs', '--no-keep-initializers-as-inputs', '--custom-opset',
     ]);
     expect(flags('torch.onnx.export options:')).toEqual(['--config', '--training', '--operator-export-type', '--no-constant-folding', '--verbose']);
-    expect(flags('Output and reporting:')).toEqual(['--json', '--quiet', '--check', '--version', '--help']);
+    expect(flags('Output and reporting:')).toEqual(['--strict', '--json', '--quiet', '--check', '--version', '--help']);
     expect(section('Commands:')).toMatch(/^ {2}inspect \[options\] <model>/);
   });
 
@@ -259,8 +259,8 @@ describe('cli flags', () => {
     expect(model.inputs).toEqual([['a', ['batch', 4]], ['b', [2, 4]], ['fc.weight', [3, 4]], ['fc.bias', [3]]]);
     expect(model.outputs).toEqual([['p', ['batch', 3]], ['q', ['q_dynamic_axes_1']]]);
     const report = JSON.parse(r.stdout);
-    expect(report.warnings).toEqual(['dynamic_axes for q is a list; its dims are named q_dynamic_axes_<i>']);
-    expect(r.stderr).toBe('warning: dynamic_axes for q is a list; its dims are named q_dynamic_axes_<i>\n');
+    expect(report.warnings).toEqual([{ code: 'DYNAMIC_AXES_LIST', message: 'dynamic_axes for q is a list; its dims are named q_dynamic_axes_<i>' }]);
+    expect(r.stderr).toBe('warning: DYNAMIC_AXES_LIST: dynamic_axes for q is a list; its dims are named q_dynamic_axes_<i>\n');
 
     const noParams = out();
     expect(run([twoInputs, noParams, ...twoSpecs, '--no-export-params', '-q']).status).toBe(0);
@@ -278,7 +278,7 @@ describe('cli flags', () => {
     const model = readModel(path);
     expect(model.opsetImport).toEqual([['', 9], ['org.pytorch.aten', 2]]);
     expect(model.nodes.filter((n) => n.opType === 'ATen').map((n) => n.attrs.operator)).toEqual(['round']);
-    expect(JSON.parse(r.stdout).warnings).toEqual(["custom opset domain 'com.unused' is not used in the model and is not imported"]);
+    expect(JSON.parse(r.stdout).warnings).toEqual([{ code: 'CUSTOM_OPSET_UNUSED', message: "custom opset domain 'com.unused' is not used in the model and is not imported" }]);
     const pythonSpelling = run([conformance('round_relu'), out(), '--input', 'float32[2,5]', '--operator-export-type', 'OperatorExportTypes.ONNX_FALLTHROUGH', '--opset', '9', '-q']);
     expect(pythonSpelling.status).toBe(0);
   });
@@ -745,5 +745,30 @@ describe('cli convert: many archives at once', () => {
     const r = run(['convert', traced('small_cnn'), traced('tiny_resnet'), '-o', dir]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/OPTION_INVALID: .* would both be written to .*model\.onnx/);
+  });
+});
+
+describe('cli --strict', () => {
+  const stateful = join(fixturesRoot, 'control', 'state_attribute', 'torch26', 'model.pt');
+
+  it('fails on any warning, writing nothing; with the warning dealt with it converts', () => {
+    const dir = tempDir();
+    const out = join(dir, 'strict.onnx');
+    const r = run([stateful, out, '--input', 'float32[2,3]', '--strict']);
+    expect(r.status).toBe(1);
+    expect(lines(r.stderr)).toEqual([expect.stringMatching(/^tsonnx: STRICT_WARNINGS: 1 warning with strict on, nothing written: STATE_NOT_KEPT: forward\(\) writes module attribute state; /)]);
+    expect(existsSync(out)).toBe(false);
+    const lifted = run([stateful, out, '--input', 'float32[2,3]', '--strict', '--lift-state', '-q']);
+    expect([lifted.status, lifted.stderr]).toEqual([0, '']);
+    const warned = run([stateful, join(dir, 'warned.onnx'), '--input', 'float32[2,3]', '--json']);
+    expect(JSON.parse(warned.stdout).warnings).toEqual([{ code: 'STATE_NOT_KEPT', message: expect.stringMatching(/^forward\(\) writes module attribute state; /) }]);
+  });
+
+  it.skipIf(!existsSync(join(projectRoot, '..', 'shared', 'corpus', 'rw_silero_v3_1')))('fails on silero v3.1 without --lift-state', () => {
+    const out = join(tempDir(), 'silero.onnx');
+    const r = run([join(projectRoot, '..', 'shared', 'corpus', 'rw_silero_v3_1', 'model.pt'), out, '--input', 'float32[1,1536]', '--input', '16000', '--strict']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^tsonnx: STRICT_WARNINGS: 4 warnings .*STATE_NOT_KEPT: forward\(\) writes module attribute _h; /);
+    expect(existsSync(out)).toBe(false);
   });
 });

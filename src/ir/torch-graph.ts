@@ -4,7 +4,7 @@
  */
 import type { DType, TensorRef } from '../archive/types.js';
 import { PyFloat } from '../archive/types.js';
-import type { SourceLocation } from '../errors.js';
+import type { ConversionWarning, SourceLocation } from '../errors.js';
 
 export { PyFloat };
 
@@ -134,5 +134,5 @@ export interface TorchGraph {
   readonly body: GBlock;
   /** Flattened outputs; names come from dict keys where forward() returns a dict. */
   readonly outputs: Array<{ name?: string; value: GValue }>;
-  readonly warnings: string[];
+  readonly warnings: ConversionWarning[];
 }

@@ -618,7 +618,7 @@ const BUILTINS: Record<string, Builtin> = {
   },
   'torch.format': (it, [fmt, ...rest]) => format(it, fmt, rest),
   'torch.warn': (it, [msg]) => {
-    it.warn(`the model warns: ${it.describe(msg)}`);
+    it.warn('MODEL_WARNS', `the model warns: ${it.describe(msg)}`);
     return null;
   },
   'torch.startswith': (_it, [a, b]) => (typeof a === 'string' && typeof b === 'string' ? a.startsWith(b) : NOT_BUILTIN),

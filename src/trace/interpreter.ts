@@ -6,7 +6,7 @@
 import type { Archive, PickleValue, ScriptObject, TensorRef } from '../archive/types.js';
 import { isTensorRef, PyFloat } from '../archive/types.js';
 import { tensorValues } from '../archive/tensor-data.js';
-import { fail, TsonnxError, type SourceLocation } from '../errors.js';
+import { fail, TsonnxError, type SourceLocation, type ConversionWarning, type WarningCode } from '../errors.js';
 import { BoundArgs, type FreshDims } from '../ops/args.js';
 import type { Registry } from '../ops/registry.js';
 // The op definitions the interpreter binds calls to and infers shapes with.
@@ -146,7 +146,7 @@ export class Interpreter {
   /** Boxes an in-place op rebinds while a branch runs, with their values before it. */
   private boxWrites: Map<TensorBox, GValue> | undefined;
   readonly parameters: GParameter[] = [];
-  readonly warnings: string[] = [];
+  readonly warnings: ConversionWarning[] = [];
   /** Symbolic dims carried through 0-d tensors (`NumToTensor(torch.size(x, 0))` in traced code). */
   readonly tensorDims = new WeakMap<GValue, Dim>();
   private readonly paramByRef = new Map<TensorRef, TensorBox>();
@@ -200,10 +200,10 @@ export class Interpreter {
     throw new TsonnxError(code, message, this.location());
   }
 
-  warn(message: string): void {
+  warn(code: WarningCode, message: string): void {
     const loc = this.location();
     const text = loc ? `${loc.file}:${loc.line}: ${message}` : message;
-    if (!this.warnings.includes(text)) this.warnings.push(text);
+    if (!this.warnings.some((w) => w.message === text)) this.warnings.push({ code, message: text });
   }
 
   // ---------- modules and attributes ----------
@@ -890,7 +890,7 @@ export class Interpreter {
     const taken = then.raised ? other : other.raised ? then : undefined;
     if (taken) {
       const dropped = (then.raised ?? other.raised) as TsonnxError;
-      this.warn(`dropped a check that depends on tensor data (${dropped.message}); the model does not raise`);
+      this.warn('CHECK_DROPPED', `dropped a check that depends on tensor data (${dropped.message}); the model does not raise`);
       this.target.push(...taken.nodes);
       for (const [k, v] of taken.env) frame.env.set(k, v);
       for (const [box, v] of taken.boxes) this.rebind(box, v);

@@ -148,10 +148,12 @@ function traceMethod(archive: Archive, options: TraceOptions): TorchGraph {
   const { interpreter, graph, entry } = lifted.length ? run(archive, loader, options, new Set(lifted.map((w) => w.path))) : first;
   for (const w of interpreter.stateWrites.values()) {
     if (!lifted.some((l) => l.path === w.path)) {
-      graph.warnings.push(
-        `forward() writes module attribute ${w.path}; the ONNX model reads the stored value and does not keep the write` +
+      graph.warnings.push({
+        code: 'STATE_NOT_KEPT',
+        message:
+          `forward() writes module attribute ${w.path}; the ONNX model reads the stored value and does not keep the write` +
           (isTensorAttribute(w) && !options.liftState ? ' (--lift-state makes it an input and an output)' : ''),
-      );
+      });
     }
   }
   for (const { path } of lifted) {

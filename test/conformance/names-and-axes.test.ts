@@ -51,23 +51,23 @@ describe.each(TORCH_VERSIONS)('archive and references from %s', (torch) => {
       expect(model.inputs).toEqual(want.inputs);
       expect(model.outputs[1]).toEqual(['q', ['q_dynamic_axes_1']]);
       expect(model.outputs[1]).toEqual(want.outputs[1]);
-      expect(report.warnings).toEqual([
-        'dynamic_axes for a is a list; its dims are named a_dynamic_axes_<i>',
-        'dynamic_axes for b is a list; its dims are named b_dynamic_axes_<i>',
-        'dynamic_axes for q is a list; its dims are named q_dynamic_axes_<i>',
+      expect(report.warnings.map((w) => `${w.code}: ${w.message}`)).toEqual([
+        'DYNAMIC_AXES_LIST: dynamic_axes for a is a list; its dims are named a_dynamic_axes_<i>',
+        'DYNAMIC_AXES_LIST: dynamic_axes for b is a list; its dims are named b_dynamic_axes_<i>',
+        'DYNAMIC_AXES_LIST: dynamic_axes for q is a list; its dims are named q_dynamic_axes_<i>',
       ]);
     });
 
     it('keys match the final names: an unknown key only warns', async () => {
       const { model, report } = await convertCase('two_inputs', { ...names, dynamicAxes: { 'x.1': { 0: 'batch' } } }, { torch });
       expect(model.inputs).toEqual([['a', [2, 4]], ['b', [2, 4]]]);
-      expect(report.warnings).toEqual(['dynamic_axes names x.1, which is neither an input nor an output; it has no effect']);
+      expect(report.warnings).toEqual([{ code: 'DYNAMIC_AXES_UNUSED', message: 'dynamic_axes names x.1, which is neither an input nor an output; it has no effect' }]);
     });
 
     it('a list naming an axis twice warns and keeps the first', async () => {
       const { model, report } = await convertCase('two_inputs', { ...names, dynamicAxes: { a: [0, 0] } }, { torch });
       expect(model.inputs[0]).toEqual(['a', ['a_dynamic_axes_1', 4]]);
-      expect(report.warnings).toContain('dynamic_axes for a lists axis 0 twice; the repeat is ignored');
+      expect(report.warnings).toContainEqual({ code: 'DYNAMIC_AXES_REPEATED', message: 'dynamic_axes for a lists axis 0 twice; the repeat is ignored' });
     });
 
     it('a model with a dynamic batch runs at other batch sizes', async () => {

@@ -80,7 +80,7 @@ describe.each(TORCH_VERSIONS)('archive and references from %s', (torch) => {
       const { model, report } = await convertCase('two_inputs', { opsetVersion: 13, customOpsets: { 'com.example': 3 } }, { torch });
       expect(model.opsetImport).toEqual(reference('two_inputs', 'custom_opsets', torch).opsetImport);
       expect(model.opsetImport).toEqual([['', 13]]);
-      expect(report.warnings).toEqual(["custom opset domain 'com.example' is not used in the model and is not imported"]);
+      expect(report.warnings).toEqual([{ code: 'CUSTOM_OPSET_UNUSED', message: "custom opset domain 'com.example' is not used in the model and is not imported" }]);
     });
   });
 });

@@ -40,7 +40,7 @@ describe.each(TORCH_VERSIONS)('archive and references from %s', (torch) => {
       const want = reference('two_inputs', 'keep_inits_forced_8', torch);
       expect(model.inputs).toEqual(want.inputs);
       expect(model.initializers).toEqual(want.initializers);
-      expect(report.warnings).toEqual(['keep_initializers_as_inputs is forced on below opset 9 (ONNX IR 3 requires it)']);
+      expect(report.warnings).toEqual([{ code: 'INITIALIZERS_AS_INPUTS_FORCED', message: 'keep_initializers_as_inputs is forced on below opset 9 (ONNX IR 3 requires it)' }]);
       const unasked = await convertCase('two_inputs', { ...names, opsetVersion: 7 }, { torch });
       expect(unasked.model.inputs.map(([n]) => n)).toEqual(['a', 'b', 'fc.weight', 'fc.bias']);
       expect(unasked.report.warnings).toEqual([]);
