@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** Command line: `tsonnx model.pt model.onnx --input float32[1,3,224,224]` and `tsonnx inspect model.pt`. */
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -219,7 +220,14 @@ async function runConvert(model: string, output: string, flags: ConvertFlags, co
   }
   if (flags.json) {
     const outcome = failure === undefined ? { ok: true } : { ok: false, error: errorRecord(failure) };
-    process.stdout.write(`${JSON.stringify({ ...outcome, ...report, ...(check ? { check } : {}) }, null, 2)}\n`);
+    // Provenance for release pipelines: which tsonnx made which file from which archive.
+    const provenance = {
+      tsonnxVersion: packageVersion(),
+      input: { path: model, sha256: await sha256Of(model) },
+      // A FIFO or device cannot be read back.
+      ...(resolveOutput(output).kind === 'file' ? { outputSha256: await sha256Of(report.output) } : {}),
+    };
+    process.stdout.write(`${JSON.stringify({ ...outcome, ...provenance, ...report, ...(check ? { check } : {}) }, null, 2)}\n`);
   } else if (!flags.quiet) {
     printSummary(report);
     if (check) printCheck(check);
@@ -256,6 +264,13 @@ interface BatchFlags extends ConvertFlags {
 function positiveInt(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
   return Number(value);
+}
+
+/** The SHA-256 of a file, read as a stream (archives can be gigabytes). */
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 /** `tsonnx convert`: every archive in its own row; exit 0 only when all converted. */

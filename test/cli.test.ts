@@ -317,7 +317,11 @@ describe('cli flags', () => {
     expect([quiet.status, quiet.stdout, quiet.stderr]).toEqual([0, '', '']);
     const json = run([cnn, out(), '--input', 'float32[1,3,32,32]', '--json', '--quiet']);
     expect(json.stderr).toBe('');
-    expect(Object.keys(JSON.parse(json.stdout))).toEqual(['ok', 'output', 'opset', 'irVersion', 'inputs', 'outputs', 'nodes', 'warnings', 'seconds', 'write']);
+    const report = JSON.parse(json.stdout);
+    expect(Object.keys(report)).toEqual(['ok', 'tsonnxVersion', 'input', 'outputSha256', 'output', 'opset', 'irVersion', 'inputs', 'outputs', 'nodes', 'warnings', 'seconds', 'write']);
+    const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+    expect(report.input).toEqual({ path: cnn, sha256: sha256(cnn) });
+    expect(report.outputSha256).toBe(sha256(report.output));
   });
 
   it('refuses bad flag values with a usage error (exit 2)', () => {
