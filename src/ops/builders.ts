@@ -296,3 +296,26 @@ export function nonzeroPerDim(ctx: LowerContext, x: GValue): string[] {
   const indices = ctx.b.op1('NonZero', [castTo(ctx, input, x.tensor.dtype, 'bool')]);
   return split(ctx, indices, 0, Array(rank).fill(1)).map((row) => squeeze(ctx, row, [0]));
 }
+
+/**
+ * The dtype ONNX arithmetic (Add, Sub, Mul, Div, Neg, Pow) runs in: 8/16-bit integers only from
+ * opset 14 and bfloat16 only from 13, so those compute wider and are cast back (wrapping like torch).
+ */
+export function arithmeticDtype(dtype: DType, opset: number): DType {
+  if ((dtype === 'uint8' || dtype === 'int8' || dtype === 'int16') && opset < 14) return 'int32';
+  if (dtype === 'bfloat16' && opset < 13) return 'float32';
+  if (dtype === 'bool') return 'int32';
+  return dtype;
+}
+
+/** The Python number kind of an operand: a number's own, a scalar value's, or a tensor's dtype's. */
+export function numberKind(o: Operand): NumberKind {
+  if (o instanceof GValue) {
+    const t = o.type;
+    if (t.kind === 'scalar') return t.scalar;
+    const dtype = t.kind === 'tensor' ? t.dtype : t.element.dtype;
+    return isFloating(dtype) ? 'float' : dtype === 'bool' ? 'bool' : 'int';
+  }
+  if (o instanceof PyFloat) return 'float';
+  return typeof o === 'boolean' ? 'bool' : 'int';
+}

@@ -8,7 +8,7 @@ import { type DType, PyFloat } from '../../archive/types.js';
 import { fail } from '../../errors.js';
 import { type Dim, GValue, type KnownTensor, type ScalarType, type TensorType, type ValueType } from '../../ir/torch-graph.js';
 import type { BoundArgs } from '../args.js';
-import { clamp, elementwiseMinMax, floatFunction, isNumberOverload, knownNumber, nonzeroPerDim, nonzeroPerDimTypes, numberType, outDtype, selfOf, type NumberKind, type UnaryBuild } from '../builders.js';
+import { arithmeticDtype, clamp, elementwiseMinMax, floatFunction, isNumberOverload, knownNumber, nonzeroPerDim, nonzeroPerDimTypes, type NumberKind, numberKind, numberType, outDtype, selfOf, type UnaryBuild } from '../builders.js';
 import { complexPartOf, isFloating, isIntegral, type Operand, resultType } from '../dtypes.js';
 import { broadcastShapes, castTo, elementwiseType, numel, onnxDtypeOf, operand, requireDtype, shapeOf, tensorOf } from '../helpers.js';
 import { needOpset, reduce, unsqueeze } from '../opset.js';
@@ -23,33 +23,11 @@ function operandsOf(a: BoundArgs, count: number): Operand[] {
   return a.schema.args.slice(0, count).map((arg) => a.scalar(arg.name));
 }
 
-function numberKind(o: Operand): NumberKind {
-  if (o instanceof GValue) {
-    const t = o.type;
-    if (t.kind === 'scalar') return t.scalar;
-    const dtype = t.kind === 'tensor' ? t.dtype : t.element.dtype;
-    return isFloating(dtype) ? 'float' : dtype === 'bool' ? 'bool' : 'int';
-  }
-  if (o instanceof PyFloat) return 'float';
-  return typeof o === 'boolean' ? 'bool' : 'int';
-}
-
 /** Python arithmetic: the declared return type, or for `Scalar` returns float if any operand is a float. */
 function numberResult(a: BoundArgs, operands: readonly Operand[]): ScalarType {
   const declared = a.schema.returns[0].base;
   if (declared === 'int' || declared === 'float' || declared === 'bool') return numberType(declared);
   return numberType(operands.some((o) => numberKind(o) === 'float') ? 'float' : 'int');
-}
-
-/**
- * The dtype ONNX arithmetic (Add, Sub, Mul, Div, Neg, Pow) runs in: 8/16-bit integers only from
- * opset 14 and bfloat16 only from 13, so those compute wider and are cast back (wrapping like torch).
- */
-function arithmeticDtype(dtype: DType, opset: number): DType {
-  if ((dtype === 'uint8' || dtype === 'int8' || dtype === 'int16') && opset < 14) return 'int32';
-  if (dtype === 'bfloat16' && opset < 13) return 'float32';
-  if (dtype === 'bool') return 'int32';
-  return dtype;
 }
 
 /** `opType(x, y)` computed in `out`'s arithmetic dtype. */

@@ -10,7 +10,7 @@ import { type DType, PyFloat } from '../../archive/types.js';
 import { fail } from '../../errors.js';
 import type { Dim, GValue, TensorType, ValueType } from '../../ir/torch-graph.js';
 import { type BoundArgs, derivedDim, optDtype, staticInts } from '../args.js';
-import { knownNumber, padTensor, pNorm } from '../builders.js';
+import { arithmeticDtype, knownNumber, padTensor, pNorm } from '../builders.js';
 import { isFloating, isIntegral, resultType } from '../dtypes.js';
 import { axis, broadcastShapes, castTo, knownDifferent, rankOf, requireSameDtype, shapeOf, tensorOf } from '../helpers.js';
 import { type Axes, needOpset, reduce, split, squeeze, transpose, unsqueeze } from '../opset.js';
@@ -39,14 +39,6 @@ function product(ctx: LowerContext, op: string, x: string, y: string, dtype: DTy
   const compute = productDtype(ctx, op, dtype);
   const result = ctx.b.op1('MatMul', [castTo(ctx, x, dtype, compute), castTo(ctx, y, dtype, compute)]);
   return castTo(ctx, result, compute, dtype);
-}
-
-/** Add/Sub/Mul take floats and 32/64-bit ints at every opset, bfloat16 from 13, 8/16-bit ints from 14. */
-function arithmeticDtype(dtype: DType, opset: number): DType {
-  if (dtype === 'bfloat16') return opset >= 13 ? dtype : 'float32';
-  if (dtype === 'int8' || dtype === 'uint8' || dtype === 'int16') return opset >= 14 ? dtype : 'int32';
-  if (dtype === 'bool') return 'int32';
-  return dtype;
 }
 
 /**

@@ -6,11 +6,11 @@
  * tensor (int64, float64 or bool), so each lowers to a Cast, or Shape + Gather for a size.
  */
 import { fail } from '../../errors.js';
-import { GValue, PyFloat, type ScalarType } from '../../ir/torch-graph.js';
+import type { GValue, ScalarType } from '../../ir/torch-graph.js';
 import type { BoundArgs } from '../args.js';
-import { numberType } from '../builders.js';
-import { isFloating, type Operand } from '../dtypes.js';
-import { castTo, onnxDtypeOf, operand, tensorOf } from '../helpers.js';
+import { numberKind, numberType } from '../builders.js';
+import type { Operand } from '../dtypes.js';
+import { axis, castTo, numel, onnxDtypeOf, operand, tensorOf } from '../helpers.js';
 import { needOpset, reshape } from '../opset.js';
 import type { LowerContext, OpDef } from '../registry.js';
 
@@ -32,9 +32,8 @@ function castToOutput(ctx: LowerContext, a: BoundArgs): string[] {
 
 /** `int(t)` and friends on a tensor need one element, as torch checks at run time. */
 function requireOneElement(v: GValue, op: string): void {
-  if (v.type.kind !== 'tensor' || !v.type.shape.every((d) => typeof d === 'number')) return;
-  const elements = (v.type.shape as number[]).reduce((n, d) => n * d, 1);
-  if (elements !== 1) fail('TRACE_TYPE', `${op}: a tensor with ${elements} elements cannot be converted to a Python number`);
+  const elements = v.type.kind === 'tensor' ? numel(v.type.shape) : undefined;
+  if (elements !== undefined && elements !== 1) fail('TRACE_TYPE', `${op}: a tensor with ${elements} elements cannot be converted to a Python number`);
 }
 
 /** A number conversion: `aten::Int.Tensor(Tensor a) -> int` and its overloads on numbers. */
@@ -60,22 +59,14 @@ function implicitNumber(schema: string, arg: string): OpDef {
   return {
     schemas: [schema],
     infer: (a) => {
-      const { dtype } = a.tensor(arg).tensor;
       requireOneElement(a.tensor(arg), op);
-      return [numberType(isFloating(dtype) ? 'float' : dtype === 'bool' ? 'bool' : 'int')];
+      return [numberType(numberKind(a.tensor(arg)))];
     },
     lowersUnderOnnxAten: true,
     lower: {
       1: (ctx, a) => castValueToOutput(ctx, a.tensor(arg)),
     },
   };
-}
-
-/** A number operand's kind: an int, or a float (a float or a float tensor). */
-function isFloatNumber(o: unknown): boolean {
-  if (o instanceof PyFloat) return true;
-  if (!(o instanceof GValue)) return false;
-  return o.type.kind === 'scalar' ? o.type.scalar === 'float' : o.type.kind === 'tensor' && isFloating(o.type.dtype);
 }
 
 /** The numbers `prim::min`/`prim::max` compare: the two arguments, or the items of one list. */
@@ -104,7 +95,7 @@ function extremeOf(kind: 'min' | 'max'): OpDef {
     infer: (a) => {
       const numbers = comparedNumbers(a);
       if (numbers.length === 0) fail('TRACE_RAISE', `the model raises ValueError: ${kind}() arg is an empty sequence`);
-      return [numberType(numbers.some(isFloatNumber) ? 'float' : 'int')];
+      return [numberType(numbers.some((o) => numberKind(o) === 'float') ? 'float' : 'int')];
     },
     lowersUnderOnnxAten: true,
     lower: {
@@ -126,8 +117,7 @@ export const numberOps: readonly OpDef[] = [
     schemas: ['aten::size.int(Tensor self, int dim) -> int'],
     infer: (a) => {
       const shape = a.tensor('self').tensor.shape;
-      const dim = a.int('dim');
-      return [{ kind: 'scalar', scalar: 'int', dim: shape[dim < 0 ? dim + shape.length : dim] }];
+      return [{ kind: 'scalar', scalar: 'int', dim: shape[axis(a.int('dim'), shape.length)] }];
     },
     lowersUnderOnnxAten: true,
     lower: {

@@ -8,17 +8,14 @@ import type { OnnxAttrs } from '../../ir/onnx-graph.js';
 import type { Dim, GValue } from '../../ir/torch-graph.js';
 import type { BoundArgs } from '../args.js';
 import { isFloating } from '../dtypes.js';
-import { castTo, knownDifferent, requireSameDtype, shapeOf, tensorOf } from '../helpers.js';
+import { castTo, knownDifferent, requireSameDtype, requireShape, shapeOf, tensorOf } from '../helpers.js';
 import { needOpset, slice, squeeze, unsqueeze } from '../opset.js';
 import type { LowerContext, OpDef } from '../registry.js';
 
 /** `op`'s tensor `name` must be 2-D with `columns` columns; its row count. */
 function rowsOf(op: string, name: string, v: GValue, columns: number): Dim {
-  const shape = shapeOf(v);
-  if (shape.length !== 2 || knownDifferent(shape[1], columns)) {
-    fail('TRACE_TYPE', `${op}: ${name} must have shape [K, ${columns}], got [${shape.join(', ')}]`);
-  }
-  return shape[0];
+  requireShape(op, [name, v], [undefined, columns]);
+  return shapeOf(v)[0];
 }
 
 function inferNms(a: BoundArgs): ReturnType<OpDef['infer']> {
