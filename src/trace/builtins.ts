@@ -84,6 +84,12 @@ const INT64_MAX = 9223372036854775807;
 /** The most elements tolist() turns into a Python list at conversion time. */
 const TOLIST_LIMIT = 65536;
 
+/** A tensor element as the Python number torch gives for it (`item()`, `tolist()`): a float, a bool or an int. */
+function elementValue(dtype: TensorType['dtype'], v: number): PyValue {
+  if (isFloating(dtype)) return new PyFloat(v);
+  return dtype === 'bool' ? v !== 0 : v;
+}
+
 function num(v: PyValue): number | undefined {
   if (typeof v === 'number') return v;
   if (typeof v === 'boolean') return v ? 1 : 0;
@@ -156,6 +162,14 @@ function unaryArith(op: (a: pyNumber.PyNumber) => pyNumber.PyNumber): Builtin {
   return (_it, [a]) => {
     const x = asPyNumber(a);
     return x === undefined ? NOT_BUILTIN : fromPyNumber(op(x));
+  };
+}
+
+/** `math.isnan(x)`, `math.isinf(x)`, `math.isfinite(x)` of a number known now. */
+function numberTest(test: 'nan' | 'inf' | 'finite'): Builtin {
+  return (_it, [a]) => {
+    const x = asPyNumber(a);
+    return x === undefined ? NOT_BUILTIN : pyNumber.classify(x, test);
   };
 }
 
@@ -422,9 +436,7 @@ const BUILTINS: Record<string, Builtin> = {
   'torch.atan2': arith(pyNumber.atan2),
   'torch.copysign': arith(pyNumber.copysign),
   'torch.gcd': bitwise(pyNumber.gcd),
-  'torch.isnan': (_it, [a]) => (isPyNumber(a) ? pyNumber.classify(asPyNumber(a) as pyNumber.PyNumber, 'nan') : NOT_BUILTIN),
-  'torch.isinf': (_it, [a]) => (isPyNumber(a) ? pyNumber.classify(asPyNumber(a) as pyNumber.PyNumber, 'inf') : NOT_BUILTIN),
-  'torch.isfinite': (_it, [a]) => (isPyNumber(a) ? pyNumber.classify(asPyNumber(a) as pyNumber.PyNumber, 'finite') : NOT_BUILTIN),
+  ...Object.fromEntries((['nan', 'inf', 'finite'] as const).map((test) => [`torch.is${test}`, numberTest(test)])),
   'torch.divmod': (it, [a, b]) => {
     const [x, y] = [asPyNumber(a), asPyNumber(b)];
     if (x === undefined || y === undefined) return NOT_BUILTIN;
@@ -475,9 +487,7 @@ const BUILTINS: Record<string, Builtin> = {
   'torch.item': (it, [x]) => {
     const t = tensorOf(x);
     const known = it.knownScalar(x);
-    if (!t || known === undefined) return NOT_BUILTIN;
-    if (isFloating(t.dtype)) return new PyFloat(known);
-    return t.dtype === 'bool' ? known !== 0 : known;
+    return !t || known === undefined ? NOT_BUILTIN : elementValue(t.dtype, known);
   },
   // A converted model has no pinned (page-locked) memory.
   'torch.is_pinned': (_it, [x]) => (tensorOf(x) ? false : NOT_BUILTIN),
@@ -488,9 +498,8 @@ const BUILTINS: Record<string, Builtin> = {
     if (!known) {
       return it.fail('TRACE_UNSUPPORTED', `tolist() of a tensor that is computed from the inputs (or has over ${TOLIST_LIMIT} elements): a Python list of its values exists only at run time`);
     }
-    const element = (v: number): PyValue => (isFloating(t.dtype) ? new PyFloat(v) : t.dtype === 'bool' ? v !== 0 : v);
     const nest = (dims: readonly number[], offset: number): PyValue => {
-      if (dims.length === 0) return element(known.values[offset]);
+      if (dims.length === 0) return elementValue(t.dtype, known.values[offset]);
       const stride = dims.slice(1).reduce((a, b) => a * b, 1);
       return new PyList(Array.from({ length: dims[0] }, (_, i) => nest(dims.slice(1), offset + i * stride)));
     };

@@ -239,9 +239,7 @@ export class Interpreter {
     const type: TensorType = { kind: 'tensor', dtype: ref.dtype, shape: [...ref.shape] };
     const value = new GValue(type, name);
     const numel = ref.shape.reduce((a, b) => a * b, 1);
-    if (name.startsWith('CONSTANTS.') && numel <= KNOWN_LIMIT && !ref.quant) {
-      value.known = { type, values: Array.from(tensorValues(ref) as ArrayLike<number | bigint>, Number) };
-    }
+    if (name.startsWith('CONSTANTS.') && numel <= KNOWN_LIMIT && !ref.quant) value.known = { type, values: storedValues(ref) };
     this.parameters.push({ name, value, data: ref });
     const box = new TensorBox(value);
     this.paramByRef.set(ref, box);
@@ -814,7 +812,7 @@ export class Interpreter {
     if (box.value.known) return box.value.known;
     const stored = this.parameters.find((p) => p.value === box.value)?.data;
     if (!stored || typeof stored === 'function' || stored.quant || stored.shape.reduce((a, b) => a * b, 1) > limit) return undefined;
-    return { type: box.value.tensor, values: Array.from(tensorValues(stored) as ArrayLike<number | bigint>, Number) };
+    return { type: box.value.tensor, values: storedValues(stored) };
   }
 
   /** The single element of a tensor or symbolic scalar known at conversion time. */
@@ -1231,6 +1229,11 @@ function scalarText(v: PyValue): string {
 }
 
 /** Op outputs as interpreter values: tensors in boxes, symbolic scalars as they are. */
+/** A stored tensor's elements as numbers (int64 ones beyond 2^53 rounded, as known values hold them). */
+function storedValues(ref: TensorRef): number[] {
+  return Array.from(tensorValues(ref) as ArrayLike<number | bigint>, Number);
+}
+
 function wrapOutput(v: GValue): PyValue {
   return v.type.kind === 'tensor' ? new TensorBox(v) : v;
 }

@@ -45,8 +45,9 @@ function tensorTupleArity(p: Param): number | undefined {
   return t.args.length;
 }
 
-function isTensorList(p: Param): boolean {
-  const t = p.annotation?.name === 'Optional' ? p.annotation.args[0] : p.annotation;
+/** Whether a parameter's type (an Optional's inner type) is `List[Tensor]`. */
+function isTensorList(type: Param['annotation']): boolean {
+  const t = type?.name === 'Optional' ? type.args[0] : type;
   return t?.name === 'List' && t.args[0]?.name === 'Tensor';
 }
 
@@ -91,7 +92,7 @@ function findMethod(it: Interpreter, name: string, specs: readonly InputSpec[] |
       const t = f.params[i + 1]?.annotation;
       if (!t) return f.params[i + 1] !== undefined;
       const inner = t.name === 'Optional' ? t.args[0] : t;
-      if (spec.kind === 'tensors') return inner.name === 'List' && inner.args[0]?.name === 'Tensor';
+      if (spec.kind === 'tensors') return isTensorList(inner);
       return spec.kind === 'tensor' ? inner.name === 'Tensor' : inner.name !== 'Tensor';
     });
   const overload = overloads.map((m) => cls.methods.get(m) as FunctionDef).find(accepts);
@@ -243,11 +244,11 @@ function run(
     cursor++;
     if (spec.kind === 'tensors') {
       // A List[Tensor] argument's tensors are graph inputs of their own, as torch.onnx.export flattens it.
-      if (!isTensorList(p)) fail('INPUT_SPEC', `--input ${formatInputSpec(spec)} is a list of tensors, but ${p.name} is declared ${typeText(p)}`);
+      if (!isTensorList(p.annotation)) fail('INPUT_SPEC', `--input ${formatInputSpec(spec)} is a list of tensors, but ${p.name} is declared ${typeText(p)}`);
       args.push(new PyList(spec.items.map((item, j) => tensorInput(item, `${p.name}_${j}`, p))));
       continue;
     }
-    if (spec.kind === 'tensor' && isTensorList(p)) {
+    if (spec.kind === 'tensor' && isTensorList(p.annotation)) {
       fail('INPUT_SPEC', `${p.name} is declared ${typeText(p)}: give its tensors as one --input '[${formatInputSpec(spec)},...]'`);
     }
     args.push(spec.kind === 'tensor' ? tensorInput(spec, p.name, p) : argumentValue(spec, p));
