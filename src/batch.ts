@@ -3,11 +3,11 @@
  * for TorchScript archives, each archive is converted in a worker thread (conversions share no state),
  * and one archive's failure is its own row, not the batch's end.
  */
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { basename, dirname, extname, join, relative } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { basename, extname, join, relative } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ConvertOptions, ConvertReport } from './convert.js';
-import { errorRecord, fail, type ErrorRecord } from './errors.js';
+import { fail, type ErrorRecord } from './errors.js';
 
 /** File names a folder scan takes as TorchScript archives. */
 export const ARCHIVE_EXTENSIONS: readonly string[] = ['.pt', '.pth', '.ptl', '.jit', '.pt1', '.zip'];
@@ -95,19 +95,7 @@ export async function convertBatch(items: readonly BatchItem[], options: Omit<Co
       worker.on('error', (e) => reject(e));
       send();
     });
-  const jobs = Math.max(1, Math.min(batch.jobs, items.length));
+  const jobs = Math.min(batch.jobs, items.length);
   await Promise.all(Array.from({ length: jobs }, runWorker));
   return results;
-}
-
-/** One conversion as a batch result: what a worker runs. */
-export async function convertItem(item: BatchItem, options: Omit<ConvertOptions, 'onStage'>, convert: (input: string, output: string, options: ConvertOptions) => Promise<ConvertReport>): Promise<BatchResult> {
-  const start = performance.now();
-  try {
-    mkdirSync(dirname(item.output), { recursive: true });
-    const report = await convert(item.input, item.output, options);
-    return { ...item, ok: true, report, seconds: (performance.now() - start) / 1000 };
-  } catch (e) {
-    return { ...item, ok: false, error: errorRecord(e), seconds: (performance.now() - start) / 1000 };
-  }
 }

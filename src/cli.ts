@@ -126,10 +126,14 @@ function shapeText(shape: ReadonlyArray<number | string>): string {
   return `[${shape.join(',')}]`;
 }
 
+function nodeCount(report: ConvertReport): number {
+  return Object.values(report.nodes).reduce((a, b) => a + b, 0);
+}
+
 function printSummary(report: ConvertReport): void {
   const io = (vs: ConvertReport['inputs']) => vs.map((v) => `${v.name}: ${v.dtype}${shapeText(v.shape)}`).join(', ');
   const total = Object.values(report.seconds).reduce((a, b) => a + b, 0);
-  const nodes = Object.values(report.nodes).reduce((a, b) => a + b, 0);
+  const nodes = nodeCount(report);
   const written = report.output === STDOUT_PATH ? 'standard output' : report.output;
   process.stderr.write(
     `${err.green('wrote')} ${written} (opset ${report.opset}, ${nodes} nodes, ${report.write.initializers} initializers, ${(report.write.bytes / 1e6).toFixed(1)} MB) in ${total.toFixed(2)} s\n` +
@@ -285,25 +289,22 @@ async function runBatch(inputs: string[], flags: BatchFlags, command: Command): 
     },
   });
   const seconds = (performance.now() - start) / 1000;
-  if (flags.json) process.stdout.write(`${JSON.stringify(results.map(({ report, error, ...rest }) => ({ ...rest, ...(report ? { report } : {}), ...(error ? { error } : {}) })), null, 2)}\n`);
+  if (flags.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   else if (!flags.quiet) process.stderr.write(batchTable(results, seconds));
   for (const r of results) if (!r.ok && r.error) process.stderr.write(`${err.red('tsonnx:')} ${r.input}: ${r.error.code}: ${r.error.message}\n`);
   return results.every((r) => r.ok) ? 0 : 1;
 }
 
 function batchTable(results: readonly BatchResult[], seconds: number): string {
-  const rows = results.map((r) => {
-    const nodes = r.report ? Object.values(r.report.nodes).reduce((a, b) => a + b, 0) : undefined;
-    return [
+  const rows = results.map((r) => [
       r.input,
       r.ok ? 'ok' : `failed: ${r.error?.code}`,
       r.report ? String(r.report.opset) : '',
-      nodes === undefined ? '' : String(nodes),
+      r.report ? String(nodeCount(r.report)) : '',
       r.report ? (r.report.write.bytes / 1e6).toFixed(1) : '',
       r.seconds.toFixed(2),
       r.report ? String(r.report.warnings.length) : '',
-    ];
-  });
+  ]);
   const header = ['file', 'status', 'opset', 'nodes', 'MB', 'seconds', 'warnings'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
@@ -353,8 +354,6 @@ function writeUsageError(message: string, write: (text: string) => void): void {
   write(error ? `${err.red('tsonnx:')} USAGE: ${text.slice(error[0].length)}\n` : `${text}\n`);
 }
 
-const COMMANDS = ['convert', 'inspect', 'help'];
-
 /** Levenshtein distance, for `inspekt` → `inspect`. */
 function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -369,13 +368,17 @@ function editDistance(a: string, b: string): number {
 /** `tsonnx inspekt m.pt` reads as converting a file named inspekt: when there is no such file, say what was meant. */
 function refuseMistypedCommand(model: string, command: Command): void {
   if (existsSync(model)) return;
-  const meant = COMMANDS.find((c) => c !== model && editDistance(model, c) <= 2);
+  const meant = command.commands.map((c) => c.name()).find((c) => c !== model && editDistance(model, c) <= 2);
   if (meant) command.error(`error: unknown command '${model}' (and no file of that name); did you mean '${meant}'?`, { exitCode: 2 });
+}
+
+/** An option listed under `group` in the help. */
+function option(flags: string, description: string, group: string): Option {
+  return new Option(flags, description).helpGroup(group);
 }
 
 /** The options that say how an archive converts: torch.onnx.export's arguments and the inputs. */
 function addConversionOptions(command: Command): Command {
-  const option = (flags: string, description: string, group: string) => new Option(flags, description).helpGroup(group);
   return command
     .addOption(option('-i, --input <spec>', 'one per forward() argument, in order: dtype[d0,d1,...] for a tensor (a name as a dim makes it dynamic), [dtype[...],dtype[...]] for a List[Tensor], or a JSON literal (16000, 0.5, true, null)', GROUP.inputs).argParser(collectInputSpec))
     .addOption(option('--method <name>', 'method of the root module to convert', GROUP.inputs).default('forward'))
@@ -398,7 +401,6 @@ function addConversionOptions(command: Command): Command {
 }
 
 function program(setStatus: (status: Promise<number>) => void): Command {
-  const option = (flags: string, description: string, group: string) => new Option(flags, description).helpGroup(group);
   const root = new Command()
     .name('tsonnx')
     .description('Convert a TorchScript archive (torch.jit.save) to ONNX, without Python or libtorch.\nOptions follow torch.onnx.export; its keyword names are given in parentheses.')
@@ -456,10 +458,10 @@ function program(setStatus: (status: Promise<number>) => void): Command {
   root
     .command('help')
     .description('show the help of tsonnx, or of a command')
-    .argument('[command]', 'inspect')
+    .argument('[command]', 'convert or inspect')
     .action((name: string | undefined) => {
       const command = name === undefined ? root : root.commands.find((c) => c.name() === name);
-      if (!command) root.error(`error: unknown command '${name}'; the commands are ${COMMANDS.join(', ')}`, { exitCode: 2 });
+      if (!command) root.error(`error: unknown command '${name}'; the commands are ${root.commands.map((c) => c.name()).join(', ')}`, { exitCode: 2 });
       else command.outputHelp();
     });
   return root;

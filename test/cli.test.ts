@@ -235,7 +235,7 @@ describe('cli help', () => {
     expect([inspectHelp.status, inspectHelp.stdout]).toEqual([0, run(['inspect', '--help']).stdout]);
     const convertHelp = run(['help', 'convert']);
     expect([convertHelp.status, convertHelp.stdout]).toEqual([0, run(['convert', '--help']).stdout]);
-    expectUsageError(['help', 'export'], /unknown command 'export'; the commands are convert, inspect, help/);
+    expectUsageError(['help', 'export'], /unknown command 'export'; the commands are inspect, convert, help/);
   });
 
   it('prints the version', () => {
