@@ -931,10 +931,17 @@ const logicOps: OpDef[] = [
   bitwiseDef('bitwise_xor', 'Xor', false),
   ...shiftOps(),
   {
-    // Complex conjugation: tensors here are real, so it is the identity.
+    // Complex conjugation: the identity on real tensors; a complex one (its real view) negates its imaginary part.
     schemas: ['aten::conj_physical(Tensor self) -> Tensor'],
     infer: (a) => [a.tensor('self').tensor],
-    lower: { 1: (ctx, a) => [ctx.input(a.tensor('self'))] },
+    lower: {
+      1: (ctx, a) => {
+        const self = a.tensor('self');
+        const part = complexPartOf(self.tensor.dtype);
+        if (!part) return [ctx.input(self)];
+        return [ctx.b.op1('Mul', [ctx.input(self), ctx.b.constant(part, [2], [1, -1])])];
+      },
+    },
   },
 ];
 
