@@ -72,6 +72,10 @@ export interface OnnxModel {
   domains: Map<string, number>;
   producerName: string;
   producerVersion: string;
+  /** ModelProto.doc_string: what made the model. */
+  docString?: string;
+  /** ModelProto.metadata_props, written in this order. */
+  metadataProps?: ReadonlyArray<{ key: string; value: string }>;
 }
 
 /** ONNX TensorProto.DataType codes. */

@@ -245,6 +245,8 @@ function planLayout(model: OnnxModel, options: WriteOptions, dataLocation: strin
   customDomains.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const modelTail = onnx.ModelProto.encode({
     opsetImport: [{ domain: '', version: model.opset }, ...customDomains.map(([domain, version]) => ({ domain, version }))],
+    docString: model.docString,
+    metadataProps: model.metadataProps?.map(({ key, value }) => ({ key, value })),
   }).finish();
   const graphHead = onnx.GraphProto.encode({
     node: graph.nodes.map((node) => encodeNode(node, options)),
