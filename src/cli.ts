@@ -151,6 +151,7 @@ interface ConvertFlags {
   input?: string[];
   method: string;
   liftState?: boolean;
+  stateInit?: ConvertOptions['stateInit'];
   opset?: number;
   inputNames?: string[];
   outputNames?: string[];
@@ -174,6 +175,7 @@ const FLAG_OPTIONS: ReadonlyArray<[keyof ConvertFlags, keyof ConvertOptions]> = 
   ['input', 'inputs'],
   ['method', 'method'],
   ['liftState', 'liftState'],
+  ['stateInit', 'stateInit'],
   ['opset', 'opsetVersion'],
   ['inputNames', 'inputNames'],
   ['outputNames', 'outputNames'],
@@ -382,7 +384,8 @@ function addConversionOptions(command: Command): Command {
   return command
     .addOption(option('-i, --input <spec>', 'one per forward() argument, in order: dtype[d0,d1,...] for a tensor (a name as a dim makes it dynamic), [dtype[...],dtype[...]] for a List[Tensor], or a JSON literal (16000, 0.5, true, null)', GROUP.inputs).argParser(collectInputSpec))
     .addOption(option('--method <name>', 'method of the root module to convert', GROUP.inputs).default('forward'))
-    .addOption(option('--lift-state', 'tensor attributes forward() writes become extra inputs <attr> and outputs <attr>_out', GROUP.inputs))
+    .addOption(option('--lift-state', 'module state forward() writes (tensors, tensor lists, counters) becomes extra inputs <attr> and outputs <attr>_out, typed as the model keeps it from call to call', GROUP.inputs))
+    .addOption(option('--state-init <mode>', 'the first call\'s state the model\'s metadata records with --lift-state: auto (stored where it fits, else zeros; default), stored or zeros', GROUP.inputs).choices(['auto', 'stored', 'zeros']))
     .addOption(option('--opset <n>', `ONNX opset, ${MIN_OPSET} to ${MAX_OPSET} (opset_version; default ${DEFAULT_OPSET})`, GROUP.model).argParser(opset))
     .addOption(option('--input-names <names>', 'comma-separated graph input names (input_names)', GROUP.model).argParser(list))
     .addOption(option('--output-names <names>', 'comma-separated graph output names (output_names)', GROUP.model).argParser(list))

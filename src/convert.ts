@@ -12,6 +12,7 @@ import { refuseInputAsOutput, resolveOutput, writeModel, type WriteReport } from
 import { irVersionForOpset, MAX_OPSET, MIN_OPSET } from './onnx/versions.js';
 import { runPasses } from './passes/index.js';
 import { parseInputSpec } from './trace/inputs.js';
+import { stateMetadata, type StateInit } from './trace/state.js';
 import { trace } from './trace/trace.js';
 
 export type TrainingMode = 'eval' | 'preserve' | 'training';
@@ -31,6 +32,8 @@ export interface ConvertOptions {
   method?: string;
   /** Tensor attributes forward() writes become extra inputs (`<attr>`) and outputs (`<attr>_out`). */
   liftState?: boolean;
+  /** The first call's state the model's metadata records for lifted state: 'auto' (default), 'stored' or 'zeros'. */
+  stateInit?: StateInit;
   /** false: no initializers; parameters are graph inputs after the user inputs. */
   exportParams?: boolean;
   operatorExportType?: OperatorExportType;
@@ -149,6 +152,7 @@ export async function convert(inputPath: string, outputPath: string, options: Co
       method: options.method,
       training: training === 'preserve' ? 'preserve' : training === 'training',
       liftState: options.liftState,
+      stateInit: options.stateInit,
       inputNames: options.inputNames,
       dynamicAxes,
     });
@@ -168,6 +172,7 @@ export async function convert(inputPath: string, outputPath: string, options: Co
       customOpsets: new Map(Object.entries(options.customOpsets ?? {})),
       dynamicAxes,
     }));
+    if (graph.state) model.metadataProps = [...(model.metadataProps ?? []), ...stateMetadata(graph.state, model.graph.inputs.map((i) => i.name), model.graph.outputs.map((o) => o.name))];
     for (const domain of Object.keys(options.customOpsets ?? {})) {
       if (!model.domains.has(domain)) warnings.push({ code: 'CUSTOM_OPSET_UNUSED', message: `custom opset domain '${domain}' is not used in the model and is not imported` });
     }

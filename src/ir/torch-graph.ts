@@ -135,4 +135,34 @@ export interface TorchGraph {
   /** Flattened outputs; names come from dict keys where forward() returns a dict. */
   readonly outputs: Array<{ name?: string; value: GValue }>;
   readonly warnings: ConversionWarning[];
+  /** Module state carried between calls (`--lift-state`), in the order forward() first writes it. */
+  readonly state?: readonly StateSpec[];
 }
+
+/**
+ * A module attribute forward() updates. `lifted`: a graph input and an output (the value after the
+ * call), with what to feed on the first call. `folded`: a number that keeps one value from the
+ * second call on, so the graph computes with that value.
+ */
+export type StateSpec =
+  | {
+      readonly kind: 'lifted';
+      /** Module attribute path; an element of a tensor list is `<path>.<index>`. */
+      readonly attribute: string;
+      /** Indexes into the graph's inputs and outputs. */
+      readonly input: number;
+      readonly output: number;
+      readonly dtype: DType;
+      readonly shape: readonly Dim[];
+      /** The first call's value: the archive's stored value, or zeros of dtype and shape. */
+      readonly init: 'stored' | 'zeros';
+      /** The stored value's elements (C order) when init is 'stored'. */
+      readonly values?: readonly number[];
+    }
+  | {
+      readonly kind: 'folded';
+      readonly attribute: string;
+      readonly value: number | boolean;
+      /** The archive's stored value, which the first call of the PyTorch module reads. */
+      readonly stored: number | boolean | null;
+    };

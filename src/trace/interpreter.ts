@@ -4,7 +4,7 @@
  * with their shapes and dtypes; submodule calls are inlined by running them.
  */
 import type { Archive, PickleValue, ScriptObject, TensorRef } from '../archive/types.js';
-import { isTensorRef, PyFloat } from '../archive/types.js';
+import { PyFloat } from '../archive/types.js';
 import { tensorValues } from '../archive/tensor-data.js';
 import { fail, TsonnxError, type SourceLocation, type ConversionWarning, type WarningCode } from '../errors.js';
 import { BoundArgs, type FreshDims } from '../ops/args.js';
@@ -126,8 +126,11 @@ export interface InterpreterOptions {
   freshDims: FreshDims;
   /** Value of every module's `training` attribute, or 'preserve' to keep the archive's own. */
   training: boolean | 'preserve';
-  /** Tensor attributes (module paths) read from graph inputs instead of the archive, so writes to them can be outputs. */
-  liftedState?: ReadonlySet<string>;
+  /**
+   * State attributes (module paths) read as what the seed says instead of the archive's stored value:
+   * graph inputs (so writes to them can be outputs) or a number's steady value.
+   */
+  liftedState?: ReadonlyMap<string, StateSeed>;
   /** Budgets bounding the work the code can cause (DEFAULT_TRACE_LIMITS when absent). */
   limits?: TraceLimits;
 }
@@ -138,6 +141,23 @@ export interface StateWrite {
   readonly object: PyObject;
   readonly name: string;
 }
+
+/**
+ * How a state attribute is read when state is lifted: tensors (and each tensor of a list) and
+ * numbers forward() updates are graph inputs (a number as a 0-d tensor); a number that keeps one
+ * value from call to call is that value.
+ */
+export type StateSeed =
+  | { readonly kind: 'tensor'; readonly type: TensorType }
+  | { readonly kind: 'tensors'; readonly types: readonly TensorType[] }
+  | { readonly kind: 'number'; readonly scalar: 'int' | 'float' | 'bool' }
+  | { readonly kind: 'known'; readonly value: number | boolean | PyFloat };
+
+/** The 0-d tensor dtype carrying a lifted number, as prim::NumToTensor makes it. */
+export const NUMBER_STATE_DTYPE = { int: 'int64', float: 'float64', bool: 'bool' } as const;
+
+/** The conversion of a 0-d tensor back to a number of each kind. */
+const NUMBER_FROM_TENSOR = { int: 'Int', float: 'Float', bool: 'Bool' } as const;
 
 export class Interpreter {
   readonly nodes: GNode[] = [];
@@ -161,6 +181,8 @@ export class Interpreter {
   private restoring = 0;
   /** Tensor attributes of modules, so an in-place write to one counts as a state write. */
   private readonly attributeBoxes = new Map<TensorBox, Omit<StateWrite, 'path'> & { path: string }>();
+  /** List attributes of modules with their items when read, so changing the list in place counts as a state write. */
+  private readonly attributeLists = new Map<PyList, StateWrite & { items: readonly PyValue[]; values: readonly (GValue | undefined)[] }>();
   /** Views made of each tensor variable, refreshed when an in-place op changes it. */
   private readonly views = new Map<TensorBox, Set<TensorBox>>();
   readonly budget: TraceBudget;
@@ -279,13 +301,7 @@ export class Interpreter {
     const path = obj.path ? `${obj.path}.${name}` : name;
     if (name === 'training' && this.options.training !== 'preserve') value = this.options.training;
     else if (this.options.liftedState?.has(path)) {
-      const stored = obj.pickled?.attributes.get(name);
-      if (!isTensorRef(stored)) {
-        return this.fail('TRACE_UNSUPPORTED', `state attribute ${path} is not a tensor and cannot be lifted`);
-      }
-      const input = new GValue({ kind: 'tensor', dtype: stored.dtype, shape: [...stored.shape] }, path);
-      this.stateInputs.push({ name: path, value: input });
-      value = new TensorBox(input);
+      value = this.stateValue(path, this.options.liftedState.get(path) as StateSeed);
     } else if (obj.pickled?.attributes.has(name)) {
       value = this.fromPickle(obj.pickled.attributes.get(name) as PickleValue, path, obj.cls.attributeTypes.get(name));
     } else if (obj.cls.constants.has(name)) {
@@ -299,8 +315,45 @@ export class Interpreter {
     if (value instanceof TensorBox && obj.pickled && !this.attributeBoxes.has(value)) {
       this.attributeBoxes.set(value, { path, object: obj, name });
     }
+    if (value instanceof PyList && obj.pickled && !this.attributeLists.has(value)) {
+      const items = [...value.items];
+      this.attributeLists.set(value, { path, object: obj, name, items, values: items.map((x) => (x instanceof TensorBox ? x.value : undefined)) });
+    }
     obj.attrs.set(name, value);
     return value;
+  }
+
+  /** A lifted state attribute's value: graph inputs named by its path, or a number's steady value. */
+  private stateValue(path: string, seed: StateSeed): PyValue {
+    const input = (type: TensorType, name: string): TensorBox => {
+      const value = new GValue(type, name);
+      this.stateInputs.push({ name, value });
+      return new TensorBox(value);
+    };
+    switch (seed.kind) {
+      case 'tensor':
+        return input(seed.type, path);
+      case 'tensors':
+        return new PyList(seed.types.map((type, i) => input(type, `${path}.${i}`)));
+      case 'number': {
+        const box = input({ kind: 'tensor', dtype: NUMBER_STATE_DTYPE[seed.scalar], shape: [] }, path);
+        return this.callOp('aten', NUMBER_FROM_TENSOR[seed.scalar], [box], new Map());
+      }
+      case 'known':
+        return seed.value;
+    }
+  }
+
+  /** Module list attributes whose items forward() replaced, added, removed or wrote in place. */
+  listWrites(): StateWrite[] {
+    const changed: StateWrite[] = [];
+    for (const [list, read] of this.attributeLists) {
+      const same =
+        list.items.length === read.items.length &&
+        list.items.every((x, i) => x === read.items[i] && (!(x instanceof TensorBox) || x.value === read.values[i]));
+      if (!same) changed.push({ path: read.path, object: read.object, name: read.name });
+    }
+    return changed;
   }
 
   private setAttr(obj: PyObject, name: string, value: PyValue): void {

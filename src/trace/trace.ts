@@ -8,9 +8,10 @@ import { GValue, type GInput, type TorchGraph } from '../ir/torch-graph.js';
 import type { FreshDims } from '../ops/args.js';
 import type { Registry } from '../ops/registry.js';
 import { formatInputSpec, INPUT_SYNTAX, type InputSpec, type TensorSpec } from './inputs.js';
-import { Interpreter, type StateWrite } from './interpreter.js';
+import { Interpreter, type StateSeed } from './interpreter.js';
 import { engineLimit, type TraceLimits } from './limits.js';
 import { refuseUnsafeCode } from './safety.js';
+import { seedOf, settleState, stateOutputs, writesOf, type StateInit } from './state.js';
 import { PyDict, PyList, PyTuple, TensorBox, typeName, type PyValue } from './values.js';
 
 export interface TraceOptions {
@@ -25,10 +26,12 @@ export interface TraceOptions {
   /** Value of `self.training` in every module, or 'preserve' to keep the archive's own. */
   training: boolean | 'preserve';
   /**
-   * Make each tensor attribute forward() writes a graph input (its value before the call) and an
-   * output (its value after), so callers can carry the state between calls.
+   * Make each module attribute forward() writes a graph input (its value before the call) and an
+   * output (its value after), so callers can carry the state between calls (src/trace/state.ts).
    */
   liftState?: boolean;
+  /** The first call's state recorded for lifted state (default 'auto'). */
+  stateInit?: StateInit;
   /** Graph input names replacing forward()'s argument names (torch's input_names). */
   inputNames?: readonly string[];
   /** Input dims to make symbolic, by graph input name: axis → dim name (torch's dynamic_axes). */
@@ -144,43 +147,33 @@ function traceMethod(archive: Archive, options: TraceOptions): TorchGraph {
   const loader = new ClassLoader(archive);
   refuseUnsafeCode(archive, loader);
   const first = run(archive, loader, options, undefined);
-  const written = [...first.interpreter.stateWrites.values()];
-  const lifted = options.liftState ? written.filter((w) => isTensorAttribute(w)) : [];
-  const { interpreter, graph, entry } = lifted.length ? run(archive, loader, options, new Set(lifted.map((w) => w.path))) : first;
-  for (const w of interpreter.stateWrites.values()) {
-    if (!lifted.some((l) => l.path === w.path)) {
-      graph.warnings.push({
-        code: 'STATE_NOT_KEPT',
-        message:
-          `forward() writes module attribute ${w.path}; the ONNX model reads the stored value and does not keep the write` +
-          (isTensorAttribute(w) && !options.liftState ? ' (--lift-state makes it an input and an output)' : ''),
-      });
-    }
+  const { run: last, seeds } = options.liftState ? settleState(first, (s) => run(archive, loader, options, s)) : { run: first, seeds: new Map<string, StateSeed>() };
+  const { interpreter, graph, entry } = last;
+  for (const w of writesOf(interpreter)) {
+    if (seeds.has(w.path)) continue;
+    const value = w.object.attrs.get(w.name);
+    const liftable = seedOf(value) !== undefined;
+    graph.warnings.push({
+      code: 'STATE_NOT_KEPT',
+      message:
+        `forward() writes module attribute ${w.path}; the ONNX model reads the stored value and does not keep the write` +
+        (liftable ? ' (--lift-state makes it an input and an output)' : ` (a ${typeName(value ?? null)} cannot be lifted)`),
+    });
   }
-  for (const { path } of lifted) {
-    const w = interpreter.stateWrites.get(path);
-    const value = w?.object.attrs.get(w.name);
-    if (!w) fail('INTERNAL', `state attribute ${path} was not written on the second run`);
-    if (!(value instanceof TensorBox)) fail('TRACE_UNSUPPORTED', `state attribute ${path} is not a tensor after forward()`);
-    graph.outputs.push({ name: `${path}_out`, value: value.value });
-  }
+  const inputs = () => [...graph.inputs, ...interpreter.stateInputs];
+  const state = seeds.size ? stateOutputs(interpreter, seeds, graph.outputs, inputs, options.stateInit ?? 'auto') : undefined;
   if (graph.outputs.length === 0) {
     // An ONNX graph needs an output: onnxruntime refuses a model without one.
     fail('TRACE_UNSUPPORTED', `${options.method ?? 'forward'}() returns no tensor; nothing to export`, entry);
   }
-  return { ...graph, inputs: [...graph.inputs, ...interpreter.stateInputs] };
-}
-
-function isTensorAttribute(w: StateWrite): boolean {
-  const stored = w.object.pickled?.attributes.get(w.name);
-  return isTensorRef(stored);
+  return { ...graph, inputs: inputs(), ...(state ? { state } : {}) };
 }
 
 function run(
   archive: Archive,
   loader: ClassLoader,
   options: TraceOptions,
-  liftedState: ReadonlySet<string> | undefined,
+  liftedState: ReadonlyMap<string, StateSeed> | undefined,
 ): { interpreter: Interpreter; graph: TorchGraph; entry: SourceLocation } {
   const it = new Interpreter(archive, loader, { registry: options.registry, freshDims: options.freshDims, training: options.training, liftedState, limits: options.limits });
   const method = options.method ?? 'forward';
