@@ -227,13 +227,14 @@ async function runConvert(model: string, output: string, flags: ConvertFlags, co
   if (flags.json) {
     const outcome = failure === undefined ? { ok: true } : { ok: false, error: errorRecord(failure) };
     // Provenance for release pipelines: which tsonnx made which file from which archive.
+    const { source, ...rest } = report;
     const provenance = {
       tsonnxVersion: packageVersion(),
-      input: { path: model, sha256: await sha256Of(model) },
+      input: source,
       // A FIFO or device cannot be read back.
       ...(resolveOutput(output).kind === 'file' ? { outputSha256: await sha256Of(report.output) } : {}),
     };
-    process.stdout.write(`${JSON.stringify({ ...outcome, ...provenance, ...report, ...(check ? { check } : {}) }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...outcome, ...provenance, ...rest, ...(check ? { check } : {}) }, null, 2)}\n`);
   } else if (!flags.quiet) {
     printSummary(report);
     if (check) printCheck(check);

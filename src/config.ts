@@ -5,7 +5,7 @@
  * `OperatorExportTypes.ONNX_ATEN`) or bare (`eval`, `onnx_aten`); `null` means torch's default.
  */
 import { readFileSync } from 'node:fs';
-import type { ConvertOptions, OperatorExportType, TrainingMode } from './convert.js';
+import type { ConvertOptions, OperatorExportType, ResolvedOptions, TrainingMode } from './convert.js';
 import { fail } from './errors.js';
 
 type DynamicAxes = NonNullable<ConvertOptions['dynamicAxes']>;
@@ -91,6 +91,26 @@ const KEYWORDS: Record<string, (options: ConvertOptions, value: unknown, key: st
   custom_opsets: (o, v, k) => (o.customOpsets = opsets(k, v)),
   verbose: (o, v, k) => (o.verbose = bool(k, v)),
 };
+
+/**
+ * The options a conversion ran with as torch.onnx.export keyword arguments, defaults filled in: the
+ * inverse of `optionsFromExportKwargs`, so the result is a valid `--config` file.
+ */
+export function exportKwargsOf(options: ConvertOptions, resolved: ResolvedOptions): Record<string, unknown> {
+  return {
+    opset_version: resolved.opset,
+    input_names: options.inputNames ?? null,
+    output_names: options.outputNames ?? null,
+    dynamic_axes: options.dynamicAxes ?? null,
+    export_params: options.exportParams ?? true,
+    do_constant_folding: options.doConstantFolding ?? true,
+    training: resolved.training,
+    operator_export_type: resolved.operatorExportType,
+    keep_initializers_as_inputs: resolved.keepInitializersAsInputs,
+    custom_opsets: options.customOpsets ?? {},
+    verbose: options.verbose ?? false,
+  };
+}
 
 /** The keyword names a config may use. */
 export const CONFIG_KEYS: readonly string[] = Object.keys(KEYWORDS);

@@ -1,6 +1,9 @@
 /** The whole pipeline: archive → trace → passes → lower → onnx. */
 import { existsSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { startFileDigest } from './archive/digest.js';
 import { openArchive } from './archive/open.js';
+import { exportKwargsOf } from './config.js';
 import { fail, TsonnxError, type ConversionWarning } from './errors.js';
 import { formatGraph } from './graph-text.js';
 import { lower, type DynamicAxes, type OperatorExportType } from './lower/lower.js';
@@ -62,6 +65,8 @@ export interface ValueReport {
 
 export interface ConvertReport {
   output: string;
+  /** The archive converted, as the model's metadata names it. */
+  source: { path: string; sha256: string };
   opset: number;
   irVersion: number;
   inputs: ValueReport[];
@@ -104,6 +109,34 @@ export function packageVersion(): string {
   return pkg.version;
 }
 
+/** What a conversion ran with, defaults filled in. */
+export interface ResolvedOptions {
+  opset: number;
+  training: TrainingMode;
+  operatorExportType: OperatorExportType;
+  keepInitializersAsInputs: boolean;
+}
+
+/**
+ * Says in the model where it came from: doc_string, and metadata_props with the archive's name and
+ * SHA-256, the tsonnx version, the options as torch.onnx.export keywords (a valid `--config` file) and
+ * tsonnx's own options.
+ */
+export function describeModel(model: OnnxModel, source: { path: string; sha256: string }, options: ConvertOptions, resolved: ResolvedOptions): void {
+  const version = packageVersion();
+  const name = basename(source.path);
+  const own = { input_specs: options.inputs ?? null, method: options.method ?? 'forward', lift_state: options.liftState ?? false };
+  model.docString = `Converted by tsonnx ${version} from the TorchScript archive ${name}`;
+  model.metadataProps = [
+    ...(model.metadataProps ?? []),
+    { key: 'tsonnx.version', value: version },
+    { key: 'tsonnx.source', value: name },
+    { key: 'tsonnx.source_sha256', value: source.sha256 },
+    { key: 'tsonnx.export_options', value: JSON.stringify(exportKwargsOf(options, resolved)) },
+    { key: 'tsonnx.conversion_options', value: JSON.stringify(own) },
+  ];
+}
+
 function countNodes(model: OnnxModel): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const n of model.graph.nodes) counts[n.opType] = (counts[n.opType] ?? 0) + 1;
@@ -128,6 +161,7 @@ export async function convert(inputPath: string, outputPath: string, options: Co
     if (options.keepInitializersAsInputs === false) warnings.push({ code: 'INITIALIZERS_AS_INPUTS_FORCED', message: 'keep_initializers_as_inputs is forced on below opset 9 (ONNX IR 3 requires it)' });
     keepInitializersAsInputs = true;
   }
+  const training = options.training ?? 'eval';
   const seconds: Record<ConvertStage, number> = { archive: 0, trace: 0, passes: 0, lower: 0, write: 0 };
   let clock = performance.now();
   const lap = (stage: ConvertStage, next?: ConvertStage) => {
@@ -138,10 +172,13 @@ export async function convert(inputPath: string, outputPath: string, options: Co
   };
 
   options.onStage?.('archive');
-  const archive = await openArchive(inputPath);
+  const digest = startFileDigest(inputPath);
+  const archive = await openArchive(inputPath).catch((e: unknown) => {
+    digest.cancel();
+    throw e;
+  });
   try {
     lap('archive', 'trace');
-    const training = options.training ?? 'eval';
     const registry = createOpRegistry();
     // Per-conversion state lives here, never in modules, so conversions running at once stay apart.
     const freshDims = new FreshDims();
@@ -185,6 +222,8 @@ export async function convert(inputPath: string, outputPath: string, options: Co
     if (options.strict && allWarnings.length) {
       fail('STRICT_WARNINGS', `${allWarnings.length} warning${allWarnings.length === 1 ? '' : 's'} with strict on, nothing written: ${allWarnings.map((w) => `${w.code}: ${w.message}`).join('; ')}`);
     }
+    const source = { path: inputPath, sha256: await digest.sha256 };
+    describeModel(model, source, options, { opset, training, operatorExportType: mode, keepInitializersAsInputs });
     const write = await writeModel(model, outputPath, { archivePath: inputPath, docStrings: options.verbose, keepInitializersAsInputs });
     lap('write');
     const report = (v: { name: string; dtype: string; shape?: readonly (number | string)[] }): ValueReport => ({
@@ -194,6 +233,7 @@ export async function convert(inputPath: string, outputPath: string, options: Co
     });
     return {
       output: write.path,
+      source,
       opset,
       irVersion: irVersionForOpset(opset),
       inputs: model.graph.inputs.map(report),
@@ -205,6 +245,7 @@ export async function convert(inputPath: string, outputPath: string, options: Co
       ...(options.verbose ? { graph: formatGraph(model.graph) } : {}),
     };
   } catch (e) {
+    digest.cancel();
     throw e instanceof TsonnxError ? e.settled() : e;
   } finally {
     archive.close();

@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { openArchive } from '../src/archive/index.js';
-import { convert, DEFAULT_OPSET, packageVersion, type ConvertOptions } from '../src/convert.js';
+import { convert, DEFAULT_OPSET, describeModel, packageVersion, type ConvertOptions } from '../src/convert.js';
+import { startFileDigest } from '../src/archive/digest.js';
 import { lower } from '../src/lower/lower.js';
 import { optimizeModel } from '../src/onnx/optimize.js';
 import { writeModel } from '../src/onnx/writer.js';
@@ -82,6 +83,11 @@ it('runs the stages of four conversions in lockstep and writes what each writes 
         dynamicAxes: new Map(),
       })),
     );
+    for (const [i, m] of models.entries()) {
+      const { model, options } = runs[i];
+      const resolved = { opset: options.opsetVersion ?? DEFAULT_OPSET, training: 'eval', operatorExportType: 'onnx', keepInitializersAsInputs: false } as const;
+      describeModel(m, { path: model, sha256: await startFileDigest(model).sha256 }, options, resolved);
+    }
     await Promise.all(models.map((m, i) => writeModel(m, runs[i].out, { archivePath: runs[i].model })));
   } finally {
     for (const r of runs) r.archive.close();

@@ -2,9 +2,11 @@
  * Model-level fields (docs/export-semantics.md §2) at every opset tsonnx accepts: ir_version from the
  * opset table, opset_import, the fields torch never sets, and outputs equal to PyTorch's.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { optionsFromExportKwargs } from '../../src/config.js';
 import { convert } from '../../src/index.js';
 import { compareAll, projectRoot, runOnnx } from '../helpers/cases.js';
 import { caseDir, conformanceCase, convertCase, outputPath, reference, TORCH_VERSIONS } from './support.js';
@@ -25,7 +27,7 @@ describe('model fields per opset', () => {
       expect(report.irVersion).toBe(IR_VERSION[opset]);
       expect(model.opsetImport).toEqual([['', opset]]);
       expect([model.producerName, model.producerVersion]).toEqual(['tsonnx', version]);
-      expect([model.docString, model.graphDocString, model.graphName]).toEqual(['', '', 'main_graph']);
+      expect([model.docString, model.graphDocString, model.graphName]).toEqual([`Converted by tsonnx ${version} from the TorchScript archive model.pt`, '', 'main_graph']);
       compareAll(await runOnnx(path, c.inputs), c.outputs);
     });
   }
@@ -36,6 +38,26 @@ describe('model fields per opset', () => {
       const want = reference('conv_bn_dropout', `eval_${opset}`, torch);
       expect([model.irVersion, model.opsetImport]).toEqual([want.irVersion, want.opsetImport]);
     }
+  });
+
+  it('says where the model came from: archive name and SHA-256, tsonnx version, the options as a --config', async () => {
+    const options = { opsetVersion: 13, inputNames: ['image'], dynamicAxes: { image: { 0: 'batch' } }, training: 'eval' } as const;
+    const { model, path } = await convertCase('conv_bn_dropout', options);
+    const archive = join(caseDir('conv_bn_dropout'), 'model.pt');
+    expect(model.metadata).toEqual({
+      'tsonnx.version': version,
+      'tsonnx.source': 'model.pt',
+      'tsonnx.source_sha256': createHash('sha256').update(readFileSync(archive)).digest('hex'),
+      'tsonnx.export_options': JSON.stringify({
+        opset_version: 13, input_names: ['image'], output_names: null, dynamic_axes: { image: { 0: 'batch' } }, export_params: true,
+        do_constant_folding: true, training: 'eval', operator_export_type: 'onnx', keep_initializers_as_inputs: false, custom_opsets: {}, verbose: false,
+      }),
+      'tsonnx.conversion_options': JSON.stringify({ input_specs: conformanceCase('conv_bn_dropout').args, method: 'forward', lift_state: false }),
+    });
+    // The recorded options, given back as a --config, make the same file.
+    const again = outputPath('again');
+    await convert(archive, again, { inputs: conformanceCase('conv_bn_dropout').args, ...optionsFromExportKwargs(JSON.parse(model.metadata['tsonnx.export_options'])) });
+    expect(readFileSync(again).equals(readFileSync(path))).toBe(true);
   });
 
   it('refuses opsets outside 7 to 21', async () => {

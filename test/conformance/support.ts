@@ -46,6 +46,8 @@ export interface ModelView {
   producerVersion: string;
   docString: string;
   opsetImport: Array<[string, number]>;
+  /** metadata_props as key → value. */
+  metadata: Record<string, string>;
   graphName: string;
   graphDocString: string;
   /** `name: [dims]`, a dim being its size or its dim_param. */
@@ -129,6 +131,7 @@ interface DecodedModel {
   producerVersion: string;
   docString: string;
   opsetImport: Array<{ domain: string; version: number }>;
+  metadataProps: Array<{ key: string; value: string }>;
   graph: {
     name: string;
     docString: string;
@@ -149,6 +152,7 @@ export function readModel(path: string): ModelView {
     producerVersion: m.producerVersion,
     docString: m.docString,
     opsetImport: m.opsetImport.map((o): [string, number] => [o.domain, o.version]),
+    metadata: Object.fromEntries(m.metadataProps.map((p) => [p.key, p.value])),
     graphName: m.graph.name,
     graphDocString: m.graph.docString,
     inputs: m.graph.input.map((v): [string, Array<number | string>] => [v.name, dims(v)]),

@@ -30,7 +30,7 @@ describe('verbose', () => {
     expect(conv).toEqual({ torchscript: 'code/__torch__/torch/nn/modules/conv.py:29', python: convLine });
     expect(model.nodes[0].docString).toBe(`${conv.torchscript} (${conv.python})`);
     expect(model.nodes[1].docString).toBe(`${relu.torchscript} (${relu.python})`);
-    expect([model.docString, model.graphDocString]).toEqual(['', '']);
+    expect(model.graphDocString).toBe('');
   });
 
   it('writes no doc_strings without it', async () => {
