@@ -133,6 +133,8 @@ export interface InterpreterOptions {
   liftedState?: ReadonlyMap<string, StateSeed>;
   /** Budgets bounding the work the code can cause (DEFAULT_TRACE_LIMITS when absent). */
   limits?: TraceLimits;
+  /** Floating-point parameters and buffers are float16, as after PyTorch's `module.half()` (`--fp16`). */
+  halfParameters?: boolean;
 }
 
 /** A module attribute forward() assigns. */
@@ -258,10 +260,13 @@ export class Interpreter {
   parameter(ref: TensorRef, name: string): TensorBox {
     const existing = this.paramByRef.get(ref);
     if (existing) return existing;
-    const type: TensorType = { kind: 'tensor', dtype: ref.dtype, shape: [...ref.shape] };
+    const isConstant = name.startsWith('CONSTANTS.');
+    // half() converts a module's parameters and buffers; constants in the code keep their dtype.
+    const halved = this.options.halfParameters && !isConstant && (ref.dtype === 'float32' || ref.dtype === 'float64');
+    const type: TensorType = { kind: 'tensor', dtype: halved ? 'float16' : ref.dtype, shape: [...ref.shape] };
     const value = new GValue(type, name);
     const numel = ref.shape.reduce((a, b) => a * b, 1);
-    if (name.startsWith('CONSTANTS.') && numel <= KNOWN_LIMIT && !ref.quant) value.known = { type, values: storedValues(ref) };
+    if (isConstant && numel <= KNOWN_LIMIT && !ref.quant) value.known = { type, values: storedValues(ref) };
     this.parameters.push({ name, value, data: ref });
     const box = new TensorBox(value);
     this.paramByRef.set(ref, box);
