@@ -4,7 +4,7 @@
  * contiguous C order, little-endian.
  */
 import { fail } from '../errors.js';
-import { checkAllocation, readEntryRange } from './zip.js';
+import { checkAllocation, readEntryRange, readEntryRangeInto } from './zip.js';
 import type { DType, TensorRef } from './types.js';
 import { bfloat16Value, float16Value } from './half.js';
 
@@ -106,6 +106,23 @@ export function tensorBytes(ref: TensorRef): Uint8Array {
   const bytes = isContiguous(ref.shape, ref.strides) ? contiguous() : gather(span, ref, count);
   if (ref.storage.bigEndian) swapBytes(bytes, ref.dtype);
   return bytes;
+}
+
+/**
+ * The tensor's bytes as `tensorBytes` gives them, read into the front of `scratch` when it is large
+ * enough and the tensor is stored contiguously in little-endian order (then valid until the caller
+ * reuses `scratch`); otherwise fresh bytes from `tensorBytes`. Either way the caller may change them.
+ */
+export function tensorBytesInto(ref: TensorRef, scratch: Uint8Array): Uint8Array {
+  const count = elementCount(ref.shape);
+  const byteLength = count * ITEM_SIZE[ref.dtype];
+  if (count === 0 || byteLength > scratch.byteLength || ref.storage.bigEndian || !isContiguous(ref.shape, ref.strides)) {
+    return tensorBytes(ref);
+  }
+  const { start } = touchedBytes(ref);
+  const target = scratch.subarray(0, byteLength);
+  readEntryRangeInto(ref.storage.entry, start, target);
+  return target;
 }
 
 /**

@@ -71,7 +71,6 @@ class ZipSource {
 
   /** Exactly `length` bytes at `position`, or ARCHIVE_CORRUPT when the file is shorter. */
   read(position: number, length: number, what: string): Buffer {
-    if (this.fd === undefined) fail('INTERNAL', `${this.path}: archive is closed, cannot read ${what}`);
     if (!this.contains(position, length)) {
       fail('ARCHIVE_CORRUPT', `${this.path}: ${what} lies outside the file (bytes ${position}..${position + length} of ${this.fileSize})`);
     }
@@ -79,13 +78,23 @@ class ZipSource {
     // Every byte is read below (or the read fails), so no zero fill first; not from the shared
     // pool either, so the bytes own their ArrayBuffer from offset 0.
     const buffer = Buffer.allocUnsafeSlow(length);
+    this.readInto(position, buffer, what);
+    return buffer;
+  }
+
+  /** Fills `target` with the bytes at `position`, or ARCHIVE_CORRUPT when the file is shorter. */
+  readInto(position: number, target: Uint8Array, what: string): void {
+    if (this.fd === undefined) fail('INTERNAL', `${this.path}: archive is closed, cannot read ${what}`);
+    const length = target.byteLength;
+    if (!this.contains(position, length)) {
+      fail('ARCHIVE_CORRUPT', `${this.path}: ${what} lies outside the file (bytes ${position}..${position + length} of ${this.fileSize})`);
+    }
     let done = 0;
     while (done < length) {
-      const n = fs.readSync(this.fd, buffer, done, length - done, position + done);
+      const n = fs.readSync(this.fd, target, done, length - done, position + done);
       if (n === 0) fail('ARCHIVE_CORRUPT', `${this.path}: unexpected end of file while reading ${what}`);
       done += n;
     }
-    return buffer;
   }
 
   close(): void {
@@ -151,6 +160,23 @@ export function readEntryRange(entry: ArchiveEntry, start: number, length: numbe
     return source.read(dataStart + start, length, `entry '${entry.name}'`);
   }
   return entry.read().subarray(start, start + length);
+}
+
+/**
+ * Bytes `[start, start + target.byteLength)` of an entry's data, into `target`: a caller that reads
+ * many tensors one after another reuses one buffer instead of touching fresh memory for each.
+ */
+export function readEntryRangeInto(entry: ArchiveEntry, start: number, target: Uint8Array): void {
+  const length = target.byteLength;
+  if (!(start >= 0 && start + length <= entry.size)) {
+    fail('ARCHIVE_CORRUPT', `entry '${entry.name}' holds ${entry.size} bytes, cannot read bytes ${start}..${start + length}`);
+  }
+  if (entry instanceof ZipEntry && entry.location.method === METHOD_STORED) {
+    const { source, dataStart } = entry.location;
+    source.readInto(dataStart + start, target, `entry '${entry.name}'`);
+    return;
+  }
+  target.set(entry.read().subarray(start, start + length));
 }
 
 /** One central directory record, its 64-bit fields already merged in. */

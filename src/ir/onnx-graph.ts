@@ -37,7 +37,10 @@ export type TensorData =
   | { readonly kind: 'bytes'; readonly bytes: Uint8Array }
   /** A (possibly strided) tensor in the archive, converted to `dtype` when written. */
   | { readonly kind: 'archive'; readonly ref: TensorRef }
-  /** Bytes computed when the writer reaches the tensor (folded weights), so they are not all held at once. */
+  /**
+   * Bytes computed when the writer reaches the tensor (folded weights), so they are not all held at
+   * once; they may be in a buffer the next computed tensor reuses, so use them before computing another.
+   */
   | { readonly kind: 'computed'; readonly compute: () => Uint8Array };
 
 export interface OnnxTensor {

@@ -118,7 +118,8 @@ export interface GParameter {
   readonly value: GValue;
   /**
    * Archive tensor, or a function giving little-endian C-order bytes of `value`'s dtype and shape
-   * (called when the writer streams it, so computed weights are not all held at once).
+   * (called when the writer streams it, so computed weights are not all held at once; the bytes may
+   * be in a buffer the next such function reuses).
    */
   readonly data: TensorRef | (() => Uint8Array);
 }

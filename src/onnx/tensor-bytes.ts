@@ -24,10 +24,19 @@ export function sameEncoding(from: DType, to: DType): boolean {
 }
 
 /**
- * The tensor's bytes, all in memory: one tensor at a time for the writer, whole constants inside
- * nodes and sub-graphs (which are small).
+ * The tensor's bytes, all in memory, the caller's to keep: whole constants inside nodes and
+ * sub-graphs (which are small).
  */
 export function tensorDataBytes(tensor: OnnxTensor): Uint8Array {
+  const bytes = streamedTensorBytes(tensor);
+  return tensor.data.kind === 'computed' ? bytes.slice() : bytes;
+}
+
+/**
+ * The tensor's bytes for the writer, which writes them before it asks for another tensor's:
+ * computed bytes (folded weights) may be in a buffer the next computed tensor reuses.
+ */
+export function streamedTensorBytes(tensor: OnnxTensor): Uint8Array {
   const { data } = tensor;
   const bytes = data.kind === 'bytes' ? data.bytes
     : data.kind === 'computed' ? data.compute()

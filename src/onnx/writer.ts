@@ -19,7 +19,7 @@ import { contiguousFileRange } from '../archive/tensor-data.js';
 import { fail, TsonnxError } from '../errors.js';
 import { DTYPE_BYTES, type OnnxModel, type OnnxTensor } from '../ir/onnx-graph.js';
 import { encodeNode, encodeTensorHeader, encodeValueInfo, onnx, type EncodeOptions } from './encode.js';
-import { convertElements, elementCount, tensorByteLength, tensorDataBytes } from './tensor-bytes.js';
+import { convertElements, elementCount, sameEncoding, streamedTensorBytes, tensorByteLength } from './tensor-bytes.js';
 import { irVersionForOpset } from './versions.js';
 
 export interface WriteOptions extends EncodeOptions {
@@ -369,12 +369,17 @@ function writeTensorData(item: InitializerLayout, sink: FileSink, archive: Archi
   const range = tensor.data.kind === 'archive' && archive.available ? contiguousFileRange(tensor.data.ref) : undefined;
   if (tensor.data.kind === 'archive' && range) {
     const from = tensor.data.ref.dtype;
-    for (let position = range.start; position < range.end; position += CHUNK_BYTES) {
-      const chunk = archive.read(position, Math.min(CHUNK_BYTES, range.end - position));
-      sink.write(convertElements(chunk, from, tensor.dtype));
+    if (sameEncoding(from, tensor.dtype)) {
+      // Straight from the archive into the output buffer: no per-tensor memory, one copy in and one out.
+      sink.fill(range.end - range.start, (target, offset) => archive.readInto(range.start + offset, target));
+    } else {
+      for (let position = range.start; position < range.end; position += CHUNK_BYTES) {
+        const chunk = archive.read(position, Math.min(CHUNK_BYTES, range.end - position));
+        sink.write(convertElements(chunk, from, tensor.dtype));
+      }
     }
   } else {
-    sink.write(tensorDataBytes(tensor));
+    sink.write(streamedTensorBytes(tensor));
   }
   const written = sink.written - start;
   if (written !== item.dataBytes) {
@@ -463,6 +468,21 @@ class FileSink {
     this.written += bytes.byteLength;
   }
 
+  /**
+   * Writes `length` bytes that `fill` puts straight into the buffer, a buffer's worth at a time:
+   * `fill(target, offset)` fills all of `target` with bytes `offset..` of the run.
+   */
+  fill(length: number, fill: (target: Uint8Array, offset: number) => void): void {
+    for (let done = 0; done < length;) {
+      if (this.buffered === this.buffer.byteLength) this.flush();
+      const count = Math.min(length - done, this.buffer.byteLength - this.buffered);
+      fill(this.buffer.subarray(this.buffered, this.buffered + count), done);
+      this.buffered += count;
+      this.written += count;
+      done += count;
+    }
+  }
+
   zeros(count: number): void {
     for (let left = count; left > 0; left -= CHUNK_BYTES) this.write(new Uint8Array(Math.min(left, CHUNK_BYTES)));
   }
@@ -499,11 +519,18 @@ class ArchiveFile {
 
   /** `length` bytes at `position`; valid until the next read. */
   read(position: number, length: number): Uint8Array {
+    const bytes = this.chunk.subarray(0, length);
+    this.readInto(position, bytes);
+    return bytes;
+  }
+
+  /** Fills `target` with the bytes at `position`. */
+  readInto(position: number, target: Uint8Array): void {
     const file = this.file!;
     try {
       this.fd ??= openSync(file, 'r');
-      for (let filled = 0; filled < length;) {
-        const bytesRead = readSync(this.fd, this.chunk, filled, length - filled, position + filled);
+      for (let filled = 0; filled < target.byteLength;) {
+        const bytesRead = readSync(this.fd, target, filled, target.byteLength - filled, position + filled);
         if (bytesRead === 0) fail('INPUT_UNREADABLE', `${file} ended at byte ${position + filled} inside a tensor`);
         filled += bytesRead;
       }
@@ -511,7 +538,6 @@ class ArchiveFile {
       if (error instanceof TsonnxError) throw error;
       fail('INPUT_UNREADABLE', `cannot read ${file}: ${systemReason(error)}`);
     }
-    return this.chunk.subarray(0, length);
   }
 
   close(): void {

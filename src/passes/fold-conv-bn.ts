@@ -1,26 +1,66 @@
 /**
  * Eval-mode BatchNorm after a Conv, folded into the Conv's weight and bias (as torch.onnx.export
  * does in eval mode): W' = W·s, b' = (b − mean)·s + β with s = γ / √(var + ε).
- * Folded tensors are computed when the writer streams them.
+ * Folded tensors are computed when the writer streams them. The folded weights of one graph take
+ * turns in one buffer (the writer writes each before it asks for the next): reading each into
+ * fresh memory costs more than the folding itself.
  */
-import { tensorBytes } from '../archive/tensor-data.js';
+import { dtypeItemSize, tensorBytes, tensorBytesInto } from '../archive/tensor-data.js';
 import type { TensorRef } from '../archive/types.js';
 import { GValue, type Arg, type GNode, type GParameter, type TorchGraph } from '../ir/torch-graph.js';
 import { nodeInputs } from './dce.js';
 
 const CONVOLUTIONS = new Set(['aten::_convolution', 'aten::conv1d', 'aten::conv2d', 'aten::conv3d']);
 
-/** A parameter's elements as floats; the array is the caller's to change. */
-function floats(data: GParameter['data'], dtype: string): Float32Array | Float64Array {
-  const raw = typeof data === 'function' ? data() : tensorBytes(data as TensorRef);
+type Floats = Float32Array | Float64Array;
+
+/** Bytes as float32 or float64 elements, copied when they are not aligned for a typed array. */
+function floatView(raw: Uint8Array, dtype: string): Floats {
   const size = dtype === 'float64' ? 8 : 4;
   const bytes = raw.byteOffset % size === 0 ? raw : raw.slice();
   const count = bytes.byteLength / size;
   return dtype === 'float64' ? new Float64Array(bytes.buffer, bytes.byteOffset, count) : new Float32Array(bytes.buffer, bytes.byteOffset, count);
 }
 
-function bytesOf(values: Float32Array | Float64Array): Uint8Array {
+/** A parameter's elements as floats; the array is the caller's to change. */
+function floats(data: GParameter['data'], dtype: string): Floats {
+  return floatView(typeof data === 'function' ? data() : tensorBytes(data as TensorRef), dtype);
+}
+
+function byteLength(ref: TensorRef): number {
+  return ref.shape.reduce((count, dim) => count * dim, 1) * dtypeItemSize(ref.dtype);
+}
+
+function bytesOf(values: Floats): Uint8Array {
   return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+}
+
+/** The buffer folded weights are computed in, grown to the largest; a view of it is valid until the next `take`. */
+class Scratch {
+  private bytes = new Uint8Array(0);
+
+  take(byteLength: number): Uint8Array {
+    if (this.bytes.byteLength < byteLength) this.bytes = new Uint8Array(byteLength);
+    return this.bytes;
+  }
+}
+
+/**
+ * Row c of `w` times `scales[c]`, in place. One loop per element type keeps each monomorphic; the
+ * product is taken in float64 and rounded on the store, as `row[i] *= k` does.
+ */
+function scaleRows32(w: Float32Array, scales: Float64Array, per: number): void {
+  for (let c = 0, at = 0; c < scales.length; c++) {
+    const k = scales[c];
+    for (const end = at + per; at < end; at++) w[at] = w[at] * k;
+  }
+}
+
+function scaleRows64(w: Float64Array, scales: Float64Array, per: number): void {
+  for (let c = 0, at = 0; c < scales.length; c++) {
+    const k = scales[c];
+    for (const end = at + per; at < end; at++) w[at] = w[at] * k;
+  }
 }
 
 export function foldConvBatchNorm(graph: TorchGraph): TorchGraph {
@@ -34,6 +74,7 @@ export function foldConvBatchNorm(graph: TorchGraph): TorchGraph {
 
   const replaced = new Map<GNode, GNode | null>();
   const added: GParameter[] = [];
+  const scratch = new Scratch();
   for (const bn of graph.body.nodes) {
     if (bn.op !== 'aten::batch_norm' || bn.args.get('training') !== false) continue;
     const x = bn.args.get('input');
@@ -67,14 +108,12 @@ export function foldConvBatchNorm(graph: TorchGraph): TorchGraph {
       return scales;
     };
     const foldedWeight = (): Uint8Array => {
-      const w = floats(weight.data, dtype);
-      const s = scale();
+      const data = weight.data;
+      const raw = typeof data === 'function' ? data() : tensorBytesInto(data as TensorRef, scratch.take(byteLength(data as TensorRef)));
+      const w = floatView(raw, dtype);
       const per = w.length / channels;
-      for (let c = 0; c < channels; c++) {
-        const row = w.subarray(c * per, (c + 1) * per);
-        const k = s[c];
-        for (let i = 0; i < per; i++) row[i] *= k;
-      }
+      if (w instanceof Float32Array) scaleRows32(w, scale(), per);
+      else scaleRows64(w, scale(), per);
       return bytesOf(w);
     };
     const foldedBias = (): Uint8Array => {

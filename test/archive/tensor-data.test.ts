@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contiguousFileRange, dtypeItemSize, openArchive, tensorBytes, tensorValues } from '../../src/archive/index.js';
+import { tensorBytesInto } from '../../src/archive/tensor-data.js';
 import { isTensorRef, type Archive, type PickleValue, type TensorRef } from '../../src/archive/types.js';
 import { objectOps, pickle, pk, scriptArchive, tempDir, tensorOps, zipBytes } from './helpers.js';
 
@@ -40,6 +41,25 @@ describe('tensor bytes of the dtypes fixture', () => {
     }
   });
 
+  it('reads contiguous tensors into a reused buffer and strided ones into fresh memory, equal to tensorBytes', () => {
+    const scratch = new Uint8Array(4096);
+    for (const name of ['weight', 'f64', 'i64', 'weight_alias', 'q']) {
+      const tensor = tensors.get(name)!;
+      const bytes = tensorBytesInto(tensor, scratch);
+      expect(bytes.buffer, name).toBe(scratch.buffer);
+      expect(bytes.byteOffset, name).toBe(0);
+      expect(bytes, name).toEqual(tensorBytes(tensor));
+    }
+    for (const name of ['transposed', 'window', 'expanded']) {
+      const bytes = tensorBytesInto(tensors.get(name)!, scratch);
+      expect(bytes.buffer, name).not.toBe(scratch.buffer);
+      expect(bytes, name).toEqual(tensorBytes(tensors.get(name)!));
+    }
+    const weight = tensors.get('weight')!;
+    const small = new Uint8Array(tensorBytes(weight).byteLength - 1);
+    expect(tensorBytesInto(weight, small).buffer).not.toBe(small.buffer);
+  });
+
   it('places a view with a storage offset inside its shared storage', () => {
     const weight = tensors.get('weight')!;
     const alias = tensors.get('weight_alias')!;
@@ -75,6 +95,10 @@ describe('tensor bytes in other layouts', () => {
     expect(bias.storage.entry.fileRange).toBeUndefined();
     expect(contiguousFileRange(bias)).toBeUndefined();
     expect(tensorBytes(bias).length).toBe(16);
+    const scratch = new Uint8Array(64);
+    const inScratch = tensorBytesInto(bias, scratch);
+    expect(inScratch.buffer).toBe(scratch.buffer);
+    expect(inScratch).toEqual(tensorBytes(bias));
     archive.close();
   });
 
@@ -96,6 +120,7 @@ describe('tensor bytes in other layouts', () => {
     const bigTensors = tensorsOf(big);
     for (const [name, tensor] of tensorsOf(little)) {
       expect(tensorBytes(bigTensors.get(name)!), name).toEqual(tensorBytes(tensor));
+      expect(tensorBytesInto(bigTensors.get(name)!, new Uint8Array(4096)), name).toEqual(tensorBytes(tensor));
       expect(contiguousFileRange(bigTensors.get(name)!), name).toBeUndefined();
     }
     little.close();
