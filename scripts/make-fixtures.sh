@@ -19,6 +19,7 @@ run_all() {
   "$@" scripts/fixtures/control_cases.py "${names[@]}"
   "$@" scripts/fixtures/conformance_cases.py "${names[@]}"
   "$@" scripts/fixtures/dynamic_cases.py "${names[@]}"
+  "$@" scripts/fixtures/state_cases.py "${names[@]}"
   # Diagnostics cases have no names to choose from: they are rewritten only with the whole set.
   if [ ${#names[@]} -eq 0 ]; then "$@" scripts/fixtures/diagnostics_cases.py; fi
 }

@@ -10,7 +10,7 @@ import { checkModel, requireFinite, type CheckReport } from './check.js';
 import { parseDynamicAxes, parseOperatorExportType, parseTrainingMode, readExportConfig } from './config.js';
 import { convert, DEFAULT_OPSET, MAX_OPSET, MIN_OPSET, packageVersion, type ConvertOptions, type ConvertReport, type ConvertStage } from './convert.js';
 import { errorRecord, TsonnxError } from './errors.js';
-import { formatInspectReport, inspect } from './inspect.js';
+import { formatInspectReport, inspectFile } from './inspect.js';
 import { resolveOutput, STDOUT_PATH } from './onnx/writer.js';
 import { parseInputSpec } from './trace/inputs.js';
 
@@ -316,7 +316,7 @@ function batchTable(results: readonly BatchResult[], seconds: number): string {
 }
 
 async function runInspect(model: string, flags: { json?: boolean; opset?: number }): Promise<number> {
-  const report = await inspect(model, { opset: flags.opset });
+  const report = await inspectFile(model, { opset: flags.opset });
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return 0;
@@ -437,8 +437,8 @@ function program(setStatus: (status: Promise<number>) => void): Command {
     });
   root
     .command('inspect')
-    .description('show what an archive holds: modules, forward() signature, parameters, producer hints, and the ops its code uses')
-    .argument('<model>', 'TorchScript archive (.pt)')
+    .description('show what an archive holds: modules, forward() signature, parameters, producer hints, and the ops its code uses; of an ONNX model: its inputs, outputs, metadata and the state --lift-state recorded')
+    .argument('<model>', 'TorchScript archive (.pt) or ONNX model (.onnx)')
     .option('--json', 'print the report as JSON on stdout')
     .option('--opset <n>', `judge op support at this opset (default ${DEFAULT_OPSET})`, opset)
     .addHelpOption(new Option('-h, --help', 'show this help'))

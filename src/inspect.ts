@@ -3,12 +3,14 @@
  * signature, parameter counts, producer hints, and the aten ops its code calls with whether tsonnx
  * lowers each at an opset.
  */
+import { readFile, open } from 'node:fs/promises';
 import { basename } from 'node:path';
+import onnxProto from 'onnx-proto';
 import { openArchive } from './archive/open.js';
 import { isTensorRef, type Archive, type PickleValue, type ScriptObject, type TensorRef } from './archive/types.js';
 import { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET } from './convert.js';
 import { fail } from './errors.js';
-import { DTYPE_BYTES } from './ir/onnx-graph.js';
+import { DTYPE_BYTES, ONNX_DTYPE } from './ir/onnx-graph.js';
 import { createOpRegistry } from './ops/index.js';
 import { lowestOpset, type Registry } from './ops/registry.js';
 import type { AttributeExpr, CallExpr, ClassDef, Expr, FunctionDef, Param, TypeExpr } from './script/ast.js';
@@ -16,6 +18,7 @@ import { dottedName } from './script/ast.js';
 import { isBuiltin } from './trace/builtins.js';
 import { ClassLoader } from './trace/classes.js';
 import { formatInputSpec } from './trace/inputs.js';
+import { STATE_METADATA_PREFIX } from './trace/state.js';
 import { tracedInputSpecs } from './trace/trace.js';
 
 export interface InspectOptions {
@@ -417,7 +420,8 @@ const STATUS_TEXT: Record<OpStatus, (u: OpUse) => string> = {
 };
 
 /** `tsonnx inspect`'s text output. */
-export function formatInspectReport(r: InspectReport): string {
+export function formatInspectReport(r: InspectReport | ModelInspectReport): string {
+  if ('kind' in r) return formatModelReport(r);
   const lines: string[] = [];
   const a = r.archive;
   lines.push(`${r.path}`);
@@ -443,5 +447,171 @@ export function formatInspectReport(r: InspectReport): string {
   lines.push('', `ops (${lowered} of ${tensorOps} tensor ops lowered at opset ${r.opset})`);
   const width = Math.max(0, ...r.ops.map((u) => u.op.length));
   for (const u of r.ops) lines.push(`  ${u.op.padEnd(width)}  ${String(u.calls).padStart(4)}  ${STATUS_TEXT[u.status](u)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+// ---------- ONNX models: state ----------
+
+/** A state input of a model converted with `--lift-state`, as its metadata_props record it. */
+export interface ModelState {
+  /** The graph input to feed, and the output whose value feeds it on the next call. */
+  name: string;
+  output: string;
+  /** The module attribute it carries (`_h`, `encoder.hidden`, `frames.0` for a tensor list's element). */
+  attribute: string;
+  dtype: string;
+  /** A name is a dim that follows an input's (a dynamic batch). */
+  shape: Array<number | string>;
+  /** The first call's value: the archive's stored value (`values`), or zeros. */
+  init: 'stored' | 'zeros';
+  values?: number[];
+}
+
+/** A number forward() updates that keeps one value from the second call on: the graph computes with it. */
+export interface FoldedState {
+  attribute: string;
+  value: number | boolean;
+  /** What the archive stores, which the module's first call reads. */
+  stored: number | boolean | null;
+}
+
+/** What `tsonnx inspect model.onnx` reports. */
+export interface ModelInspectReport {
+  path: string;
+  kind: 'onnx';
+  irVersion: number;
+  producer: string;
+  opsets: Array<{ domain: string; version: number }>;
+  inputs: Array<{ name: string; dtype: string; shape: Array<number | string> }>;
+  outputs: Array<{ name: string; dtype: string; shape: Array<number | string> }>;
+  /** metadata_props other than the state's. */
+  metadata: Array<{ key: string; value: string }>;
+  state: ModelState[];
+  folded: FoldedState[];
+}
+
+const DTYPE_BY_CODE = new Map(Object.entries(ONNX_DTYPE).map(([name, code]) => [code, name]));
+
+type ValueInfo = { name?: string | null; type?: { tensorType?: { elemType?: number | null; shape?: { dim?: Array<{ dimValue?: number | Long | null; dimParam?: string | null }> | null } | null } | null } | null };
+type Long = { toNumber(): number };
+
+function valueInfoReport(v: ValueInfo): ModelInspectReport['inputs'][number] {
+  const t = v.type?.tensorType;
+  const shape = (t?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : typeof d.dimValue === 'object' && d.dimValue ? d.dimValue.toNumber() : Number(d.dimValue ?? 0)));
+  return { name: v.name ?? '', dtype: DTYPE_BY_CODE.get(t?.elemType ?? 0) ?? 'undefined', shape };
+}
+
+/** The states and folded numbers a model's metadata_props record (keys `tsonnx.state.*`), and the rest. */
+export function statesFromMetadata(props: ReadonlyArray<{ key: string; value: string }>): Pick<ModelInspectReport, 'state' | 'folded' | 'metadata'> {
+  const state: ModelState[] = [];
+  const folded: FoldedState[] = [];
+  const metadata: ModelInspectReport['metadata'] = [];
+  for (const { key, value } of props) {
+    if (!key.startsWith(STATE_METADATA_PREFIX)) {
+      metadata.push({ key, value });
+      continue;
+    }
+    const parsed = JSON.parse(value) as Record<string, unknown>;
+    if (key.startsWith(`${STATE_METADATA_PREFIX}folded.`)) folded.push(parsed as unknown as FoldedState);
+    else state.push({ name: key.slice(STATE_METADATA_PREFIX.length), ...(parsed as Omit<ModelState, 'name'>) });
+  }
+  return { state, folded, metadata };
+}
+
+/** Reads an ONNX model's inputs, outputs, opsets and metadata, with the state `--lift-state` recorded. */
+export async function inspectModel(path: string): Promise<ModelInspectReport> {
+  const { onnx } = onnxProto;
+  const bytes = await readFile(path);
+  let message: ReturnType<typeof onnx.ModelProto.decode>;
+  try {
+    message = onnx.ModelProto.decode(bytes);
+  } catch (e) {
+    return fail('ARCHIVE_CORRUPT', `${path} is neither a TorchScript archive nor an ONNX model: ${(e as Error).message}`);
+  }
+  const graph = message.graph;
+  const initializers = new Set((graph?.initializer ?? []).map((t) => t.name));
+  const version = (v: unknown) => (typeof v === 'object' && v ? (v as Long).toNumber() : Number(v ?? 0));
+  return {
+    path,
+    kind: 'onnx',
+    irVersion: version(message.irVersion),
+    producer: `${message.producerName ?? ''} ${message.producerVersion ?? ''}`.trim(),
+    opsets: (message.opsetImport ?? []).map((o) => ({ domain: o.domain || 'ai.onnx', version: version(o.version) })),
+    inputs: (graph?.input ?? []).filter((i) => !initializers.has(i.name)).map((i) => valueInfoReport(i as ValueInfo)),
+    outputs: (graph?.output ?? []).map((o) => valueInfoReport(o as ValueInfo)),
+    ...statesFromMetadata((message.metadataProps ?? []).map((p) => ({ key: p.key ?? '', value: p.value ?? '' }))),
+  };
+}
+
+/**
+ * `tsonnx inspect`: an ONNX model (a file starting as ModelProto does, with its ir_version field: byte
+ * 0x08) or else a TorchScript archive, whose reader reports a missing or unreadable file.
+ */
+export async function inspectFile(path: string, options: InspectOptions = {}): Promise<InspectReport | ModelInspectReport> {
+  const head = Buffer.alloc(1);
+  try {
+    const file = await open(path, 'r');
+    try {
+      await file.read(head, 0, 1, 0);
+    } finally {
+      await file.close();
+    }
+  } catch {
+    return inspect(path, options);
+  }
+  return head[0] === 0x08 ? inspectModel(path) : inspect(path, options);
+}
+
+type StateArray = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array | Int16Array | Uint16Array;
+
+const STATE_ARRAYS: Record<string, (n: number) => StateArray> = {
+  float32: (n) => new Float32Array(n),
+  float64: (n) => new Float64Array(n),
+  int64: (n) => new BigInt64Array(n),
+  int32: (n) => new Int32Array(n),
+  int16: (n) => new Int16Array(n),
+  int8: (n) => new Int8Array(n),
+  uint8: (n) => new Uint8Array(n),
+  bool: (n) => new Uint8Array(n),
+  float16: (n) => new Uint16Array(n),
+};
+
+/**
+ * The first call's value of a state, as onnxruntime's `new Tensor(dtype, data, dims)` takes it. `dims`
+ * gives the size of each named dim (`{ batch: 3 }`) in a shape that follows an input's.
+ */
+export function initialState(state: ModelState, dims: Readonly<Record<string, number>> = {}): { dtype: string; data: StateArray; dims: number[] } {
+  const shape = state.shape.map((d) => {
+    if (typeof d === 'number') return d;
+    const size = dims[d];
+    if (size === undefined) fail('OPTION_INVALID', `state ${state.name} has the dim ${d}: give its size, e.g. { ${d}: 1 }`);
+    return size;
+  });
+  const make = STATE_ARRAYS[state.dtype];
+  if (!make) return fail('OPTION_INVALID', `state ${state.name} is ${state.dtype}, which has no initial value here`);
+  const data = make(shape.reduce((a, b) => a * b, 1));
+  if (state.init === 'stored' && state.values) {
+    if (state.dtype === 'float16') fail('OPTION_INVALID', `state ${state.name} is float16: its stored values are in the model's metadata as numbers`);
+    if (data instanceof BigInt64Array) state.values.forEach((v, i) => (data[i] = BigInt(v)));
+    else state.values.forEach((v, i) => (data[i] = v));
+  }
+  return { dtype: state.dtype, data, dims: shape };
+}
+
+/** `tsonnx inspect model.onnx` as text. */
+function formatModelReport(r: ModelInspectReport): string {
+  const value = (v: ModelInspectReport['inputs'][number]) => `${v.name}: ${v.dtype}[${v.shape.join(',')}]`;
+  const lines = [`${r.path}`, `  model     ONNX IR ${r.irVersion}, ${r.opsets.map((o) => `${o.domain} ${o.version}`).join(', ')}${r.producer ? `, by ${r.producer}` : ''}`];
+  for (const i of r.inputs) lines.push(`  input     ${value(i)}`);
+  for (const o of r.outputs) lines.push(`  output    ${value(o)}`);
+  for (const m of r.metadata) lines.push(`  metadata  ${m.key} = ${m.value.length > 100 ? `${m.value.slice(0, 97)}...` : m.value}`);
+  if (r.state.length || r.folded.length) {
+    lines.push('', 'state (feed each output back as the next call\'s input)');
+    for (const s of r.state) {
+      const first = s.init === 'zeros' ? 'zeros' : `stored value (${s.values?.length ?? 0} elements in the metadata)`;
+      lines.push(`  ${s.name}: ${s.dtype}[${s.shape.join(',')}]  from ${s.output}, attribute ${s.attribute}; first call: ${first}`);
+    }
+    for (const f of r.folded) lines.push(`  ${f.attribute} = ${String(f.value)} in the graph (stored ${String(f.stored)}, read by the first PyTorch call)`);
+  }
   return `${lines.join('\n')}\n`;
 }
