@@ -4,7 +4,11 @@
  * scripted with PyTorch 1.13 and 2.6) at each opset, runs them in onnxruntime, compares with PyTorch's
  * outputs, and prints a markdown table (also written to docs/zoo.md).
  *
- *   npm run zoo -- [--models resnet18,lstm-script] [--opsets 17,11] [--torch 1.13|2.6]
+ *   npm run zoo -- [--models resnet18,lstm-script] [--opsets 17,11] [--torch 1.13|2.6] [--fp16]
+ *
+ * --fp16 converts with tsonnx's --fp16 (float16 weights and compute, float32 inputs and outputs), compares
+ * with PyTorch's float32 outputs within FP16_TOLERANCE, also converts without it to give the size ratio, and
+ * writes docs/zoo-fp16.md instead.
  *
  * The cases are made by scripts/zoo_models.py in zoo-work/ (git-ignored): one folder per case, named after
  * the model, with `-script` for scripted cases and `-lite` for optimize_for_mobile archives saved for the lite
@@ -18,12 +22,17 @@ import { cpus, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import ort from 'onnxruntime-node';
-import { compareOutputs, formatNumber, isCompleteCase, loadCase, subfolders } from './lib/cases.mjs';
+import { compareOutputs, DEFAULT_TOLERANCE, formatNumber, isCompleteCase, loadCase, subfolders } from './lib/cases.mjs';
 import { cliPath, ensureBuilt, errorLine, hasTorch, makeZooCases, projectRoot, TORCH_VERSIONS, zooRoot } from './lib/env.mjs';
 
 /** Folder suffixes of the modes other than tracing (scripts/zoo_models.py names folders `<model>-<mode>`). */
 const MODE_SUFFIXES = ['script', 'lite'];
 const CONVERT_TIMEOUT_MS = 15 * 60 * 1000;
+/**
+ * float16 keeps 11 significant bits (relative rounding 2^-11 ≈ 4.9e-4 per value); across a deep network's
+ * rounded weights and activations errors add up to about 1% of the output's scale.
+ */
+const FP16_TOLERANCE = { absolute: 1e-3, relative: 2e-2 };
 
 const log = (line) => process.stderr.write(`${line}\n`);
 const list = (text) => text.split(',').map((s) => s.trim()).filter(Boolean);
@@ -31,19 +40,19 @@ const firstLine = (text) => text.split('\n').map((l) => l.trim()).find(Boolean) 
 
 function parseOptions() {
   const { values } = parseArgs({
-    options: { models: { type: 'string' }, opsets: { type: 'string' }, torch: { type: 'string' } },
+    options: { models: { type: 'string' }, opsets: { type: 'string' }, torch: { type: 'string' }, fp16: { type: 'boolean' } },
   });
   const torch = values.torch ? list(values.torch) : Object.keys(TORCH_VERSIONS);
   const unknown = torch.filter((v) => !(v in TORCH_VERSIONS));
   if (unknown.length) throw new Error(`--torch ${unknown.join(',')}: choose from ${Object.keys(TORCH_VERSIONS).join(', ')}`);
   const opsets = values.opsets ? list(values.opsets).map(Number) : undefined;
   if (opsets?.some((o) => !Number.isInteger(o))) throw new Error(`--opsets ${values.opsets}: expected whole numbers`);
-  return { models: values.models ? list(values.models) : undefined, opsets, torch };
+  return { models: values.models ? list(values.models) : undefined, opsets, torch, fp16: values.fp16 ?? false };
 }
 
 /** Runs dist/cli.js as a child process; returns { report } or { error } (the first line tsonnx printed). */
-function convertCase(c, opset, output) {
-  const args = [cliPath, join(c.dir, 'model.pt'), output, ...c.args.flatMap((a) => ['--input', a]), '--opset', String(opset), '--json'];
+function convertCase(c, opset, output, extraArgs = []) {
+  const args = [cliPath, join(c.dir, 'model.pt'), output, ...c.args.flatMap((a) => ['--input', a]), '--opset', String(opset), '--json', ...extraArgs];
   const result = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 << 20, timeout: CONVERT_TIMEOUT_MS });
   if (result.error) return { error: result.error.code === 'ETIMEDOUT' ? `timed out after ${CONVERT_TIMEOUT_MS / 60000} min` : result.error.message };
   if (result.status !== 0) {
@@ -86,12 +95,16 @@ function caseOpsets(dir, requested) {
 }
 
 /** One row: caseRow ({ model, mode, torch }) with this opset's result. */
-async function checkCase(c, opset, caseRow) {
+async function checkCase(c, opset, caseRow, fp16) {
   const output = join(c.dir, `opset${opset}.onnx`);
   const row = { ...caseRow, opset, seconds: undefined, nodes: undefined };
   try {
-    const { report, error } = convertCase(c, opset, output);
+    const { report, error } = convertCase(c, opset, output, fp16 ? ['--fp16'] : []);
     if (error) return { ...row, ok: false, result: error };
+    if (fp16) {
+      const float32 = convertCase(c, opset, `${output}.float32.onnx`);
+      if (float32.report) row.sizeRatio = modelBytes(report) / modelBytes(float32.report);
+    }
     row.seconds = Object.values(report.seconds).reduce((a, b) => a + b, 0);
     row.nodes = Object.values(report.nodes).reduce((a, b) => a + b, 0);
     // Only tensor arguments are graph inputs; tsonnx names them in forward()'s order.
@@ -101,25 +114,33 @@ async function checkCase(c, opset, caseRow) {
       return { ...row, ok: false, result: `the model has ${feedNames.length} inputs, the case ${tensorInputs.length}` };
     }
     const got = await runOnnx(output, feedNames, tensorInputs);
-    const { ok, maxAbsDiff, problem } = compareOutputs(got, c.outputs);
+    const { ok, maxAbsDiff, problem } = compareOutputs(got, c.outputs, fp16 ? FP16_TOLERANCE : DEFAULT_TOLERANCE);
     return { ...row, ok, result: ok ? `ok (max diff ${formatNumber(maxAbsDiff)})` : `mismatch: ${problem}` };
   } catch (e) {
     return { ...row, ok: false, result: `onnxruntime: ${firstLine(e instanceof Error ? e.message : String(e))}` };
   } finally {
-    rmSync(output, { force: true });
-    rmSync(`${output}.data`, { force: true });
+    for (const file of [output, `${output}.float32.onnx`]) {
+      rmSync(file, { force: true });
+      rmSync(`${file}.data`, { force: true });
+    }
   }
 }
 
-function markdownTable(rows) {
+/** The written model's bytes, external data included. */
+function modelBytes(report) {
+  return report.write.bytes + (report.write.externalData?.bytes ?? 0);
+}
+
+function markdownTable(rows, fp16) {
   const cell = (text) => String(text).replaceAll('|', '\\|');
   const lines = [
-    '| model | mode | torch | opset | result | conversion s | nodes |',
-    '|---|---|---|---|---|--:|--:|',
+    `| model | mode | torch | opset | result | conversion s | nodes |${fp16 ? ' size vs float32 |' : ''}`,
+    `|---|---|---|---|---|--:|--:|${fp16 ? '--:|' : ''}`,
   ];
   for (const r of rows) {
     const seconds = r.seconds === undefined ? '' : r.seconds.toFixed(2);
-    lines.push(`| ${cell(r.model)} | ${r.mode} | ${cell(r.torch)} | ${r.opset} | ${cell(r.result)} | ${seconds} | ${r.nodes ?? ''} |`);
+    const size = fp16 ? ` ${r.sizeRatio === undefined ? '' : r.sizeRatio.toFixed(3)} |` : '';
+    lines.push(`| ${cell(r.model)} | ${r.mode} | ${cell(r.torch)} | ${r.opset} | ${cell(r.result)} | ${seconds} | ${r.nodes ?? ''} |${size}`);
   }
   return lines.join('\n');
 }
@@ -129,11 +150,15 @@ function ortVersion() {
   return JSON.parse(readFileSync(pkg, 'utf8')).version;
 }
 
-function writeDoc(table, summary, notes) {
+function docName(fp16) {
+  return fp16 ? 'zoo-fp16.md' : 'zoo.md';
+}
+
+function writeDoc(table, summary, notes, fp16) {
   const cpu = cpus();
   const command = `npm run zoo${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   const doc = [
-    '# Model zoo',
+    fp16 ? '# Model zoo with --fp16' : '# Model zoo',
     '',
     `Produced by \`${command}\` on ${new Date().toISOString().slice(0, 10)}; machine: ${cpu.length} cores ` +
       `(${cpu[0]?.model.trim() ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ` +
@@ -156,6 +181,15 @@ function writeDoc(table, summary, notes) {
       'language model: token embedding, learned positions, causal mask, 2 pre-norm nn.TransformerEncoderLayer ' +
       'layers; int64 tokens in, logits out; its 2.6 trace records the fused op with the mask, 1.13 falls back to ' +
       'the unfused path).',
+    ...(fp16
+      ? [
+          '',
+          'This run converts with `--fp16` (weights and compute in float16, inputs and outputs float32) and compares ' +
+            'with the float32 outputs of PyTorch within a float16 tolerance: ok when |got − want| ≤ ' +
+            `${FP16_TOLERANCE.absolute} + ${FP16_TOLERANCE.relative}·max|want| everywhere. \`size vs float32\` is the ` +
+            'written model\'s size (external data included) over the size of the same conversion without `--fp16`.',
+        ]
+      : []),
     ...notes.map((n) => `\n${n}`),
     '',
     `**${summary}**`,
@@ -163,7 +197,7 @@ function writeDoc(table, summary, notes) {
     table,
     '',
   ].join('\n');
-  writeFileSync(join(projectRoot, 'docs', 'zoo.md'), doc);
+  writeFileSync(join(projectRoot, 'docs', docName(fp16)), doc);
 }
 
 async function main() {
@@ -195,7 +229,7 @@ async function main() {
       const c = loadCase(dir);
       for (const opset of caseOpsets(dir, options.opsets)) {
         log(`converting ${tag}/${folder} at opset ${opset}`);
-        const row = await checkCase(c, opset, caseRow);
+        const row = await checkCase(c, opset, caseRow, options.fp16);
         log(`  ${row.result}`);
         rows.push(row);
       }
@@ -204,11 +238,11 @@ async function main() {
   // Grouped by model and mode, so one case's results under both PyTorch versions sit together.
   const modeOrder = (r) => ['trace', ...MODE_SUFFIXES].indexOf(r.mode);
   rows.sort((a, b) => a.model.localeCompare(b.model) || modeOrder(a) - modeOrder(b));
-  const table = markdownTable(rows);
+  const table = markdownTable(rows, options.fp16);
   const summary = `${rows.filter((r) => r.ok).length} ok of ${rows.length}`;
   process.stdout.write(`${table}\n\n${summary}\n`);
-  writeDoc(table, summary, notes);
-  log(`wrote ${relative(projectRoot, join(projectRoot, 'docs', 'zoo.md'))}`);
+  writeDoc(table, summary, notes, options.fp16);
+  log(`wrote docs/${docName(options.fp16)}`);
 }
 
 try {

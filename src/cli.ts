@@ -168,6 +168,8 @@ interface ConvertFlags {
   quiet?: boolean;
   check?: boolean;
   strict?: boolean;
+  fp16?: boolean;
+  fp16Io?: boolean;
 }
 
 /** Command-line flag → the option it sets. Only flags actually given override the config file. */
@@ -188,6 +190,8 @@ const FLAG_OPTIONS: ReadonlyArray<[keyof ConvertFlags, keyof ConvertOptions]> = 
   ['constantFolding', 'doConstantFolding'],
   ['verbose', 'verbose'],
   ['strict', 'strict'],
+  ['fp16', 'fp16'],
+  ['fp16Io', 'fp16Io'],
 ];
 
 function convertOptions(flags: ConvertFlags, command: Command): ConvertOptions {
@@ -395,6 +399,8 @@ function addConversionOptions(command: Command): Command {
     .addOption(option('--no-export-params', 'no initializers: weights become graph inputs after the real inputs', GROUP.model))
     .addOption(option('--keep-initializers-as-inputs', 'also list initializers as graph inputs (keep_initializers_as_inputs; forced below opset 9)', GROUP.model))
     .addOption(option('--no-keep-initializers-as-inputs', 'do not list initializers as inputs (the default with --operator-export-type onnx)', GROUP.model))
+    .addOption(option('--fp16', 'weights and compute in float16 (as module.half() on half inputs); inputs and outputs stay float32', GROUP.model))
+    .addOption(option('--fp16-io', 'with --fp16: float32 inputs and outputs become float16 too', GROUP.model))
     .addOption(option('--custom-opset <domain=version>', 'opset version of a custom domain, repeatable (custom_opsets)', GROUP.model).argParser(customOpset))
     .addOption(option('--config <file>', 'JSON object of torch.onnx.export keyword arguments; flags given here win', GROUP.exporter))
     .addOption(option('--training <mode>', 'eval (default), preserve or training (training)', GROUP.exporter).argParser(parsed((v) => parseTrainingMode(v, '--training'))))

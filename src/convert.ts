@@ -14,9 +14,9 @@ import { optimizeModel } from './onnx/optimize.js';
 import { refuseInputAsOutput, resolveOutput, writeModel, type WriteReport } from './onnx/writer.js';
 import { irVersionForOpset, MAX_OPSET, MIN_OPSET } from './onnx/versions.js';
 import { runPasses } from './passes/index.js';
-import { parseInputSpec } from './trace/inputs.js';
+import { parseInputSpec, type InputSpec, type TensorSpec } from './trace/inputs.js';
 import { stateMetadata, type StateInit } from './trace/state.js';
-import { trace } from './trace/trace.js';
+import { trace, tracedInputSpecs } from './trace/trace.js';
 
 export type TrainingMode = 'eval' | 'preserve' | 'training';
 export type { OperatorExportType };
@@ -53,6 +53,14 @@ export interface ConvertOptions {
   onStage?: (stage: ConvertStage) => void;
   /** Any warning fails the conversion (STRICT_WARNINGS) before anything is written. */
   strict?: boolean;
+  /**
+   * Weights and compute in float16: the archive's float32/float64 tensors and the float32 inputs are
+   * traced as float16, as PyTorch runs a `module.half()` model on half inputs. The inputs and float16
+   * outputs stay float32 in the model's signature (cast inside) unless `fp16Io`.
+   */
+  fp16?: boolean;
+  /** With `fp16`: float32 inputs and the float16 outputs are float16 in the model's signature. */
+  fp16Io?: boolean;
 }
 
 export type ConvertStage = 'archive' | 'trace' | 'passes' | 'lower' | 'write';
@@ -125,7 +133,13 @@ export interface ResolvedOptions {
 export function describeModel(model: OnnxModel, source: { path: string; sha256: string }, options: ConvertOptions, resolved: ResolvedOptions): void {
   const version = packageVersion();
   const name = basename(source.path);
-  const own = { input_specs: options.inputs ?? null, method: options.method ?? 'forward', lift_state: options.liftState ?? false };
+  const own = {
+    input_specs: options.inputs ?? null,
+    method: options.method ?? 'forward',
+    lift_state: options.liftState ?? false,
+    fp16: options.fp16 ?? false,
+    fp16_io: options.fp16Io ?? false,
+  };
   model.docString = `Converted by tsonnx ${version} from the TorchScript archive ${name}`;
   model.metadataProps = [
     ...(model.metadataProps ?? []),
@@ -135,6 +149,14 @@ export function describeModel(model: OnnxModel, source: { path: string; sha256: 
     { key: 'tsonnx.export_options', value: JSON.stringify(exportKwargsOf(options, resolved)) },
     { key: 'tsonnx.conversion_options', value: JSON.stringify(own) },
   ];
+}
+
+/** A float32 input as `--fp16` traces it: float16, like the inputs PyTorch gives a half() model. */
+function halfSpec(spec: InputSpec): InputSpec {
+  const half = (t: TensorSpec): TensorSpec => (t.dtype === 'float32' ? { ...t, dtype: 'float16' } : t);
+  if (spec.kind === 'tensor') return half(spec);
+  if (spec.kind === 'tensors') return { ...spec, items: spec.items.map(half) };
+  return spec;
 }
 
 function countNodes(model: OnnxModel): Record<string, number> {
@@ -152,6 +174,7 @@ export async function convert(inputPath: string, outputPath: string, options: Co
   // Before any work: an output tsonnx will not write, or one that would overwrite the input, fails at once.
   await refuseInputAsOutput(outputPath, inputPath);
   resolveOutput(outputPath);
+  if (options.fp16Io && !options.fp16) fail('OPTION_INVALID', 'fp16Io (--fp16-io) needs fp16 (--fp16)');
   const specs = options.inputs?.map(parseInputSpec);
   const warnings: ConversionWarning[] = [];
   const dynamicAxes = normalizeDynamicAxes(options.dynamicAxes, warnings);
@@ -185,7 +208,8 @@ export async function convert(inputPath: string, outputPath: string, options: Co
     let graph = trace(archive, {
       registry,
       freshDims,
-      inputs: specs,
+      inputs: options.fp16 ? specs?.map(halfSpec) ?? tracedInputSpecs(archive, options.method ?? 'forward')?.map(halfSpec) : specs,
+      halfTensors: options.fp16,
       method: options.method,
       training: training === 'preserve' ? 'preserve' : training === 'training',
       liftState: options.liftState,
@@ -208,6 +232,7 @@ export async function convert(inputPath: string, outputPath: string, options: Co
       operatorExportType: mode,
       customOpsets: new Map(Object.entries(options.customOpsets ?? {})),
       dynamicAxes,
+      float32Boundary: options.fp16 && !options.fp16Io,
     }));
     if (graph.state) model.metadataProps = [...(model.metadataProps ?? []), ...stateMetadata(graph.state, model.graph.inputs.map((i) => i.name), model.graph.outputs.map((o) => o.name))];
     for (const domain of Object.keys(options.customOpsets ?? {})) {

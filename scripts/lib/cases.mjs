@@ -58,12 +58,15 @@ export function subfolders(root) {
   return readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
 }
 
+/** Floating outputs match when |got − want| ≤ absolute + relative·max|want|; other dtypes must be equal. */
+export const DEFAULT_TOLERANCE = { absolute: 1e-4, relative: 1e-3 };
+
 /**
  * Compares every output; returns { ok, maxAbsDiff, problem } where maxAbsDiff is the largest
  * |got - want| over float outputs (NaN where a NaN or infinity disagrees) and problem is the
  * first mismatch as one line, or undefined.
  */
-export function compareOutputs(got, want) {
+export function compareOutputs(got, want, tolerance = DEFAULT_TOLERANCE) {
   if (got.length !== want.length) {
     return { ok: false, maxAbsDiff: NaN, problem: `got ${got.length} outputs, want ${want.length}` };
   }
@@ -71,14 +74,14 @@ export function compareOutputs(got, want) {
   let problem;
   want.forEach((w, i) => {
     const g = got[i];
-    const result = compareArray(g, w);
+    const result = compareArray(g, w, tolerance);
     if (result.maxAbsDiff > maxAbsDiff || Number.isNaN(result.maxAbsDiff)) maxAbsDiff = result.maxAbsDiff;
     if (result.problem && !problem) problem = `output ${i}: ${result.problem}`;
   });
   return { ok: !problem, maxAbsDiff, problem };
 }
 
-function compareArray(got, want) {
+function compareArray(got, want, tolerance) {
   const label = (a) => `${a.dtype}[${a.shape.join(',')}]`;
   if (got.dtype !== want.dtype || got.shape.join(',') !== want.shape.join(',')) {
     return { maxAbsDiff: NaN, problem: `got ${label(got)}, want ${label(want)}` };
@@ -91,7 +94,7 @@ function compareArray(got, want) {
   }
   let maxAbsWant = 0;
   for (const w of want.data) if (Number.isFinite(w)) maxAbsWant = Math.max(maxAbsWant, Math.abs(w));
-  const bound = 1e-4 + 1e-3 * maxAbsWant;
+  const bound = tolerance.absolute + tolerance.relative * maxAbsWant;
   let maxAbsDiff = 0;
   let outside = 0;
   for (let i = 0; i < want.data.length; i++) {

@@ -9,7 +9,7 @@ import { GValue, type Arg, type GBlock, type GNode, type GParameter, type TorchG
 import { emptyGraph, NameScope, OnnxBuilder } from '../ops/builder.js';
 import { castTo, onnxDtypeOf } from '../ops/helpers.js';
 import { PyFloat } from '../archive/types.js';
-import type { OnnxAttrs, OnnxGraph, OnnxModel, OnnxValueInfo } from '../ir/onnx-graph.js';
+import { ONNX_DTYPE, type OnnxAttrs, type OnnxGraph, type OnnxModel, type OnnxValueInfo } from '../ir/onnx-graph.js';
 import { BoundArgs, type FreshDims } from '../ops/args.js';
 import { loweringFor, type LowerContext, type Registry } from '../ops/registry.js';
 
@@ -33,6 +33,11 @@ export interface LowerOptions {
   customOpsets?: ReadonlyMap<string, number>;
   /** Output dims to name, by final output name (torch's dynamic_axes for outputs). */
   dynamicAxes?: DynamicAxes;
+  /**
+   * float16 graph inputs and outputs are float32 at the model's boundary, cast inside (`--fp16`
+   * without `--fp16-io`: the model computes in float16, its callers keep float32 tensors).
+   */
+  float32Boundary?: boolean;
 }
 
 /** Value name → axis → dim_param. */
@@ -237,8 +242,14 @@ class Lowerer {
     checkNames(graph.outputs.map((out, i) => defaultOutputName(out.name, i)), outputNames, options.outputNames, 'output');
     checkDistinct(inputNames, outputNames);
     graph.inputs.forEach((input, i) => {
-      this.bind(input.value, inputNames[i]);
-      this.b.graph.inputs.push(valueInfo(inputNames[i], input.value.type));
+      const info = valueInfo(inputNames[i], input.value.type);
+      if (this.widensAtBoundary(info)) {
+        this.b.graph.inputs.push({ ...info, dtype: 'float32' });
+        this.bind(input.value, this.b.op1('Cast', [inputNames[i]], { to: ONNX_DTYPE.float16 }));
+      } else {
+        this.b.graph.inputs.push(info);
+        this.bind(input.value, inputNames[i]);
+      }
     });
     for (const node of graph.body.nodes) this.lowerNode(node);
     this.b.scope = '';
@@ -246,15 +257,21 @@ class Lowerer {
     const taken = new Set(this.b.graph.inputs.map((i) => i.name));
     graph.outputs.forEach((out, i) => {
       const name = outputNames[i];
-      const source = this.input(out.value);
+      const computed = valueInfo(name, out.value.type);
+      const widens = this.widensAtBoundary(computed);
+      const source = widens ? this.b.op1('Cast', [this.input(out.value)], { to: ONNX_DTYPE.float32 }) : this.input(out.value);
       this.bindOutput(source, name, taken);
-      const info = valueInfo(name, out.value.type);
+      const info = widens ? { ...computed, dtype: 'float32' as const } : computed;
       const axes = options.dynamicAxes?.get(name);
       this.b.graph.outputs.push(axes && info.shape ? { ...info, shape: info.shape.map((d, i) => axes.get(i) ?? d) } : info);
       taken.add(name);
     });
     checkDefinedOnce(this.b.graph, [...(options.inputNames ?? []), ...(options.outputNames ?? [])]);
     return { graph: this.b.graph, opset: options.opset, domains: this.domains, producerName: 'tsonnx', producerVersion: options.producerVersion };
+  }
+
+  private widensAtBoundary(info: OnnxValueInfo): boolean {
+    return this.options.float32Boundary === true && info.dtype === 'float16' && !info.sequence;
   }
 
   /**

@@ -133,8 +133,8 @@ export interface InterpreterOptions {
   liftedState?: ReadonlyMap<string, StateSeed>;
   /** Budgets bounding the work the code can cause (DEFAULT_TRACE_LIMITS when absent). */
   limits?: TraceLimits;
-  /** Floating-point parameters and buffers are float16, as after PyTorch's `module.half()` (`--fp16`). */
-  halfParameters?: boolean;
+  /** Every float32 and float64 tensor the archive stores (parameters, buffers, constants) is float16 (`--fp16`). */
+  halfTensors?: boolean;
 }
 
 /** A module attribute forward() assigns. */
@@ -261,8 +261,8 @@ export class Interpreter {
     const existing = this.paramByRef.get(ref);
     if (existing) return existing;
     const isConstant = name.startsWith('CONSTANTS.');
-    // half() converts a module's parameters and buffers; constants in the code keep their dtype.
-    const halved = this.options.halfParameters && !isConstant && (ref.dtype === 'float32' || ref.dtype === 'float64');
+    // Constants too: frozen and mobile archives keep their weights as constants.
+    const halved = this.options.halfTensors && (ref.dtype === 'float32' || ref.dtype === 'float64');
     const type: TensorType = { kind: 'tensor', dtype: halved ? 'float16' : ref.dtype, shape: [...ref.shape] };
     const value = new GValue(type, name);
     const numel = ref.shape.reduce((a, b) => a * b, 1);

@@ -36,8 +36,8 @@ export interface TraceOptions {
   inputNames?: readonly string[];
   /** Input dims to make symbolic, by graph input name: axis → dim name (torch's dynamic_axes). */
   dynamicAxes?: ReadonlyMap<string, ReadonlyMap<number, string>>;
-  /** Floating-point parameters and buffers are float16, as after PyTorch's `module.half()`. */
-  halfParameters?: boolean;
+  /** Every float32 and float64 tensor the archive stores (parameters, buffers, constants) is float16. */
+  halfTensors?: boolean;
   /** Budgets bounding the work the archive's code can cause (DEFAULT_TRACE_LIMITS when absent). */
   limits?: TraceLimits;
 }
@@ -177,7 +177,7 @@ function run(
   options: TraceOptions,
   liftedState: ReadonlyMap<string, StateSeed> | undefined,
 ): { interpreter: Interpreter; graph: TorchGraph; entry: SourceLocation } {
-  const it = new Interpreter(archive, loader, { registry: options.registry, freshDims: options.freshDims, training: options.training, liftedState, limits: options.limits, halfParameters: options.halfParameters });
+  const it = new Interpreter(archive, loader, { registry: options.registry, freshDims: options.freshDims, training: options.training, liftedState, limits: options.limits, halfTensors: options.halfTensors });
   const method = options.method ?? 'forward';
   const given = options.inputs?.length ? options.inputs : tracedInputSpecs(archive, method);
   const fn = findMethod(it, method, given);
