@@ -218,10 +218,10 @@ describe('cli help', () => {
     expect(headings).toEqual(['Arguments:', 'Inputs:', 'ONNX model:', 'torch.onnx.export options:', 'Output and reporting:', 'Commands:', 'Examples:']);
     const section = (heading: string) => r.stdout.split(`${heading}\n`)[1].split('\n\n')[0];
     const flags = (heading: string) => [...section(heading).matchAll(/^ {2}(-\w, )?(--[\w-]+)/gm)].map((m) => m[2]);
-    expect(flags('Inputs:')).toEqual(['--input', '--method', '--lift-state']);
+    expect(flags('Inputs:')).toEqual(['--input', '--method', '--lift-state', '--state-init']);
     expect(flags('ONNX model:')).toEqual([
       '--opset', '--input-names', '--output-names', '--dynamic-axes', '--export-params', '--no-export-params',
-      '--keep-initializers-as-inputs', '--no-keep-initializers-as-inputs', '--custom-opset',
+      '--keep-initializers-as-inputs', '--no-keep-initializers-as-inputs', '--fp16', '--fp16-io', '--custom-opset',
     ]);
     expect(flags('torch.onnx.export options:')).toEqual(['--config', '--training', '--operator-export-type', '--no-constant-folding', '--verbose']);
     expect(flags('Output and reporting:')).toEqual(['--strict', '--json', '--quiet', '--check', '--version', '--help']);
