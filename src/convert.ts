@@ -234,7 +234,7 @@ export async function convert(inputPath: string, outputPath: string, options: Co
       dynamicAxes,
       float32Boundary: options.fp16 && !options.fp16Io,
     }));
-    if (graph.state) model.metadataProps = [...(model.metadataProps ?? []), ...stateMetadata(graph.state, model.graph.inputs.map((i) => i.name), model.graph.outputs.map((o) => o.name))];
+    if (graph.state) model.metadataProps = [...(model.metadataProps ?? []), ...stateMetadata(graph.state, model.graph.inputs, model.graph.outputs)];
     for (const domain of Object.keys(options.customOpsets ?? {})) {
       if (!model.domains.has(domain)) warnings.push({ code: 'CUSTOM_OPSET_UNUSED', message: `custom opset domain '${domain}' is not used in the model and is not imported` });
     }

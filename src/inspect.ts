@@ -6,6 +6,7 @@
 import { readFile, open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import onnxProto from 'onnx-proto';
+import { float16Bits } from './archive/half.js';
 import { openArchive } from './archive/open.js';
 import { isTensorRef, type Archive, type PickleValue, type ScriptObject, type TensorRef } from './archive/types.js';
 import { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET } from './convert.js';
@@ -573,6 +574,7 @@ const STATE_ARRAYS: Record<string, (n: number) => StateArray> = {
   int8: (n) => new Int8Array(n),
   uint8: (n) => new Uint8Array(n),
   bool: (n) => new Uint8Array(n),
+  // onnxruntime takes float16 as the raw 16-bit patterns.
   float16: (n) => new Uint16Array(n),
 };
 
@@ -591,8 +593,8 @@ export function initialState(state: ModelState, dims: Readonly<Record<string, nu
   if (!make) return fail('OPTION_INVALID', `state ${state.name} is ${state.dtype}, which has no initial value here`);
   const data = make(shape.reduce((a, b) => a * b, 1));
   if (state.init === 'stored' && state.values) {
-    if (state.dtype === 'float16') fail('OPTION_INVALID', `state ${state.name} is float16: its stored values are in the model's metadata as numbers`);
     if (data instanceof BigInt64Array) state.values.forEach((v, i) => (data[i] = BigInt(v)));
+    else if (state.dtype === 'float16') state.values.forEach((v, i) => (data[i] = float16Bits(v)));
     else state.values.forEach((v, i) => (data[i] = v));
   }
   return { dtype: state.dtype, data, dims: shape };

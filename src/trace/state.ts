@@ -158,7 +158,9 @@ function storedFitting(stored: PickleValue | undefined, type: TensorType): numbe
     if (type.shape.length !== 0) return undefined;
     return [stored instanceof PyFloat ? stored.value : Number(stored)];
   }
-  if (!isTensorRef(stored) || stored.dtype !== type.dtype || stored.shape.length !== type.shape.length || stored.shape.some((d, i) => d !== type.shape[i])) return undefined;
+  // --fp16 traces stored float32/float64 tensors as float16: their values are the state's, rounded.
+  const halved = type.dtype === 'float16' && isTensorRef(stored) && (stored.dtype === 'float32' || stored.dtype === 'float64');
+  if (!isTensorRef(stored) || (stored.dtype !== type.dtype && !halved) || stored.shape.length !== type.shape.length || stored.shape.some((d, i) => d !== type.shape[i])) return undefined;
   if (stored.quant) return undefined;
   const elements = stored.shape.reduce((a, b) => a * b, 1);
   if (elements > MAX_STORED_ELEMENTS) fail('TRACE_UNSUPPORTED', `the stored state has ${elements} elements, more than the ${MAX_STORED_ELEMENTS} the model's metadata keeps; convert with --state-init zeros`);
@@ -239,13 +241,21 @@ export function stateOutputs(it: Interpreter, seeds: ReadonlyMap<string, StateSe
   });
 }
 
-/** The model's metadata_props for its state, under the final input and output names. */
-export function stateMetadata(specs: readonly StateSpec[], inputNames: readonly string[], outputNames: readonly string[]): Array<{ key: string; value: string }> {
+/**
+ * The model's metadata_props for its state, under the model's final input and output names and the
+ * input's dtype (float32 where --fp16 casts a float16 state at the model's boundary).
+ */
+export function stateMetadata(
+  specs: readonly StateSpec[],
+  inputs: ReadonlyArray<{ name: string; dtype: string }>,
+  outputs: ReadonlyArray<{ name: string }>,
+): Array<{ key: string; value: string }> {
   return specs.map((s) => {
     if (s.kind === 'folded') {
       return { key: `${STATE_METADATA_PREFIX}folded.${s.attribute}`, value: JSON.stringify({ attribute: s.attribute, value: s.value, stored: s.stored }) };
     }
-    const value = { attribute: s.attribute, input: inputNames[s.input], output: outputNames[s.output], dtype: s.dtype, shape: s.shape, init: s.init, ...(s.values ? { values: s.values } : {}) };
-    return { key: `${STATE_METADATA_PREFIX}${inputNames[s.input]}`, value: JSON.stringify(value) };
+    const input = inputs[s.input];
+    const value = { attribute: s.attribute, input: input.name, output: outputs[s.output].name, dtype: input.dtype, shape: s.shape, init: s.init, ...(s.values ? { values: s.values } : {}) };
+    return { key: `${STATE_METADATA_PREFIX}${input.name}`, value: JSON.stringify(value) };
   });
 }

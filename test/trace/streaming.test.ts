@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { convert } from '../../src/index.js';
+import { float16Bits } from '../../src/archive/half.js';
 import { inspectModel } from '../../src/inspect.js';
 import { compareAll, fixturesRoot, toNumbers, type ArrayData, type NamedArray } from '../helpers/cases.js';
 import { tempPath } from '../helpers/convert-case.js';
@@ -154,6 +155,28 @@ describe('what the metadata records of each state', () => {
     expect(kept.sort()).toEqual(['encoder.hidden', 'frames', 'loudness', 'step']);
     await expect(convert(join(c.dir, 'model.pt'), tempPath('gru_kws-strict.onnx'), { inputs: c.sequences[0].args, strict: true })).rejects.toMatchObject({ code: 'STRICT_WARNINGS' });
   });
+
+  for (const fp16Io of [false, true]) {
+    it(`with --fp16${fp16Io ? ' and --fp16-io' : ''}: the LSTM policy's state is ${fp16Io ? 'float16' : 'float32 at the boundary'}, h starts from its stored value, 10 calls within float16's tolerance`, async () => {
+      const c = byName('lstm_policy');
+      const [sequence] = c.sequences;
+      const out = tempPath(`lstm_policy-fp16-${fp16Io}.onnx`);
+      await convert(join(c.dir, 'model.pt'), out, { inputs: sequence.args, liftState: true, fp16: true, fp16Io });
+      const dtype = fp16Io ? 'float16' : 'float32';
+      const { state } = await inspectModel(out);
+      expect(state.map((s) => [s.name, s.dtype, s.init])).toEqual([['h', dtype, 'stored'], ['c', dtype, 'zeros'], ['visits', dtype, 'stored']]);
+      const asInput = (a: NamedArray): NamedArray => (fp16Io ? { ...a, dtype: 'float16', data: Uint16Array.from(toNumbers(a), float16Bits) } : a);
+      const run = await runStream(out, sequence.steps.map((step) => step.inputs.map((e) => asInput(read(c.dir, e)))));
+      run.outputs.forEach((outputs, i) =>
+        outputs.forEach((got, j) => {
+          const want = toNumbers(read(c.dir, sequence.steps[i].outputs[j]));
+          const bound = 1e-3 + 2e-2 * Math.max(...want.map(Math.abs));
+          const worst = Math.max(...toNumbers(got).map((g, k) => Math.abs(g - want[k])));
+          if (!(worst <= bound)) throw new Error(`call ${i + 1}, output ${j}: max |got - want| ${worst} > ${bound}`);
+        }),
+      );
+    });
+  }
 
   it('--state-init: stored refuses a placeholder, zeros ignores stored values', async () => {
     const memory = byName('batch_memory');
