@@ -71,8 +71,12 @@ export interface BatchOptions {
   onResult?: (result: BatchResult, done: number, total: number) => void;
 }
 
-/** Runs the conversions on `jobs` worker threads; results come back in the items' order. */
-export async function convertBatch(items: readonly BatchItem[], options: Omit<ConvertOptions, 'onStage'>, batch: BatchOptions): Promise<BatchResult[]> {
+/** Runs the conversions (`options[i]` for `items[i]`) on `jobs` worker threads; results come back in the items' order. */
+export async function convertBatch(
+  items: readonly BatchItem[],
+  options: ReadonlyArray<Omit<ConvertOptions, 'onStage'>>,
+  batch: BatchOptions,
+): Promise<BatchResult[]> {
   const results: BatchResult[] = new Array(items.length);
   let next = 0;
   let done = 0;
@@ -85,7 +89,7 @@ export async function convertBatch(items: readonly BatchItem[], options: Omit<Co
           return;
         }
         const index = next++;
-        worker.postMessage({ index, item: items[index], options });
+        worker.postMessage({ index, item: items[index], options: options[index] });
       };
       worker.on('message', (message: { index: number; result: BatchResult }) => {
         results[message.index] = message.result;

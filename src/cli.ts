@@ -194,8 +194,9 @@ const FLAG_OPTIONS: ReadonlyArray<[keyof ConvertFlags, keyof ConvertOptions]> = 
   ['fp16Io', 'fp16Io'],
 ];
 
-function convertOptions(flags: ConvertFlags, command: Command): ConvertOptions {
-  const options: Record<string, unknown> = flags.config ? { ...readExportConfig(flags.config) } : {};
+/** The options for converting `archive`: the config's (its matching `files` entries included), then the flags given. */
+function convertOptions(flags: ConvertFlags, command: Command, archive: string): ConvertOptions {
+  const options: Record<string, unknown> = flags.config ? { ...readExportConfig(flags.config, archive) } : {};
   for (const [flag, option] of FLAG_OPTIONS) {
     if (command.getOptionValueSource(flag) === 'cli') options[option] = flags[flag];
   }
@@ -203,7 +204,7 @@ function convertOptions(flags: ConvertFlags, command: Command): ConvertOptions {
 }
 
 async function runConvert(model: string, output: string, flags: ConvertFlags, command: Command): Promise<number> {
-  const options = convertOptions(flags, command);
+  const options = convertOptions(flags, command, model);
   const progress = process.stderr.isTTY && !flags.quiet ? new Progress(process.stderr) : undefined;
   let report: ConvertReport;
   let check: CheckReport | undefined;
@@ -289,7 +290,8 @@ async function runBatch(inputs: string[], flags: BatchFlags, command: Command): 
   const items = planBatch(inputs, flags.outputDir);
   const progress = process.stderr.isTTY && !flags.quiet && !flags.json;
   const start = performance.now();
-  const results = await convertBatch(items, convertOptions(flags, command), {
+  const options = items.map((item) => convertOptions(flags, command, item.input));
+  const results = await convertBatch(items, options, {
     jobs: flags.jobs ?? availableParallelism(),
     onResult: (r, done, total) => {
       if (progress) process.stderr.write(`[${done}/${total}] ${r.ok ? err.green('ok') : err.red('failed')} ${r.input}\n`);
@@ -402,7 +404,7 @@ function addConversionOptions(command: Command): Command {
     .addOption(option('--fp16', 'weights and compute in float16 (as module.half() on half inputs); inputs and outputs stay float32', GROUP.model))
     .addOption(option('--fp16-io', 'with --fp16: float32 inputs and outputs become float16 too', GROUP.model))
     .addOption(option('--custom-opset <domain=version>', 'opset version of a custom domain, repeatable (custom_opsets)', GROUP.model).argParser(customOpset))
-    .addOption(option('--config <file>', 'JSON object of torch.onnx.export keyword arguments; flags given here win', GROUP.exporter))
+    .addOption(option('--config <file>', 'JSON object of torch.onnx.export keyword arguments (and tsonnx\'s, and per-file ones under "files"); flags given here win', GROUP.exporter))
     .addOption(option('--training <mode>', 'eval (default), preserve or training (training)', GROUP.exporter).argParser(parsed((v) => parseTrainingMode(v, '--training'))))
     .addOption(option('--operator-export-type <type>', 'onnx (default), onnx_aten, onnx_aten_fallback or onnx_fallthrough (operator_export_type)', GROUP.exporter).argParser(parsed((v) => parseOperatorExportType(v, '--operator-export-type'))))
     .addOption(option('--no-constant-folding', 'keep constant subgraphs and BatchNorm layers as they are (do_constant_folding=False)', GROUP.exporter))

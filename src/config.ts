@@ -5,6 +5,7 @@
  * `OperatorExportTypes.ONNX_ATEN`) or bare (`eval`, `onnx_aten`); `null` means torch's default.
  */
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { ConvertOptions, OperatorExportType, ResolvedOptions, TrainingMode } from './convert.js';
 import { fail } from './errors.js';
 
@@ -74,8 +75,10 @@ function opsets(key: string, v: unknown): Record<string, number> {
   return v as Record<string, number>;
 }
 
+type Setter = (options: ConvertOptions, value: unknown, key: string) => void;
+
 /** torch.onnx.export keyword → how it sets tsonnx's option. */
-const KEYWORDS: Record<string, (options: ConvertOptions, value: unknown, key: string) => void> = {
+const KEYWORDS: Record<string, Setter> = {
   opset_version: (o, v, k) => {
     if (!Number.isInteger(v)) fail('OPTION_INVALID', `${k} must be a whole number`);
     o.opsetVersion = v as number;
@@ -112,25 +115,77 @@ export function exportKwargsOf(options: ConvertOptions, resolved: ResolvedOption
   };
 }
 
-/** The keyword names a config may use. */
-export const CONFIG_KEYS: readonly string[] = Object.keys(KEYWORDS);
+function text(key: string, v: unknown): string {
+  if (typeof v !== 'string' || v === '') fail('OPTION_INVALID', `${key} must be a non-empty string`);
+  return v;
+}
 
-/** Options from a parsed config object; `source` names it in errors. */
-export function optionsFromExportKwargs(config: unknown, source = 'the config'): ConvertOptions {
-  if (!isObject(config)) fail('OPTION_INVALID', `${source} must hold a JSON object of torch.onnx.export keyword arguments`);
-  const unknown = Object.keys(config).filter((k) => !(k in KEYWORDS));
+/** tsonnx's own options, under the names its metadata records them (`tsonnx.conversion_options`). */
+const OWN_KEYWORDS: Record<string, Setter> = {
+  inputs: (o, v, k) => (o.inputs = names(k, v)),
+  method: (o, v, k) => (o.method = text(k, v)),
+  lift_state: (o, v, k) => (o.liftState = bool(k, v)),
+  fp16: (o, v, k) => (o.fp16 = bool(k, v)),
+  fp16_io: (o, v, k) => (o.fp16Io = bool(k, v)),
+};
+
+/** The torch.onnx.export keyword names a config may use. */
+export const CONFIG_KEYS: readonly string[] = Object.keys(KEYWORDS);
+/** The keys a config may use for tsonnx's own options. */
+export const OWN_CONFIG_KEYS: readonly string[] = Object.keys(OWN_KEYWORDS);
+
+const SETTERS: Record<string, Setter> = { ...KEYWORDS, ...OWN_KEYWORDS };
+
+/** Applies one level of a config (the top or one `files` entry) to `options`. */
+function applyKeywords(options: ConvertOptions, config: Record<string, unknown>, source: string, allowed: ReadonlySet<string>): void {
+  const unknown = Object.keys(config).filter((k) => !allowed.has(k));
   if (unknown.length) {
-    fail('OPTION_INVALID', `${source}: unknown key${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; expected torch.onnx.export keywords: ${CONFIG_KEYS.join(', ')}`);
+    fail(
+      'OPTION_INVALID',
+      `${source}: unknown key${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; expected torch.onnx.export keywords: ${CONFIG_KEYS.join(', ')}` +
+        `; tsonnx's own: ${OWN_CONFIG_KEYS.join(', ')}${allowed.has('files') ? '; files' : ''}`,
+    );
   }
-  const options: ConvertOptions = {};
   for (const [key, value] of Object.entries(config)) {
-    if (value !== null) KEYWORDS[key](options, value, `${source}: ${key}`);
+    if (key !== 'files' && value !== null) SETTERS[key](options, value, `${source}: ${key}`);
+  }
+}
+
+/**
+ * Whether an archive path matches a `files` glob: `*` matches any characters but `/`, `**` any
+ * characters, `?` one character but `/`. A glob with a `/` matches the path as it was found (given,
+ * or below a given folder); one without matches the file name.
+ */
+export function globMatches(glob: string, path: string): boolean {
+  const pattern = glob
+    .split(/(\*\*\/?|\*|\?)/)
+    .map((part) => (part === '**/' ? '(?:.*/)?' : part === '**' ? '.*' : part === '*' ? '[^/]*' : part === '?' ? '[^/]' : part.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  const subject = glob.includes('/') ? path.replaceAll('\\', '/').replace(/^\.\//, '') : basename(path);
+  return new RegExp(`^${pattern}$`).test(subject);
+}
+
+/**
+ * Options from a parsed config object; `source` names it in errors. Its `files` entries (glob →
+ * keywords) apply, in order, to the archive at `archive` when the glob matches it; every entry is
+ * checked either way.
+ */
+export function optionsFromExportKwargs(config: unknown, source = 'the config', archive?: string): ConvertOptions {
+  if (!isObject(config)) fail('OPTION_INVALID', `${source} must hold a JSON object of torch.onnx.export keyword arguments`);
+  const options: ConvertOptions = {};
+  applyKeywords(options, config, source, new Set([...Object.keys(SETTERS), 'files']));
+  const files = config.files ?? {};
+  if (!isObject(files)) fail('OPTION_INVALID', `${source}: files must map file globs to objects of keyword arguments`);
+  for (const [glob, entry] of Object.entries(files)) {
+    const where = `${source}: files: ${glob}`;
+    if (!isObject(entry)) fail('OPTION_INVALID', `${where} must be an object of keyword arguments`);
+    applyKeywords(archive !== undefined && globMatches(glob, archive) ? options : {}, entry, where, new Set(Object.keys(SETTERS)));
   }
   return options;
 }
 
-/** Reads `--config export.json`. */
-export function readExportConfig(path: string): ConvertOptions {
+/** Reads `--config export.json`; with `archive`, its `files` entries matching that path apply. */
+export function readExportConfig(path: string, archive?: string): ConvertOptions {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -143,5 +198,5 @@ export function readExportConfig(path: string): ConvertOptions {
   } catch (e) {
     return fail('OPTION_INVALID', `config ${path} is not valid JSON: ${(e as Error).message}`);
   }
-  return optionsFromExportKwargs(config, path);
+  return optionsFromExportKwargs(config, path, archive);
 }

@@ -127,14 +127,14 @@ export interface ResolvedOptions {
 
 /**
  * Says in the model where it came from: doc_string, and metadata_props with the archive's name and
- * SHA-256, the tsonnx version, the options as torch.onnx.export keywords (a valid `--config` file) and
- * tsonnx's own options.
+ * SHA-256, the tsonnx version, the options as torch.onnx.export keywords and tsonnx's own options under
+ * their config names (the two objects merged are a `--config` file for the same conversion).
  */
 export function describeModel(model: OnnxModel, source: { path: string; sha256: string }, options: ConvertOptions, resolved: ResolvedOptions): void {
   const version = packageVersion();
   const name = basename(source.path);
   const own = {
-    input_specs: options.inputs ?? null,
+    inputs: options.inputs ?? null,
     method: options.method ?? 'forward',
     lift_state: options.liftState ?? false,
     fp16: options.fp16 ?? false,

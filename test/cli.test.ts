@@ -11,6 +11,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { BatchResult } from '../src/batch.js';
 import { concreteShape, loadRuntime } from '../src/check.js';
 import { objectOps, pickle, pk, scriptArchive, tempDir, zipBytes } from './archive/helpers.js';
 import { readModel } from './conformance/support.js';
@@ -734,6 +735,26 @@ describe('cli convert: many archives at once', () => {
     expect(readFileSync(join(out, 'nested', 'resnet.onnx')).equals(readFileSync(alone))).toBe(true);
     expect(existsSync(join(out, 'cnn.onnx'))).toBe(true);
     expect(existsSync(join(out, 'broken.onnx'))).toBe(false);
+  });
+
+  it('--config files entries give each archive its own options; flags given win', () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'in', 'b'), { recursive: true });
+    const model113 = (name: string) => join(fixturesRoot, 'models', name, 'torch113', 'model.pt');
+    copyFileSync(model113('small_cnn'), join(dir, 'in', 'cnn.pt'));
+    copyFileSync(model113('mlp_scripted'), join(dir, 'in', 'b', 'mlp.pt'));
+    const config = join(dir, 'export.json');
+    writeFileSync(config, JSON.stringify({
+      opset_version: 13,
+      files: { 'cnn.pt': { inputs: ['float32[1,3,32,32]'] }, '**/b/*.pt': { inputs: ['float32[batch,16]'], opset_version: 11 } },
+    }));
+    const results = (extra: string[]) => {
+      const r = run(['convert', join(dir, 'in'), '-o', join(dir, 'out'), '--config', config, '--json', ...extra]);
+      expect(r.status).toBe(0);
+      return (JSON.parse(r.stdout) as BatchResult[]).map((x) => [x.input, x.report!.opset, x.report!.inputs[0].shape]);
+    };
+    expect(results([])).toEqual([[join(dir, 'in', 'b', 'mlp.pt'), 11, ['batch', 16]], [join(dir, 'in', 'cnn.pt'), 13, [1, 3, 32, 32]]]);
+    expect(results(['--opset', '12']).map((x) => x[1])).toEqual([12, 12]);
   });
 
   it('--json gives one result per archive; all converted exits 0', () => {

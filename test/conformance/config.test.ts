@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CONFIG_KEYS, optionsFromExportKwargs, parseOperatorExportType, parseTrainingMode, readExportConfig } from '../../src/config.js';
+import { CONFIG_KEYS, globMatches, optionsFromExportKwargs, parseOperatorExportType, parseTrainingMode, readExportConfig } from '../../src/config.js';
 import { convertCase } from './support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsonnx-config-'));
@@ -68,7 +68,9 @@ describe('optionsFromExportKwargs', () => {
     expect(() => optionsFromExportKwargs({ opset_version: 13, export_modules_as_functions: true, dynamo: false }, 'export.json')).toThrow(
       expect.objectContaining({
         code: 'OPTION_INVALID',
-        message: `export.json: unknown keys export_modules_as_functions, dynamo; expected torch.onnx.export keywords: ${CONFIG_KEYS.join(', ')}`,
+        message:
+          `export.json: unknown keys export_modules_as_functions, dynamo; expected torch.onnx.export keywords: ${CONFIG_KEYS.join(', ')}` +
+          "; tsonnx's own: inputs, method, lift_state, fp16, fp16_io; files",
       }),
     );
   });
@@ -88,6 +90,51 @@ describe('optionsFromExportKwargs', () => {
       expect(() => optionsFromExportKwargs(config, 'c')).toThrow(expect.objectContaining({ code: 'OPTION_INVALID', message }));
     }
     expect(() => optionsFromExportKwargs([1], 'c')).toThrow('c must hold a JSON object of torch.onnx.export keyword arguments');
+  });
+});
+
+describe('tsonnx keys and per-file entries', () => {
+  it('maps tsonnx\'s own keys to their options', () => {
+    expect(optionsFromExportKwargs({ inputs: ['float32[1,3,8,8]'], method: 'encode', lift_state: true, fp16: true, fp16_io: false })).toEqual({
+      inputs: ['float32[1,3,8,8]'], method: 'encode', liftState: true, fp16: true, fp16Io: false,
+    });
+  });
+
+  it('applies the files entries whose glob matches the archive, in order, over the top level', () => {
+    const config = {
+      opset_version: 13,
+      inputs: ['float32[1,3,224,224]'],
+      files: {
+        'detection/*.pt': { inputs: ['[float32[3,320,320]]'], opset_version: 11 },
+        '*.ptl': { opset_version: 14 },
+        '**/ssd*.pt': { input_names: ['images'] },
+      },
+    };
+    expect(optionsFromExportKwargs(config, 'c', 'models/resnet.pt')).toEqual({ opsetVersion: 13, inputs: ['float32[1,3,224,224]'] });
+    expect(optionsFromExportKwargs(config, 'c', 'detection/ssd.pt')).toEqual({ opsetVersion: 11, inputs: ['[float32[3,320,320]]'], inputNames: ['images'] });
+    expect(optionsFromExportKwargs(config, 'c', 'apps/a/b/mobile.ptl')).toEqual({ opsetVersion: 14, inputs: ['float32[1,3,224,224]'] });
+  });
+
+  it('checks every files entry, matching or not', () => {
+    expect(() => optionsFromExportKwargs({ files: { '*.ptl': { opset_version: 'x' } } }, 'c', 'a.pt')).toThrow('c: files: *.ptl: opset_version must be a whole number');
+    expect(() => optionsFromExportKwargs({ files: { '*.ptl': { files: {} } } }, 'c', 'a.pt')).toThrow(/^c: files: \*\.ptl: unknown key files; /);
+    expect(() => optionsFromExportKwargs({ files: ['*.pt'] }, 'c')).toThrow('c: files must map file globs to objects of keyword arguments');
+  });
+
+  it('matches globs: * and ? within a name, ** across folders, no / for the file name alone', () => {
+    const table: Array<[string, string, boolean]> = [
+      ['*.pt', 'a/b/model.pt', true],
+      ['*.pt', 'model.ptl', false],
+      ['model?.pt', 'x/model1.pt', true],
+      ['a/*.pt', 'a/m.pt', true],
+      ['a/*.pt', 'a/b/m.pt', false],
+      ['a/**/*.pt', 'a/b/c/m.pt', true],
+      ['a/**/*.pt', 'a/m.pt', true],
+      ['a/*.pt', './a/m.pt', true],
+      ['[x].pt', '[x].pt', true],
+      ['[x].pt', 'x.pt', false],
+    ];
+    for (const [glob, path, want] of table) expect([glob, path, globMatches(glob, path)]).toEqual([glob, path, want]);
   });
 });
 
