@@ -143,6 +143,31 @@ describe('cli refuses bad input', () => {
     expect([inspected.status, JSON.parse(inspected.stdout).error.code]).toEqual([1, 'INPUT_NOT_FOUND']);
   });
 
+  it('with --json, five kinds of failure each print {ok: false, error: {code, message, location}}', () => {
+    const notZip = join(dir, 'notes.pt');
+    writeFileSync(notZip, 'not an archive');
+    const nonzero = join(fixturesRoot, 'ops', 'cov_nonzero_one_hot_opset9', 'torch26', 'model.pt');
+    const failures: Array<[string[], string, boolean]> = [
+      [[join(dir, 'gone.pt'), join(dir, 'f1.onnx'), ...cnnSpec], 'INPUT_NOT_FOUND', false],
+      [[notZip, join(dir, 'f2.onnx'), ...cnnSpec], 'ARCHIVE_NOT_ZIP', false],
+      [[cnn, join(dir, 'f3.onnx'), '--input', 'float32[1,5,32,32]'], 'TRACE_TYPE', true],
+      [[nonzero, join(dir, 'f4.onnx'), '--opset', '8'], 'OP_OPSET', true],
+      [[cnn, join(dir, 'f5.onnx'), ...cnnSpec, '--dynamic-axes', '{"image": {"0": "batch"}}', '--strict'], 'STRICT_WARNINGS', false],
+    ];
+    for (const [args, code, located] of failures) {
+      const r = run([...args, '--json']);
+      expect([code, r.status]).toEqual([code, 1]);
+      const report = JSON.parse(r.stdout);
+      expect(Object.keys(report)).toEqual(['ok', 'error']);
+      expect(report).toMatchObject({ ok: false, error: { code, message: expect.any(String) } });
+      expect(Object.keys(report.error)).toEqual(['code', 'message', 'location']);
+      if (located) expect(report.error.location).toMatchObject({ file: expect.stringMatching(/^code\//), line: expect.any(Number) });
+      else expect(report.error.location).toBeNull();
+      expect(lines(r.stderr)).toEqual([expect.stringContaining(`${code}: ${report.error.message}`)]);
+      expect(existsSync(args[1])).toBe(false);
+    }
+  });
+
   it('a mistyped command, when no file has its name', () => {
     expectUsageError(['inspekt', cnn], /^tsonnx: USAGE: unknown command 'inspekt' \(and no file of that name\); did you mean 'inspect'\?$/);
     expectUsageError(['hlep'], /did you mean 'help'\?|missing required argument/);
