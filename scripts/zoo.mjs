@@ -79,9 +79,17 @@ function describeFolder(folder) {
   return mode ? { model: folder.slice(0, -mode.length - 1), mode } : { model: folder, mode: 'trace' };
 }
 
-/** The case folders to check: every one under versionRoot, or those --models names (by model or by folder). */
+const ZOO_SOURCE = 'tsonnx scripts/zoo_models.py';
+
+/** Whether a folder holds a zoo case (the bench's models share zoo-work/ but are not zoo rows). */
+function isZooFolder(dir) {
+  const file = join(dir, 'case.json');
+  return !existsSync(file) || JSON.parse(readFileSync(file, 'utf8')).source === ZOO_SOURCE;
+}
+
+/** The case folders to check: every zoo case under versionRoot, or those --models names (by model or by folder). */
 function selectFolders(versionRoot, models) {
-  const present = subfolders(versionRoot);
+  const present = subfolders(versionRoot).filter((f) => isZooFolder(join(versionRoot, f)));
   if (!models) return present;
   const matching = (name) => present.filter((f) => f === name || describeFolder(f).model === name);
   // A name with no folder still gets a row (its "no case" error).
