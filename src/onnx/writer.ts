@@ -1,6 +1,6 @@
 /**
- * The streaming ONNX writer. Everything but top-level initializer data is encoded with onnx-proto;
- * the ModelProto/GraphProto framing around the initializers is written here, with lengths computed
+ * The streaming ONNX writer. Everything but top-level initializer data is encoded from encode.ts's
+ * messages by proto.ts; the ModelProto/GraphProto framing around the initializers is written here, with lengths computed
  * up front from the tensors' dims, so tensor bytes go from the archive to the file one chunk at a
  * time and peak memory follows the largest in-memory tensor, not the model.
  *
@@ -18,7 +18,8 @@ import { getSystemErrorMap } from 'node:util';
 import { contiguousFileRange } from '../archive/tensor-data.js';
 import { fail, TsonnxError } from '../errors.js';
 import { DTYPE_BYTES, type OnnxModel, type OnnxTensor } from '../ir/onnx-graph.js';
-import { encodeNode, encodeTensorHeader, encodeValueInfo, onnx, type EncodeOptions } from './encode.js';
+import { encodeNode, encodeTensorHeader, encodeValueInfo, type EncodeOptions } from './encode.js';
+import { encodeMessage } from './proto.js';
 import { convertElements, elementCount, sameEncoding, streamedTensorBytes, tensorByteLength } from './tensor-bytes.js';
 import { irVersionForOpset } from './versions.js';
 
@@ -63,7 +64,8 @@ const WIRE_LENGTH_DELIMITED = 2;
 const MODEL_GRAPH_FIELD = 7;
 const GRAPH_INITIALIZER_FIELD = 5;
 const TENSOR_RAW_DATA_FIELD = 9;
-const TENSOR_EXTERNAL_LOCATION = onnx.TensorProto.DataLocation.EXTERNAL;
+/** TensorProto.DataLocation.EXTERNAL. */
+const TENSOR_EXTERNAL_LOCATION = 1;
 
 /** The output path that means standard output. */
 export const STDOUT_PATH = '-';
@@ -236,41 +238,41 @@ interface Layout {
 
 function planLayout(model: OnnxModel, options: WriteOptions, dataLocation: string): Layout {
   const { graph } = model;
-  const modelHead = onnx.ModelProto.encode({
+  const modelHead = encodeMessage('model', {
     irVersion: irVersionForOpset(model.opset),
     producerName: model.producerName,
     producerVersion: model.producerVersion,
-  }).finish();
+  });
   const customDomains = [...model.domains].filter(([domain]) => domain !== '' && domain !== 'ai.onnx');
   customDomains.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const modelTail = onnx.ModelProto.encode({
+  const modelTail = encodeMessage('model', {
     opsetImport: [{ domain: '', version: model.opset }, ...customDomains.map(([domain, version]) => ({ domain, version }))],
     docString: model.docString,
     metadataProps: model.metadataProps?.map(({ key, value }) => ({ key, value })),
-  }).finish();
-  const graphHead = onnx.GraphProto.encode({
+  });
+  const graphHead = encodeMessage('graph', {
     node: graph.nodes.map((node) => encodeNode(node, options)),
     name: graph.name,
-  }).finish();
+  });
   const initializerInputs = options.keepInitializersAsInputs
     ? graph.initializers.map((tensor) => encodeValueInfo({ name: tensor.name, dtype: tensor.dtype, shape: tensor.dims }))
     : [];
-  const graphTail = onnx.GraphProto.encode({
+  const graphTail = encodeMessage('graph', {
     input: [...graph.inputs.map(encodeValueInfo), ...initializerInputs],
     output: graph.outputs.map(encodeValueInfo),
     valueInfo: graph.valueInfo.map(encodeValueInfo),
-  }).finish();
+  });
 
   const layout = (useExternal: boolean): Layout => {
     let externalBytes = 0;
     const initializers = graph.initializers.map((tensor): InitializerLayout => {
       const dataBytes = tensorByteLength(tensor);
       if (!useExternal || elementCount(tensor.dims) <= EXTERNAL_MIN_ELEMENTS) {
-        return { tensor, dataBytes, header: onnx.TensorProto.encode(encodeTensorHeader(tensor)).finish() };
+        return { tensor, dataBytes, header: encodeMessage('tensor', encodeTensorHeader(tensor)) };
       }
       const offset = alignUp(externalBytes, EXTERNAL_ALIGNMENT);
       externalBytes = offset + dataBytes;
-      const header = onnx.TensorProto.encode({
+      const header = encodeMessage('tensor', {
         ...encodeTensorHeader(tensor),
         externalData: [
           { key: 'location', value: dataLocation },
@@ -278,7 +280,7 @@ function planLayout(model: OnnxModel, options: WriteOptions, dataLocation: strin
           { key: 'length', value: String(dataBytes) },
         ],
         dataLocation: TENSOR_EXTERNAL_LOCATION,
-      }).finish();
+      });
       return { tensor, dataBytes, external: offset, header };
     });
     const graphBytes = graphHead.byteLength + graphTail.byteLength
