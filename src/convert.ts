@@ -1,5 +1,5 @@
 /** The whole pipeline: archive → trace → passes → lower → onnx. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { startFileDigest } from './archive/digest.js';
 import { openArchive } from './archive/open.js';
@@ -12,11 +12,12 @@ import { createOpRegistry } from './ops/index.js';
 import type { OnnxModel } from './ir/onnx-graph.js';
 import { optimizeModel } from './onnx/optimize.js';
 import { refuseInputAsOutput, resolveOutput, writeModel, type WriteReport } from './onnx/writer.js';
-import { irVersionForOpset, MAX_OPSET, MIN_OPSET } from './onnx/versions.js';
+import { DEFAULT_OPSET, irVersionForOpset, MAX_OPSET, MIN_OPSET } from './onnx/versions.js';
 import { runPasses } from './passes/index.js';
 import { parseInputSpec, type InputSpec, type TensorSpec } from './trace/inputs.js';
 import { stateMetadata, type StateInit } from './trace/state.js';
 import { trace, tracedInputSpecs } from './trace/trace.js';
+import { packageVersion } from './version.js';
 
 export type TrainingMode = 'eval' | 'preserve' | 'training';
 export type { OperatorExportType };
@@ -87,8 +88,6 @@ export interface ConvertReport {
   graph?: string;
 }
 
-export const DEFAULT_OPSET = 17;
-
 /** torch's dynamic_axes in its two forms, as value name → axis → dim name. */
 export function normalizeDynamicAxes(given: ConvertOptions['dynamicAxes'], warnings: ConversionWarning[]): DynamicAxes {
   const out = new Map<string, Map<number, string>>();
@@ -110,12 +109,7 @@ export function normalizeDynamicAxes(given: ConvertOptions['dynamicAxes'], warni
   }
   return out;
 }
-export { MIN_OPSET, MAX_OPSET };
-
-export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
+export { DEFAULT_OPSET, MIN_OPSET, MAX_OPSET, packageVersion };
 
 /** What a conversion ran with, defaults filled in. */
 export interface ResolvedOptions {

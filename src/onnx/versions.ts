@@ -8,6 +8,8 @@ import { fail } from '../errors.js';
 /** The opsets tsonnx writes: the range of torch.onnx.export's `opset_version` it follows. */
 export const MIN_OPSET = 7;
 export const MAX_OPSET = 21;
+/** The opset written when none is asked for. */
+export const DEFAULT_OPSET = 17;
 
 /** [first opset, ir_version], ascending. */
 const IR_VERSION_FROM_OPSET: ReadonlyArray<readonly [number, number]> = [
