@@ -471,7 +471,8 @@ export interface ModelState {
 /** A number forward() updates that keeps one value from the second call on: the graph computes with it. */
 export interface FoldedState {
   attribute: string;
-  value: number | boolean;
+  /** A string is the size of that input dim in each call (a batch size). */
+  value: number | boolean | string;
   /** What the archive stores, which the module's first call reads. */
   stored: number | boolean | null;
 }
@@ -613,7 +614,10 @@ function formatModelReport(r: ModelInspectReport): string {
       const first = s.init === 'zeros' ? 'zeros' : `stored value (${s.values?.length ?? 0} elements in the metadata)`;
       lines.push(`  ${s.name}: ${s.dtype}[${s.shape.join(',')}]  from ${s.output}, attribute ${s.attribute}; first call: ${first}`);
     }
-    for (const f of r.folded) lines.push(`  ${f.attribute} = ${String(f.value)} in the graph (stored ${String(f.stored)}, read by the first PyTorch call)`);
+    for (const f of r.folded) {
+      const value = typeof f.value === 'string' ? `the size of dim ${f.value}` : String(f.value);
+      lines.push(`  ${f.attribute} = ${value} in the graph (stored ${String(f.stored)}, read by the first PyTorch call)`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }

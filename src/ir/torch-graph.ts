@@ -163,7 +163,8 @@ export type StateSpec =
   | {
       readonly kind: 'folded';
       readonly attribute: string;
-      readonly value: number | boolean;
+      /** The value from the second call on; a string is the size of that input dim (a batch size). */
+      readonly value: number | boolean | string;
       /** The archive's stored value, which the first call of the PyTorch module reads. */
       readonly stored: number | boolean | null;
     };

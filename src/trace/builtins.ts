@@ -335,7 +335,8 @@ const BUILTINS: Record<string, Builtin> = {
     return NOT_BUILTIN;
   },
   'builtins.bool': (it, [v]) => {
-    if (v instanceof TensorBox && it.knownScalar(v) === undefined) return runtimeNumber(it, 'Bool', v, undefined);
+    const runtime = v instanceof TensorBox || (v instanceof GValue && v.type.kind === 'scalar');
+    if (runtime && it.knownScalar(v) === undefined) return runtimeNumber(it, 'Bool', v, undefined);
     return it.truthy(v);
   },
   'builtins.str': (it, [v]) => it.describe(v),

@@ -14,7 +14,7 @@ import type { Expr, FunctionDef, Pos, Stmt, TypeExpr } from '../script/ast.js';
 import { bindSchema, Mismatch } from './bind.js';
 import { callBuiltin, NOT_BUILTIN, pythonRange, rangeItems } from './builtins.js';
 import type { ClassLoader } from './classes.js';
-import { GValue, type Arg, type Dim, type GNode, type GParameter, type KnownTensor, type TensorType, type ValueType } from '../ir/torch-graph.js';
+import { GValue, type Arg, type Dim, type GInput, type GNode, type GParameter, type KnownTensor, type TensorType, type ValueType } from '../ir/torch-graph.js';
 import { DEFAULT_TRACE_LIMITS, engineLimit, TraceBudget, type TraceLimits } from './limits.js';
 import { checkStridedBounds, unsafeCallee, unsafeMessage, unsafeOp } from './safety.js';
 import {
@@ -153,7 +153,9 @@ export type StateSeed =
   | { readonly kind: 'tensor'; readonly type: TensorType }
   | { readonly kind: 'tensors'; readonly types: readonly TensorType[] }
   | { readonly kind: 'number'; readonly scalar: 'int' | 'float' | 'bool' }
-  | { readonly kind: 'known'; readonly value: number | boolean | PyFloat };
+  | { readonly kind: 'known'; readonly value: number | boolean | PyFloat }
+  /** An int that is the size of an input's named dim (a batch size the model remembers): that size in every call. */
+  | { readonly kind: 'size'; readonly dim: string };
 
 /** The 0-d tensor dtype carrying a lifted number, as prim::NumToTensor makes it. */
 export const NUMBER_STATE_DTYPE = { int: 'int64', float: 'float64', bool: 'bool' } as const;
@@ -177,6 +179,8 @@ export class Interpreter {
   private frame: Frame | undefined;
   /** Module attributes assigned by the code, by path, in the order of their first write. */
   readonly stateWrites = new Map<string, StateWrite>();
+  /** Graph inputs for forward()'s tensor arguments, in order. */
+  readonly userInputs: GInput[] = [];
   /** Graph inputs standing for lifted state attributes. */
   readonly stateInputs: Array<{ name: string; value: GValue }> = [];
   /** Depth of `__setstate__` calls running: their attribute writes rebuild objects, not state. */
@@ -346,6 +350,12 @@ export class Interpreter {
       }
       case 'known':
         return seed.value;
+      case 'size':
+        for (const { value } of this.userInputs) {
+          const axis = value.type.kind === 'tensor' ? value.type.shape.indexOf(seed.dim) : -1;
+          if (axis >= 0) return this.callOp('aten', 'size', [new TensorBox(value), axis], new Map());
+        }
+        return this.fail('INTERNAL', `state ${path} is the size of dim ${seed.dim}, which no input has`);
     }
   }
 

@@ -43,15 +43,27 @@ export function writesOf(it: Interpreter): StateWrite[] {
   return [...writes.values()];
 }
 
-/** How a value written to a state attribute is carried to the next call; undefined for kinds that cannot be (None, strings, objects, empty lists). */
-export function seedOf(v: PyValue | undefined): StateSeed | undefined {
+/** The named dims of forward()'s tensor inputs. */
+export function inputDims(it: Interpreter): Set<string> {
+  return new Set(it.userInputs.flatMap(({ value }) => (value.type.kind === 'tensor' ? value.type.shape.filter((d): d is string => typeof d === 'string') : [])));
+}
+
+/**
+ * How a value written to a state attribute is carried to the next call; undefined for kinds that
+ * cannot be (None, strings, objects, empty lists). An int that is the size of an input's named dim
+ * (`dims`) stays that size.
+ */
+export function seedOf(v: PyValue | undefined, dims: ReadonlySet<string> = new Set()): StateSeed | undefined {
   const tensorType = (g: GValue): TensorType | undefined => (g.type.kind === 'tensor' ? { kind: 'tensor', dtype: g.type.dtype, shape: [...g.type.shape] } : undefined);
   if (v instanceof TensorBox) {
     const type = tensorType(v.value);
     return type && { kind: 'tensor', type };
   }
   if (v instanceof GValue) {
-    if (v.type.kind === 'scalar') return { kind: 'number', scalar: v.type.scalar };
+    if (v.type.kind === 'scalar') {
+      const dim = v.type.dim;
+      return v.type.scalar === 'int' && typeof dim === 'string' && dims.has(dim) ? { kind: 'size', dim } : { kind: 'number', scalar: v.type.scalar };
+    }
     const type = tensorType(v);
     return type && { kind: 'tensor', type };
   }
@@ -81,6 +93,7 @@ function sameSeed(a: StateSeed, b: StateSeed): boolean {
   if (a.kind === 'tensors' && b.kind === 'tensors') return a.types.length === b.types.length && a.types.every((t, i) => sameType(t, b.types[i]));
   if (a.kind === 'number' && b.kind === 'number') return a.scalar === b.scalar;
   if (a.kind === 'known' && b.kind === 'known') return numberKind(a.value) === numberKind(b.value) && plainNumber(a.value) === plainNumber(b.value);
+  if (a.kind === 'size' && b.kind === 'size') return a.dim === b.dim;
   return false;
 }
 
@@ -108,6 +121,8 @@ function describe(seed: StateSeed | undefined): string {
       return `a run-time ${seed.scalar}`;
     case 'known':
       return String(plainNumber(seed.value));
+    case 'size':
+      return `the size of dim ${seed.dim}`;
   }
 }
 
@@ -121,8 +136,9 @@ export function settleState<R extends StateRun>(first: R, rerun: (seeds: Readonl
   for (let round = 0; ; round++) {
     const next = new Map(seeds);
     const changes: string[] = [];
+    const dims = inputDims(current.interpreter);
     for (const w of writesOf(current.interpreter)) {
-      const after = seedOf(w.object.attrs.get(w.name));
+      const after = seedOf(w.object.attrs.get(w.name), dims);
       if (!after) continue;
       const before = seeds.get(w.path);
       const settled = settle(before, after);
@@ -208,6 +224,9 @@ export function stateOutputs(it: Interpreter, seeds: ReadonlyMap<string, StateSe
     switch (seed.kind) {
       case 'known':
         specs.push({ kind: 'folded', attribute: path, value: plainNumber(seed.value), stored: storedNumber(stored) });
+        break;
+      case 'size':
+        specs.push({ kind: 'folded', attribute: path, value: seed.dim, stored: storedNumber(stored) });
         break;
       case 'tensor':
         if (!(value instanceof TensorBox)) return wrong();

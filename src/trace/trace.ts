@@ -197,7 +197,7 @@ function run(
   if (specs.length > totalSpecs) {
     fail('INPUT_SPEC', `${method}(${signatureText(fn)}) takes ${totalSpecs} argument${totalSpecs === 1 ? '' : 's'}, but ${specs.length} --input were given`);
   }
-  const inputs: GInput[] = [];
+  const inputs = it.userInputs;
   const args: PyValue[] = [it.rootObject()];
   const tensorInput = (given: TensorSpec, name: string, p: Param): TensorBox => {
     const graphName = options.inputNames?.[inputs.length] ?? name;

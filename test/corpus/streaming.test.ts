@@ -92,4 +92,28 @@ describe.skipIf(!available)('silero v3.1: 10 chunks with the state fed back', ()
       }
     });
   }
+
+  it('with a dynamic batch: the state is [2,batch,64], the batch size folded as the input\'s, and three copies of the 16 kHz stream each give PyTorch\'s outputs', async () => {
+    const out = tempPath('silero-dynamic.onnx');
+    await convert(archive, out, { inputs: [`float32[1,${reference.signal.chunk}]`, '16000'], liftState: true, strict: true, dynamicAxes: { x: { 0: 'batch' } } });
+    const { state, folded } = await inspectModel(out);
+    expect(state.map((s) => [s.name, s.shape])).toEqual([['_h', [2, 'batch', 64]], ['_c', [2, 'batch', 64]]]);
+    expect(folded).toContainEqual({ attribute: '_last_batch_size', value: 'batch', stored: 0 });
+    const want = Object.values(reference.torch)[0]['16000'];
+    for (const batch of [1, 3]) {
+      const calls = chunks(16000).map((c) => {
+        const data = new Float32Array(batch * c.data.length);
+        for (let b = 0; b < batch; b++) data.set(c.data as Float32Array, b * c.data.length);
+        return [{ dtype: 'float32', shape: [batch, c.data.length], data }];
+      });
+      const run = await runStream(out, calls, { batch });
+      run.outputs.forEach(([o], i) => {
+        try {
+          expectClose(o, { dtype: 'float32', shape: [batch], data: new Float32Array(batch).fill(want[i]) });
+        } catch (error) {
+          throw new Error(`batch ${batch}, chunk ${i + 1}: ${(error as Error).message}`);
+        }
+      });
+    }
+  });
 });

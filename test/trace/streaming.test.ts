@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { convert } from '../../src/index.js';
 import { float16Bits } from '../../src/archive/half.js';
-import { inspectModel } from '../../src/inspect.js';
+import { formatInspectReport, inspectFile, inspectModel } from '../../src/inspect.js';
 import { compareAll, fixturesRoot, toNumbers, type ArrayData, type NamedArray } from '../helpers/cases.js';
 import { tempPath } from '../helpers/convert-case.js';
 import { maxDifference, runStream } from '../helpers/streaming.js';
@@ -130,6 +130,9 @@ describe('what the metadata records of each state', () => {
     const stored = read(c.dir, c.sequences[0].state[0]);
     expect(state[0].values).toEqual(toNumbers(stored));
     expect(state[2].values).toEqual([1, 1, 1, 1]);
+    const text = formatInspectReport(await inspectFile(out));
+    expect(text).toContain('  input     h: float32[1,16]\n');
+    expect(text).toContain('\nstate (feed each output back as the next call\'s input)\n  h: float32[1,16]  from h_out, attribute h; first call: stored value (16 elements in the metadata)\n  c: float32[1,16]  from c_out, attribute c; first call: zeros\n');
   });
 
   it('the keyword spotter: a submodule tensor, a tensor list element by element, an int counter and a float', async () => {
