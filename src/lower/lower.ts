@@ -11,6 +11,7 @@ import { castTo, onnxDtypeOf } from '../ops/helpers.js';
 import { PyFloat } from '../archive/types.js';
 import { ONNX_DTYPE, type OnnxAttrs, type OnnxGraph, type OnnxModel, type OnnxValueInfo } from '../ir/onnx-graph.js';
 import { BoundArgs, type FreshDims } from '../ops/args.js';
+import { nodeInputs } from '../ir/values-read.js';
 import { loweringFor, type LowerContext, type Registry } from '../ops/registry.js';
 
 export interface LowerOptions {
@@ -224,7 +225,18 @@ class Lowerer {
   }
 
   private ctx(node: GNode): LowerContext {
-    return { opset: this.options.opset, node, b: this.b, input: (v) => this.input(v), parameter: (v) => this.archiveTensor(v) };
+    return { opset: this.options.opset, node, b: this.b, input: (v) => this.input(v), parameter: (v) => this.archiveTensor(v), isRead: (v) => this.valuesRead().has(v) };
+  }
+
+  private readValues?: Set<GValue>;
+
+  /** Every value a node or a graph output reads, found once per conversion when a lowering first asks. */
+  private valuesRead(): Set<GValue> {
+    if (!this.readValues) {
+      this.readValues = new Set(this.graph.outputs.map((o) => o.value));
+      for (const node of this.graph.body.nodes) nodeInputs(node, this.readValues);
+    }
+    return this.readValues;
   }
 
   /** The archive tensor behind a parameter value (not computed ones such as folded weights). */

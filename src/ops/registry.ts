@@ -18,6 +18,8 @@ export interface LowerContext {
   input(v: GValue): string;
   /** The archive tensor behind a parameter value (quantized weights need their scales), if it has one. */
   parameter?(v: GValue): TensorRef | undefined;
+  /** Whether anything reads the value: for outputs ONNX has no form of, which may go unwritten when unread. */
+  isRead?(v: GValue): boolean;
 }
 
 /** Returns the ONNX names of the node's outputs, in order. */

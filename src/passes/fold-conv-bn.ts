@@ -8,7 +8,7 @@
 import { dtypeItemSize, tensorBytes, tensorBytesInto } from '../archive/tensor-data.js';
 import type { TensorRef } from '../archive/types.js';
 import { GValue, type Arg, type GNode, type GParameter, type TorchGraph } from '../ir/torch-graph.js';
-import { nodeInputs } from './dce.js';
+import { nodeInputs } from '../ir/values-read.js';
 
 const CONVOLUTIONS = new Set(['aten::_convolution', 'aten::conv1d', 'aten::conv2d', 'aten::conv3d']);
 

@@ -1,5 +1,5 @@
 /**
- * torchvision's detection ops (`torchvision::nms`, `torchvision::roi_align`), which scripted detection
+ * torchvision's detection ops (`torchvision::nms`, `roi_align`, `roi_pool`), which scripted detection
  * models call as `ops.torchvision.<name>`. Boxes are (x1, y1, x2, y2) corners; RoI rows are
  * (batch index, x1, y1, x2, y2).
  */
@@ -50,8 +50,8 @@ function lowerNms(ctx: LowerContext, a: BoundArgs): string[] {
   return [squeeze(ctx, column, [1])];
 }
 
-function inferRoiAlign(a: BoundArgs): ReturnType<OpDef['infer']> {
-  const op = 'torchvision::roi_align';
+/** roi_align's and roi_pool's output shape, (RoIs, C, pooled_height, pooled_width). */
+function pooledShape(op: string, a: BoundArgs): Dim[] {
   const input = a.tensor('input');
   const rois = a.tensor('rois');
   const shape = shapeOf(input);
@@ -60,7 +60,30 @@ function inferRoiAlign(a: BoundArgs): ReturnType<OpDef['infer']> {
   requireSameDtype(op, ['input', input], ['rois', rois]);
   const [height, width] = [a.int('pooled_height'), a.int('pooled_width')];
   if (height <= 0 || width <= 0) fail('TRACE_TYPE', `${op}: pooled size must be positive, got ${height}x${width}`);
-  return [tensorOf(input.tensor.dtype, [count, shape[1], height, width])];
+  return [count, shape[1], height, width];
+}
+
+function inferRoiAlign(a: BoundArgs): ReturnType<OpDef['infer']> {
+  return [tensorOf(a.tensor('input').tensor.dtype, pooledShape('torchvision::roi_align', a))];
+}
+
+/** The pooled maxima and, for backward, where each came from (flat index in the feature map). */
+function inferRoiPool(a: BoundArgs): ReturnType<OpDef['infer']> {
+  const shape = pooledShape('torchvision::roi_pool', a);
+  return [tensorOf(a.tensor('input').tensor.dtype, shape), tensorOf('int64', shape)];
+}
+
+/**
+ * ONNX MaxRoiPool, which rounds the RoI corners, sizes bins and gives empty bins 0 exactly as
+ * torchvision's kernel does. It has no argmax output; torchvision.ops.roi_pool drops it, so only code
+ * that reads it fails.
+ */
+function lowerRoiPool(ctx: LowerContext, a: BoundArgs): string[] {
+  if (ctx.isRead?.(ctx.node.outputs[1]) !== false) {
+    fail('OP_UNSUPPORTED', 'torchvision::roi_pool: its argmax output is read, and ONNX MaxRoiPool has none');
+  }
+  const attrs: OnnxAttrs = { pooled_shape: [a.int('pooled_height'), a.int('pooled_width')], spatial_scale: { f: a.float('spatial_scale') } };
+  return [ctx.b.op1('MaxRoiPool', [ctx.input(a.tensor('input')), ctx.input(a.tensor('rois'))], attrs), ''];
 }
 
 /**
@@ -100,5 +123,10 @@ export const visionOps: readonly OpDef[] = [
     ],
     infer: inferRoiAlign,
     lower: { 10: lowerRoiAlign },
+  },
+  {
+    schemas: ['torchvision::roi_pool(Tensor input, Tensor rois, float spatial_scale, SymInt pooled_height, SymInt pooled_width) -> (Tensor, Tensor)'],
+    infer: inferRoiPool,
+    lower: { 7: lowerRoiPool },
   },
 ];
