@@ -466,6 +466,8 @@ export interface ModelState {
   /** The first call's value: the archive's stored value (`values`), or zeros. */
   init: 'stored' | 'zeros';
   values?: number[];
+  /** The first call's shape where the state has symbolic dims of its own (`<attribute>_dim<i>`, a history that grows). */
+  initShape?: number[];
 }
 
 /** A number forward() updates that keeps one value from the second call on: the graph computes with it. */
@@ -584,7 +586,7 @@ const STATE_ARRAYS: Record<string, (n: number) => StateArray> = {
  * gives the size of each named dim (`{ batch: 3 }`) in a shape that follows an input's.
  */
 export function initialState(state: ModelState, dims: Readonly<Record<string, number>> = {}): { dtype: string; data: StateArray; dims: number[] } {
-  const shape = state.shape.map((d) => {
+  const shape = state.initShape ?? state.shape.map((d) => {
     if (typeof d === 'number') return d;
     const size = dims[d];
     if (size === undefined) fail('OPTION_INVALID', `state ${state.name} has the dim ${d}: give its size, e.g. { ${d}: 1 }`);

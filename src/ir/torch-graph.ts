@@ -159,6 +159,8 @@ export type StateSpec =
       readonly init: 'stored' | 'zeros';
       /** The stored value's elements (C order) when init is 'stored'. */
       readonly values?: readonly number[];
+      /** The first call's shape where the state has dims of its own (a history that grows): the stored value's. */
+      readonly initShape?: readonly number[];
     }
   | {
       readonly kind: 'folded';

@@ -98,13 +98,32 @@ function sameSeed(a: StateSeed, b: StateSeed): boolean {
 }
 
 /**
+ * A tensor state whose size changes from call to call (a history that grows, then is cut to a
+ * window): the dims that differ become the state's own symbolic dims, `<path>_dim<i>`. Undefined
+ * where the dtype or rank changes.
+ */
+function grown(path: string, before: TensorType, after: TensorType): TensorType | undefined {
+  if (before.dtype !== after.dtype || before.shape.length !== after.shape.length) return undefined;
+  const shape = before.shape.map((d, i) => (d === after.shape[i] || (typeof d === 'string' && typeof after.shape[i] === 'string') ? d : `${path}_dim${i}`));
+  return { kind: 'tensor', dtype: before.dtype, shape };
+}
+
+/**
  * The seed for the next run, from what this run read (`before`) and wrote (`after`). A known number
  * written with another value than it was read with changes from call to call: it becomes a lifted
  * number and stays one.
  */
-function settle(before: StateSeed | undefined, after: StateSeed): StateSeed {
+function settle(path: string, before: StateSeed | undefined, after: StateSeed): StateSeed {
   if (!before || sameSeed(before, after)) return before ?? after;
   if (before.kind === 'known' && after.kind === 'known') return { kind: 'number', scalar: numberKind(after.value) };
+  if (before.kind === 'tensor' && after.kind === 'tensor') {
+    const type = grown(path, before.type, after.type);
+    if (type) return { kind: 'tensor', type };
+  }
+  if (before.kind === 'tensors' && after.kind === 'tensors' && before.types.length === after.types.length) {
+    const types = before.types.map((t, i) => grown(`${path}.${i}`, t, after.types[i]));
+    if (types.every((t) => t !== undefined)) return { kind: 'tensors', types: types as TensorType[] };
+  }
   if (before.kind === 'number' && after.kind === 'known' && numberKind(after.value) === before.scalar) return before;
   return after;
 }
@@ -141,7 +160,7 @@ export function settleState<R extends StateRun>(first: R, rerun: (seeds: Readonl
       const after = seedOf(w.object.attrs.get(w.name), dims);
       if (!after) continue;
       const before = seeds.get(w.path);
-      const settled = settle(before, after);
+      const settled = settle(w.path, before, after);
       if (before && sameSeed(before, settled)) continue;
       next.set(w.path, settled);
       changes.push(`${w.path} read as ${describe(before)}, written as ${describe(after)}`);
@@ -167,34 +186,48 @@ function owner(it: Interpreter, path: string, written: ReadonlyMap<string, State
   return { object, name: parts[parts.length - 1] };
 }
 
-/** A stored value as numbers, when it fits the state's type. */
-function storedFitting(stored: PickleValue | undefined, type: TensorType): number[] | undefined {
-  if (type.shape.some((d) => typeof d === 'string')) return undefined;
+/**
+ * A stored value as numbers, when it fits the state's type: the same dtype and rank, the same size
+ * in each dim but the state's own symbolic dims (`shape`: the stored sizes, when it has such dims).
+ * A dim that follows an input's (`inputDims`: a dynamic batch) is the caller's, so no stored value fits it.
+ */
+function storedFitting(stored: PickleValue | undefined, type: TensorType, inputDims: ReadonlySet<string>): { values: number[]; shape?: number[] } | undefined {
+  if (type.shape.some((d) => typeof d === 'string' && inputDims.has(d))) return undefined;
   if (typeof stored === 'number' || typeof stored === 'boolean' || typeof stored === 'bigint' || stored instanceof PyFloat) {
     if (type.shape.length !== 0) return undefined;
-    return [stored instanceof PyFloat ? stored.value : Number(stored)];
+    return { values: [stored instanceof PyFloat ? stored.value : Number(stored)] };
   }
   // --fp16 traces stored float32/float64 tensors as float16: their values are the state's, rounded.
   const halved = type.dtype === 'float16' && isTensorRef(stored) && (stored.dtype === 'float32' || stored.dtype === 'float64');
-  if (!isTensorRef(stored) || (stored.dtype !== type.dtype && !halved) || stored.shape.length !== type.shape.length || stored.shape.some((d, i) => d !== type.shape[i])) return undefined;
+  if (!isTensorRef(stored) || (stored.dtype !== type.dtype && !halved) || stored.shape.length !== type.shape.length) return undefined;
+  if (stored.shape.some((d, i) => d !== type.shape[i] && typeof type.shape[i] !== 'string')) return undefined;
   if (stored.quant) return undefined;
   const elements = stored.shape.reduce((a, b) => a * b, 1);
   if (elements > MAX_STORED_ELEMENTS) fail('TRACE_UNSUPPORTED', `the stored state has ${elements} elements, more than the ${MAX_STORED_ELEMENTS} the model's metadata keeps; convert with --state-init zeros`);
-  return Array.from(tensorValues(stored) as ArrayLike<number | bigint>, Number);
+  const values = Array.from(tensorValues(stored) as ArrayLike<number | bigint>, Number);
+  return type.shape.some((d) => typeof d === 'string') ? { values, shape: [...stored.shape] } : { values };
 }
 
 /** The first call's value of a state input, by the --state-init mode. */
-function initialValue(path: string, stored: PickleValue | undefined, type: TensorType, mode: StateInit): { init: 'stored' | 'zeros'; values?: number[] } {
+function initialValue(
+  path: string,
+  stored: PickleValue | undefined,
+  type: TensorType,
+  mode: StateInit,
+  inputDims: ReadonlySet<string>,
+): { init: 'stored' | 'zeros'; values?: number[]; initShape?: number[] } {
   if (mode === 'zeros') return { init: 'zeros' };
-  const values = storedFitting(stored, type);
-  if (!values) {
+  const fitting = storedFitting(stored, type, inputDims);
+  if (!fitting) {
     if (mode === 'stored') {
       const what = isTensorRef(stored) ? `${stored.dtype}[${stored.shape.join(',')}]` : stored === undefined ? 'nothing' : typeof stored;
       fail('TRACE_UNSUPPORTED', `--state-init stored: state ${path} is ${type.dtype}[${type.shape.join(',')}] from the second call on, but the archive stores ${what} (a placeholder forward() replaces); use --state-init auto or zeros`);
     }
     return { init: 'zeros' };
   }
-  return values.every((v) => v === 0) ? { init: 'zeros' } : { init: 'stored', values };
+  const { values, shape } = fitting;
+  const initShape = shape ? { initShape: shape } : {};
+  return values.every((v) => v === 0) ? { init: 'zeros', ...initShape } : { init: 'stored', values, ...initShape };
 }
 
 function storedNumber(stored: PickleValue | undefined): number | boolean | null {
@@ -210,11 +243,12 @@ function storedNumber(stored: PickleValue | undefined): number | boolean | null 
  */
 export function stateOutputs(it: Interpreter, seeds: ReadonlyMap<string, StateSeed>, outputs: TorchGraph['outputs'], inputs: () => TorchGraph['inputs'], mode: StateInit): StateSpec[] {
   const written = new Map(writesOf(it).map((w) => [w.path, w]));
+  const dims = inputDims(it);
   const specs: Array<Omit<Extract<StateSpec, { kind: 'lifted' }>, 'input'> | StateSpec> = [];
-  const lift = (attribute: string, value: GValue, stored: PickleValue | undefined) => {
-    const type = value.tensor;
+  // The spec gives the input's type: an output dim of the state's own gets a fresh name each run.
+  const lift = (attribute: string, value: GValue, stored: PickleValue | undefined, type: TensorType) => {
     outputs.push({ name: `${attribute}_out`, value });
-    specs.push({ kind: 'lifted', attribute, output: outputs.length - 1, dtype: type.dtype, shape: type.shape, ...initialValue(attribute, stored, type, mode) });
+    specs.push({ kind: 'lifted', attribute, output: outputs.length - 1, dtype: type.dtype, shape: type.shape, ...initialValue(attribute, stored, type, mode, dims) });
   };
   for (const [path, seed] of seeds) {
     const { object, name } = owner(it, path, written);
@@ -230,13 +264,13 @@ export function stateOutputs(it: Interpreter, seeds: ReadonlyMap<string, StateSe
         break;
       case 'tensor':
         if (!(value instanceof TensorBox)) return wrong();
-        lift(path, value.value, stored);
+        lift(path, value.value, stored, seed.type);
         break;
       case 'tensors':
         if (!(value instanceof PyList) || value.items.length !== seed.types.length) return wrong();
         value.items.forEach((item, i) => {
           if (!(item instanceof TensorBox)) return wrong();
-          lift(`${path}.${i}`, item.value, Array.isArray(stored) ? stored[i] : undefined);
+          lift(`${path}.${i}`, item.value, Array.isArray(stored) ? stored[i] : undefined, seed.types[i]);
         });
         break;
       case 'number': {
@@ -246,7 +280,7 @@ export function stateOutputs(it: Interpreter, seeds: ReadonlyMap<string, StateSe
         else if (typeof value === 'number' || typeof value === 'boolean' || value instanceof PyFloat) {
           tensor = it.knownTensor({ type: { kind: 'tensor', dtype, shape: [] }, values: [Number(plainNumber(value))] }).value;
         } else return wrong();
-        lift(path, tensor, stored);
+        lift(path, tensor, stored, { kind: 'tensor', dtype, shape: [] });
         break;
       }
     }
@@ -274,7 +308,16 @@ export function stateMetadata(
       return { key: `${STATE_METADATA_PREFIX}folded.${s.attribute}`, value: JSON.stringify({ attribute: s.attribute, value: s.value, stored: s.stored }) };
     }
     const input = inputs[s.input];
-    const value = { attribute: s.attribute, input: input.name, output: outputs[s.output].name, dtype: input.dtype, shape: s.shape, init: s.init, ...(s.values ? { values: s.values } : {}) };
+    const value = {
+      attribute: s.attribute,
+      input: input.name,
+      output: outputs[s.output].name,
+      dtype: input.dtype,
+      shape: s.shape,
+      init: s.init,
+      ...(s.initShape ? { initShape: s.initShape } : {}),
+      ...(s.values ? { values: s.values } : {}),
+    };
     return { key: `${STATE_METADATA_PREFIX}${input.name}`, value: JSON.stringify(value) };
   });
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { convert } from '../../src/index.js';
 import { float16Bits } from '../../src/archive/half.js';
-import { formatInspectReport, inspectFile, inspectModel } from '../../src/inspect.js';
+import { formatInspectReport, initialState, inspectFile, inspectModel } from '../../src/inspect.js';
 import { compareAll, fixturesRoot, toNumbers, type ArrayData, type NamedArray } from '../helpers/cases.js';
 import { tempPath } from '../helpers/convert-case.js';
 import { maxDifference, runStream } from '../helpers/streaming.js';
@@ -85,7 +85,8 @@ async function expectStream(c: StreamCase, sequence: Sequence, model: string): P
 describe('streaming models: lifted state fed back for 10 calls', () => {
   it('finds the state cases of both PyTorch versions', () => {
     expect(cases.map((c) => `${c.name} ${c.torch.slice(0, 3)}`).sort()).toEqual([
-      'batch_memory 1.1', 'batch_memory 2.6', 'gru_kws 1.1', 'gru_kws 2.6', 'lstm_policy 1.1', 'lstm_policy 2.6', 'streaming_conv 1.1', 'streaming_conv 2.6',
+      'batch_memory 1.1', 'batch_memory 2.6', 'gru_kws 1.1', 'gru_kws 2.6', 'lstm_policy 1.1', 'lstm_policy 2.6',
+      'sliding_history 1.1', 'sliding_history 2.6', 'streaming_conv 1.1', 'streaming_conv 2.6',
     ]);
   });
 
@@ -149,6 +150,15 @@ describe('what the metadata records of each state', () => {
       ['frames.1', 'frames.1_out', 'float32', [1, 16], 'zeros', undefined],
       ['frames.2', 'frames.2_out', 'float32', [1, 16], 'zeros', undefined],
     ]);
+  });
+
+  it('a history whose length grows then stays: a dim of its own, and the stored empty window as the first value', async () => {
+    const c = byName('sliding_history');
+    const out = tempPath('sliding_history-metadata.onnx');
+    await convert(join(c.dir, 'model.pt'), out, { inputs: c.sequences[0].args, liftState: true });
+    const { state } = await inspectModel(out);
+    expect(state.map((s) => [s.name, s.shape, s.init, s.initShape])).toEqual([['history', [1, 3, 'history_dim2'], 'zeros', [1, 3, 0]]]);
+    expect(initialState(state[0]).dims).toEqual([1, 3, 0]);
   });
 
   it('without liftState, one STATE_NOT_KEPT warning per attribute forward() writes', async () => {
