@@ -188,10 +188,18 @@ function runLayer(
   return { output, states };
 }
 
+/**
+ * A state in the input's dtype: a traced RNN bakes the dtype of its zero initial state (float32) into
+ * the code, which --fp16 runs on float16 inputs.
+ */
+function stateAs(ctx: LowerContext, h: GValue, dtype: DType): string {
+  return castTo(ctx, ctx.input(h), h.tensor.dtype, dtype);
+}
+
 /** Runs every layer; returns the last layer's output and each state stacked over layers. */
 function runStack(ctx: LowerContext, s: Stack, x: string, sequenceLens: string): LayerResult {
   const dtype = s.input.tensor.dtype;
-  const initial = s.states.map((h) => ctx.input(h));
+  const initial = s.states.map((h) => stateAs(ctx, h, dtype));
   const finals: string[][] = s.states.map(() => []);
   let output = x;
   s.params.forEach((dirs, l) => {
@@ -280,7 +288,7 @@ function cellOp(schema: string, family: Family): OpDef {
         const { input, states, params, hidden } = read(a);
         const weights = layerWeights(ctx, family, hidden, input.tensor.dtype, [params]);
         const x = unsqueeze(ctx, ctx.input(input), [0]);
-        const initial = states.map((h) => unsqueeze(ctx, ctx.input(h), [0]));
+        const initial = states.map((h) => unsqueeze(ctx, stateAs(ctx, h, input.tensor.dtype), [0]));
         const result = runLayer(ctx, family, x, weights, initial, hidden, 1, '');
         return result.states.map((h) => squeeze(ctx, h, [0]));
       },
