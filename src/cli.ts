@@ -8,11 +8,12 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { convertBatch, planBatch, type BatchResult } from './batch.js';
 import { checkModel, requireFinite, type CheckReport } from './check.js';
 import { parseDynamicAxes, parseOperatorExportType, parseTrainingMode, readExportConfig } from './config.js';
-import { convert, DEFAULT_OPSET, MAX_OPSET, MIN_OPSET, packageVersion, type ConvertOptions, type ConvertReport, type ConvertStage } from './convert.js';
+import type { ConvertOptions, ConvertReport, ConvertStage } from './convert.js';
 import { errorRecord, TsonnxError } from './errors.js';
-import { formatInspectReport, inspectFile } from './inspect.js';
-import { resolveOutput, STDOUT_PATH } from './onnx/writer.js';
+import { resolveOutput, STDOUT_PATH } from './onnx/output-target.js';
+import { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET } from './onnx/versions.js';
 import { parseInputSpec } from './trace/inputs.js';
+import { packageVersion } from './version.js';
 
 /** Colours only on a terminal, and never when NO_COLOR is set (to anything) or TERM=dumb. */
 function colourFor(stream: NodeJS.WriteStream): ChalkInstance {
@@ -209,6 +210,8 @@ async function runConvert(model: string, output: string, flags: ConvertFlags, co
   let report: ConvertReport;
   let check: CheckReport | undefined;
   try {
+    // Loaded here, not at start-up: --help, --version and usage errors need none of the converter.
+    const { convert } = await import('./convert.js');
     report = await convert(model, output, { ...options, onStage: (stage) => progress?.update(STAGE_TEXT[stage]) });
     if (flags.check) {
       progress?.update('running in onnxruntime');
@@ -322,6 +325,7 @@ function batchTable(results: readonly BatchResult[], seconds: number): string {
 }
 
 async function runInspect(model: string, flags: { json?: boolean; opset?: number }): Promise<number> {
+  const { formatInspectReport, inspectFile } = await import('./inspect.js');
   const report = await inspectFile(model, { opset: flags.opset });
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

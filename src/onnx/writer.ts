@@ -1,8 +1,8 @@
 /**
- * The streaming ONNX writer. Everything but top-level initializer data is encoded from encode.ts's
- * messages by proto.ts; the ModelProto/GraphProto framing around the initializers is written here, with lengths computed
- * up front from the tensors' dims, so tensor bytes go from the archive to the file one chunk at a
- * time and peak memory follows the largest in-memory tensor, not the model.
+ * The streaming ONNX writer. Everything but top-level initializer data is encode.ts's messages
+ * encoded by proto.ts; the ModelProto/GraphProto framing around the initializers is written here,
+ * with lengths computed up front from the tensors' dims, so tensor bytes go from the archive to the
+ * file one chunk at a time and peak memory follows the largest in-memory tensor, not the model.
  *
  * A regular file (or a new one) appears atomically: temporary files beside it, then rename; a
  * symlink is followed to its final target, which is replaced the same way. FIFOs and character
@@ -11,17 +11,19 @@
  * thread pool.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, readSync, realpathSync, statSync, writeSync, type Stats } from 'node:fs';
-import { rename, stat, unlink } from 'node:fs/promises';
+import { closeSync, constants, openSync, readSync, writeSync } from 'node:fs';
+import { rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { getSystemErrorMap } from 'node:util';
 import { contiguousFileRange } from '../archive/tensor-data.js';
 import { fail, TsonnxError } from '../errors.js';
-import { DTYPE_BYTES, type OnnxModel, type OnnxTensor } from '../ir/onnx-graph.js';
+import type { OnnxModel, OnnxTensor } from '../ir/onnx-graph.js';
 import { encodeNode, encodeTensorHeader, encodeValueInfo, type EncodeOptions } from './encode.js';
 import { encodeMessage } from './proto.js';
 import { convertElements, elementCount, sameEncoding, streamedTensorBytes, tensorByteLength } from './tensor-bytes.js';
+import { outputSyscall, refuseInputAsOutput, resolveOutput, STDOUT_FD, systemReason, type OutputTarget } from './output-target.js';
 import { irVersionForOpset } from './versions.js';
+
+export { refuseInputAsOutput, resolveOutput, STDOUT_PATH, type OutputTarget } from './output-target.js';
 
 export interface WriteOptions extends EncodeOptions {
   /** List every initializer in graph.input too, after the real inputs (torch's keep_initializers_as_inputs). */
@@ -66,55 +68,6 @@ const GRAPH_INITIALIZER_FIELD = 5;
 const TENSOR_RAW_DATA_FIELD = 9;
 /** TensorProto.DataLocation.EXTERNAL. */
 const TENSOR_EXTERNAL_LOCATION = 1;
-
-/** The output path that means standard output. */
-export const STDOUT_PATH = '-';
-const STDOUT_FD = 1;
-/** As Linux's own limit on symlinks followed in one path lookup (ELOOP). */
-const MAX_SYMLINK_HOPS = 40;
-
-/**
- * Where the model goes: `file` is a regular file (existing or new) replaced through a temporary
- * file beside it; `stream` is a FIFO or character device, and `stdout` standard output, both
- * written directly since replacing them would break whoever reads them.
- */
-export type OutputTarget =
-  | { readonly kind: 'file'; readonly path: string }
-  | { readonly kind: 'stream'; readonly path: string; readonly what: string }
-  | { readonly kind: 'stdout'; readonly path: typeof STDOUT_PATH };
-
-/** Classifies `outPath` without writing anything; OUTPUT_UNWRITABLE for what tsonnx will not write. */
-export function resolveOutput(outPath: string): OutputTarget {
-  if (outPath === STDOUT_PATH) return { kind: 'stdout', path: STDOUT_PATH };
-  const given = path.resolve(outPath);
-  const existing = outputSyscall(given, () => statSync(given, { throwIfNoEntry: false }));
-  if (!existing || existing.isFile()) return { kind: 'file', path: finalLinkTarget(given) };
-  if (existing.isFIFO()) return { kind: 'stream', path: given, what: 'a FIFO' };
-  if (existing.isCharacterDevice()) return { kind: 'stream', path: given, what: 'a character device' };
-  if (existing.isDirectory()) return fail('OUTPUT_UNWRITABLE', `cannot write ${given}: illegal operation on a directory (EISDIR)`);
-  // A socket cannot be opened by path, but /dev/stdout on one (Node gives child processes sockets) is standard output itself.
-  if (existing.isSocket() && isSameFile(existing, fstatOrUndefined(STDOUT_FD))) return { kind: 'stdout', path: STDOUT_PATH };
-  const what = existing.isSocket() ? 'a socket' : existing.isBlockDevice() ? 'a block device' : 'not a regular file';
-  return fail('OUTPUT_UNWRITABLE', `cannot write ${given}: it is ${what}; tsonnx writes regular files, FIFOs, character devices and - (standard output)`);
-}
-
-/**
- * The file a symlink chain ends at, even when it does not exist yet (a dangling link writes the
- * file it names). Followed by hand because realpath fails on dangling links; each link's text is
- * resolved against its real folder, as the kernel does.
- */
-function finalLinkTarget(file: string): string {
-  let current = file;
-  for (let hop = 0; hop <= MAX_SYMLINK_HOPS; hop++) {
-    const link = current;
-    const info = outputSyscall(file, () => lstatSync(link, { throwIfNoEntry: false }));
-    if (!info?.isSymbolicLink()) return current;
-    const folder = path.dirname(link);
-    const realFolder = outputSyscall(file, () => realpathSync(folder));
-    current = path.resolve(realFolder, outputSyscall(file, () => readlinkSync(link)));
-  }
-  return fail('OUTPUT_UNWRITABLE', `cannot write ${file}: too many levels of symbolic links (ELOOP)`);
-}
 
 export async function writeModel(model: OnnxModel, outPath: string, options: WriteOptions = {}): Promise<WriteReport> {
   const archivePath = options.archivePath === undefined ? undefined : path.resolve(options.archivePath);
@@ -185,34 +138,6 @@ function writeReport(layout: Layout, written: string, externalData: WriteReport[
     initializerBytes: layout.initializers.reduce((total, item) => total + item.dataBytes, 0),
     externalData,
   };
-}
-
-/**
- * OUTPUT_IS_INPUT when `outPath` is the file `input`: the same path, a hard link or symlink to it
- * (same device and inode), or `-` when standard output is redirected to it.
- */
-export async function refuseInputAsOutput(outPath: string, input: string | undefined): Promise<void> {
-  if (input === undefined) return;
-  const inputPath = path.resolve(input);
-  const toStdout = outPath === STDOUT_PATH;
-  const output = toStdout ? 'standard output' : path.resolve(outPath);
-  const message = `refusing to overwrite the input archive ${inputPath} with ${output}`;
-  if (output === inputPath) fail('OUTPUT_IS_INPUT', message);
-  const outputStat = toStdout ? fstatOrUndefined(STDOUT_FD) : await stat(output).catch(() => undefined);
-  const inputStat = await stat(inputPath).catch(() => undefined);
-  if (isSameFile(outputStat, inputStat)) fail('OUTPUT_IS_INPUT', message);
-}
-
-function isSameFile(a: Stats | undefined, b: Stats | undefined): boolean {
-  return a !== undefined && b !== undefined && a.dev === b.dev && a.ino === b.ino;
-}
-
-function fstatOrUndefined(fd: number): Stats | undefined {
-  try {
-    return fstatSync(fd);
-  } catch {
-    return undefined;
-  }
 }
 
 interface InitializerLayout {
@@ -429,23 +354,6 @@ async function outputStep<T>(reportedPath: string, step: () => Promise<T>): Prom
     if (error instanceof TsonnxError) throw error;
     return fail('OUTPUT_UNWRITABLE', `cannot write ${reportedPath}: ${systemReason(error)}`);
   }
-}
-
-/** A synchronous file-system call on the output's behalf; its failure is OUTPUT_UNWRITABLE naming `reportedPath`. */
-function outputSyscall<T>(reportedPath: string, call: () => T): T {
-  try {
-    return call();
-  } catch (error) {
-    return fail('OUTPUT_UNWRITABLE', `cannot write ${reportedPath}: ${systemReason(error)}`);
-  }
-}
-
-function systemReason(error: unknown): string {
-  const { errno, code, message } = error as NodeJS.ErrnoException;
-  const known = errno === undefined ? undefined : getSystemErrorMap().get(errno);
-  if (known) return `${known[1]} (${known[0]})`;
-  const text = message ?? String(error);
-  return code ? `${text.split('\n')[0]} (${code})` : text.split('\n')[0]!;
 }
 
 /** Buffered sequential writes, so the many small protobuf pieces do not each cost a system call. */
