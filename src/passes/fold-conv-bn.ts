@@ -5,6 +5,7 @@
  * turns in one buffer (the writer writes each before it asks for the next): reading each into
  * fresh memory costs more than the folding itself.
  */
+import { float16Bits } from '../archive/half.js';
 import { dtypeItemSize, tensorBytes, tensorBytesInto } from '../archive/tensor-data.js';
 import type { TensorRef } from '../archive/types.js';
 import { GValue, type Arg, type GNode, type GParameter, type TorchGraph } from '../ir/torch-graph.js';
@@ -31,8 +32,22 @@ function byteLength(ref: TensorRef): number {
   return ref.shape.reduce((count, dim) => count * dim, 1) * dtypeItemSize(ref.dtype);
 }
 
-function bytesOf(values: Floats): Uint8Array {
+function bytesOf(values: Floats | Uint16Array): Uint8Array {
   return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+}
+
+/** The values rounded to float16 (the weights of an --fp16 conversion). */
+function float16Bytes(values: Floats): Uint8Array {
+  return bytesOf(Uint16Array.from(values, float16Bits));
+}
+
+/**
+ * The one dtype the parameters' bytes come in (an archive tensor's own, a computed tensor's value
+ * dtype), or undefined when they differ; absent parameters (null) do not count.
+ */
+function sharedStoredDtype(params: ReadonlyArray<GParameter | null>): string | undefined {
+  const dtypes = new Set(params.flatMap((p) => (p ? [typeof p.data === 'function' ? p.value.tensor.dtype : p.data.dtype] : [])));
+  return dtypes.size === 1 ? [...dtypes][0] : undefined;
 }
 
 /** The buffer folded weights are computed in, grown to the largest; a view of it is valid until the next `take`. */
@@ -93,8 +108,12 @@ export function foldConvBatchNorm(graph: TorchGraph): TorchGraph {
     const mean = param('running_mean', bn);
     const variance = param('running_var', bn);
     if (!weight || bias === undefined || gamma === undefined || beta === undefined || !mean || !variance) continue;
-    const dtype = weight.value.tensor.dtype;
+    // Folded in the dtype the archive holds the weights in; --fp16 rounds the results to float16 after.
+    const dtype = sharedStoredDtype([weight, bias, gamma, beta, mean, variance]);
     if (dtype !== 'float32' && dtype !== 'float64') continue;
+    const target = weight.value.tensor.dtype;
+    if (target !== dtype && target !== 'float16') continue;
+    const encode = target === dtype ? bytesOf : float16Bytes;
     const channels = weight.value.tensor.shape[0] as number;
     const eps = bn.args.get('eps') as number;
 
@@ -114,7 +133,7 @@ export function foldConvBatchNorm(graph: TorchGraph): TorchGraph {
       const per = w.length / channels;
       if (w instanceof Float32Array) scaleRows32(w, scale(), per);
       else scaleRows64(w, scale(), per);
-      return bytesOf(w);
+      return encode(w);
     };
     const foldedBias = (): Uint8Array => {
       const s = scale();
@@ -123,10 +142,10 @@ export function foldConvBatchNorm(graph: TorchGraph): TorchGraph {
       const be = beta ? floats(beta.data, dtype) : undefined;
       const out = dtype === 'float64' ? new Float64Array(channels) : new Float32Array(channels);
       for (let c = 0; c < channels; c++) out[c] = ((b ? b[c] : 0) - m[c]) * s[c] + (be ? be[c] : 0);
-      return bytesOf(out);
+      return encode(out);
     };
     const w = new GValue(weight.value.type, `${weight.name}_fused_bn`);
-    const b = new GValue({ kind: 'tensor', dtype, shape: [channels] }, `${bias?.name ?? weight.name.replace(/weight$/, 'bias')}_fused_bn`);
+    const b = new GValue({ kind: 'tensor', dtype: target, shape: [channels] }, `${bias?.name ?? weight.name.replace(/weight$/, 'bias')}_fused_bn`);
     added.push({ name: w.hint as string, value: w, data: foldedWeight }, { name: b.hint as string, value: b, data: foldedBias });
     const args = new Map<string, Arg>(conv.args);
     args.set('weight', w);

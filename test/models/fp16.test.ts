@@ -1,6 +1,6 @@
 /**
  * `fp16`: every model fixture converted with float16 weights and compute matches PyTorch's float32
- * outputs within a float16 tolerance and stores only float16 weights, about half the bytes.
+ * outputs within a float16 tolerance and stores only float16 weights, half the bytes.
  * float16 keeps 11 significant bits (rounding of 2^-11 ≈ 4.9e-4 per value); through a network's
  * rounded weights and activations the outputs stay within FP16_RELATIVE of their scale.
  */
@@ -60,6 +60,7 @@ describe('fp16', () => {
     const report = await convert(join(c.dir, 'model.pt'), half, { inputs: c.args, opsetVersion: OPSET, fp16: true });
     expect(initializerDtypes(half).has(FLOAT32)).toBe(false);
     // Half, plus BatchNorm's vectors: float16 weights are not folded into the convolutions.
+    console.log("RATIO", c.name, report.write.initializerBytes / float32.write.initializerBytes);
     expect(report.write.initializerBytes / float32.write.initializerBytes).toBeLessThanOrEqual(0.6);
     const feeds = tensorFeeds(c);
     expect(report.inputs.map((i) => i.dtype)).toEqual(feeds.map((f) => f.dtype));
@@ -75,6 +76,14 @@ describe('fp16', () => {
     expect(initializerDtypes(out)).toEqual(new Set([FLOAT16]));
     const [got] = await runOnnx(out, tensorFeeds(c).map(asFloat16));
     compareAll([{ ...got, dtype: 'float32', data: Float32Array.from(toNumbers(got)) }], c.outputs, tolerance(c));
+  });
+
+  it('keeps BatchNorm as float16 nodes without constant folding', async () => {
+    const c = cases.find((x) => x.name === 'tiny_resnet')!;
+    const out = tempPath('tiny_resnet.fp16bn.onnx');
+    const report = await convert(join(c.dir, 'model.pt'), out, { inputs: c.args, opsetVersion: OPSET, fp16: true, doConstantFolding: false });
+    expect(report.nodes.BatchNormalization).toBeGreaterThan(0);
+    compareAll(await runOnnx(out, tensorFeeds(c)), c.outputs, tolerance(c));
   });
 
   it('fp16Io needs fp16', async () => {
