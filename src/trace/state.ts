@@ -8,7 +8,8 @@
  * types as inputs, until a run writes what it read (a fixed point). A number that keeps one value from
  * the second call on (a last sample rate, a batch size) is folded into the graph with that value, so
  * reset branches on it are decided at conversion time; a number that changes from call to call (a
- * step counter) is a 0-d tensor input, and branches on it become ONNX `If`s.
+ * step counter) is a 0-d tensor input, and branches on it become ONNX `If`s. A tensor whose size
+ * keeps changing gets symbolic dims of its own.
  */
 import { isTensorRef, PyFloat, type PickleValue } from '../archive/types.js';
 import { tensorValues } from '../archive/tensor-data.js';
@@ -19,8 +20,6 @@ import { PyList, PyObject, TensorBox, typeName, type PyValue } from './values.js
 
 /** What the first call feeds: stored where the archive's value fits the state's type (else zeros), always stored, or always zeros. */
 export type StateInit = 'auto' | 'stored' | 'zeros';
-
-export const STATE_INIT_MODES: readonly StateInit[] = ['auto', 'stored', 'zeros'];
 
 /** Runs of forward() until the state settles: a placeholder, its first real value, and that value read back, with room for nesting. */
 const MAX_STATE_ROUNDS = 6;
@@ -33,7 +32,6 @@ export const STATE_METADATA_PREFIX = 'tsonnx.state.';
 
 interface StateRun {
   readonly interpreter: Interpreter;
-  readonly graph: TorchGraph;
 }
 
 /** Every module attribute a run wrote: assigned, written in place, or a list changed in place. */
@@ -44,7 +42,7 @@ export function writesOf(it: Interpreter): StateWrite[] {
 }
 
 /** The named dims of forward()'s tensor inputs. */
-export function inputDims(it: Interpreter): Set<string> {
+function inputDims(it: Interpreter): Set<string> {
   return new Set(it.userInputs.flatMap(({ value }) => (value.type.kind === 'tensor' ? value.type.shape.filter((d): d is string => typeof d === 'string') : [])));
 }
 
@@ -191,7 +189,7 @@ function owner(it: Interpreter, path: string, written: ReadonlyMap<string, State
  * in each dim but the state's own symbolic dims (`shape`: the stored sizes, when it has such dims).
  * A dim that follows an input's (`inputDims`: a dynamic batch) is the caller's, so no stored value fits it.
  */
-function storedFitting(stored: PickleValue | undefined, type: TensorType, inputDims: ReadonlySet<string>): { values: number[]; shape?: number[] } | undefined {
+function storedFitting(stored: PickleValue | undefined, type: TensorType, inputDims: ReadonlySet<string>, readValues = true): { values: number[]; shape?: number[] } | undefined {
   if (type.shape.some((d) => typeof d === 'string' && inputDims.has(d))) return undefined;
   if (typeof stored === 'number' || typeof stored === 'boolean' || typeof stored === 'bigint' || stored instanceof PyFloat) {
     if (type.shape.length !== 0) return undefined;
@@ -202,10 +200,11 @@ function storedFitting(stored: PickleValue | undefined, type: TensorType, inputD
   if (!isTensorRef(stored) || (stored.dtype !== type.dtype && !halved) || stored.shape.length !== type.shape.length) return undefined;
   if (stored.shape.some((d, i) => d !== type.shape[i] && typeof type.shape[i] !== 'string')) return undefined;
   if (stored.quant) return undefined;
+  const shape = type.shape.some((d) => typeof d === 'string') ? { shape: [...stored.shape] } : {};
+  if (!readValues) return { values: [], ...shape };
   const elements = stored.shape.reduce((a, b) => a * b, 1);
   if (elements > MAX_STORED_ELEMENTS) fail('TRACE_UNSUPPORTED', `the stored state has ${elements} elements, more than the ${MAX_STORED_ELEMENTS} the model's metadata keeps; convert with --state-init zeros`);
-  const values = Array.from(tensorValues(stored) as ArrayLike<number | bigint>, Number);
-  return type.shape.some((d) => typeof d === 'string') ? { values, shape: [...stored.shape] } : { values };
+  return { values: Array.from(tensorValues(stored) as ArrayLike<number | bigint>, Number), ...shape };
 }
 
 /** The first call's value of a state input, by the --state-init mode. */
@@ -216,7 +215,10 @@ function initialValue(
   mode: StateInit,
   inputDims: ReadonlySet<string>,
 ): { init: 'stored' | 'zeros'; values?: number[]; initShape?: number[] } {
-  if (mode === 'zeros') return { init: 'zeros' };
+  if (mode === 'zeros') {
+    const shape = storedFitting(stored, type, inputDims, false)?.shape;
+    return shape ? { init: 'zeros', initShape: shape } : { init: 'zeros' };
+  }
   const fitting = storedFitting(stored, type, inputDims);
   if (!fitting) {
     if (mode === 'stored') {

@@ -159,6 +159,9 @@ describe('what the metadata records of each state', () => {
     const { state } = await inspectModel(out);
     expect(state.map((s) => [s.name, s.shape, s.init, s.initShape])).toEqual([['history', [1, 3, 'history_dim2'], 'zeros', [1, 3, 0]]]);
     expect(initialState(state[0]).dims).toEqual([1, 3, 0]);
+    const zeros = tempPath('sliding_history-zeros.onnx');
+    await convert(join(c.dir, 'model.pt'), zeros, { inputs: c.sequences[0].args, liftState: true, stateInit: 'zeros' });
+    expect((await inspectModel(zeros)).state.map((s) => [s.init, s.initShape])).toEqual([['zeros', [1, 3, 0]]]);
   });
 
   it('without liftState, one STATE_NOT_KEPT warning per attribute forward() writes', async () => {
