@@ -15,7 +15,19 @@ export function float16Value(bits: number): number {
 /** IEEE half bits of a number, rounding to nearest even (through float32, as PyTorch's casts do). */
 export function float16Bits(value: number): number {
   float32[0] = value;
-  const bits = float32Bits[0];
+  return halfOfFloat32Bits(float32Bits[0]);
+}
+
+/** float16Bits of every element of a whole tensor, in one loop over the float32 bit patterns. */
+export function float16BitsOf(values: Float32Array | Float64Array): Uint16Array {
+  const single = values instanceof Float32Array ? values : Float32Array.from(values);
+  const bits = new Uint32Array(single.buffer, single.byteOffset, single.length);
+  const out = new Uint16Array(bits.length);
+  for (let i = 0; i < bits.length; i++) out[i] = halfOfFloat32Bits(bits[i]);
+  return out;
+}
+
+function halfOfFloat32Bits(bits: number): number {
   const sign = (bits >>> 16) & 0x8000;
   const exponent = (bits >>> 23) & 0xff;
   const mantissa = bits & 0x7fffff;

@@ -8,7 +8,7 @@ import { tensorBytes } from '../archive/tensor-data.js';
 import { fail } from '../errors.js';
 import { DTYPE_BYTES, ONNX_DTYPE, type OnnxTensor } from '../ir/onnx-graph.js';
 import { writeElement } from '../ops/tensor-bytes.js';
-import { bfloat16Bits, bfloat16Value, float16Bits, float16Value } from '../archive/half.js';
+import { bfloat16Bits, bfloat16Value, float16Bits, float16BitsOf, float16Value } from '../archive/half.js';
 
 export function elementCount(dims: readonly number[]): number {
   return dims.reduce((count, dim) => count * dim, 1);
@@ -53,6 +53,14 @@ type Scalar = number | bigint;
 /** Converts whole little-endian elements from one dtype to another, with PyTorch's cast rules. */
 export function convertElements(bytes: Uint8Array, from: DType, to: DType): Uint8Array {
   if (sameEncoding(from, to)) return bytes;
+  // --fp16's weights: whole tensors through one typed-array loop instead of an element at a time.
+  if (to === 'float16' && (from === 'float32' || from === 'float64')) {
+    const aligned = bytes.byteOffset % DTYPE_BYTES[from] === 0 ? bytes : bytes.slice();
+    const count = aligned.byteLength / DTYPE_BYTES[from];
+    const values = from === 'float32' ? new Float32Array(aligned.buffer, aligned.byteOffset, count) : new Float64Array(aligned.buffer, aligned.byteOffset, count);
+    const half = float16BitsOf(values);
+    return new Uint8Array(half.buffer, half.byteOffset, half.byteLength);
+  }
   const isComplex = (dtype: DType) => dtype === 'complex64' || dtype === 'complex128';
   if (isComplex(from) || isComplex(to)) fail('INTERNAL', `cannot convert tensor data from ${from} to ${to}`);
   const count = bytes.byteLength / DTYPE_BYTES[from];

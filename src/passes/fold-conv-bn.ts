@@ -5,7 +5,7 @@
  * turns in one buffer (the writer writes each before it asks for the next): reading each into
  * fresh memory costs more than the folding itself.
  */
-import { float16Bits } from '../archive/half.js';
+import { float16BitsOf } from '../archive/half.js';
 import { dtypeItemSize, tensorBytes, tensorBytesInto } from '../archive/tensor-data.js';
 import type { TensorRef } from '../archive/types.js';
 import { GValue, type Arg, type GNode, type GParameter, type TorchGraph } from '../ir/torch-graph.js';
@@ -38,7 +38,7 @@ function bytesOf(values: Floats | Uint16Array): Uint8Array {
 
 /** The values rounded to float16 (the weights of an --fp16 conversion). */
 function float16Bytes(values: Floats): Uint8Array {
-  return bytesOf(Uint16Array.from(values, float16Bits));
+  return bytesOf(float16BitsOf(values));
 }
 
 /**

@@ -14,6 +14,17 @@ describe('float16', () => {
     expect(float16Bits(NaN)).toBe(0x7e00);
   });
 
+  it('converts whole float32 and float64 tensors as float16Bits does each value, from unaligned bytes too', () => {
+    const values = [1, -2, 1 / 3, 0.1, 65504, 65519, 65520, -Infinity, 2 ** -24, 2 ** -25, 3 * 2 ** -26, 2 ** -14, 1 + 2 ** -11, 1 + 3 * 2 ** -11, NaN, -0];
+    const want = values.map(float16Bits);
+    const half = (bytes: Uint8Array, from: 'float32' | 'float64') => [...new Uint16Array(convertElements(bytes, from, 'float16').slice().buffer)];
+    expect(half(bytesOf(Float32Array.from(values)), 'float32')).toEqual(want);
+    expect(half(bytesOf(Float64Array.from(values)), 'float64')).toEqual(want);
+    const shifted = new Uint8Array(values.length * 4 + 1);
+    shifted.set(bytesOf(Float32Array.from(values)), 1);
+    expect(half(shifted.subarray(1), 'float32')).toEqual(want);
+  });
+
   it('decodes bits', () => {
     expect([0x3555, 0x0001, 0x7bff, 0xfc00, 0x8000].map(float16Value)).toEqual([0.333251953125, 2 ** -24, 65504, -Infinity, -0]);
     expect(float16Value(0x7e00)).toBeNaN();
