@@ -241,9 +241,14 @@ export async function convert(inputPath: string, outputPath: string, options: Co
     if (options.strict && allWarnings.length) {
       fail('STRICT_WARNINGS', `${allWarnings.length} warning${allWarnings.length === 1 ? '' : 's'} with strict on, nothing written: ${allWarnings.map((w) => `${w.code}: ${w.message}`).join('; ')}`);
     }
+    const write = await writeModel(model, outputPath, {
+      archivePath: inputPath,
+      docStrings: options.verbose,
+      keepInitializersAsInputs,
+      // The digest goes into the model's closing fields, so hashing overlaps writing the weights.
+      beforeTail: async () => describeModel(model, { path: inputPath, sha256: await digest.sha256 }, options, { opset, training, operatorExportType: mode, keepInitializersAsInputs }),
+    });
     const source = { path: inputPath, sha256: await digest.sha256 };
-    describeModel(model, source, options, { opset, training, operatorExportType: mode, keepInitializersAsInputs });
-    const write = await writeModel(model, outputPath, { archivePath: inputPath, docStrings: options.verbose, keepInitializersAsInputs });
     lap('write');
     const report = (v: { name: string; dtype: string; shape?: readonly (number | string)[] }): ValueReport => ({
       name: v.name,

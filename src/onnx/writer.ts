@@ -38,6 +38,13 @@ export interface WriteOptions extends EncodeOptions {
    * contiguously are streamed straight from this file (their entries' byte ranges point into it).
    */
   archivePath?: string;
+  /**
+   * Awaited once everything before ModelProto's closing fields is written; it may still set the
+   * model's `docString` and `metadataProps`, so what takes long to learn (the archive's digest)
+   * overlaps the writing. Should the closing fields then change whether initializers go to
+   * external data, the files are written again.
+   */
+  beforeTail?: () => Promise<void>;
 }
 
 export interface WriteReport {
@@ -73,20 +80,37 @@ export async function writeModel(model: OnnxModel, outPath: string, options: Wri
   const archivePath = options.archivePath === undefined ? undefined : path.resolve(options.archivePath);
   await refuseInputAsOutput(outPath, archivePath);
   const output = resolveOutput(outPath);
+  // What was streamed cannot be written again, so a stream waits for the closing fields.
+  if (output.kind !== 'file') await options.beforeTail?.();
   const dataPath = `${output.path}.data`;
   const layout = planLayout(model, options, path.basename(dataPath));
   const archive = new ArchiveFile(archivePath);
   try {
-    if (output.kind !== 'file') return streamModel(layout, output, archive);
+    if (output.kind !== 'file') return streamModel(layout, encodeModelTail(model), output, archive);
     if (layout.externalBytes > 0) await refuseInputAsOutput(dataPath, archivePath);
-    return await replaceFile(layout, output.path, dataPath, archive);
+    const report = await replaceFile(layout, model, options.beforeTail, output.path, dataPath, archive);
+    if (report) return report;
   } finally {
     archive.close();
   }
+  return writeModel(model, outPath, { ...options, beforeTail: undefined });
 }
 
-/** Writes the model (and its external data) to temporary files, then renames them into place. */
-async function replaceFile(layout: Layout, target: string, dataPath: string, archive: ArchiveFile): Promise<WriteReport> {
+/** The closing fields changed the plan; the temporary files are gone and the model is written again. */
+class PlanChanged extends Error {}
+
+/**
+ * Writes the model (and its external data) to temporary files, then renames them into place;
+ * undefined when the closing fields `beforeTail` settles change the plan.
+ */
+async function replaceFile(
+  layout: Layout,
+  model: OnnxModel,
+  beforeTail: (() => Promise<void>) | undefined,
+  target: string,
+  dataPath: string,
+  archive: ArchiveFile,
+): Promise<WriteReport | undefined> {
   const temporaries: string[] = [];
   try {
     let externalData: WriteReport['externalData'];
@@ -94,17 +118,30 @@ async function replaceFile(layout: Layout, target: string, dataPath: string, arc
     if (layout.externalBytes > 0) {
       dataTemporary = temporaryName(dataPath);
       temporaries.push(dataTemporary);
-      await writeCheckedFile(dataTemporary, dataPath, layout.externalBytes, (sink) => writeExternalData(layout, sink, archive));
+      await writeCheckedFile(dataTemporary, dataPath, (sink) => {
+        writeExternalData(layout, sink, archive);
+        return layout.externalBytes;
+      });
       externalData = { path: dataPath, bytes: layout.externalBytes, tensors: layout.initializers.filter((item) => item.external !== undefined).length };
     }
     const modelTemporary = temporaryName(target);
     temporaries.push(modelTemporary);
-    await writeCheckedFile(modelTemporary, target, layout.modelBytes, (sink) => writeModelProto(layout, sink, archive));
+    let modelBytes = 0;
+    await writeCheckedFile(modelTemporary, target, async (sink) => {
+      writeModelBody(layout, sink, archive);
+      await beforeTail?.();
+      const tail = encodeModelTail(model);
+      if (!samePlan(layout, tail.byteLength)) throw new PlanChanged();
+      sink.write(tail);
+      modelBytes = layout.bodyBytes + tail.byteLength;
+      return modelBytes;
+    });
     if (dataTemporary) await outputStep(dataPath, () => rename(dataTemporary, dataPath));
     await outputStep(target, () => rename(modelTemporary, target));
-    return writeReport(layout, target, externalData);
+    return writeReport(layout, modelBytes, target, externalData);
   } catch (error) {
     await Promise.all(temporaries.map((file) => unlink(file).catch(() => undefined)));
+    if (error instanceof PlanChanged) return undefined;
     throw error;
   }
 }
@@ -113,7 +150,7 @@ async function replaceFile(layout: Layout, target: string, dataPath: string, arc
  * Writes the model straight into a FIFO, character device or standard output: there is nothing to
  * rename over. External data needs a real folder beside a real file, so it is refused up front.
  */
-function streamModel(layout: Layout, output: Exclude<OutputTarget, { kind: 'file' }>, archive: ArchiveFile): WriteReport {
+function streamModel(layout: Layout, tail: Uint8Array, output: Exclude<OutputTarget, { kind: 'file' }>, archive: ArchiveFile): WriteReport {
   const name = output.kind === 'stdout' ? 'standard output' : `${output.path} (${output.what})`;
   if (layout.externalBytes > 0) {
     fail('OUTPUT_UNWRITABLE', `cannot write ${name}: the model needs external data (${layout.externalBytes} bytes in a .data file beside the model), which needs a regular file in a folder`);
@@ -123,17 +160,20 @@ function streamModel(layout: Layout, output: Exclude<OutputTarget, { kind: 'file
     // O_NOCTTY: a terminal named as the output must not become this process's controlling terminal.
     : outputSyscall(output.path, () => openSync(output.path, constants.O_WRONLY | constants.O_NOCTTY));
   try {
-    fillChecked(fd, name, layout.modelBytes, (sink) => writeModelProto(layout, sink, archive));
+    const sink = new FileSink(fd, name);
+    writeModelBody(layout, sink, archive);
+    sink.write(tail);
+    finishChecked(sink, name, layout.bodyBytes + tail.byteLength);
   } finally {
     if (fd !== STDOUT_FD) closeSync(fd);
   }
-  return writeReport(layout, output.path, undefined);
+  return writeReport(layout, layout.bodyBytes + tail.byteLength, output.path, undefined);
 }
 
-function writeReport(layout: Layout, written: string, externalData: WriteReport['externalData']): WriteReport {
+function writeReport(layout: Layout, modelBytes: number, written: string, externalData: WriteReport['externalData']): WriteReport {
   return {
     path: written,
-    bytes: layout.modelBytes,
+    bytes: modelBytes,
     initializers: layout.initializers.length,
     initializerBytes: layout.initializers.reduce((total, item) => total + item.dataBytes, 0),
     externalData,
@@ -150,15 +190,38 @@ interface InitializerLayout {
 }
 
 interface Layout {
-  /** ModelProto fields before the graph, the graph's fields before and after the initializers, ModelProto fields after the graph. */
+  /** ModelProto fields before the graph, the graph's fields before and after the initializers. */
   readonly modelHead: Uint8Array;
   readonly graphHead: Uint8Array;
   readonly initializers: InitializerLayout[];
   readonly graphTail: Uint8Array;
-  readonly modelTail: Uint8Array;
   readonly graphBytes: number;
-  readonly modelBytes: number;
+  /** The model without its closing fields (encodeModelTail): the head and the graph. */
+  readonly bodyBytes: number;
   readonly externalBytes: number;
+  readonly useExternal: boolean;
+  /** `bodyBytes` of the all-inline plan, which decides the plan with the closing fields' size; unset when external data was asked for. */
+  readonly inlineBodyBytes?: number;
+}
+
+/** ModelProto's fields after the graph: opset imports, doc string, metadata. */
+function encodeModelTail(model: OnnxModel): Uint8Array {
+  const customDomains = [...model.domains].filter(([domain]) => domain !== '' && domain !== 'ai.onnx');
+  customDomains.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return encodeMessage('model', {
+    opsetImport: [{ domain: '', version: model.opset }, ...customDomains.map(([domain, version]) => ({ domain, version }))],
+    docString: model.docString,
+    metadataProps: model.metadataProps?.map(({ key, value }) => ({ key, value })),
+  });
+}
+
+const MODEL_LIMIT = PROTOBUF_LIMIT - PROTOBUF_HEADROOM;
+
+/** Whether planLayout would choose `layout` again with closing fields of `tailBytes`. */
+function samePlan(layout: Layout, tailBytes: number): boolean {
+  if (layout.inlineBodyBytes === undefined) return true;
+  const inlineFits = layout.inlineBodyBytes + tailBytes <= MODEL_LIMIT;
+  return layout.useExternal ? !inlineFits && layout.bodyBytes + tailBytes <= MODEL_LIMIT : inlineFits;
 }
 
 function planLayout(model: OnnxModel, options: WriteOptions, dataLocation: string): Layout {
@@ -168,13 +231,7 @@ function planLayout(model: OnnxModel, options: WriteOptions, dataLocation: strin
     producerName: model.producerName,
     producerVersion: model.producerVersion,
   });
-  const customDomains = [...model.domains].filter(([domain]) => domain !== '' && domain !== 'ai.onnx');
-  customDomains.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const modelTail = encodeMessage('model', {
-    opsetImport: [{ domain: '', version: model.opset }, ...customDomains.map(([domain, version]) => ({ domain, version }))],
-    docString: model.docString,
-    metadataProps: model.metadataProps?.map(({ key, value }) => ({ key, value })),
-  });
+  const tailBytes = encodeModelTail(model).byteLength;
   const graphHead = encodeMessage('graph', {
     node: graph.nodes.map((node) => encodeNode(node, options)),
     name: graph.name,
@@ -210,22 +267,22 @@ function planLayout(model: OnnxModel, options: WriteOptions, dataLocation: strin
     });
     const graphBytes = graphHead.byteLength + graphTail.byteLength
       + initializers.reduce((total, item) => total + delimitedFieldBytes(GRAPH_INITIALIZER_FIELD, tensorMessageBytes(item)), 0);
-    const modelBytes = modelHead.byteLength + delimitedFieldBytes(MODEL_GRAPH_FIELD, graphBytes) + modelTail.byteLength;
-    return { modelHead, graphHead, initializers, graphTail, modelTail, graphBytes, modelBytes, externalBytes };
+    const bodyBytes = modelHead.byteLength + delimitedFieldBytes(MODEL_GRAPH_FIELD, graphBytes);
+    return { modelHead, graphHead, initializers, graphTail, graphBytes, bodyBytes, externalBytes, useExternal };
   };
 
   const mode = options.externalData ?? 'auto';
   if (mode === 'always') return layout(true);
   const inline = layout(false);
-  if (inline.modelBytes <= PROTOBUF_LIMIT - PROTOBUF_HEADROOM) return inline;
+  if (inline.bodyBytes + tailBytes <= MODEL_LIMIT) return { ...inline, inlineBodyBytes: inline.bodyBytes };
   if (mode === 'never') {
-    fail('OPTION_INVALID', `the model is ${inline.modelBytes} bytes, over protobuf's 2 GiB limit: it needs external data (externalData 'never' was asked)`);
+    fail('OPTION_INVALID', `the model is ${inline.bodyBytes + tailBytes} bytes, over protobuf's 2 GiB limit: it needs external data (externalData 'never' was asked)`);
   }
   const external = layout(true);
-  if (external.modelBytes > PROTOBUF_LIMIT - PROTOBUF_HEADROOM) {
-    fail('OPTION_INVALID', `the model is ${external.modelBytes} bytes even with its large initializers as external data, over protobuf's 2 GiB limit`);
+  if (external.bodyBytes + tailBytes > MODEL_LIMIT) {
+    fail('OPTION_INVALID', `the model is ${external.bodyBytes + tailBytes} bytes even with its large initializers as external data, over protobuf's 2 GiB limit`);
   }
-  return external;
+  return { ...external, inlineBodyBytes: inline.bodyBytes };
 }
 
 function tensorMessageBytes(item: InitializerLayout): number {
@@ -267,7 +324,8 @@ function alignUp(value: number, alignment: number): number {
   return Math.ceil(value / alignment) * alignment;
 }
 
-function writeModelProto(layout: Layout, sink: FileSink, archive: ArchiveFile): void {
+/** The model up to its closing fields. */
+function writeModelBody(layout: Layout, sink: FileSink, archive: ArchiveFile): void {
   sink.write(layout.modelHead);
   sink.write(fieldPrefix(MODEL_GRAPH_FIELD, layout.graphBytes));
   sink.write(layout.graphHead);
@@ -279,7 +337,6 @@ function writeModelProto(layout: Layout, sink: FileSink, archive: ArchiveFile): 
     writeTensorData(item, sink, archive);
   }
   sink.write(layout.graphTail);
-  sink.write(layout.modelTail);
 }
 
 function writeExternalData(layout: Layout, sink: FileSink, archive: ArchiveFile): void {
@@ -319,27 +376,21 @@ function temporaryName(file: string): string {
 }
 
 /**
- * Writes `file` through `fill` and checks it got exactly `expectedBytes`. No fsync: the rename
- * that follows already keeps readers from ever seeing a partial file, and forcing hundreds of MB
- * to disk would dominate the conversion time (a plain copy does not do it either).
+ * Writes `file` through `fill` and checks it got exactly the bytes `fill` says were planned. No
+ * fsync: the rename that follows already keeps readers from ever seeing a partial file, and forcing
+ * hundreds of MB to disk would dominate the conversion time (a plain copy does not do it either).
  */
-async function writeCheckedFile(
-  file: string,
-  reportedPath: string,
-  expectedBytes: number,
-  fill: (sink: FileSink) => void,
-): Promise<void> {
+async function writeCheckedFile(file: string, reportedPath: string, fill: (sink: FileSink) => number | Promise<number>): Promise<void> {
   const fd = await outputStep(reportedPath, async () => openSync(file, 'wx'));
   try {
-    fillChecked(fd, reportedPath, expectedBytes, fill);
+    const sink = new FileSink(fd, reportedPath);
+    finishChecked(sink, reportedPath, await fill(sink));
   } finally {
     closeSync(fd);
   }
 }
 
-function fillChecked(fd: number, reportedPath: string, expectedBytes: number, fill: (sink: FileSink) => void): void {
-  const sink = new FileSink(fd, reportedPath);
-  fill(sink);
+function finishChecked(sink: FileSink, reportedPath: string, expectedBytes: number): void {
   sink.flush();
   if (sink.written !== expectedBytes) {
     fail('INTERNAL', `wrote ${sink.written} bytes to ${reportedPath}, the layout planned ${expectedBytes}`);

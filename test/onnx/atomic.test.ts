@@ -157,3 +157,34 @@ describe('the 2 GiB protobuf limit', () => {
     expect(listing(dir)).toEqual([]);
   });
 });
+
+describe('closing fields settled while writing (beforeTail)', () => {
+  const withMetadata = (m: OnnxModel): OnnxModel => ({ ...m, docString: 'converted from m.pt', metadataProps: [{ key: 'tsonnx.source_sha256', value: 'ab'.repeat(32) }] });
+  const sample = () => model({ ...emptyGraph(), initializers: [floatTensor('w', [2048], Array.from({ length: 2048 }, (_, i) => i / 8)), floatTensor('b', [2], [1, 2])] });
+
+  for (const externalData of ['auto', 'always'] as const) {
+    it(`writes the bytes of a model that had them from the start (externalData '${externalData}')`, async () => {
+      // Same file names in two folders: external data names its file.
+      const [first, second] = ['early', 'late'].map((name) => path.join(folder, `tail-${externalData}-${name}`));
+      for (const dir of [first, second]) mkdirSync(dir);
+      const early = await writeModel(withMetadata(sample()), path.join(first, 'm.onnx'), { externalData });
+      const late = sample();
+      const dataFilesBeforeTail: string[][] = [];
+      const report = await writeModel(late, path.join(second, 'm.onnx'), {
+        externalData,
+        beforeTail: async () => {
+          dataFilesBeforeTail.push(listing(second).filter((f) => f.startsWith('m.onnx.data')));
+          Object.assign(late, withMetadata(late));
+        },
+      });
+      expect(report.bytes).toBe(early.bytes);
+      expect(readFileSync(path.join(second, 'm.onnx'))).toEqual(readFileSync(path.join(first, 'm.onnx')));
+      expect(dataFilesBeforeTail).toHaveLength(1);
+      if (externalData === 'always') {
+        // Written (under its temporary name) before the closing fields were asked for.
+        expect(dataFilesBeforeTail[0]).toHaveLength(1);
+        expect(readFileSync(path.join(second, 'm.onnx.data'))).toEqual(readFileSync(path.join(first, 'm.onnx.data')));
+      }
+    });
+  }
+});
