@@ -1,224 +1,251 @@
 #!/usr/bin/env node
 /**
- * `npm run bench`: tsonnx against torch.onnx.export and against copying the file, side by side in one run,
- * on resnet50 and vgg11_bn archives traced with PyTorch 1.13 (zoo-work/torch113, made on demand by
- * scripts/zoo_models.py). Each measurement is a whole process, best of 3 runs: wall time is the fastest
- * run, peak resident memory the largest.
+ * `npm run bench`: tsonnx against `cp` of the archive and against torch.onnx.export (PyTorch 1.13, when
+ * it imports), side by side in one run, on
+ *   - resnet50 and vgg11_bn, traced (zoo-work/torch113, made on demand by scripts/zoo_models.py);
+ *   - mlp_2g, a 2.15 GB traced MLP whose model needs external data, and deep_mlp_10k/deep_mlp_100k,
+ *     scripted MLPs of 10,000 and 100,000 ONNX nodes (made on demand by scripts/bench_models.py);
+ * and tsonnx's start-up (`--version`, `--help`) against `node -e 0`.
+ *
+ * Every measurement is a whole process under GNU time (wall time measured here; user+system CPU and
+ * peak RSS from GNU time). The tools take turns within each round, so a change in the machine's load
+ * falls on all of them; a table cell is the fastest round's wall and CPU time and the largest peak RSS.
+ * Outputs are removed before each run, outside the timing, so no run pays for unlinking the last one's.
+ * For the node-count models tsonnx runs with --json, whose stage times give trace+passes+lower.
+ *
+ *   npm run bench [-- --models resnet50,deep_mlp_10k] [--runs 3] [--no-torch]
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { isCompleteCase } from './lib/cases.mjs';
 import { cliPath, ensureBuilt, errorLine, hasTorch, makeZooCases, projectRoot, TORCH_VERSIONS, zooRoot } from './lib/env.mjs';
 
-const MODELS = ['resnet50', 'vgg11_bn'];
-const RUNS = 3;
+/** name → where the archive comes from, and the runs torch.onnx.export gets (its big exports take minutes). */
+const MODELS = [
+  { name: 'resnet50', maker: 'zoo', torchRuns: Infinity },
+  { name: 'vgg11_bn', maker: 'zoo', torchRuns: Infinity },
+  { name: 'mlp_2g', maker: 'bench', torchRuns: 1 },
+  { name: 'deep_mlp_10k', maker: 'bench', torchRuns: 1, stages: true },
+  { name: 'deep_mlp_100k', maker: 'bench', torchRuns: 1, stages: true },
+];
 const OPSET = 17; // the highest torch 1.13's exporter knows, so both tools write the same opset
 const GNU_TIME = '/usr/bin/time';
-const TARGET_TIME_RATIO = 0.2;
-const TARGET_PEAK_MB = 600;
-const TARGET_PEAK_MODEL = 'vgg11_bn';
+const STARTUP_RUNS = 10;
+
+const TARGETS = {
+  versionSeconds: 0.12,
+  torchRatio: { model: 'resnet50', at_most: 0.1 },
+  copyRatio: { models: ['vgg11_bn', 'mlp_2g'], at_most: 1.5 },
+  peakMB: { models: ['vgg11_bn', 'mlp_2g'], at_most: 150 },
+  scaling: { small: 'deep_mlp_10k', large: 'deep_mlp_100k', at_most: 10 },
+};
 
 const torch = TORCH_VERSIONS['1.13'];
 const workDir = join(projectRoot, 'bench-work');
 const log = (line) => process.stderr.write(`${line}\n`);
-const firstLine = (text) => text.split('\n').map((l) => l.trim()).find(Boolean) ?? '';
 const megabytes = (bytes) => bytes / 1e6;
 
-// Fallback when GNU time is missing: converts in-process and reports this process's own peak RSS.
-const CONVERT_WRAPPER = `
-import { convert } from ${JSON.stringify(pathToFileURL(join(projectRoot, 'dist', 'index.js')).href)};
-const [model, output, opset, ...inputs] = process.argv.slice(1);
-try {
-  await convert(model, output, { inputs, opsetVersion: Number(opset) });
-} catch (e) {
-  process.stderr.write(\`tsonnx: \${e.message}\\n\`);
-  process.exit(1);
-}
-process.stdout.write(JSON.stringify({ peak_rss_kb: process.resourceUsage().maxRSS }));
-`;
-
-function hasGnuTime() {
-  if (!existsSync(GNU_TIME)) return false;
-  const result = spawnSync(GNU_TIME, ['-f', '%M', 'true'], { encoding: 'utf8' });
-  return result.status === 0 && /^\d+\s*$/.test(result.stderr);
+function requireGnuTime() {
+  const result = existsSync(GNU_TIME) ? spawnSync(GNU_TIME, ['-f', '%M %U %S', 'true'], { encoding: 'utf8' }) : undefined;
+  if (result?.status !== 0 || !/^\d+ [\d.]+ [\d.]+\s*$/.test(result.stderr)) {
+    throw new Error(`${GNU_TIME} (GNU time) is needed to measure each process's CPU time and peak memory`);
+  }
 }
 
-/**
- * Runs a command once: { seconds, peakMB, stdout } or { error }. Wall time is measured here; peak RSS comes
- * from GNU time when present, else from peak_rss_kb in the JSON line the command prints last.
- */
-function runMeasured(command, args, gnuTime) {
+/** One process: { seconds, cpu, peakMB, stdout } or { error }. */
+function runMeasured(command, args) {
   const timeFile = join(workDir, 'time.txt');
-  const [file, argv] = gnuTime ? [GNU_TIME, ['-f', '%M', '-o', timeFile, command, ...args]] : [command, args];
   const start = process.hrtime.bigint();
-  const result = spawnSync(file, argv, { cwd: projectRoot, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const result = spawnSync(GNU_TIME, ['-f', '%M %U %S', '-o', timeFile, command, ...args], { cwd: projectRoot, encoding: 'utf8', maxBuffer: 256 << 20 });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (result.error) return { error: result.error.message };
   if (result.status !== 0) return { error: errorLine(result.stderr) || `exited with status ${result.status}` };
-  const peakKb = gnuTime
-    ? Number(readFileSync(timeFile, 'utf8').trim().split('\n').at(-1))
-    : JSON.parse(result.stdout.trim().split('\n').at(-1)).peak_rss_kb;
-  return { seconds, peakMB: (peakKb * 1024) / 1e6, stdout: result.stdout };
+  const [peakKb, user, system] = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1).split(' ').map(Number);
+  return { seconds, cpu: user + system, peakMB: (peakKb * 1024) / 1e6, stdout: result.stdout };
 }
 
-/** Best of RUNS: the fastest run's time, the largest peak; the first error stops the series. */
-function bestOf(run) {
-  let best;
-  for (let i = 0; i < RUNS; i++) {
-    const m = run();
-    if (m.error) return m;
-    best = best ? { ...(m.seconds < best.seconds ? m : best), peakMB: Math.max(best.peakMB, m.peakMB) } : m;
+/** Folds one round into the best so far: fastest wall and CPU, largest peak; an error sticks. */
+function keepBest(best, m) {
+  if (best?.error || m.error) return best?.error ? best : m;
+  if (!best) return m;
+  return { ...(m.seconds < best.seconds ? m : best), cpu: Math.min(best.cpu, m.cpu), peakMB: Math.max(best.peakMB, m.peakMB) };
+}
+
+function removeOutputs(file) {
+  rmSync(file, { force: true });
+  rmSync(`${file}.data`, { force: true });
+}
+
+const TOOLS = {
+  cp(archive) {
+    const copy = join(workDir, 'copy.pt');
+    removeOutputs(copy);
+    return { run: () => runMeasured('cp', [archive, copy]), output: copy };
+  },
+  tsonnx(archive, inputs, model) {
+    const output = join(workDir, 'tsonnx.onnx');
+    removeOutputs(output);
+    const args = [cliPath, archive, output, ...inputs.flatMap((spec) => ['--input', spec]), '--opset', String(OPSET), model.stages ? '--json' : '-q'];
+    return { run: () => runMeasured(process.execPath, args), output };
+  },
+  torch(archive, inputs) {
+    const output = join(workDir, 'torch.onnx');
+    removeOutputs(output);
+    const shape = inputs[0].match(/\[([\d,]*)\]/)[1];
+    return { run: () => runMeasured(torch.python, [join('scripts', 'bench_torch.py'), archive, output, shape, String(OPSET)]), output };
+  },
+};
+
+function outputBytes(file) {
+  return (existsSync(file) ? statSync(file).size : 0) + (existsSync(`${file}.data`) ? statSync(`${file}.data`).size : 0);
+}
+
+function benchModel(model, archive, inputs, runs, withTorch) {
+  const results = {};
+  const tools = ['cp', 'tsonnx', ...(withTorch ? ['torch'] : [])];
+  for (let round = 0; round < runs; round++) {
+    for (const tool of tools) {
+      if (tool === 'torch' && round >= model.torchRuns) continue;
+      if (results[tool]?.error) continue;
+      log(`${model.name}: ${tool} (round ${round + 1} of ${runs})`);
+      const { run, output } = TOOLS[tool](archive, inputs, model);
+      const m = run();
+      if (!m.error) {
+        m.outputBytes = outputBytes(output);
+        if (tool === 'tsonnx' && model.stages) {
+          const report = JSON.parse(m.stdout);
+          m.graphSeconds = report.seconds.trace + report.seconds.passes + report.seconds.lower;
+          m.nodes = Object.values(report.nodes).reduce((a, b) => a + b, 0);
+        }
+        if (tool === 'torch') m.phases = JSON.parse(m.stdout.trim().split('\n').at(-1));
+      }
+      removeOutputs(output);
+      const best = keepBest(results[tool], m);
+      if (!best.error && m.graphSeconds !== undefined) {
+        best.graphSeconds = Math.min(results[tool]?.graphSeconds ?? Infinity, m.graphSeconds);
+        best.nodes = m.nodes;
+      }
+      results[tool] = best;
+    }
+  }
+  return results;
+}
+
+function benchStartup(runs) {
+  const rows = [
+    ['node -e 0', process.execPath, ['-e', '0']],
+    ['tsonnx --version', process.execPath, [cliPath, '--version']],
+    ['tsonnx --help', process.execPath, [cliPath, '--help']],
+  ];
+  const best = new Map();
+  for (let round = 0; round < runs; round++) {
+    for (const [name, command, args] of rows) best.set(name, keepBest(best.get(name), runMeasured(command, args)));
   }
   return best;
 }
 
-function fastest(run) {
-  let seconds = Infinity;
-  for (let i = 0; i < RUNS; i++) seconds = Math.min(seconds, run());
-  return seconds;
-}
-
-function timeCopies(archive) {
-  const copy = join(workDir, 'copy.pt');
-  const copyFile = fastest(() => {
-    const start = process.hrtime.bigint();
-    copyFileSync(archive, copy);
-    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    rmSync(copy);
-    return seconds;
-  });
-  const cpProcess = fastest(() => {
-    const start = process.hrtime.bigint();
-    const result = spawnSync('cp', [archive, copy]);
-    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    if (result.status !== 0) throw new Error(`cp failed: ${firstLine(String(result.stderr))}`);
-    rmSync(copy);
-    return seconds;
-  });
-  return { copyFile, cpProcess };
-}
-
-function benchTsonnx(archive, inputs, gnuTime) {
-  const output = join(workDir, 'tsonnx.onnx');
-  const inputArgs = inputs.flatMap((spec) => ['--input', spec]);
-  const run = gnuTime
-    ? () => runMeasured(process.execPath, [cliPath, archive, output, ...inputArgs, '--opset', String(OPSET)], true)
-    : () => runMeasured(process.execPath, ['--input-type=module', '-e', CONVERT_WRAPPER, archive, output, String(OPSET), ...inputs], false);
-  const result = bestOf(run);
-  if (!result.error) result.outputBytes = statSync(output).size;
-  rmSync(output, { force: true });
-  rmSync(`${output}.data`, { force: true });
-  return result;
-}
-
-function benchTorch(archive, inputs, gnuTime) {
-  const output = join(workDir, 'torch.onnx');
-  const shape = inputs[0].match(/\[([\d,]*)\]/)[1];
-  const result = bestOf(() => runMeasured(torch.python, [join('scripts', 'bench_torch.py'), archive, output, shape, String(OPSET)], gnuTime));
-  if (!result.error) {
-    result.phases = JSON.parse(result.stdout.trim().split('\n').at(-1));
-    result.outputBytes = statSync(output).size;
-  }
-  rmSync(output, { force: true });
-  return result;
-}
-
 const fixed = (x, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
 const ratio = (a, b) => (Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : '–');
+const cell = (m) => (!m ? ['skipped', '', ''] : m.error ? [`failed: ${m.error.replaceAll('|', '\\|')}`, '', ''] : [fixed(m.seconds), fixed(m.cpu), fixed(m.peakMB, 0)]);
 
-function printTable(rows) {
+function modelTable(rows) {
   const lines = [
-    '| model | archive MB | copy s (copyFileSync / cp) | tsonnx s | tsonnx peak MB | torch.onnx.export s | torch peak MB | tsonnx/torch time | tsonnx/copy time |',
-    '|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+    '| model | archive MB | tsonnx s | CPU s | peak MB | cp s | CPU s | peak MB | torch.onnx.export s | CPU s | peak MB | tsonnx/cp | tsonnx/torch |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ];
   for (const r of rows) {
-    const t = r.tsonnx;
-    const p = r.torch;
-    const tsonnxSeconds = t.error ? `failed: ${t.error.replaceAll('|', '\\|')}` : fixed(t.seconds);
-    const torchSeconds = p ? (p.error ? `failed: ${p.error.replaceAll('|', '\\|')}` : fixed(p.seconds)) : 'skipped';
-    lines.push(
-      `| ${r.model} | ${fixed(r.archiveMB, 1)} | ${fixed(r.copies.copyFile)} / ${fixed(r.copies.cpProcess)} | ${tsonnxSeconds} | ` +
-        `${fixed(t.peakMB, 0)} | ${torchSeconds} | ${fixed(p?.peakMB, 0)} | ${ratio(t.seconds, p?.seconds)} | ` +
-        `${ratio(t.seconds, r.copies.cpProcess)} |`,
-    );
+    const { tsonnx, cp, torch: p } = r.results;
+    lines.push(`| ${r.name} | ${fixed(r.archiveMB, 1)} | ${[...cell(tsonnx), ...cell(cp), ...cell(p)].join(' | ')} | ${ratio(tsonnx.seconds, cp?.seconds)} | ${ratio(tsonnx.seconds, p?.seconds)} |`);
   }
-  process.stdout.write(`${lines.join('\n')}\n\n`);
+  return lines.join('\n');
 }
 
-function printChecks(rows) {
+function startupTable(startup) {
+  const lines = ['| command | wall s | CPU s | peak MB |', '|---|--:|--:|--:|'];
+  for (const [name, m] of startup) lines.push(`| ${name} | ${cell(m).join(' | ')} |`);
+  return lines.join('\n');
+}
+
+function notes(rows) {
   const lines = [];
   for (const r of rows) {
-    const t = r.tsonnx;
+    const t = r.results.tsonnx;
     if (!t.error) {
-      const valid = t.outputBytes > r.archiveBytes * 0.9;
-      lines.push(`${r.model}: tsonnx wrote ${fixed(megabytes(t.outputBytes), 1)} MB for a ${fixed(r.archiveMB, 1)} MB archive: ` +
-        (valid ? 'plausible (over 0.9× the archive)' : 'TOO SMALL (under 0.9× the archive): weights are missing'));
+      const plausible = t.outputBytes > r.archiveBytes * 0.9 || r.name.startsWith('deep_mlp');
+      lines.push(`${r.name}: tsonnx wrote ${fixed(megabytes(t.outputBytes), 1)} MB (model and external data) for a ${fixed(r.archiveMB, 1)} MB archive` +
+        (plausible ? '' : ': TOO SMALL, weights are missing'));
     }
-    if (r.torch?.phases) {
-      const ph = r.torch.phases;
-      lines.push(`${r.model}: torch ${ph.torch} process: import ${fixed(ph.import_s)} s, jit.load ${fixed(ph.load_s)} s, export ${fixed(ph.export_s)} s`);
-    }
+    if (t.graphSeconds !== undefined) lines.push(`${r.name}: ${t.nodes} ONNX nodes; trace+passes+lower ${fixed(t.graphSeconds)} s (best round, from --json)`);
+    const ph = r.results.torch?.phases;
+    if (ph) lines.push(`${r.name}: torch ${ph.torch} process: import ${fixed(ph.import_s)} s, jit.load ${fixed(ph.load_s)} s, export ${fixed(ph.export_s)} s`);
   }
-  lines.push('');
-  lines.push(`Targets: tsonnx time ≤ ${TARGET_TIME_RATIO}× torch.onnx.export; peak memory < ${TARGET_PEAK_MB} MB on ${TARGET_PEAK_MODEL}.`);
-  for (const r of rows) {
-    const timeRatio = r.tsonnx.seconds / r.torch?.seconds;
-    const verdict = Number.isFinite(timeRatio) ? `${fixed(timeRatio)}× — ${timeRatio <= TARGET_TIME_RATIO ? 'met' : 'NOT met'}` : 'not measured';
-    lines.push(`  ${r.model}: time ratio ${verdict}`);
-    if (r.model === TARGET_PEAK_MODEL) {
-      const peak = r.tsonnx.peakMB;
-      lines.push(`  ${r.model}: tsonnx peak ${Number.isFinite(peak) ? `${fixed(peak, 0)} MB — ${peak < TARGET_PEAK_MB ? 'met' : 'NOT met'}` : 'not measured'}`);
-    }
-  }
-  process.stdout.write(`${lines.join('\n')}\n`);
+  return lines.join('\n');
 }
 
-function ensureArchives(torchAvailable) {
-  const missing = MODELS.filter((m) => !isCompleteCase(join(zooRoot, torch.tag, m)));
-  if (missing.length === 0) return;
-  if (!torchAvailable) throw new Error(`no archives for ${missing.join(', ')} in zoo-work/${torch.tag}, and ${torch.python} has no torch to make them`);
-  log(`making ${missing.join(', ')} with ${torch.python}`);
-  makeZooCases(torch.python, missing);
+function verdicts(rows, startup) {
+  const byName = new Map(rows.map((r) => [r.name, r.results]));
+  const verdict = (value, limit, unit = '') => (Number.isFinite(value) ? `${fixed(value)}${unit} (target ≤ ${limit}${unit}): ${value <= limit ? 'met' : 'NOT met'}` : 'not measured');
+  const lines = ['Acceptance targets:'];
+  lines.push(`  tsonnx --version: ${verdict(startup.get('tsonnx --version')?.seconds, TARGETS.versionSeconds, ' s')}`);
+  const { model, at_most } = TARGETS.torchRatio;
+  lines.push(`  ${model} tsonnx/torch.onnx.export: ${verdict(byName.get(model)?.tsonnx.seconds / byName.get(model)?.torch?.seconds, at_most, '×')}`);
+  for (const name of TARGETS.copyRatio.models) {
+    lines.push(`  ${name} tsonnx/cp: ${verdict(byName.get(name)?.tsonnx.seconds / byName.get(name)?.cp?.seconds, TARGETS.copyRatio.at_most, '×')}`);
+  }
+  for (const name of TARGETS.peakMB.models) lines.push(`  ${name} tsonnx peak RSS: ${verdict(byName.get(name)?.tsonnx.peakMB, TARGETS.peakMB.at_most, ' MB')}`);
+  const { small, large } = TARGETS.scaling;
+  const scale = byName.get(large)?.tsonnx.graphSeconds / byName.get(small)?.tsonnx.graphSeconds;
+  lines.push(`  ${large}/${small} trace+passes+lower: ${verdict(scale, TARGETS.scaling.at_most, '×')}`);
+  return lines.join('\n');
+}
+
+function ensureArchives(models, torchAvailable) {
+  for (const maker of ['zoo', 'bench']) {
+    const missing = models.filter((m) => m.maker === maker && !isCompleteCase(join(zooRoot, torch.tag, m.name))).map((m) => m.name);
+    if (missing.length === 0) continue;
+    if (!torchAvailable) throw new Error(`no archives for ${missing.join(', ')} in zoo-work/${torch.tag}, and ${torch.python} has no torch to make them`);
+    log(`making ${missing.join(', ')} with ${torch.python}`);
+    if (maker === 'zoo') {
+      makeZooCases(torch.python, missing);
+    } else {
+      const result = spawnSync(torch.python, [join('scripts', 'bench_models.py'), '--models', missing.join(',')], { cwd: projectRoot, stdio: ['ignore', 2, 2] });
+      if (result.status !== 0) throw new Error(`scripts/bench_models.py failed (status ${result.status})`);
+    }
+  }
 }
 
 function main() {
+  const { values } = parseArgs({ options: { models: { type: 'string' }, runs: { type: 'string', default: '3' }, 'no-torch': { type: 'boolean' } } });
+  const names = values.models?.split(',');
+  const models = MODELS.filter((m) => !names || names.includes(m.name));
+  const runs = Number(values.runs);
+  requireGnuTime();
   ensureBuilt(log);
   mkdirSync(workDir, { recursive: true });
-  const torchAvailable = hasTorch(torch.python);
-  ensureArchives(torchAvailable);
-  const gnuTime = hasGnuTime();
+  const torchAvailable = !values['no-torch'] && hasTorch(torch.python);
+  ensureArchives(models, hasTorch(torch.python));
   const cpu = cpus();
   process.stdout.write(
     `tsonnx benchmark, ${new Date().toISOString()}: ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'}), ` +
-      `${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; opset ${OPSET}; best of ${RUNS}; ` +
-      `peak RSS from ${gnuTime ? 'GNU time (whole process)' : 'process.resourceUsage() / getrusage in the process'}.\n` +
-      `tsonnx/copy compares two whole processes (tsonnx CLI vs cp).\n` +
-      (torchAvailable ? '' : `torch.onnx.export skipped: ${torch.python} does not import torch.\n`) +
+      `${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average at the start ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ` +
+      `opset ${OPSET}; best of ${runs} rounds (torch.onnx.export: one round for the bench_models.py models); whole processes under GNU time.\n` +
+      (torchAvailable ? '' : `torch.onnx.export skipped${values['no-torch'] ? ' (--no-torch)' : `: ${torch.python} does not import torch`}.\n`) +
       '\n',
   );
+  log('start-up');
+  const startup = benchStartup(STARTUP_RUNS);
   const rows = [];
-  for (const model of MODELS) {
-    const dir = join(zooRoot, torch.tag, model);
-    if (!isCompleteCase(dir)) {
-      log(`${model}: no archive in zoo-work/${torch.tag} (see zoo_models.py's output above); skipped`);
-      continue;
-    }
+  for (const model of models) {
+    const dir = join(zooRoot, torch.tag, model.name);
     const archive = join(dir, 'model.pt');
     const inputs = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')).args;
     const archiveBytes = statSync(archive).size;
-    log(`${model}: copies`);
-    const copies = timeCopies(archive);
-    log(`${model}: tsonnx`);
-    const tsonnx = benchTsonnx(archive, inputs, gnuTime);
-    log(`${model}: torch.onnx.export`);
-    const torchResult = torchAvailable ? benchTorch(archive, inputs, gnuTime) : undefined;
-    rows.push({ model, archiveBytes, archiveMB: megabytes(archiveBytes), copies, tsonnx, torch: torchResult });
+    rows.push({ name: model.name, archiveBytes, archiveMB: megabytes(archiveBytes), results: benchModel(model, archive, inputs, runs, torchAvailable) });
   }
-  printTable(rows);
-  printChecks(rows);
+  process.stdout.write(`${startupTable(startup)}\n\n${modelTable(rows)}\n\n${notes(rows)}\n\n${verdicts(rows, startup)}\n`);
   rmSync(workDir, { recursive: true, force: true });
 }
 

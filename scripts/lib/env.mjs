@@ -17,20 +17,22 @@ function newestSourceTime(dir) {
 }
 
 /**
- * Runs tsc when dist/cli.js is missing or older than a file in src/, so measurements use the current code.
- * Type errors do not stop the run (tsc still emits) as long as dist/cli.js exists afterwards.
+ * Builds dist/ as `npm run build` does (tsc, then the CLI bundle) when dist/cli.js is missing or older
+ * than a file in src/, so measurements use the current code. Type errors do not stop the run (tsc
+ * still emits) as long as the bundle is made.
  */
 export function ensureBuilt(log = (line) => process.stderr.write(`${line}\n`)) {
   const stale = !existsSync(cliPath) || statSync(cliPath).mtimeMs < newestSourceTime(join(projectRoot, 'src'));
   if (!stale) return;
-  log('building dist/ (tsc -p tsconfig.json)');
+  log('building dist/ (tsc -p tsconfig.json, then npm run bundle)');
   const tsc = join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc');
   const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: projectRoot, encoding: 'utf8' });
   if (result.status !== 0) {
     const errors = (result.stdout + result.stderr).split('\n').filter((line) => /error TS/.test(line));
     log(`tsc reported ${errors.length} error(s)${errors.length ? `; first: ${errors[0]}` : ''}`);
   }
-  if (!existsSync(cliPath)) throw new Error('dist/cli.js is missing after the build');
+  const bundle = spawnSync('npm', ['run', 'bundle', '--silent'], { cwd: projectRoot, encoding: 'utf8' });
+  if (bundle.status !== 0) throw new Error(`npm run bundle failed: ${errorLine(bundle.stderr)}`);
 }
 
 export const zooRoot = join(projectRoot, 'zoo-work');
