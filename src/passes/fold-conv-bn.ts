@@ -50,12 +50,21 @@ function sharedStoredDtype(params: ReadonlyArray<GParameter | null>): string | u
   return dtypes.size === 1 ? [...dtypes][0] : undefined;
 }
 
-/** The buffer folded weights are computed in, grown to the largest; a view of it is valid until the next `take`. */
+/**
+ * The buffer folded weights are computed in: as large as the largest weight `reserve`d, allocated
+ * once when first taken (fresh memory for each size on the way up would cost what reuse saves).
+ */
 class Scratch {
   private bytes = new Uint8Array(0);
+  private largest = 0;
 
+  reserve(byteLength: number): void {
+    this.largest = Math.max(this.largest, byteLength);
+  }
+
+  /** The buffer, holding at least `byteLength` bytes; its contents are valid until the next `take`. */
   take(byteLength: number): Uint8Array {
-    if (this.bytes.byteLength < byteLength) this.bytes = new Uint8Array(byteLength);
+    if (this.bytes.byteLength < byteLength) this.bytes = new Uint8Array(Math.max(byteLength, this.largest));
     return this.bytes;
   }
 }
@@ -126,6 +135,7 @@ export function foldConvBatchNorm(graph: TorchGraph): TorchGraph {
       }
       return scales;
     };
+    if (typeof weight.data !== 'function') scratch.reserve(byteLength(weight.data as TensorRef));
     const foldedWeight = (): Uint8Array => {
       const data = weight.data;
       const raw = typeof data === 'function' ? data() : tensorBytesInto(data as TensorRef, scratch.take(byteLength(data as TensorRef)));
