@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { ConvertOptions, OperatorExportType, ResolvedOptions, TrainingMode } from './convert.js';
 import { fail } from './errors.js';
+import type { StateInit } from './trace/state.js';
 
 type DynamicAxes = NonNullable<ConvertOptions['dynamicAxes']>;
 
@@ -115,6 +116,13 @@ export function exportKwargsOf(options: ConvertOptions, resolved: ResolvedOption
   };
 }
 
+const STATE_INITS: readonly StateInit[] = ['auto', 'stored', 'zeros'];
+
+function stateInit(key: string, v: unknown): StateInit {
+  if (!(STATE_INITS as readonly unknown[]).includes(v)) fail('OPTION_INVALID', `${key} must be one of ${STATE_INITS.join(', ')}`);
+  return v as StateInit;
+}
+
 function text(key: string, v: unknown): string {
   if (typeof v !== 'string' || v === '') fail('OPTION_INVALID', `${key} must be a non-empty string`);
   return v;
@@ -125,6 +133,7 @@ const OWN_KEYWORDS: Record<string, Setter> = {
   inputs: (o, v, k) => (o.inputs = names(k, v)),
   method: (o, v, k) => (o.method = text(k, v)),
   lift_state: (o, v, k) => (o.liftState = bool(k, v)),
+  state_init: (o, v, k) => (o.stateInit = stateInit(k, v)),
   fp16: (o, v, k) => (o.fp16 = bool(k, v)),
   fp16_io: (o, v, k) => (o.fp16Io = bool(k, v)),
 };

@@ -131,6 +131,7 @@ export function describeModel(model: OnnxModel, source: { path: string; sha256: 
     inputs: options.inputs ?? null,
     method: options.method ?? 'forward',
     lift_state: options.liftState ?? false,
+    state_init: options.stateInit ?? 'auto',
     fp16: options.fp16 ?? false,
     fp16_io: options.fp16Io ?? false,
   };

@@ -15,7 +15,8 @@ const MAX_OPSET = 21;
 /**
  * Where each family's opsets come from, as in its tests: `ops` from the lowest opset its ops convert at
  * (test/ops) to 21; `conformance` at every opset tsonnx accepts (test/conformance/model-fields); the
- * others over the range in their case.json. `diagnostics` cases exist to fail and are not listed.
+ * others over the range in their case.json. `state` cases are streaming models, converted with their
+ * state lifted (test/trace/streaming). `diagnostics` cases exist to fail and are not listed.
  */
 const FAMILIES = {
   ops: { caseJsonRange: false },
@@ -23,6 +24,7 @@ const FAMILIES = {
   models: { caseJsonRange: true },
   control: { caseJsonRange: true },
   dynamic: { caseJsonRange: true },
+  state: { caseJsonRange: true, liftState: true },
 };
 
 const directories = (dir) =>
@@ -35,7 +37,7 @@ const directories = (dir) =>
  */
 export function fixtureCases() {
   const cases = [];
-  for (const [family, { caseJsonRange }] of Object.entries(FAMILIES)) {
+  for (const [family, { caseJsonRange, liftState }] of Object.entries(FAMILIES)) {
     const familyDir = join(fixturesRoot, family);
     for (const caseName of directories(familyDir)) {
       for (const torch of directories(join(familyDir, caseName))) {
@@ -45,7 +47,7 @@ export function fixtureCases() {
         const inputs = json.dynamic?.convert_args ?? json.convert_args ?? json.args;
         const [low, high] = caseJsonRange ? (json.opsets ?? [9, MAX_OPSET]) : [MIN_OPSET, MAX_OPSET];
         const base = { family, name: json.name, torch, dir, lowest: Math.max(low, json.min_opset ?? low), highest: high, fixedLowest: caseJsonRange };
-        cases.push({ ...base, options: { inputs, ...(json.method ? { method: json.method } : {}) } });
+        cases.push({ ...base, options: { inputs, ...(json.method ? { method: json.method } : {}), ...(liftState ? { liftState } : {}) } });
         // test/trace/state converts module-state cases a second time with the written attribute lifted.
         if (json.state) cases.push({ ...base, name: `${json.name} (liftState)`, options: { inputs, liftState: true } });
       }

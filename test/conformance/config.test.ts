@@ -70,7 +70,7 @@ describe('optionsFromExportKwargs', () => {
         code: 'OPTION_INVALID',
         message:
           `export.json: unknown keys export_modules_as_functions, dynamo; expected torch.onnx.export keywords: ${CONFIG_KEYS.join(', ')}` +
-          "; tsonnx's own: inputs, method, lift_state, fp16, fp16_io; files",
+          "; tsonnx's own: inputs, method, lift_state, state_init, fp16, fp16_io; files",
       }),
     );
   });
@@ -95,9 +95,10 @@ describe('optionsFromExportKwargs', () => {
 
 describe('tsonnx keys and per-file entries', () => {
   it('maps tsonnx\'s own keys to their options', () => {
-    expect(optionsFromExportKwargs({ inputs: ['float32[1,3,8,8]'], method: 'encode', lift_state: true, fp16: true, fp16_io: false })).toEqual({
-      inputs: ['float32[1,3,8,8]'], method: 'encode', liftState: true, fp16: true, fp16Io: false,
+    expect(optionsFromExportKwargs({ inputs: ['float32[1,3,8,8]'], method: 'encode', lift_state: true, state_init: 'zeros', fp16: true, fp16_io: false })).toEqual({
+      inputs: ['float32[1,3,8,8]'], method: 'encode', liftState: true, stateInit: 'zeros', fp16: true, fp16Io: false,
     });
+    expect(() => optionsFromExportKwargs({ state_init: 'reset' }, 'c')).toThrow('c: state_init must be one of auto, stored, zeros');
   });
 
   it('applies the files entries whose glob matches the archive, in order, over the top level', () => {
