@@ -1,18 +1,15 @@
 /**
- * OnnxGraph plain objects → onnx-proto messages. Everything here is held in memory; the writer
+ * OnnxGraph plain objects → onnx-proto messages (its interfaces only: proto.ts encodes them, so no
+ * conversion loads onnx-proto's generated code). Everything here is held in memory; the writer
  * streams top-level initializer data itself and uses these messages for the rest.
  */
-import { createRequire } from 'node:module';
 import type { onnx as proto } from 'onnx-proto';
 import { fail } from '../errors.js';
 import { ONNX_DTYPE, type OnnxAttr, type OnnxGraph, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from '../ir/onnx-graph.js';
 import { tensorDataBytes } from './tensor-bytes.js';
 
-// require() skips the CommonJS export scan that `import` runs over onnx-proto's large module.
-const { onnx } = createRequire(import.meta.url)('onnx-proto') as { onnx: typeof proto };
-export { onnx };
-
-const AttributeType = onnx.AttributeProto.AttributeType;
+/** AttributeProto.AttributeType's values (onnx.proto). */
+const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
 
 export interface EncodeOptions {
   /** Keep node doc strings (the TorchScript source of each node); off unless asked, like `verbose=False`. */

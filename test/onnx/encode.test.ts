@@ -2,10 +2,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { OnnxGraph, OnnxNode } from '../../src/ir/onnx-graph.js';
-import { int64, onnx } from '../../src/onnx/encode.js';
+import { int64 } from '../../src/onnx/encode.js';
+import onnxProto from 'onnx-proto';
 import { irVersionForOpset } from '../../src/onnx/versions.js';
 import { writeModel } from '../../src/onnx/writer.js';
 import { bytesOf, decodeModel, emptyGraph, floatTensor, model, temporaryFolder } from './fixtures.js';
+
+const { onnx } = onnxProto;
 
 const { folder, remove } = temporaryFolder();
 afterAll(remove);

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ArchiveEntry, DType, TensorRef } from '../../src/archive/types.js';
 import type { OnnxGraph, OnnxModel, OnnxTensor } from '../../src/ir/onnx-graph.js';
-import { onnx } from '../../src/onnx/encode.js';
+import onnxProto from 'onnx-proto';
+
+const { onnx } = onnxProto;
 
 export function temporaryFolder(): { folder: string; remove: () => void } {
   const folder = mkdtempSync(path.join(tmpdir(), 'tsonnx-onnx-'));

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { encodeAttribute, encodeGraph, encodeNode, encodeTensor, encodeValueInfo, onnx } from '../../src/onnx/encode.js';
+import { encodeAttribute, encodeGraph, encodeNode, encodeTensor, encodeValueInfo } from '../../src/onnx/encode.js';
+import onnxProto from 'onnx-proto';
 import { encodeMessage } from '../../src/onnx/proto.js';
 import type { OnnxGraph, OnnxTensor } from '../../src/ir/onnx-graph.js';
+
+const { onnx } = onnxProto;
 
 const floats = (values: number[]): OnnxTensor => ({
   name: 'w',

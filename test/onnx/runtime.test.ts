@@ -4,10 +4,12 @@ import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { OnnxGraph, OnnxTensor } from '../../src/ir/onnx-graph.js';
-import { onnx } from '../../src/onnx/encode.js';
+import onnxProto from 'onnx-proto';
 import { float16Bits } from '../../src/onnx/tensor-bytes.js';
 import { writeModel, type WriteOptions } from '../../src/onnx/writer.js';
 import { bytesOf, decodeModel, eighths, model, storageFile, temporaryFolder, tensorRef } from './fixtures.js';
+
+const { onnx } = onnxProto;
 
 const { folder, remove } = temporaryFolder();
 afterAll(remove);

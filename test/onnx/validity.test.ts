@@ -9,8 +9,10 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { convertAtLowestOpset, fixtureCases } from '../../scripts/lib/fixture-runs.mjs';
 import { convert } from '../../src/index.js';
-import { onnx } from '../../src/onnx/encode.js';
+import onnxProto from 'onnx-proto';
 import { tempPath } from '../helpers/convert-case.js';
+
+const { onnx } = onnxProto;
 
 /** Ops tsonnx writes that do not exist (or are deprecated) somewhere in opsets 7–21: [first, last] valid opset. */
 const OP_OPSETS: Record<string, [number, number]> = {
