@@ -71,6 +71,15 @@ export interface BatchOptions {
   onResult?: (result: BatchResult, done: number, total: number) => void;
 }
 
+/** A file's size, 0 when it cannot be read (its conversion then reports why). */
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
 /** Runs the conversions (`options[i]` for `items[i]`) on `jobs` worker threads; results come back in the items' order. */
 export async function convertBatch(
   items: readonly BatchItem[],
@@ -78,6 +87,8 @@ export async function convertBatch(
   batch: BatchOptions,
 ): Promise<BatchResult[]> {
   const results: BatchResult[] = new Array(items.length);
+  // Largest archives first, so a long conversion does not start last and leave the other workers idle.
+  const order = items.map((_, index) => index).sort((a, b) => fileSize(items[b].input) - fileSize(items[a].input) || a - b);
   let next = 0;
   let done = 0;
   const runWorker = () =>
@@ -88,7 +99,7 @@ export async function convertBatch(
           void worker.terminate().then(() => resolve());
           return;
         }
-        const index = next++;
+        const index = order[next++];
         worker.postMessage({ index, item: items[index], options: options[index] });
       };
       worker.on('message', (message: { index: number; result: BatchResult }) => {
