@@ -15,6 +15,18 @@ export interface TensorType {
   readonly kind: 'tensor';
   readonly dtype: DType;
   readonly shape: readonly Dim[];
+  /** A quint8/qint8 activation's per-tensor scale and zero point, known at conversion time. */
+  readonly quant?: QuantType;
+}
+
+/**
+ * How a quantized tensor maps its integers to reals: `(q - zeroPoint) * scale`. Static quantization
+ * fixes both when the model is converted (module attributes, op arguments), and ops such as pooling
+ * keep their input's, so the trace carries them with the type.
+ */
+export interface QuantType {
+  readonly scale: number;
+  readonly zeroPoint: number;
 }
 
 /** A Python number whose value is only known at run time (a 0-d tensor in ONNX). */

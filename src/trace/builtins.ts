@@ -47,6 +47,33 @@ const XNNPACK_CONTEXTS = {
 
 type XnnpackOp = keyof typeof XNNPACK_CONTEXTS;
 
+/**
+ * A quantized convolution's prepack call (`ops.quantized.conv2d_prepack(w, b, stride, padding,
+ * dilation, groups)`, run by the `__setstate__` of quantized Conv modules): the packed params object,
+ * with the state PyTorch 1.9+ pickles for it ("version 3": `(3, [spatial dims, stride..., padding...,
+ * dilation..., output_padding..., groups, transposed], [weight, bias])`), so the ops read one form
+ * whether the object was built here or unpickled.
+ */
+function quantizedConvPrepack(spatialDims: 1 | 2, transposed: boolean): Builtin {
+  // PyTorch packs 1-D convolutions into the 2-D class too.
+  const className = '__torch__.torch.classes.quantized.Conv2dPackedParamsBase';
+  return (it, args) => {
+    const [weight, bias, stride, padding, ...rest] = args;
+    const [outputPadding, dilation, groups] = transposed ? rest : [undefined, ...rest];
+    const ints = (v: PyValue | undefined, what: string): number[] => {
+      if (v === undefined) return new Array<number>(spatialDims).fill(what === 'dilation' ? 1 : 0);
+      const items = v instanceof PyList || v instanceof PyTuple ? v.items : [];
+      if (items.length !== spatialDims || !items.every((x) => typeof x === 'number')) {
+        return it.fail('TRACE_TYPE', `quantized conv prepack: ${what} must be ${spatialDims} ints`);
+      }
+      return items as number[];
+    };
+    if (typeof groups !== 'number') return it.fail('TRACE_TYPE', 'quantized conv prepack: groups must be an int');
+    const config = [spatialDims, ...ints(stride, 'stride'), ...ints(padding, 'padding'), ...ints(dilation, 'dilation'), ...ints(outputPadding, 'output_padding'), groups, transposed ? 1 : 0];
+    return new TorchbindObject(className, new PyTuple([3, new PyList(config), new PyList([weight ?? null, bias ?? null])]));
+  };
+}
+
 /** A prepack call (`ops.prepacked.conv2d_clamp_prepack(w, b, ...)`): the context holding its arguments. */
 function xnnpackPrepack(op: XnnpackOp): Builtin {
   return (_it, args) => {
@@ -314,13 +341,26 @@ function format(it: Interpreter, fmt: PyValue, rest: PyValue[]): string {
   });
 }
 
+/**
+ * A one-element tensor's value for int()/float(): known values, or a stored buffer (the model holds
+ * it as a constant anyway). Scripted quantized modules read their scale and zero point this way
+ * (`torch.quantize_per_tensor(X, float(self.scale), int(self.zero_point), ...)`), and static
+ * quantization needs them at conversion time.
+ */
+function storedScalar(it: Interpreter, v: PyValue): number | undefined {
+  const known = it.knownScalar(v);
+  if (known !== undefined || !(v instanceof TensorBox)) return known;
+  const stored = it.storedOrKnown(v, 1);
+  return stored?.values.length === 1 ? stored.values[0] : undefined;
+}
+
 const BUILTINS: Record<string, Builtin> = {
   // ----- Python builtins -----
   'builtins.int': (it, [v]) => {
     if (typeof v === 'number' || typeof v === 'boolean') return Number(v);
     if (v instanceof PyFloat) return fromPyNumber(pyNumber.toInt(v));
     if (typeof v === 'string') return parseInt(v, 10);
-    const known = it.knownScalar(v);
+    const known = storedScalar(it, v);
     if (known !== undefined) return Math.trunc(known);
     if (v instanceof TensorBox || v instanceof GValue) return runtimeNumber(it, 'Int', v, dimOf(it, v));
     return NOT_BUILTIN;
@@ -329,7 +369,7 @@ const BUILTINS: Record<string, Builtin> = {
     if (typeof v === 'number' || typeof v === 'boolean') return pyNumber.toFloat(Number(v));
     if (v instanceof PyFloat) return v;
     if (typeof v === 'string') return new PyFloat(parseFloat(v));
-    const known = it.knownScalar(v);
+    const known = storedScalar(it, v);
     if (known !== undefined) return new PyFloat(known);
     if (v instanceof TensorBox || v instanceof GValue) return runtimeNumber(it, 'Float', v, undefined);
     return NOT_BUILTIN;
@@ -698,6 +738,10 @@ const BUILTINS: Record<string, Builtin> = {
   'ops.prepacked.linear_clamp_run': xnnpackRun('linear'),
   'ops.prepacked.conv2d_clamp_run': xnnpackRun('conv2d'),
   'ops.prepacked.conv2d_transpose_clamp_run': xnnpackRun('conv_transpose2d'),
+  'ops.quantized.conv1d_prepack': quantizedConvPrepack(1, false),
+  'ops.quantized.conv2d_prepack': quantizedConvPrepack(2, false),
+  'ops.quantized.conv_transpose1d_prepack': quantizedConvPrepack(1, true),
+  'ops.quantized.conv_transpose2d_prepack': quantizedConvPrepack(2, true),
   'ops.quantized.linear_prepack': (_it, [w, b]) => new TorchbindObject(PACKED_LINEAR, new PyTuple([w, b ?? null])),
   'ops.quantized.linear_prepack_fp16': (_it, [w, b]) => new TorchbindObject(PACKED_LINEAR, new PyTuple([w, b ?? null])),
   'ops.quantized.linear_unpack': (_it, [p]) => (p instanceof TorchbindObject ? p.state : NOT_BUILTIN),
@@ -705,7 +749,10 @@ const BUILTINS: Record<string, Builtin> = {
   'ops.prim.type': (_it, [d]) => (d && typeof d === 'object' && 'kind' in d && d.kind === 'device' ? d.device.split(':')[0] : NOT_BUILTIN),
   'ops.prim.is_cuda': () => false,
   'ops.prim.is_nested': () => false,
-  'ops.prim.is_quantized': () => false,
+  'ops.prim.is_quantized': (_it, [x]) => {
+    const t = tensorOf(x);
+    return t ? t.dtype === 'quint8' || t.dtype === 'qint8' || t.dtype === 'qint32' : NOT_BUILTIN;
+  },
   'ops.prim.is_sparse': () => false,
   'ops.prim.is_mkldnn': () => false,
   'ops.prim.is_meta': () => false,

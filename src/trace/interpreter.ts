@@ -16,6 +16,7 @@ import { callBuiltin, NOT_BUILTIN, pythonRange, rangeItems } from './builtins.js
 import type { ClassLoader } from './classes.js';
 import { GValue, type Arg, type Dim, type GInput, type GNode, type GParameter, type KnownTensor, type TensorType, type ValueType } from '../ir/torch-graph.js';
 import { DEFAULT_TRACE_LIMITS, engineLimit, TraceBudget, type TraceLimits } from './limits.js';
+import { callOnQuantized } from './quantized-tensors.js';
 import { checkStridedBounds, unsafeCallee, unsafeMessage, unsafeOp } from './safety.js';
 import {
   BoundMethod,
@@ -267,7 +268,8 @@ export class Interpreter {
     const isConstant = name.startsWith('CONSTANTS.');
     // Constants too: frozen and mobile archives keep their weights as constants.
     const halved = this.options.halfTensors && (ref.dtype === 'float32' || ref.dtype === 'float64');
-    const type: TensorType = { kind: 'tensor', dtype: halved ? 'float16' : ref.dtype, shape: [...ref.shape] };
+    const perTensor = ref.quant?.scheme === 'per_tensor_affine' ? { scale: ref.quant.scale ?? 1, zeroPoint: ref.quant.zeroPoint ?? 0 } : undefined;
+    const type: TensorType = { kind: 'tensor', dtype: halved ? 'float16' : ref.dtype, shape: [...ref.shape], ...(perTensor && { quant: perTensor }) };
     const value = new GValue(type, name);
     const numel = ref.shape.reduce((a, b) => a * b, 1);
     if (isConstant && numel <= KNOWN_LIMIT && !ref.quant) value.known = { type, values: storedValues(ref) };
@@ -474,6 +476,23 @@ export class Interpreter {
 
   /** Records a registered op as a graph node. In-place `op_` runs `op` and updates its first tensor. */
   callOp(ns: string, name: string, args: PyValue[], kwargs: Map<string, PyValue>): PyValue {
+    if (ns === 'aten') {
+      const onQuantized = callOnQuantized(
+        name,
+        args,
+        kwargs,
+        (op, opArgs, opKwargs) => this.callRegistered(ns, op, opArgs, opKwargs),
+        (box, result) => {
+          this.rebind(box, result.value);
+          this.writeThrough(box);
+        },
+      );
+      if (onQuantized !== undefined) return onQuantized;
+    }
+    return this.callRegistered(ns, name, args, kwargs);
+  }
+
+  private callRegistered(ns: string, name: string, args: PyValue[], kwargs: Map<string, PyValue>): PyValue {
     const unsafe = unsafeOp(`${ns}::${name}`);
     if (unsafe) return this.fail('UNSAFE_OP', unsafeMessage(unsafe, `${ns}::${name}`));
     if (ns === 'aten') checkStridedBounds(this, name, args, kwargs);
