@@ -1,0 +1,100 @@
+/**
+ * Statically quantized ops alone: the packed-params states they read, what they refuse, and aten ops on
+ * quantized tensors (src/trace/quantized-tensors.ts) computed by hand. Parity with PyTorch is in the op
+ * table (scripts/fixtures/op_tables/quantized.py).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import type { Arg, GValue, TensorType } from '../../../src/ir/torch-graph.js';
+import { convert } from '../../../src/index.js';
+import { objectOps, pickle, pk, scriptArchive, tempDir } from '../../archive/helpers.js';
+import { codeOf, infer, tensorValue } from '../harness.js';
+
+const PACKED_CONV = '__torch__.torch.classes.quantized.Conv2dPackedParamsBase';
+
+function quantizedInput(shape: number[], scale: number, zeroPoint: number): GValue {
+  const x = tensorValue('quint8', shape, 'x');
+  x.type = { ...(x.type as TensorType), quant: { scale, zeroPoint } };
+  return x;
+}
+
+function packedConv(state: Arg): Arg {
+  return { kind: 'torchbind', className: PACKED_CONV, state };
+}
+
+describe('quantized::conv2d', () => {
+  const weight = tensorValue('qint8', [4, 3, 3, 3], 'weight');
+  // version 3: [spatial dims, stride x2, padding x2, dilation x2, output_padding x2, groups, flags]
+  const v3 = packedConv([3, [2, 2, 2, 1, 1, 1, 1, 0, 0, 1, 0], [weight, null]]);
+
+  it('reads the version-3 state and gives the output its scale and zero point', () => {
+    const [out] = infer({ op: 'quantized::conv2d', overload: 'new', args: [quantizedInput([1, 3, 9, 9], 0.1, 128), v3, 0.25, 7] });
+    expect(out).toEqual({ kind: 'tensor', dtype: 'quint8', shape: [1, 4, 5, 5], quant: { scale: 0.25, zeroPoint: 7 } });
+  });
+
+  it('refuses the PyTorch 1.6-1.8 state (version 2) naming it', () => {
+    const v2 = packedConv(['2', [weight], [null]]);
+    expect(codeOf(() => infer({ op: 'quantized::conv2d', overload: 'new', args: [quantizedInput([1, 3, 9, 9], 0.1, 128), v2, 0.25, 7] }))).toBe('OP_UNSUPPORTED');
+  });
+
+  it('needs the input scale and zero point at conversion time', () => {
+    const unknown = tensorValue('quint8', [1, 3, 9, 9], 'x');
+    expect(codeOf(() => infer({ op: 'quantized::conv2d', overload: 'new', args: [unknown, v3, 0.25, 7] }))).toBe('OP_UNSUPPORTED');
+  });
+
+  it('refuses a float input', () => {
+    expect(codeOf(() => infer({ op: 'quantized::conv2d', overload: 'new', args: [tensorValue('float32', [1, 3, 9, 9]), v3, 0.25, 7] }))).toBe('TRACE_TYPE');
+  });
+});
+
+describe('aten::quantize_per_tensor', () => {
+  it('gives quint8 and qint8 activations their parameters and refuses qint32', () => {
+    const x = tensorValue('float32', [2, 3]);
+    expect(infer({ op: 'aten::quantize_per_tensor', args: [x, 0.5, 3, 12] })).toEqual([{ kind: 'tensor', dtype: 'qint8', shape: [2, 3], quant: { scale: 0.5, zeroPoint: 3 } }]);
+    expect(codeOf(() => infer({ op: 'aten::quantize_per_tensor', args: [x, 0.5, 3, 14] }))).toBe('OP_UNSUPPORTED');
+  });
+});
+
+describe('aten ops on quantized tensors', () => {
+  // quantize at (0.5, 10), then relu, flatten and an average: the average requantizes at the input's
+  // parameters, relu keeps values at or above the zero point, flatten moves integers.
+  function archive(): string {
+    const path = join(tempDir(), 'model.pt');
+    const code = [
+      'class M(Module):',
+      '  __parameters__ = []',
+      '  __buffers__ = []',
+      '  training : bool',
+      '  def forward(self: __torch__.M,',
+      '    x: Tensor) -> Tuple[Tensor, Tensor]:',
+      '    q = torch.quantize_per_tensor(x, 0.5, 10, 13)',
+      '    r = torch.flatten(torch.relu(q), 1)',
+      '    m = torch.mean(q, [1], True)',
+      '    return (torch.dequantize(r), torch.int_repr(m))',
+      '',
+    ].join('\n');
+    writeFileSync(path, scriptArchive('m', [
+      { name: 'data.pkl', data: pickle(objectOps('__torch__.M', [['training', pk.false]])) },
+      { name: 'code/__torch__.py', data: code },
+    ]));
+    return path;
+  }
+
+  it('computes what PyTorch computes on the integers', async () => {
+    const out = join(tempDir(), 'm.onnx');
+    const report = await convert(archive(), out, { inputs: ['float32[1,2,3]'] });
+    expect(report.outputs.map((o) => o.dtype)).toEqual(['float32', 'uint8']);
+    // flatten runs on the integers: no dequantize/quantize pair around it.
+    expect(report.nodes.Flatten ?? report.nodes.Reshape).toBe(1);
+    const values = [-3, -0.75, 0.2, 1.25, 2.5, 150];
+    const session = await ort.InferenceSession.create(out);
+    const got = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', Float32Array.from(values), [1, 2, 3]) });
+    // q = clamp(round_half_even(x / 0.5) + 10, 0, 255): [4, 8, 10, 12, 15, 255]
+    const q = [4, 8, 10, 12, 15, 255];
+    expect(Array.from(got[session.outputNames[0]].data as Float32Array)).toEqual(q.map((v) => (Math.max(v, 10) - 10) * 0.5));
+    // mean over dim 1 of the dequantized values, requantized: [(4+12)/2, (8+15)/2, (10+255)/2] - 10 steps.
+    expect(Array.from(got[session.outputNames[1]].data as Uint8Array)).toEqual([8, 12, 132]);
+  });
+});
