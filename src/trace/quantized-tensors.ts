@@ -24,6 +24,14 @@ const MOVES_ELEMENTS = new Set([
   'expand', 'expand_as', 'dropout', 'feature_dropout', 'alias',
 ]);
 
+/**
+ * Ops whose quantized kernel sums the integers (q - zero point) exactly and rounds the mean half to
+ * even at the input's parameters: run on those integers as floats (exact below 2^24) and quantized
+ * at scale 1, which rounds the same way. Through the real values, float sums would decide ties
+ * differently (mobilenet_v3_large's squeeze-excitation averages of 784 values).
+ */
+const AVERAGES_INTEGERS = new Set(['adaptive_avg_pool2d']);
+
 /** Ops whose quantized kernel writes fixed output parameters (PyTorch's fixed-qparams ops), by dtype. */
 const FIXED_OUTPUT: Readonly<Record<string, Readonly<Record<'quint8' | 'qint8', QuantType>>>> = {
   sigmoid: { quint8: { scale: 1 / 256, zeroPoint: 0 }, qint8: { scale: 1 / 256, zeroPoint: -128 } },
@@ -49,10 +57,10 @@ function firstQuantized(values: readonly PyValue[]): TensorBox | undefined {
   return undefined;
 }
 
-/** Gives quantized tensors among the results the parameters they carry. */
-function withQuant(result: PyValue, quant: QuantType | undefined): PyValue {
-  if (isQuantizedBox(result) && !result.value.tensor.quant && quant) result.value.type = { ...result.value.tensor, quant };
-  if (result instanceof PyList || result instanceof PyTuple) result.items.forEach((item) => withQuant(item, quant));
+/** Gives quantized tensors among the results the parameters they carry (`replace`: over those they have). */
+function withQuant(result: PyValue, quant: QuantType | undefined, replace = false): PyValue {
+  if (isQuantizedBox(result) && (replace || !result.value.tensor.quant) && quant) result.value.type = { ...result.value.tensor, quant };
+  if (result instanceof PyList || result instanceof PyTuple) result.items.forEach((item) => withQuant(item, quant, replace));
   return result;
 }
 
@@ -75,7 +83,12 @@ export function callOnQuantized(
   if (!source) return undefined;
   const type = source.value.tensor;
   if (MOVES_ELEMENTS.has(base)) return withQuant(call(name, args, kwargs), type.quant);
+  const integers = AVERAGES_INTEGERS.has(base) && type.quant !== undefined;
   const dequantize = (v: PyValue): PyValue => {
+    if (isQuantizedBox(v) && integers) {
+      const float = call('to', [call('int_repr', [v], new Map()), scalarTypeOf('float32')], new Map());
+      return call('sub', [float, v.value.tensor.quant?.zeroPoint ?? 0], new Map());
+    }
     if (isQuantizedBox(v)) return call('dequantize', [v], new Map());
     if (v instanceof PyList) return new PyList(v.items.map(dequantize));
     if (v instanceof PyTuple) return new PyTuple(v.items.map(dequantize));
@@ -84,7 +97,9 @@ export function callOnQuantized(
   const output = FIXED_OUTPUT[base]?.[type.dtype as 'quint8' | 'qint8'] ?? type.quant;
   const quantize = (v: PyValue): PyValue => {
     if (v instanceof TensorBox && v.value.type.kind === 'tensor' && v.value.type.dtype === 'float32' && output) {
-      return call('quantize_per_tensor', [v, new PyFloat(output.scale), output.zeroPoint, scalarTypeOf(type.dtype)], new Map());
+      if (!integers) return call('quantize_per_tensor', [v, new PyFloat(output.scale), output.zeroPoint, scalarTypeOf(type.dtype)], new Map());
+      // The integers at scale 1 are the output's integers at the input's scale.
+      return withQuant(call('quantize_per_tensor', [v, new PyFloat(1), output.zeroPoint, scalarTypeOf(type.dtype)], new Map()), output, true);
     }
     if (v instanceof PyList) return new PyList(v.items.map(quantize));
     if (v instanceof PyTuple) return new PyTuple(v.items.map(quantize));

@@ -12,7 +12,7 @@ import { ONNX_DTYPE, type OnnxAttrs } from '../../ir/onnx-graph.js';
 import { type Dim, GValue, type QuantType, type TensorType } from '../../ir/torch-graph.js';
 import type { BoundArgs } from '../args.js';
 import { axis, broadcastShapes, shapeOf, tensorOf } from '../helpers.js';
-import { needOpset, transpose } from '../opset.js';
+import { transpose } from '../opset.js';
 import type { LowerContext, OpDef } from '../registry.js';
 
 const PACKED_LINEAR = '__torch__.torch.classes.quantized.LinearPackedParamsBase';
@@ -164,15 +164,16 @@ const dynamicQuantizedOps: readonly OpDef[] = [linearDynamicOp('linear_dynamic',
 // Static (eager-mode) quantization: torch.quantization.prepare/convert, torchvision's quantized models.
 //
 // Activations are quint8/qint8 tensors whose scale and zero point are known when the model is
-// converted (TensorType.quant). Each quantized op is lowered in ONNX's QDQ form, as torch.onnx exports
-// it: DequantizeLinear on the quantized inputs, the float op, QuantizeLinear at the op's output scale
-// and zero point; values between ops stay uint8/int8. The weights and biases are written so that a
-// runtime fusing the pattern into integer kernels (onnxruntime's QDQ fusion: QLinearConv,
-// QLinearMatMul) computes what PyTorch's kernels compute: the int32 bias PyTorch makes at run time
-// (bias / (input scale x weight scale), rounded half to even), and weights as uint8 (int8 + 128, zero
-// point + 128; the dequantized values are the same) because x86 kernels without VNNI multiply
-// uint8 x int8 pairs in int16 with saturation and would differ from PyTorch on those CPUs.
-// Unfused, the float op differs from PyTorch's integer arithmetic only in rounding; outputs are
+// converted (TensorType.quant); values between ops stay uint8/int8. Conv and Linear are integer ONNX
+// (QLinearConv; MatMulInteger + requantization) computing exactly PyTorch's integers: PyTorch's int32
+// bias (bias / (input scale x weight scale), rounded half to even) and float requantization
+// multiplier, round half to even. Weights are uint8 (int8 + 128, zero point + 128: the same real
+// values) because x86 kernels without VNNI multiply uint8 x int8 pairs in int16 with saturation.
+// The other ops dequantize their inputs, run the float op and quantize at the output's parameters,
+// as torch.onnx exports them, but dequantize with Cast, Sub and Mul (DequantizeLinear's arithmetic)
+// rather than DequantizeLinear nodes: onnxruntime's optimizer fuses DequantizeLinear -> Add ->
+// QuantizeLinear into its com.microsoft QLinearAdd, whose rounding differs from PyTorch's (measured
+// on mobilenet_v2: 246 of 1000 outputs one step off, none without the fusion). Quantized outputs are
 // compared with a tolerance of one quantization step of the output.
 // ---------------------------------------------------------------------------------------------
 
@@ -199,10 +200,23 @@ function zeroPointConstant(ctx: LowerContext, dtype: QuantizedDtype, zeroPoint: 
   return ctx.b.scalar(dtype === 'quint8' ? 'uint8' : 'int8', zeroPoint);
 }
 
+/**
+ * (q - zero point) x scale in float32, per channel along `channelAxis` of a rank-`rank` tensor when
+ * there are several scales: DequantizeLinear's arithmetic, in nodes no runtime fuses (see above).
+ */
+function dequantizeNodes(ctx: LowerContext, q: string, scales: readonly number[], zeroPoints: readonly number[], channelAxis = 0, rank = 1): string {
+  const b = ctx.b;
+  const shape = scales.length > 1 ? Array.from({ length: rank }, (_, i) => (i === channelAxis ? scales.length : 1)) : [];
+  const constant = (values: readonly number[]): string => (shape.length > 0 ? b.constant('float32', shape, values) : b.scalar('float32', values[0]));
+  let x = b.op1('Cast', [q], { to: ONNX_DTYPE.float32 });
+  if (zeroPoints.some((z) => z !== 0)) x = b.op1('Sub', [x, constant(zeroPoints)]);
+  return b.op1('Mul', [x, constant(scales.map(Math.fround))]);
+}
+
 /** The float values of a quantized activation. */
 function dequantized(ctx: LowerContext, op: string, x: GValue): string {
-  const { dtype, quant } = activationQuant(op, x);
-  return ctx.b.op1('DequantizeLinear', [ctx.input(x), ctx.b.scalar('float32', quant.scale), zeroPointConstant(ctx, dtype, quant.zeroPoint)]);
+  const { quant } = activationQuant(op, x);
+  return dequantizeNodes(ctx, ctx.input(x), [quant.scale], [quant.zeroPoint]);
 }
 
 /** QuantizeLinear: round half to even, then saturate, as PyTorch's requantization does. */
@@ -276,11 +290,11 @@ function uint8Weight(ctx: LowerContext, op: string, weight: GValue, perm?: reado
   return { values: name, scale, zeroPoint, perChannel, scales };
 }
 
-/** A qint8 weight as the float tensor it stands for (DequantizeLinear per output channel along `channelAxis`). */
+/** A qint8 weight as the float tensor it stands for (scales per output channel along `channelAxis`). */
 function dequantizedWeight(ctx: LowerContext, op: string, weight: GValue, channelAxis: number): string {
   const w = uint8Weight(ctx, op, weight);
-  if (w.perChannel) needOpset(ctx, 13, `${op} with per-channel weight scales`);
-  return ctx.b.op1('DequantizeLinear', [w.values, w.scale, w.zeroPoint], w.perChannel ? { axis: channelAxis } : {});
+  const { zeroPoints } = weightQuantization(ctx, op, weight);
+  return dequantizeNodes(ctx, w.values, w.scales, zeroPoints.map((z) => z + 128), channelAxis, shapeOf(weight).length);
 }
 
 /**
@@ -295,17 +309,11 @@ function int32Bias(ctx: LowerContext, bias: GValue, inputScale: number, weightSc
   return { values: floats.map((v, i) => roundHalfEven(Math.fround(v * Math.fround(1 / scales[i])))), scales };
 }
 
-/**
- * The float bias as PyTorch's kernels use it: its int32 form dequantized, so a runtime fusing the
- * pattern into an integer kernel adds exactly PyTorch's int32 bias.
- */
+/** The float bias as PyTorch's kernels add it: its int32 form times its scale. */
 function quantizedBias(ctx: LowerContext, op: string, bias: GValue, inputScale: number, weight: GValue): string {
-  const b = ctx.b;
   const q = int32Bias(ctx, bias, inputScale, weightQuantization(ctx, op, weight).scales);
   if (!q) return ctx.input(bias);
-  const perChannel = q.scales.length > 1 && q.scales.some((v) => v !== q.scales[0]);
-  const scale = perChannel ? b.constant('float32', [q.scales.length], q.scales) : b.scalar('float32', q.scales[0]);
-  return b.op1('DequantizeLinear', [b.constant('int32', [q.values.length], q.values), scale, b.scalar('int32', 0)], perChannel ? { axis: 0 } : {});
+  return ctx.b.constant('float32', [q.values.length], q.values.map((v, i) => Math.fround(v * q.scales[i])));
 }
 
 // ----- quantize / dequantize -----
@@ -345,10 +353,7 @@ const dequantize: OpDef = {
       if (stored?.quant && !x.tensor.quant) {
         // A stored tensor quantized per channel (a weight a model dequantizes itself).
         const { scales, zeroPoints } = weightQuantization(ctx, 'aten::dequantize', x);
-        needOpset(ctx, 13, 'aten::dequantize of a per-channel quantized tensor');
-        const dtype = x.tensor.dtype === 'quint8' ? 'uint8' : 'int8';
-        const axisIndex = stored.quant.axis ?? 0;
-        return [ctx.b.op1('DequantizeLinear', [ctx.input(x), ctx.b.constant('float32', [scales.length], scales), ctx.b.constant(dtype, [zeroPoints.length], zeroPoints)], { axis: axisIndex })];
+        return [dequantizeNodes(ctx, ctx.input(x), scales, zeroPoints, stored.quant.axis ?? 0, shapeOf(x).length)];
       }
       return [dequantized(ctx, 'aten::dequantize', x)];
     },
@@ -442,7 +447,7 @@ function inferConv(a: BoundArgs, spatial: number): TensorType[] {
  * Conv as QLinearConv (opset 10): uint8 weights, PyTorch's int32 bias, the int32 sum requantized by
  * the float multiplier input scale x weight scale / output scale, rounded half to even, as PyTorch's
  * qnnpack, fbgemm and onednn kernels do. Tested equal to PyTorch's integers (test/ops fixtures).
- * ONNX has no integer ConvTranspose: a transposed conv is DequantizeLinear, ConvTranspose,
+ * ONNX has no integer ConvTranspose: a transposed conv is dequantized, ConvTranspose,
  * QuantizeLinear, within one output step.
  */
 function lowerConv(ctx: LowerContext, a: BoundArgs, relu: boolean): string[] {
@@ -477,8 +482,7 @@ function lowerConv(ctx: LowerContext, a: BoundArgs, relu: boolean): string[] {
 /** ReLU of a quantized value: integers below the zero point become the zero point (exact). */
 function clampBelowAtZero(ctx: LowerContext, q: string, dtype: QuantizedDtype, quant: QuantType): string {
   if (ctx.opset >= 12) return ctx.b.op1('Max', [q, zeroPointConstant(ctx, dtype, quant.zeroPoint)]);
-  const x = ctx.b.op1('DequantizeLinear', [q, ctx.b.scalar('float32', quant.scale), zeroPointConstant(ctx, dtype, quant.zeroPoint)]);
-  return quantized(ctx, ctx.b.op1('Relu', [x]), dtype, quant);
+  return quantized(ctx, ctx.b.op1('Relu', [dequantizeNodes(ctx, q, [quant.scale], [quant.zeroPoint])]), dtype, quant);
 }
 
 function convOp(name: string, spatial: number, relu: boolean, packedClass: string, legacy: boolean): OpDef {
@@ -540,8 +544,73 @@ function linearOp(name: string, relu: boolean): OpDef {
 
 // ----- elementwise ops with their own output parameters -----
 
+/**
+ * QNNPACK's fixed-point add parameters for input scales a, b and output scale c: both inputs' scale
+ * ratios (float32) as integer multipliers with a common shift, the larger multiplier in [2^21, 2^22).
+ * Undefined where QNNPACK refuses the ratios (outside [2^-14, 2^8)).
+ */
+function qnnpackAddParams(a: number, b: number, c: number): { multipliers: [number, number]; shift: number } | undefined {
+  const ratios = [Math.fround(Math.fround(a) / Math.fround(c)), Math.fround(Math.fround(b) / Math.fround(c))];
+  if (ratios.some((r) => r < 2 ** -14 || r >= 2 ** 8)) return undefined;
+  const bits = new DataView(new ArrayBuffer(4));
+  bits.setFloat32(0, Math.max(...ratios));
+  const exponent = ((bits.getUint32(0) >>> 23) & 0xff) - 127;
+  const shift = 21 - exponent;
+  const multipliers = ratios.map((r) => roundHalfEven(Math.fround(r * 2 ** shift))) as [number, number];
+  return { multipliers, shift };
+}
+
+/**
+ * quantized::add of quint8 tensors as PyTorch's qnnpack engine computes it (QNNPACK's add operator):
+ * in int64, m_a (a - z_a) + m_b (b - z_b), divided by 2^shift rounding half away from zero, plus the
+ * output zero point, clamped (at the zero point too for add_relu). Other engines add in float; their
+ * results are within one step of these.
+ */
+function qnnpackAdd(ctx: LowerContext, a: BoundArgs, relu: boolean): string | undefined {
+  const b = ctx.b;
+  const [qa, qb] = [activationQuant(a.schema.name, a.tensor('qa')), activationQuant(a.schema.name, a.tensor('qb'))];
+  const output = outputQuant(a, 'scale', 'zero_point');
+  if (qa.dtype !== 'quint8' || qb.dtype !== 'quint8') return undefined;
+  const params = qnnpackAddParams(qa.quant.scale, qb.quant.scale, output.scale);
+  if (!params) return undefined;
+  const int64 = (v: number) => b.scalar('int64', v);
+  const term = (x: GValue, zeroPoint: number, multiplier: number) =>
+    b.op1('Mul', [b.op1('Sub', [b.op1('Cast', [ctx.input(x)], { to: ONNX_DTYPE.int64 }), int64(zeroPoint)]), int64(multiplier)]);
+  const sum = b.op1('Add', [term(a.tensor('qa'), qa.quant.zeroPoint, params.multipliers[0]), term(a.tensor('qb'), qb.quant.zeroPoint, params.multipliers[1])]);
+  const magnitude = b.op1('Div', [b.op1('Add', [b.op1('Abs', [sum]), int64(2 ** (params.shift - 1))]), int64(2 ** params.shift)]);
+  const rounded = b.op1('Add', [b.op1('Mul', [magnitude, b.op1('Sign', [sum])]), int64(output.zeroPoint)]);
+  const clipped = b.op1('Clip', [rounded, int64(relu ? output.zeroPoint : 0), int64(255)]);
+  return b.op1('Cast', [clipped], { to: ONNX_DTYPE.uint8 });
+}
+
+/**
+ * quantized::mul of quint8 tensors as PyTorch computes it (qmul_kernel): the int32 product of the
+ * zero-point-shifted integers, times the float multiplier a scale x b scale / output scale, rounded
+ * half to even (QuantizeLinear at scale 1), plus the output zero point, saturated.
+ */
+function integerMul(ctx: LowerContext, a: BoundArgs, relu: boolean): string | undefined {
+  const b = ctx.b;
+  const [qa, qb] = [activationQuant(a.schema.name, a.tensor('qa')), activationQuant(a.schema.name, a.tensor('qb'))];
+  if (qa.dtype !== 'quint8' || qb.dtype !== 'quint8') return undefined;
+  const output = outputQuant(a, 'scale', 'zero_point');
+  const shifted = (x: GValue, zeroPoint: number) => b.op1('Sub', [b.op1('Cast', [ctx.input(x)], { to: ONNX_DTYPE.int32 }), b.scalar('int32', zeroPoint)]);
+  const product = b.op1('Mul', [shifted(a.tensor('qa'), qa.quant.zeroPoint), shifted(a.tensor('qb'), qb.quant.zeroPoint)]);
+  // PyTorch multiplies the double scales by the float reciprocal of the output scale, then rounds to float.
+  const multiplier = Math.fround(qa.quant.scale * qb.quant.scale * Math.fround(1 / Math.fround(output.scale)));
+  const scaled = b.op1('Mul', [b.op1('Cast', [product], { to: ONNX_DTYPE.float32 }), b.scalar('float32', multiplier)]);
+  const y = b.op1('QuantizeLinear', [scaled, b.scalar('float32', 1), zeroPointConstant(ctx, 'quint8', output.zeroPoint)]);
+  return relu ? clampBelowAtZero(ctx, y, 'quint8', output) : y;
+}
+
 /** quantized::add / mul (and their _relu forms) of two quantized tensors, requantized to the given scale and zero point. */
 function binaryOp(name: string, opType: 'Add' | 'Mul', relu: boolean): OpDef {
+  const lowerFloat = (ctx: LowerContext, a: BoundArgs): string[] => {
+    const op = a.schema.name;
+    const qa = a.tensor('qa');
+    let y = ctx.b.op1(opType, [dequantized(ctx, op, qa), dequantized(ctx, op, a.tensor('qb'))]);
+    if (relu) y = ctx.b.op1('Relu', [y]);
+    return [quantized(ctx, y, activationQuant(op, qa).dtype, outputQuant(a, 'scale', 'zero_point'))];
+  };
   return {
     schemas: [`quantized::${name}(Tensor qa, Tensor qb, float scale, int zero_point) -> Tensor qc`],
     infer: (a) => {
@@ -550,15 +619,11 @@ function binaryOp(name: string, opType: 'Add' | 'Mul', relu: boolean): OpDef {
       activationQuant(a.schema.name, qb);
       return [quantizedType(dtype, broadcastShapes(shapeOf(qa), shapeOf(qb)), outputQuant(a, 'scale', 'zero_point'))];
     },
-    lower: {
-      10: (ctx, a) => {
-        const op = a.schema.name;
-        const qa = a.tensor('qa');
-        let y = ctx.b.op1(opType, [dequantized(ctx, op, qa), dequantized(ctx, op, a.tensor('qb'))]);
-        if (relu) y = ctx.b.op1('Relu', [y]);
-        return [quantized(ctx, y, activationQuant(op, qa).dtype, outputQuant(a, 'scale', 'zero_point'))];
-      },
-    },
+    // Clip of int64 needs opset 12; below it the add is computed in float (within one output step).
+    lower:
+      opType === 'Add'
+        ? { 10: lowerFloat, 12: (ctx, a) => { const exact = qnnpackAdd(ctx, a, relu); return exact ? [exact] : lowerFloat(ctx, a); } }
+        : { 10: (ctx, a) => { const exact = integerMul(ctx, a, relu); return exact ? [exact] : lowerFloat(ctx, a); } },
   };
 }
 
@@ -646,7 +711,16 @@ function clip0To6(ctx: LowerContext, x: string): string {
   return ctx.b.op1('Clip', [x, ctx.b.scalar('float32', 0), ctx.b.scalar('float32', 6)]);
 }
 
-const hardSigmoidOf = (ctx: LowerContext, x: string): string => ctx.b.op1('HardSigmoid', [x], { alpha: { f: 1 / 6 }, beta: { f: 0.5 } });
+/**
+ * x * clamp(x / 6 + 1/2, 0, 1): dividing by 6 (HardSigmoid multiplies by a rounded 1/6) gives PyTorch's
+ * quantized hardswish integers exactly.
+ */
+function hardSwishOf(ctx: LowerContext, x: string): string {
+  const b = ctx.b;
+  const shifted = b.op1('Add', [b.op1('Div', [x, b.scalar('float32', 6)]), b.scalar('float32', 0.5)]);
+  const gate = ctx.opset < 11 ? b.op1('Clip', [shifted], { min: { f: 0 }, max: { f: 1 } }) : b.op1('Clip', [shifted, b.scalar('float32', 0), b.scalar('float32', 1)]);
+  return b.op1('Mul', [x, gate]);
+}
 
 const staticQuantizedOps: readonly OpDef[] = [
   quantizePerTensor,
@@ -670,7 +744,7 @@ const staticQuantizedOps: readonly OpDef[] = [
     'quantized::hardswish(Tensor input, float output_scale, int output_zero_point) -> Tensor',
     'input',
     10,
-    (ctx, _a, x) => ctx.b.op1('Mul', [x, hardSigmoidOf(ctx, x)]),
+    (ctx, _a, x) => hardSwishOf(ctx, x),
     givenOutput,
   ),
   activationOp('quantized::sigmoid(Tensor qx, float output_scale, int output_zero_point) -> Tensor', 'qx', 10, (ctx, _a, x) => ctx.b.op1('Sigmoid', [x]), givenOutput),
