@@ -10,7 +10,7 @@
  * Slice... accept uint8/int8), which is exact and keeps the graph small.
  */
 import { PyFloat } from '../archive/types.js';
-import type { QuantType } from '../ir/torch-graph.js';
+import type { QuantType, TensorType } from '../ir/torch-graph.js';
 import { scalarTypeOf } from '../ops/dtypes.js';
 import { PyList, PyTuple, TensorBox, type PyValue } from './values.js';
 
@@ -25,10 +25,9 @@ const MOVES_ELEMENTS = new Set([
 ]);
 
 /**
- * Ops whose quantized kernel sums the integers (q - zero point) exactly and rounds the mean half to
- * even at the input's parameters: run on those integers as floats (exact below 2^24) and quantized
- * at scale 1, which rounds the same way. Through the real values, float sums would decide ties
- * differently (mobilenet_v3_large's squeeze-excitation averages of 784 values).
+ * Ops whose quantized kernel sums the integers (q - zero point) exactly and requantizes the sum: run
+ * on those integers as floats (exact below 2^24) and quantized at scale 1, which rounds half to even
+ * as PyTorch does. Through the real values, float sums would decide ties differently.
  */
 const AVERAGES_INTEGERS = new Set(['adaptive_avg_pool2d']);
 
@@ -40,6 +39,26 @@ const FIXED_OUTPUT: Readonly<Record<string, Readonly<Record<'quint8' | 'qint8', 
 };
 
 type Call = (name: string, args: PyValue[], kwargs: Map<string, PyValue>) => PyValue;
+
+/** adaptive_avg_pool2d(x, 1) of a tensor whose spatial size is known. */
+function isGlobalAverage(base: string, args: readonly PyValue[], type: TensorType): boolean {
+  const size = args[1];
+  const ones = size === 1 || ((size instanceof PyList || size instanceof PyTuple) && size.items.every((d) => d === 1));
+  return base === 'adaptive_avg_pool2d' && ones && type.shape.length >= 2 && type.shape.slice(-2).every((d) => typeof d === 'number');
+}
+
+/**
+ * PyTorch's quantized global average: the integer sum times the float multiplier input scale /
+ * (output scale x count), the product rounded to float32, then half to even (requantize_from_int).
+ * Measured against PyTorch on 2x2 to 28x28 windows: the rounded multiplier decides which side of a
+ * tie a mean lands (mobilenet_v3_large's squeeze-excitation averages of 196 values).
+ */
+function globalAverage(integers: PyValue, type: TensorType, call: Call): PyValue {
+  const count = (type.shape.slice(-2) as number[]).reduce((a, b) => a * b, 1);
+  const scale = Math.fround(type.quant?.scale ?? 1);
+  const multiplier = Math.fround(scale / Math.fround(scale * count));
+  return call('mul', [call('sum', [integers, new PyList([-2, -1]), true], new Map()), new PyFloat(multiplier)], new Map());
+}
 
 function isQuantizedBox(v: PyValue | undefined): v is TensorBox {
   return v instanceof TensorBox && v.value.type.kind === 'tensor' && (v.value.type.dtype === 'quint8' || v.value.type.dtype === 'qint8');
@@ -107,7 +126,7 @@ export function callOnQuantized(
   };
   const floatArgs = args.map(dequantize);
   const floatKwargs = new Map([...kwargs].map(([k, v]) => [k, dequantize(v)]));
-  const result = quantize(call(base, floatArgs, floatKwargs));
+  const result = quantize(integers && isGlobalAverage(base, args, type) ? globalAverage(floatArgs[0], type, call) : call(base, floatArgs, floatKwargs));
   if (inplace && args[0] instanceof TensorBox && result instanceof TensorBox) {
     rebind(args[0], result);
     return args[0];
