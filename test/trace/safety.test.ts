@@ -27,6 +27,8 @@ describe('unsafe ops are refused before anything runs', () => {
     ['torch.save(x, "/tmp/out.pt")', 'aten::save (torch.save) writes a file named by the code', 'torch.save'],
     ['"/etc/passwd".from_file(False, 64)', 'aten::from_file (.from_file) reads a file named by the code', 'method form'],
     ['getattr(torch, "from_file")("/etc/passwd", False, 64)', "aten::from_file (getattr(..., 'from_file')) reads a file", 'getattr form'],
+    // An octal escape hides the name from the text, not from the parsed string.
+    ['getattr(torch, "from\\137file")("/etc/passwd", False, 64)', "aten::from_file (getattr(..., 'from_file')) reads a file", 'getattr form, escaped'],
   ];
   for (const [call, message, label] of cases) {
     it(`${label} on a branch never taken`, async () => {
