@@ -23,6 +23,7 @@ from torch import Tensor
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures'))
 from common import PROJECT_ROOT, array_entry, tensor_bytes, torch_tag  # noqa: E402
+from zoo_models import is_complete  # noqa: E402  (the bench's cases are laid out as the zoo's)
 
 SOURCE = 'tsonnx scripts/bench_models.py'
 # 2 x 16384^2 float32 weights = 2,147,483,648 bytes: past protobuf's 2 GiB, so the model needs external data.
@@ -76,16 +77,6 @@ CASES = {
     'deep_mlp_10k': (lambda: DeepMlp(500), 'script', [1, NARROW], 'scripted 500 x (Linear(8, 8), ReLU), 10 times over: 10,000 ONNX nodes'),
     'deep_mlp_100k': (lambda: DeepMlp(5_000), 'script', [1, NARROW], 'scripted 5,000 x (Linear(8, 8), ReLU), 10 times over: 100,000 ONNX nodes'),
 }
-
-
-def is_complete(case_dir):
-    path = os.path.join(case_dir, 'case.json')
-    if not os.path.isfile(path):
-        return False
-    with open(path) as f:
-        record = json.load(f)
-    files = ['model.pt'] + [entry['file'] for entry in record['inputs'] + record['outputs']]
-    return all(os.path.isfile(os.path.join(case_dir, file)) for file in files)
 
 
 def make_case(case_dir, name):
