@@ -224,6 +224,17 @@ function quantized(ctx: LowerContext, y: string, dtype: QuantizedDtype, quant: Q
   return ctx.b.op1('QuantizeLinear', [y, ctx.b.scalar('float32', quant.scale), zeroPointConstant(ctx, dtype, quant.zeroPoint)]);
 }
 
+/**
+ * quantize_per_tensor's rounding: times the float reciprocal of the scale (fbgemm::Quantize), then
+ * QuantizeLinear at scale 1. QuantizeLinear at the scale divides, which can round a value next to a
+ * half step the other way.
+ */
+function quantizedByReciprocal(ctx: LowerContext, y: string, dtype: QuantizedDtype, quant: QuantType): string {
+  const b = ctx.b;
+  const scaled = b.op1('Mul', [y, b.scalar('float32', Math.fround(1 / Math.fround(quant.scale)))]);
+  return b.op1('QuantizeLinear', [scaled, b.scalar('float32', 1), zeroPointConstant(ctx, dtype, quant.zeroPoint)]);
+}
+
 /** Output scale and zero point given as op arguments (`float output_scale, int output_zero_point`). */
 function outputQuant(a: BoundArgs, scale: string, zeroPoint: string): QuantType {
   return { scale: a.float(scale), zeroPoint: a.int(zeroPoint) };
@@ -329,12 +340,8 @@ const quantizePerTensor: OpDef = {
   },
   lower: {
     10: (ctx, a) => {
-      const b = ctx.b;
       const dtype = QUANTIZED_SCALAR_TYPES[a.int('dtype')];
-      // PyTorch multiplies by the float reciprocal of the scale (fbgemm::Quantize), where
-      // QuantizeLinear divides: scaling first and quantizing at scale 1 rounds exactly like PyTorch.
-      const scaled = b.op1('Mul', [ctx.input(a.tensor('self')), b.scalar('float32', Math.fround(1 / Math.fround(a.float('scale'))))]);
-      return [b.op1('QuantizeLinear', [scaled, b.scalar('float32', 1), zeroPointConstant(ctx, dtype, a.int('zero_point'))])];
+      return [quantizedByReciprocal(ctx, ctx.input(a.tensor('self')), dtype, { scale: a.float('scale'), zeroPoint: a.int('zero_point') })];
     },
   },
 };
@@ -654,7 +661,8 @@ function catOp(name: string, relu: boolean): OpDef {
         let y = ctx.b.op1('Concat', xs.map((x) => dequantized(ctx, a.schema.name, x)), { axis: d });
         if (relu) y = ctx.b.op1('Relu', [y]);
         const { dtype, quant } = outputOf(a);
-        return [quantized(ctx, y, dtype, quant)];
+        // PyTorch's cat of tensors with other parameters quantizes the dequantized concatenation.
+        return [quantizedByReciprocal(ctx, y, dtype, quant)];
       },
     },
   };
