@@ -11,6 +11,7 @@ import { fail } from '../../errors.js';
 import { ONNX_DTYPE, type OnnxAttrs } from '../../ir/onnx-graph.js';
 import { type Dim, GValue, type QuantType, type TensorType } from '../../ir/torch-graph.js';
 import type { BoundArgs } from '../args.js';
+import { layerNorm } from '../builders.js';
 import { axis, broadcastShapes, shapeOf, tensorOf } from '../helpers.js';
 import { transpose } from '../opset.js';
 import type { LowerContext, OpDef } from '../registry.js';
@@ -764,6 +765,23 @@ const staticQuantizedOps: readonly OpDef[] = [
     givenOutput,
   ),
   activationOp('quantized::relu6(Tensor qx, bool inplace=False) -> Tensor', 'qx', 10, (ctx, _a, x) => clip0To6(ctx, x), inputOutput),
+  activationOp(
+    'quantized::layer_norm(Tensor input, int[] normalized_shape, Tensor? weight, Tensor? bias, float eps, float output_scale, int output_zero_point) -> Tensor',
+    'input',
+    10,
+    (ctx, a, x) => {
+      const [weight, bias] = [a.optTensor('weight'), a.optTensor('bias')];
+      return layerNorm(ctx, x, {
+        rank: shapeOf(a.tensor('input')).length,
+        normalizedShape: a.ints('normalized_shape'),
+        dtype: 'float32',
+        eps: a.float('eps'),
+        weight: weight && (() => ctx.input(weight)),
+        bias: bias && (() => ctx.input(bias)),
+      });
+    },
+    givenOutput,
+  ),
   activationOp(
     'quantized::batch_norm2d(Tensor qx, Tensor? weight, Tensor? bias, Tensor mean, Tensor var, float eps, float output_scale, int output_zero_point) -> Tensor',
     'qx',
