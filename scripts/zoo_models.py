@@ -298,6 +298,8 @@ MODELS = [
     lite('lstm', module_factory(LSTMWithState), ['float32[7,2,16]', 'float32[2,2,32]', 'float32[2,2,32]'],
          'nn.LSTM(16, 32, num_layers=2) with an initial state'),
     lite('gru', module_factory(BidirectionalGRU), ['float32[2,7,16]'], 'nn.GRU(16, 32, bidirectional=True, batch_first=True)'),
+    lite('quantized_mobilenet_v2', quantized_factory('mobilenet_v2', {}, IMAGE), [IMAGE],
+         'torchvision quantized mobilenet_v2 (qnnpack engine, static quantization calibrated on seeded random batches)'),
     *quantized('mobilenet_v2'),
     *quantized('mobilenet_v3_large'),
     *quantized('resnet18'),

@@ -9,7 +9,7 @@ import { tensorBytes, tensorValues } from '../../archive/tensor-data.js';
 import { PyFloat, type TensorRef } from '../../archive/types.js';
 import { fail } from '../../errors.js';
 import { ONNX_DTYPE, type OnnxAttrs } from '../../ir/onnx-graph.js';
-import { type Dim, GValue, type QuantType, type TensorType } from '../../ir/torch-graph.js';
+import { type Arg, type Dim, GValue, type QuantType, type TensorType } from '../../ir/torch-graph.js';
 import type { BoundArgs } from '../args.js';
 import { layerNorm } from '../builders.js';
 import { axis, broadcastShapes, shapeOf, tensorOf } from '../helpers.js';
@@ -393,17 +393,28 @@ interface PackedConv {
 }
 
 /**
- * Conv packed params as pickled by PyTorch 1.9+ (and as the prepack builtins build them):
- * `(3, [spatial dims, stride..., padding..., dilation..., output_padding..., groups, flags], [weight, bias])`,
- * flags bit 0 = transposed. The older forms (1.6-1.8: a version string and an int16 params tensor;
- * before: `(weight, bias, stride, padding, dilation, groups)`) are refused with their version.
+ * Conv packed params: the config `[spatial dims, stride..., padding..., dilation..., output_padding...,
+ * groups, flags]` (flags bit 0 = transposed) with the weight and bias, in the two states PyTorch writes:
+ * version 3, `(3, config, [weight, bias])` (what the prepack builtins build, and PyTorch 1.9+'s
+ * `__getstate__`), and version 2, `('2', [config as an int16 tensor, weight], [bias])`, which PyTorch
+ * 1.8+ still writes for packed params frozen into constants (optimize_for_mobile). Version 1 (before
+ * 1.6: `(weight, bias, stride, padding, dilation, groups)`) is refused.
  */
 function packedConv(a: BoundArgs, name: string): PackedConv {
   const packed = a.torchbind(name);
   const state = packed.state;
-  const [version, config, tensors] = Array.isArray(state) ? state : [];
-  if (version !== 3 || !Array.isArray(config) || !Array.isArray(tensors)) {
-    return fail('OP_UNSUPPORTED', `${a.schema.name}: ${packed.className} state version ${typeof version === 'number' || typeof version === 'string' ? version : '1'} is not supported (PyTorch 1.9+ archives write version 3)`);
+  const [version, first, second] = Array.isArray(state) ? state : [];
+  let config: readonly Arg[] | undefined;
+  let tensors: readonly Arg[] | undefined;
+  if (version === 3 && Array.isArray(first) && Array.isArray(second)) {
+    [config, tensors] = [first, second];
+  } else if (version === '2' && Array.isArray(first) && Array.isArray(second) && first[0] instanceof GValue) {
+    const known = a.known(first[0]);
+    if (!known) return fail('OP_UNSUPPORTED', `${a.schema.name}: the ${packed.className} config tensor is not known at conversion time`);
+    [config, tensors] = [known.values, [first[1], second[0] ?? null]];
+  }
+  if (!config || !tensors) {
+    return fail('OP_UNSUPPORTED', `${a.schema.name}: ${packed.className} state version ${typeof version === 'number' || typeof version === 'string' ? version : '1'} is not supported (PyTorch 1.6+ archives write version 2 or 3)`);
   }
   const ints = config.filter((c): c is number => typeof c === 'number');
   const [weight, bias] = tensors;

@@ -34,9 +34,16 @@ describe('quantized::conv2d', () => {
     expect(out).toEqual({ kind: 'tensor', dtype: 'quint8', shape: [1, 4, 5, 5], quant: { scale: 0.25, zeroPoint: 7 } });
   });
 
-  it('refuses the PyTorch 1.6-1.8 state (version 2) naming it', () => {
-    const v2 = packedConv(['2', [weight], [null]]);
+  it('reads the version-2 state of packed params frozen into constants, and refuses version 1', () => {
+    const config = tensorValue('int16', [11], 'config');
+    const known = new Map([[config, { type: config.tensor, values: [2, 2, 2, 1, 1, 1, 1, 0, 0, 1, 0] }]]);
+    const v2 = packedConv(['2', [config, weight], [null]]);
+    const [out] = infer({ op: 'quantized::conv2d', overload: 'new', args: [quantizedInput([1, 3, 9, 9], 0.1, 128), v2, 0.25, 7], known });
+    expect(out).toEqual({ kind: 'tensor', dtype: 'quint8', shape: [1, 4, 5, 5], quant: { scale: 0.25, zeroPoint: 7 } });
+    // Without the config's values the conv cannot be built.
     expect(codeOf(() => infer({ op: 'quantized::conv2d', overload: 'new', args: [quantizedInput([1, 3, 9, 9], 0.1, 128), v2, 0.25, 7] }))).toBe('OP_UNSUPPORTED');
+    const v1 = packedConv([weight, null, [2, 2], [1, 1], [1, 1], 1]);
+    expect(codeOf(() => infer({ op: 'quantized::conv2d', overload: 'new', args: [quantizedInput([1, 3, 9, 9], 0.1, 128), v1, 0.25, 7] }))).toBe('OP_UNSUPPORTED');
   });
 
   it('needs the input scale and zero point at conversion time', () => {
