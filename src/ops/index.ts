@@ -17,6 +17,7 @@ import { inplaceOps } from './families/inplace.js';
 import { attentionOps } from './families/attention.js';
 import { rnnOps } from './families/rnn.js';
 import { quantizedOps } from './families/quantized.js';
+import { staticQuantizedOps } from './families/quantized-static.js';
 import { padOps } from './families/pad.js';
 import { spectralOps } from './families/spectral.js';
 import { castOps } from './families/cast.js';
@@ -42,6 +43,7 @@ export const OP_FAMILIES: readonly (readonly OpDef[])[] = [
   attentionOps,
   rnnOps,
   quantizedOps,
+  staticQuantizedOps,
   padOps,
   spectralOps,
   castOps,

@@ -1,0 +1,650 @@
+/**
+ * Static (eager-mode) quantization: torch.quantization.prepare/convert, torchvision's quantized models.
+ *
+ * Activations are quint8/qint8 tensors whose scale and zero point are known when the model is
+ * converted (TensorType.quant); values between ops stay uint8/int8. Conv and Linear are integer ONNX
+ * (QLinearConv; MatMulInteger + requantization) computing exactly PyTorch's integers: PyTorch's int32
+ * bias (bias / (input scale x weight scale), rounded half to even) and float requantization
+ * multiplier, round half to even. Weights are uint8 (int8 + 128, zero point + 128: the same real
+ * values) because x86 kernels without VNNI multiply uint8 x int8 pairs in int16 with saturation.
+ * The other ops dequantize their inputs, run the float op and quantize at the output's parameters,
+ * as torch.onnx exports them, but dequantize with Cast, Sub and Mul (DequantizeLinear's arithmetic)
+ * rather than DequantizeLinear nodes: onnxruntime's optimizer fuses DequantizeLinear -> Add ->
+ * QuantizeLinear into its com.microsoft QLinearAdd, whose rounding differs from PyTorch's (measured
+ * on mobilenet_v2: 246 of 1000 outputs one step off, none without the fusion). Quantized outputs are
+ * compared with a tolerance of one quantization step of the output.
+ */
+import { tensorBytes } from '../../archive/tensor-data.js';
+import { PyFloat } from '../../archive/types.js';
+import { fail } from '../../errors.js';
+import { ONNX_DTYPE, type OnnxAttrs } from '../../ir/onnx-graph.js';
+import { type Arg, type Dim, GValue, type QuantType, type TensorType } from '../../ir/torch-graph.js';
+import type { BoundArgs } from '../args.js';
+import { layerNorm } from '../builders.js';
+import { axis, broadcastShapes, shapeOf, tensorOf } from '../helpers.js';
+import { numbers, PACKED_LINEAR, packedLinear, weightQuantization } from '../quantized-weights.js';
+import type { LowerContext, OpDef } from '../registry.js';
+
+type QuantizedDtype = 'quint8' | 'qint8';
+
+/** ScalarType codes of the quantized dtypes activations use. */
+const QUANTIZED_SCALAR_TYPES: Readonly<Record<number, QuantizedDtype>> = { 12: 'qint8', 13: 'quint8' };
+
+const PACKED_CONV2D = '__torch__.torch.classes.quantized.Conv2dPackedParamsBase';
+
+function quantizedType(dtype: QuantizedDtype, shape: readonly Dim[], quant: QuantType): TensorType {
+  return { kind: 'tensor', dtype, shape, quant };
+}
+
+/** A quantized activation's dtype and parameters; the op cannot be converted without them. */
+function activationQuant(op: string, x: GValue): { dtype: QuantizedDtype; quant: QuantType } {
+  const t = x.tensor;
+  if (t.dtype !== 'quint8' && t.dtype !== 'qint8') return fail('TRACE_TYPE', `${op}: expected a quantized tensor, got ${t.dtype}`);
+  if (!t.quant) return fail('OP_UNSUPPORTED', `${op}: the input's scale and zero point are not known at conversion time`);
+  return { dtype: t.dtype, quant: t.quant };
+}
+
+function zeroPointConstant(ctx: LowerContext, dtype: QuantizedDtype, zeroPoint: number): string {
+  return ctx.b.scalar(dtype === 'quint8' ? 'uint8' : 'int8', zeroPoint);
+}
+
+/**
+ * (q - zero point) x scale in float32, per channel along `channelAxis` of a rank-`rank` tensor when
+ * there are several scales: DequantizeLinear's arithmetic, in nodes no runtime fuses (see above).
+ */
+function dequantizeNodes(ctx: LowerContext, q: string, scales: readonly number[], zeroPoints: readonly number[], channelAxis = 0, rank = 1): string {
+  const b = ctx.b;
+  const shape = scales.length > 1 ? Array.from({ length: rank }, (_, i) => (i === channelAxis ? scales.length : 1)) : [];
+  const constant = (values: readonly number[]): string => (shape.length > 0 ? b.constant('float32', shape, values) : b.scalar('float32', values[0]));
+  let x = b.op1('Cast', [q], { to: ONNX_DTYPE.float32 });
+  if (zeroPoints.some((z) => z !== 0)) x = b.op1('Sub', [x, constant(zeroPoints)]);
+  return b.op1('Mul', [x, constant(scales.map(Math.fround))]);
+}
+
+/** The float values of a quantized activation. */
+function dequantized(ctx: LowerContext, op: string, x: GValue): string {
+  const { quant } = activationQuant(op, x);
+  return dequantizeNodes(ctx, ctx.input(x), [quant.scale], [quant.zeroPoint]);
+}
+
+/** QuantizeLinear: round half to even, then saturate, as PyTorch's requantization does. */
+function quantized(ctx: LowerContext, y: string, dtype: QuantizedDtype, quant: QuantType): string {
+  return ctx.b.op1('QuantizeLinear', [y, ctx.b.scalar('float32', quant.scale), zeroPointConstant(ctx, dtype, quant.zeroPoint)]);
+}
+
+/**
+ * quantize_per_tensor's rounding: times the float reciprocal of the scale (fbgemm::Quantize), then
+ * QuantizeLinear at scale 1. QuantizeLinear at the scale divides, which can round a value next to a
+ * half step the other way.
+ */
+function quantizedByReciprocal(ctx: LowerContext, y: string, dtype: QuantizedDtype, quant: QuantType): string {
+  const b = ctx.b;
+  const scaled = b.op1('Mul', [y, b.scalar('float32', Math.fround(1 / Math.fround(quant.scale)))]);
+  return b.op1('QuantizeLinear', [scaled, b.scalar('float32', 1), zeroPointConstant(ctx, dtype, quant.zeroPoint)]);
+}
+
+/** Output scale and zero point given as op arguments (`float output_scale, int output_zero_point`). */
+function outputQuant(a: BoundArgs, scale: string, zeroPoint: string): QuantType {
+  return { scale: a.float(scale), zeroPoint: a.int(zeroPoint) };
+}
+
+function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+interface Uint8Weight {
+  /** uint8 initializer: the int8 values + 128. */
+  readonly values: string;
+  /** float32 scalar, or one per output channel. */
+  readonly scale: string;
+  /** uint8 scalar (the int8 zero point + 128), or one per output channel. */
+  readonly zeroPoint: string;
+  readonly perChannel: boolean;
+  /** The stored scales, one or one per output channel. */
+  readonly scales: readonly number[];
+}
+
+/**
+ * A qint8 weight as uint8 (int8 + 128, zero points + 128: the same real values). `perm` transposes
+ * the stored weight (Linear's [out, in] to MatMul's [in, out]).
+ */
+function uint8Weight(ctx: LowerContext, op: string, weight: GValue, perm?: readonly number[]): Uint8Weight {
+  const b = ctx.b;
+  const ref = ctx.parameter?.(weight);
+  if (!ref) return fail('OP_UNSUPPORTED', `${op}: the quantized weight is not a stored tensor`);
+  if (ref.dtype !== 'qint8') return fail('OP_UNSUPPORTED', `${op}: weights of dtype ${ref.dtype} are not supported (qint8 only)`);
+  const { scales, zeroPoints } = weightQuantization(ctx, op, weight);
+  const shape = ref.shape;
+  const dims = perm ? perm.map((p) => shape[p]) : [...shape];
+  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((n, d) => n * d, 1));
+  const sourceIndex = (i: number): number => {
+    if (!perm) return i;
+    let rest = i;
+    let index = 0;
+    for (let d = dims.length - 1; d >= 0; d--) {
+      index += (rest % dims[d]) * strides[perm[d]];
+      rest = Math.floor(rest / dims[d]);
+    }
+    return index;
+  };
+  const name = b.initializer({
+    name: b.names.unique(`${weight.hint ?? 'weight'}_uint8`),
+    dtype: 'uint8',
+    dims,
+    data: {
+      kind: 'computed',
+      compute: () => {
+        const stored = tensorBytes(ref);
+        const out = new Uint8Array(stored.length);
+        for (let i = 0; i < out.length; i++) out[i] = (stored[sourceIndex(i)] + 128) & 0xff;
+        return out;
+      },
+    },
+  });
+  const perChannel = scales.length > 1;
+  const scale = perChannel ? b.constant('float32', [scales.length], scales) : b.scalar('float32', scales[0]);
+  const shifted = zeroPoints.map((z) => z + 128);
+  const zeroPoint = perChannel ? b.constant('uint8', [shifted.length], shifted) : b.scalar('uint8', shifted[0]);
+  return { values: name, scale, zeroPoint, perChannel, scales };
+}
+
+/** A qint8 weight as the float tensor it stands for (scales per output channel along `channelAxis`). */
+function dequantizedWeight(ctx: LowerContext, op: string, weight: GValue, channelAxis: number): string {
+  const w = uint8Weight(ctx, op, weight);
+  const { zeroPoints } = weightQuantization(ctx, op, weight);
+  return dequantizeNodes(ctx, w.values, w.scales, zeroPoints.map((z) => z + 128), channelAxis, shapeOf(weight).length);
+}
+
+/**
+ * PyTorch's int32 bias: bias / (input scale x weight scale), with the float scale per output
+ * channel, rounded half to even (QuantizeBias in PyTorch's quantized kernels).
+ */
+function int32Bias(ctx: LowerContext, bias: GValue, inputScale: number, weightScales: readonly number[]): { values: number[]; scales: number[] } | undefined {
+  const ref = ctx.parameter?.(bias);
+  if (!ref || ref.dtype !== 'float32') return undefined;
+  const floats = numbers(ref);
+  const scales = floats.map((_, i) => Math.fround(inputScale * weightScales[weightScales.length > 1 ? i : 0]));
+  return { values: floats.map((v, i) => roundHalfEven(Math.fround(v * Math.fround(1 / scales[i])))), scales };
+}
+
+/** The float bias as PyTorch's kernels add it: its int32 form times its scale. */
+function quantizedBias(ctx: LowerContext, op: string, bias: GValue, inputScale: number, weight: GValue): string {
+  const q = int32Bias(ctx, bias, inputScale, weightQuantization(ctx, op, weight).scales);
+  if (!q) return ctx.input(bias);
+  return ctx.b.constant('float32', [q.values.length], q.values.map((v, i) => Math.fround(v * q.scales[i])));
+}
+
+// ----- quantize / dequantize -----
+
+const quantizePerTensor: OpDef = {
+  schemas: ['aten::quantize_per_tensor(Tensor self, float scale, int zero_point, ScalarType dtype) -> Tensor'],
+  infer: (a) => {
+    const x = a.tensor('self');
+    const dtype = QUANTIZED_SCALAR_TYPES[a.int('dtype')];
+    if (!dtype) return fail('OP_UNSUPPORTED', `aten::quantize_per_tensor: only quint8 and qint8 activations are supported (dtype ${a.int('dtype')})`);
+    if (x.tensor.dtype !== 'float32') fail('TRACE_TYPE', `aten::quantize_per_tensor: the input must be float32, got ${x.tensor.dtype}`);
+    return [quantizedType(dtype, shapeOf(x), { scale: a.float('scale'), zeroPoint: a.int('zero_point') })];
+  },
+  lower: {
+    10: (ctx, a) => {
+      const dtype = QUANTIZED_SCALAR_TYPES[a.int('dtype')];
+      return [quantizedByReciprocal(ctx, ctx.input(a.tensor('self')), dtype, { scale: a.float('scale'), zeroPoint: a.int('zero_point') })];
+    },
+  },
+};
+
+const dequantize: OpDef = {
+  schemas: ['aten::dequantize.self(Tensor self) -> Tensor'],
+  infer: (a) => {
+    const x = a.tensor('self');
+    if (x.tensor.dtype !== 'quint8' && x.tensor.dtype !== 'qint8') fail('TRACE_TYPE', `aten::dequantize: expected a quantized tensor, got ${x.tensor.dtype}`);
+    return [tensorOf('float32', shapeOf(x))];
+  },
+  lower: {
+    10: (ctx, a) => {
+      const x = a.tensor('self');
+      const stored = ctx.parameter?.(x);
+      if (stored?.quant && !x.tensor.quant) {
+        // A stored tensor quantized per channel (a weight a model dequantizes itself).
+        const { scales, zeroPoints } = weightQuantization(ctx, 'aten::dequantize', x);
+        return [dequantizeNodes(ctx, ctx.input(x), scales, zeroPoints, stored.quant.axis ?? 0, shapeOf(x).length)];
+      }
+      return [dequantized(ctx, 'aten::dequantize', x)];
+    },
+  },
+};
+
+const intRepr: OpDef = {
+  schemas: ['aten::int_repr(Tensor self) -> Tensor'],
+  infer: (a) => {
+    const x = a.tensor('self');
+    const { dtype } = activationQuant('aten::int_repr', x);
+    return [tensorOf(dtype === 'quint8' ? 'uint8' : 'int8', shapeOf(x))];
+  },
+  // A quantized tensor is its integers in ONNX already.
+  lower: { 10: (ctx, a) => [ctx.b.op1('Identity', [ctx.input(a.tensor('self'))])] },
+};
+
+// ----- convolutions -----
+
+interface PackedConv {
+  readonly weight: GValue;
+  readonly bias?: GValue;
+  readonly stride: number[];
+  readonly padding: number[];
+  readonly dilation: number[];
+  readonly outputPadding: number[];
+  readonly groups: number;
+  readonly transposed: boolean;
+}
+
+/**
+ * Conv packed params: the config `[spatial dims, stride..., padding..., dilation..., output_padding...,
+ * groups, flags]` (flags bit 0 = transposed) with the weight and bias, in the two states PyTorch writes:
+ * version 3, `(3, config, [weight, bias])` (what the prepack builtins build, and PyTorch 1.9+'s
+ * `__getstate__`), and version 2, `('2', [config as an int16 tensor, weight], [bias])`, which PyTorch
+ * 1.8+ still writes for packed params frozen into constants (optimize_for_mobile). Version 1 (before
+ * 1.6: `(weight, bias, stride, padding, dilation, groups)`) is refused.
+ */
+function packedConv(a: BoundArgs, name: string): PackedConv {
+  const packed = a.torchbind(name);
+  const state = packed.state;
+  const [version, first, second] = Array.isArray(state) ? state : [];
+  let config: readonly Arg[] | undefined;
+  let tensors: readonly Arg[] | undefined;
+  if (version === 3 && Array.isArray(first) && Array.isArray(second)) {
+    [config, tensors] = [first, second];
+  } else if (version === '2' && Array.isArray(first) && Array.isArray(second) && first[0] instanceof GValue) {
+    const known = a.known(first[0]);
+    if (!known) return fail('OP_UNSUPPORTED', `${a.schema.name}: the ${packed.className} config tensor is not known at conversion time`);
+    [config, tensors] = [known.values, [first[1], second[0] ?? null]];
+  }
+  if (!config || !tensors) {
+    return fail('OP_UNSUPPORTED', `${a.schema.name}: ${packed.className} state version ${typeof version === 'number' || typeof version === 'string' ? version : '1'} is not supported (PyTorch 1.6+ archives write version 2 or 3)`);
+  }
+  const ints = config.filter((c): c is number => typeof c === 'number');
+  const [weight, bias] = tensors;
+  if (ints.length !== config.length || !(weight instanceof GValue) || (bias !== null && bias !== undefined && !(bias instanceof GValue))) {
+    return fail('TRACE_TYPE', `${a.schema.name}: ${packed.className} state is not (version, config, [weight, bias])`);
+  }
+  const n = ints[0];
+  const at = (k: number) => ints.slice(1 + k * n, 1 + (k + 1) * n);
+  return {
+    weight,
+    bias: bias ?? undefined,
+    stride: at(0),
+    padding: at(1),
+    dilation: at(2),
+    outputPadding: at(3),
+    groups: ints[1 + 4 * n],
+    transposed: (ints[2 + 4 * n] & 1) === 1,
+  };
+}
+
+/** Conv arguments, from the packed params or (the legacy quantized::conv2d overload) the call. */
+function convParams(a: BoundArgs): PackedConv {
+  const legacy = a.schema.overload === '' && a.schema.args.some((arg) => arg.name === 'stride');
+  const packed = packedConv(a, legacy ? 'weight' : 'packed_weight');
+  if (!legacy) return packed;
+  return { ...packed, stride: a.ints('stride'), padding: a.ints('padding'), dilation: a.ints('dilation'), groups: a.int('groups') };
+}
+
+function inferConv(a: BoundArgs, spatial: number): TensorType[] {
+  const op = a.schema.name;
+  const x = a.tensor('qx');
+  const { dtype } = activationQuant(op, x);
+  const p = convParams(a);
+  const shape = shapeOf(x);
+  const w = shapeOf(p.weight);
+  if (shape.length !== spatial + 2 || w.length !== spatial + 2) fail('TRACE_TYPE', `${op}: expected a ${spatial + 2}-D input and weight, got [${shape.join(', ')}] and [${w.join(', ')}]`);
+  const inChannels = p.transposed ? w[0] : (w[1] as number) * p.groups;
+  if (typeof shape[1] === 'number' && shape[1] !== inChannels) fail('TRACE_TYPE', `${op}: input of ${shape[1]} channels does not fit a weight of ${inChannels}`);
+  const outChannels = p.transposed ? (w[1] as number) * p.groups : w[0];
+  const sizes = shape.slice(2).map((d, i) => {
+    if (typeof d !== 'number') return d;
+    const k = (w[i + 2] as number - 1) * p.dilation[i] + 1;
+    return p.transposed ? (d - 1) * p.stride[i] - 2 * p.padding[i] + k + p.outputPadding[i] : Math.floor((d + 2 * p.padding[i] - k) / p.stride[i]) + 1;
+  });
+  return [quantizedType(dtype, [shape[0], outChannels, ...sizes], outputQuant(a, 'output_scale', 'output_zero_point'))];
+}
+
+/**
+ * Conv as QLinearConv (opset 10): uint8 weights, PyTorch's int32 bias, the int32 sum requantized by
+ * the float multiplier input scale x weight scale / output scale, rounded half to even, as PyTorch's
+ * qnnpack, fbgemm and onednn kernels do. Tested equal to PyTorch's integers (test/ops fixtures).
+ * ONNX has no integer ConvTranspose: a transposed conv is dequantized, ConvTranspose,
+ * QuantizeLinear, within one output step.
+ */
+function lowerConv(ctx: LowerContext, a: BoundArgs, relu: boolean): string[] {
+  const op = a.schema.name;
+  const b = ctx.b;
+  const x = a.tensor('qx');
+  const { dtype, quant } = activationQuant(op, x);
+  const output = outputQuant(a, 'output_scale', 'output_zero_point');
+  const p = convParams(a);
+  const pads = [...p.padding, ...p.padding];
+  const attrs: OnnxAttrs = { dilations: p.dilation, group: p.groups, pads, strides: p.stride };
+  if (p.transposed) {
+    attrs.output_padding = p.outputPadding;
+    const inputs = [dequantized(ctx, op, x), dequantizedWeight(ctx, op, p.weight, 1)];
+    if (p.bias) inputs.push(quantizedBias(ctx, op, p.bias, quant.scale, p.weight));
+    let y = b.op1('ConvTranspose', inputs, attrs);
+    if (relu) y = b.op1('Relu', [y]);
+    return [quantized(ctx, y, dtype, output)];
+  }
+  if (dtype !== 'quint8') return fail('OP_UNSUPPORTED', `${op}: qint8 activations are not supported (PyTorch's CPU kernels take quint8)`);
+  const w = uint8Weight(ctx, op, p.weight);
+  const inputs = [ctx.input(x), b.scalar('float32', quant.scale), zeroPointConstant(ctx, dtype, quant.zeroPoint), w.values, w.scale, w.zeroPoint, b.scalar('float32', output.scale), zeroPointConstant(ctx, dtype, output.zeroPoint)];
+  if (p.bias) {
+    const q = int32Bias(ctx, p.bias, quant.scale, w.scales);
+    if (!q) return fail('OP_UNSUPPORTED', `${op}: the bias is not a stored float32 tensor`);
+    inputs.push(b.constant('int32', [q.values.length], q.values));
+  }
+  const y = b.op1('QLinearConv', inputs, attrs);
+  return [relu ? clampBelowAtZero(ctx, y, dtype, output) : y];
+}
+
+/** ReLU of a quantized value: integers below the zero point become the zero point (exact). */
+function clampBelowAtZero(ctx: LowerContext, q: string, dtype: QuantizedDtype, quant: QuantType): string {
+  if (ctx.opset >= 12) return ctx.b.op1('Max', [q, zeroPointConstant(ctx, dtype, quant.zeroPoint)]);
+  return quantized(ctx, ctx.b.op1('Relu', [dequantizeNodes(ctx, q, [quant.scale], [quant.zeroPoint])]), dtype, quant);
+}
+
+function convOp(name: string, spatial: number, relu: boolean, packedClass: string, legacy: boolean): OpDef {
+  const schemas = [`quantized::${name}${legacy ? '.new' : ''}(Tensor qx, ${packedClass} packed_weight, float output_scale, int output_zero_point) -> Tensor`];
+  if (legacy) {
+    schemas.push(`quantized::${name}(Tensor qx, ${packedClass} weight, int[] stride, int[] padding, int[] dilation, int groups, float output_scale, int output_zero_point) -> Tensor`);
+  }
+  return { schemas, infer: (a) => inferConv(a, spatial), lower: { 10: (ctx, a) => lowerConv(ctx, a, relu) } };
+}
+
+// ----- linear -----
+
+/**
+ * Linear as integers: MatMulInteger of the uint8 activation and uint8 weights, PyTorch's int32 bias
+ * added, the sum times PyTorch's float requantization multiplier (weight scale x input scale /
+ * output scale, each step in float32), then QuantizeLinear at scale 1: round half to even and
+ * saturate, as PyTorch's kernels requantize. (QLinearMatMul has no bias.)
+ */
+function lowerLinear(ctx: LowerContext, a: BoundArgs, relu: boolean): string[] {
+  const op = a.schema.name;
+  const b = ctx.b;
+  const x = a.tensor('X');
+  const { dtype, quant } = activationQuant(op, x);
+  if (dtype !== 'quint8') return fail('OP_UNSUPPORTED', `${op}: qint8 activations are not supported (PyTorch's CPU kernels take quint8)`);
+  const output = outputQuant(a, 'Y_scale_i', 'Y_zero_point_i');
+  const { weight, bias } = packedLinear(a);
+  const w = uint8Weight(ctx, op, weight, [1, 0]);
+  let sum = b.op1('MatMulInteger', [ctx.input(x), w.values, zeroPointConstant(ctx, dtype, quant.zeroPoint), w.zeroPoint]);
+  if (bias) {
+    const q = int32Bias(ctx, bias, quant.scale, w.scales);
+    if (!q) return fail('OP_UNSUPPORTED', `${op}: the bias is not a stored float32 tensor`);
+    sum = b.op1('Add', [sum, b.constant('int32', [q.values.length], q.values)]);
+  }
+  const outScale = Math.fround(output.scale);
+  const multipliers = w.scales.map((s) => Math.fround(Math.fround(Math.fround(s) * Math.fround(quant.scale)) / outScale));
+  const multiplier = w.perChannel ? b.constant('float32', [multipliers.length], multipliers) : b.scalar('float32', multipliers[0]);
+  const scaled = b.op1('Mul', [b.op1('Cast', [sum], { to: ONNX_DTYPE.float32 }), multiplier]);
+  const y = b.op1('QuantizeLinear', [scaled, b.scalar('float32', 1), zeroPointConstant(ctx, dtype, output.zeroPoint)]);
+  return [relu ? clampBelowAtZero(ctx, y, dtype, output) : y];
+}
+
+function linearOp(name: string, relu: boolean): OpDef {
+  return {
+    schemas: [`quantized::${name}(Tensor X, ${PACKED_LINEAR} W_prepack, float Y_scale_i, int Y_zero_point_i) -> Tensor Y`],
+    infer: (a) => {
+      const x = a.tensor('X');
+      const { dtype } = activationQuant(a.schema.name, x);
+      const [outFeatures, inFeatures] = shapeOf(packedLinear(a).weight);
+      const shape = shapeOf(x);
+      const last = shape[shape.length - 1];
+      if (shape.length === 0 || (typeof last === 'number' && typeof inFeatures === 'number' && last !== inFeatures)) {
+        fail('TRACE_TYPE', `${a.schema.name}: input of shape [${shape.join(', ')}] does not fit a weight of ${inFeatures} input features`);
+      }
+      return [quantizedType(dtype, [...shape.slice(0, -1), outFeatures], outputQuant(a, 'Y_scale_i', 'Y_zero_point_i'))];
+    },
+    lower: { 10: (ctx, a) => lowerLinear(ctx, a, relu) },
+  };
+}
+
+// ----- elementwise ops with their own output parameters -----
+
+/**
+ * QNNPACK's fixed-point add parameters for input scales a, b and output scale c: both inputs' scale
+ * ratios (float32) as integer multipliers with a common shift, the larger multiplier in [2^21, 2^22).
+ * Undefined where QNNPACK refuses the ratios (outside [2^-14, 2^8)).
+ */
+function qnnpackAddParams(a: number, b: number, c: number): { multipliers: [number, number]; shift: number } | undefined {
+  const ratios = [Math.fround(Math.fround(a) / Math.fround(c)), Math.fround(Math.fround(b) / Math.fround(c))];
+  if (ratios.some((r) => r < 2 ** -14 || r >= 2 ** 8)) return undefined;
+  const bits = new DataView(new ArrayBuffer(4));
+  bits.setFloat32(0, Math.max(...ratios));
+  const exponent = ((bits.getUint32(0) >>> 23) & 0xff) - 127;
+  const shift = 21 - exponent;
+  const multipliers = ratios.map((r) => roundHalfEven(Math.fround(r * 2 ** shift))) as [number, number];
+  return { multipliers, shift };
+}
+
+/**
+ * quantized::add of quint8 tensors as PyTorch's qnnpack engine computes it (QNNPACK's add operator):
+ * in int64, m_a (a - z_a) + m_b (b - z_b), divided by 2^shift rounding half away from zero, plus the
+ * output zero point, clamped (at the zero point too for add_relu). Other engines add in float; their
+ * results are within one step of these.
+ */
+function qnnpackAdd(ctx: LowerContext, a: BoundArgs, relu: boolean): string | undefined {
+  const b = ctx.b;
+  const [qa, qb] = [activationQuant(a.schema.name, a.tensor('qa')), activationQuant(a.schema.name, a.tensor('qb'))];
+  const output = outputQuant(a, 'scale', 'zero_point');
+  if (qa.dtype !== 'quint8' || qb.dtype !== 'quint8') return undefined;
+  const params = qnnpackAddParams(qa.quant.scale, qb.quant.scale, output.scale);
+  if (!params) return undefined;
+  const int64 = (v: number) => b.scalar('int64', v);
+  const term = (x: GValue, zeroPoint: number, multiplier: number) =>
+    b.op1('Mul', [b.op1('Sub', [b.op1('Cast', [ctx.input(x)], { to: ONNX_DTYPE.int64 }), int64(zeroPoint)]), int64(multiplier)]);
+  const sum = b.op1('Add', [term(a.tensor('qa'), qa.quant.zeroPoint, params.multipliers[0]), term(a.tensor('qb'), qb.quant.zeroPoint, params.multipliers[1])]);
+  const magnitude = b.op1('Div', [b.op1('Add', [b.op1('Abs', [sum]), int64(2 ** (params.shift - 1))]), int64(2 ** params.shift)]);
+  const rounded = b.op1('Add', [b.op1('Mul', [magnitude, b.op1('Sign', [sum])]), int64(output.zeroPoint)]);
+  const clipped = b.op1('Clip', [rounded, int64(relu ? output.zeroPoint : 0), int64(255)]);
+  return b.op1('Cast', [clipped], { to: ONNX_DTYPE.uint8 });
+}
+
+/**
+ * quantized::mul of quint8 tensors as PyTorch computes it (qmul_kernel): the int32 product of the
+ * zero-point-shifted integers, times the float multiplier a scale x b scale / output scale, rounded
+ * half to even (QuantizeLinear at scale 1), plus the output zero point, saturated.
+ */
+function integerMul(ctx: LowerContext, a: BoundArgs, relu: boolean): string | undefined {
+  const b = ctx.b;
+  const [qa, qb] = [activationQuant(a.schema.name, a.tensor('qa')), activationQuant(a.schema.name, a.tensor('qb'))];
+  if (qa.dtype !== 'quint8' || qb.dtype !== 'quint8') return undefined;
+  const output = outputQuant(a, 'scale', 'zero_point');
+  const shifted = (x: GValue, zeroPoint: number) => b.op1('Sub', [b.op1('Cast', [ctx.input(x)], { to: ONNX_DTYPE.int32 }), b.scalar('int32', zeroPoint)]);
+  const product = b.op1('Mul', [shifted(a.tensor('qa'), qa.quant.zeroPoint), shifted(a.tensor('qb'), qb.quant.zeroPoint)]);
+  // PyTorch multiplies the double scales by the float reciprocal of the output scale, then rounds to float.
+  const multiplier = Math.fround(qa.quant.scale * qb.quant.scale * Math.fround(1 / Math.fround(output.scale)));
+  const scaled = b.op1('Mul', [b.op1('Cast', [product], { to: ONNX_DTYPE.float32 }), b.scalar('float32', multiplier)]);
+  const y = b.op1('QuantizeLinear', [scaled, b.scalar('float32', 1), zeroPointConstant(ctx, 'quint8', output.zeroPoint)]);
+  return relu ? clampBelowAtZero(ctx, y, 'quint8', output) : y;
+}
+
+/** quantized::add / mul (and their _relu forms) of two quantized tensors, requantized to the given scale and zero point. */
+function binaryOp(name: string, opType: 'Add' | 'Mul', relu: boolean): OpDef {
+  const lowerFloat = (ctx: LowerContext, a: BoundArgs): string[] => {
+    const op = a.schema.name;
+    const qa = a.tensor('qa');
+    let y = ctx.b.op1(opType, [dequantized(ctx, op, qa), dequantized(ctx, op, a.tensor('qb'))]);
+    if (relu) y = ctx.b.op1('Relu', [y]);
+    return [quantized(ctx, y, activationQuant(op, qa).dtype, outputQuant(a, 'scale', 'zero_point'))];
+  };
+  return {
+    schemas: [`quantized::${name}(Tensor qa, Tensor qb, float scale, int zero_point) -> Tensor qc`],
+    infer: (a) => {
+      const [qa, qb] = [a.tensor('qa'), a.tensor('qb')];
+      const { dtype } = activationQuant(a.schema.name, qa);
+      activationQuant(a.schema.name, qb);
+      return [quantizedType(dtype, broadcastShapes(shapeOf(qa), shapeOf(qb)), outputQuant(a, 'scale', 'zero_point'))];
+    },
+    // Clip of int64 needs opset 12; below it the add is computed in float (within one output step).
+    lower:
+      opType === 'Add'
+        ? { 10: lowerFloat, 12: (ctx, a) => { const exact = qnnpackAdd(ctx, a, relu); return exact ? [exact] : lowerFloat(ctx, a); } }
+        : { 10: (ctx, a) => { const exact = integerMul(ctx, a, relu); return exact ? [exact] : lowerFloat(ctx, a); } },
+  };
+}
+
+function catOp(name: string, relu: boolean): OpDef {
+  const outputOf = (a: BoundArgs): { dtype: QuantizedDtype; quant: QuantType } => {
+    const first = activationQuant(a.schema.name, a.tensors('qx')[0]);
+    const scale = a.optFloat('scale');
+    const zeroPoint = a.optInt('zero_point');
+    return { dtype: first.dtype, quant: scale === undefined || zeroPoint === undefined ? first.quant : { scale, zeroPoint } };
+  };
+  return {
+    schemas: [`quantized::${name}(Tensor[] qx, int dim, float? scale, int? zero_point) -> Tensor`],
+    infer: (a) => {
+      const xs = a.tensors('qx');
+      if (xs.length === 0) fail('TRACE_TYPE', `${a.schema.name}: no tensors to concatenate`);
+      xs.forEach((x) => activationQuant(a.schema.name, x));
+      const shape = [...shapeOf(xs[0])];
+      const d = axis(a.int('dim'), shape.length);
+      const sizes = xs.map((x) => shapeOf(x)[d]);
+      shape[d] = sizes.every((s) => typeof s === 'number') ? (sizes as number[]).reduce((n, s) => n + s, 0) : a.freshDim('cat');
+      const { dtype, quant } = outputOf(a);
+      return [quantizedType(dtype, shape, quant)];
+    },
+    lower: {
+      10: (ctx, a) => {
+        const xs = a.tensors('qx');
+        const d = axis(a.int('dim'), shapeOf(xs[0]).length);
+        let y = ctx.b.op1('Concat', xs.map((x) => dequantized(ctx, a.schema.name, x)), { axis: d });
+        if (relu) y = ctx.b.op1('Relu', [y]);
+        const { dtype, quant } = outputOf(a);
+        // PyTorch's cat of tensors with other parameters quantizes the dequantized concatenation.
+        return [quantizedByReciprocal(ctx, y, dtype, quant)];
+      },
+    },
+  };
+}
+
+/**
+ * A quantized activation function: dequantize, the float function, quantize at `outputOf`'s
+ * parameters (the op's arguments, or the input's).
+ */
+function activationOp(schema: string, input: string, lowest: number, build: (ctx: LowerContext, a: BoundArgs, x: string) => string, outputOf: (a: BoundArgs, input: QuantType) => QuantType): OpDef {
+  return {
+    schemas: [schema],
+    infer: (a) => {
+      const x = a.tensor(input);
+      const { dtype, quant } = activationQuant(a.schema.name, x);
+      return [quantizedType(dtype, shapeOf(x), outputOf(a, quant))];
+    },
+    lower: {
+      [lowest]: (ctx, a) => {
+        const x = a.tensor(input);
+        const { dtype, quant } = activationQuant(a.schema.name, x);
+        return [quantized(ctx, build(ctx, a, dequantized(ctx, a.schema.name, x)), dtype, outputOf(a, quant))];
+      },
+    },
+  };
+}
+
+const givenOutput = (a: BoundArgs): QuantType => outputQuant(a, 'output_scale', 'output_zero_point');
+const inputOutput = (_a: BoundArgs, input: QuantType): QuantType => input;
+
+function scalarNumber(a: BoundArgs, name: string): number {
+  const v = a.scalar(name);
+  if (v instanceof PyFloat) return v.value;
+  if (typeof v === 'number') return v;
+  return fail('OP_UNSUPPORTED', `${a.schema.name}: ${name} must be a number known at conversion time`);
+}
+
+/** Eval-mode batch norm of the dequantized input (missing weight and bias are ones and zeros, as in PyTorch). */
+function batchNorm(ctx: LowerContext, a: BoundArgs, x: string): string {
+  const mean = a.tensor('mean');
+  const channels = shapeOf(mean)[0];
+  const filled = (name: string, value: number): string => {
+    const t = a.optTensor(name);
+    if (t) return ctx.input(t);
+    if (typeof channels !== 'number') return fail('OP_UNSUPPORTED', `${a.schema.name}: the channel count must be known without ${name}`);
+    return ctx.b.constant('float32', [channels], new Array<number>(channels).fill(value));
+  };
+  return ctx.b.op1('BatchNormalization', [x, filled('weight', 1), filled('bias', 0), ctx.input(mean), ctx.input(a.tensor('var'))], { epsilon: { f: a.float('eps') } });
+}
+
+/** Clip's bounds are attributes before opset 11, inputs from 11. */
+function clip0To6(ctx: LowerContext, x: string): string {
+  if (ctx.opset < 11) return ctx.b.op1('Clip', [x], { min: { f: 0 }, max: { f: 6 } });
+  return ctx.b.op1('Clip', [x, ctx.b.scalar('float32', 0), ctx.b.scalar('float32', 6)]);
+}
+
+/**
+ * x * clamp(x / 6 + 1/2, 0, 1): dividing by 6 (HardSigmoid multiplies by a rounded 1/6) gives PyTorch's
+ * quantized hardswish integers exactly.
+ */
+function hardSwishOf(ctx: LowerContext, x: string): string {
+  const b = ctx.b;
+  const shifted = b.op1('Add', [b.op1('Div', [x, b.scalar('float32', 6)]), b.scalar('float32', 0.5)]);
+  const gate = ctx.opset < 11 ? b.op1('Clip', [shifted], { min: { f: 0 }, max: { f: 1 } }) : b.op1('Clip', [shifted, b.scalar('float32', 0), b.scalar('float32', 1)]);
+  return b.op1('Mul', [x, gate]);
+}
+
+export const staticQuantizedOps: readonly OpDef[] = [
+  quantizePerTensor,
+  dequantize,
+  intRepr,
+  convOp('conv1d', 1, false, PACKED_CONV2D, false),
+  convOp('conv1d_relu', 1, true, PACKED_CONV2D, false),
+  convOp('conv2d', 2, false, PACKED_CONV2D, true),
+  convOp('conv2d_relu', 2, true, PACKED_CONV2D, true),
+  convOp('conv_transpose1d', 1, false, PACKED_CONV2D, false),
+  convOp('conv_transpose2d', 2, false, PACKED_CONV2D, false),
+  linearOp('linear', false),
+  linearOp('linear_relu', true),
+  binaryOp('add', 'Add', false),
+  binaryOp('add_relu', 'Add', true),
+  binaryOp('mul', 'Mul', false),
+  binaryOp('mul_relu', 'Mul', true),
+  catOp('cat', false),
+  catOp('cat_relu', true),
+  activationOp(
+    'quantized::hardswish(Tensor input, float output_scale, int output_zero_point) -> Tensor',
+    'input',
+    10,
+    (ctx, _a, x) => hardSwishOf(ctx, x),
+    givenOutput,
+  ),
+  activationOp('quantized::sigmoid(Tensor qx, float output_scale, int output_zero_point) -> Tensor', 'qx', 10, (ctx, _a, x) => ctx.b.op1('Sigmoid', [x]), givenOutput),
+  activationOp(
+    'quantized::leaky_relu(Tensor qx, Scalar negative_slope, bool inplace, float output_scale, int output_zero_point) -> Tensor',
+    'qx',
+    10,
+    (ctx, a, x) => ctx.b.op1('LeakyRelu', [x], { alpha: { f: Number(scalarNumber(a, 'negative_slope')) } }),
+    givenOutput,
+  ),
+  activationOp('quantized::relu6(Tensor qx, bool inplace=False) -> Tensor', 'qx', 10, (ctx, _a, x) => clip0To6(ctx, x), inputOutput),
+  activationOp(
+    'quantized::layer_norm(Tensor input, int[] normalized_shape, Tensor? weight, Tensor? bias, float eps, float output_scale, int output_zero_point) -> Tensor',
+    'input',
+    10,
+    (ctx, a, x) => {
+      const [weight, bias] = [a.optTensor('weight'), a.optTensor('bias')];
+      return layerNorm(ctx, x, {
+        rank: shapeOf(a.tensor('input')).length,
+        normalizedShape: a.ints('normalized_shape'),
+        dtype: 'float32',
+        eps: a.float('eps'),
+        weight: weight && (() => ctx.input(weight)),
+        bias: bias && (() => ctx.input(bias)),
+      });
+    },
+    givenOutput,
+  ),
+  activationOp(
+    'quantized::batch_norm2d(Tensor qx, Tensor? weight, Tensor? bias, Tensor mean, Tensor var, float eps, float output_scale, int output_zero_point) -> Tensor',
+    'qx',
+    10,
+    (ctx, a, x) => batchNorm(ctx, a, x),
+    givenOutput,
+  ),
+];
