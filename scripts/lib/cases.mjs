@@ -41,6 +41,8 @@ export function loadCase(dir) {
     args: json.args,
     inputs: json.inputs.map((entry) => ({ index: entry.index, ...readArray(dir, entry) })),
     outputs: json.outputs.map((entry) => readArray(dir, entry)),
+    // An absolute bound replacing the default (a quantized model's: one step of its output).
+    tolerance: json.tolerance,
   };
 }
 
