@@ -312,6 +312,21 @@ export function scriptRecords<T extends ZipItem>(root: string, records: T[]): Ar
   return [...records, ...defaults].map((r) => ({ ...r, name: `${root}/${r.name}` }));
 }
 
+/**
+ * A scripted-looking archive on disk, `model.pt` in a fresh folder: one module `__torch__.M` whose class
+ * has `__parameters__`, `__buffers__`, `training` and the given `forward` lines (indented by the caller
+ * for the method body). Returns its path.
+ */
+export function moduleArchive(signature: string, body: readonly string[]): string {
+  const file = path.join(tempDir(), 'model.pt');
+  const code = ['class M(Module):', '  __parameters__ = []', '  __buffers__ = []', '  training : bool', `  def forward(self: __torch__.M, ${signature}:`, ...body.map((l) => `    ${l}`), ''].join('\n');
+  fs.writeFileSync(file, scriptArchive('m', [
+    { name: 'data.pkl', data: pickle(objectOps('__torch__.M', [['training', pk.false]])) },
+    { name: 'code/__torch__.py', data: code },
+  ]));
+  return file;
+}
+
 /** The TsonnxError `run` throws; fails the test if it throws nothing or something else. */
 export function errorOf(run: () => unknown): TsonnxError {
   try {

@@ -3,13 +3,12 @@
  * quantized tensors (src/trace/quantized-tensors.ts) computed by hand. Parity with PyTorch is in the op
  * table (scripts/fixtures/op_tables/quantized.py).
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import type { Arg, GValue, TensorType } from '../../../src/ir/torch-graph.js';
 import { convert } from '../../../src/index.js';
-import { objectOps, pickle, pk, scriptArchive, tempDir } from '../../archive/helpers.js';
+import { moduleArchive, tempDir } from '../../archive/helpers.js';
 import { codeOf, infer, tensorValue } from '../harness.js';
 
 const PACKED_CONV = '__torch__.torch.classes.quantized.Conv2dPackedParamsBase';
@@ -68,25 +67,12 @@ describe('aten ops on quantized tensors', () => {
   // quantize at (0.5, 10), then relu, flatten and an average: the average requantizes at the input's
   // parameters, relu keeps values at or above the zero point, flatten moves integers.
   function archive(): string {
-    const path = join(tempDir(), 'model.pt');
-    const code = [
-      'class M(Module):',
-      '  __parameters__ = []',
-      '  __buffers__ = []',
-      '  training : bool',
-      '  def forward(self: __torch__.M,',
-      '    x: Tensor) -> Tuple[Tensor, Tensor]:',
-      '    q = torch.quantize_per_tensor(x, 0.5, 10, 13)',
-      '    r = torch.flatten(torch.relu(q), 1)',
-      '    m = torch.mean(q, [1], True)',
-      '    return (torch.dequantize(r), torch.int_repr(m))',
-      '',
-    ].join('\n');
-    writeFileSync(path, scriptArchive('m', [
-      { name: 'data.pkl', data: pickle(objectOps('__torch__.M', [['training', pk.false]])) },
-      { name: 'code/__torch__.py', data: code },
-    ]));
-    return path;
+    return moduleArchive('x: Tensor) -> Tuple[Tensor, Tensor]', [
+      'q = torch.quantize_per_tensor(x, 0.5, 10, 13)',
+      'r = torch.flatten(torch.relu(q), 1)',
+      'm = torch.mean(q, [1], True)',
+      'return (torch.dequantize(r), torch.int_repr(m))',
+    ]);
   }
 
   it('computes what PyTorch computes on the integers', async () => {

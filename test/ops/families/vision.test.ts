@@ -2,32 +2,13 @@
  * torchvision::roi_pool's argmax: ONNX MaxRoiPool has none, so the pooled values convert (their parity
  * is in the op table, vision_roi_pool) while code that reads the argmax fails naming it.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { convert } from '../../../src/index.js';
-import { objectOps, pickle, pk, scriptArchive, tempDir } from '../../archive/helpers.js';
+import { moduleArchive, tempDir } from '../../archive/helpers.js';
 
 function roiPoolArchive(returned: '_0' | '_1'): string {
-  const dir = tempDir();
-  const path = join(dir, 'model.pt');
-  const code = [
-    'class M(Module):',
-    '  __parameters__ = []',
-    '  __buffers__ = []',
-    '  training : bool',
-    '  def forward(self: __torch__.M,',
-    '    x: Tensor,',
-    '    rois: Tensor) -> Tensor:',
-    '    _0, _1 = ops.torchvision.roi_pool(x, rois, 0.5, 2, 2)',
-    `    return ${returned}`,
-    '',
-  ].join('\n');
-  writeFileSync(path, scriptArchive('m', [
-    { name: 'data.pkl', data: pickle(objectOps('__torch__.M', [['training', pk.false]])) },
-    { name: 'code/__torch__.py', data: code },
-  ]));
-  return path;
+  return moduleArchive('x: Tensor, rois: Tensor) -> Tensor', ['_0, _1 = ops.torchvision.roi_pool(x, rois, 0.5, 2, 2)', `return ${returned}`]);
 }
 
 describe('torchvision::roi_pool', () => {
@@ -45,7 +26,7 @@ describe('torchvision::roi_pool', () => {
     await expect(convert(path, join(tempDir(), 'm.onnx'), { inputs })).rejects.toMatchObject({
       code: 'OP_UNSUPPORTED',
       message: 'torchvision::roi_pool: its argmax output is read, and ONNX MaxRoiPool has none',
-      location: { file: 'code/__torch__.py', line: 8 },
+      location: { file: 'code/__torch__.py', line: 6 },
     });
   });
 });
