@@ -197,7 +197,9 @@ function writeDoc(table, summary, notes, fp16) {
       'record PyTorch\'s fused `aten::_transformer_encoder_layer_fwd`) and `decoder_transformer` (a decoder-only ' +
       'language model: token embedding, learned positions, causal mask, 2 pre-norm nn.TransformerEncoderLayer ' +
       'layers; int64 tokens in, logits out; its 2.6 trace records the fused op with the mask, 1.13 falls back to ' +
-      'the unfused path).',
+      'the unfused path). The `quantized_*` rows are torchvision\'s quantizable models statically quantized with ' +
+      'the qnnpack engine (fused, calibrated on seeded random batches, converted) by `scripts/zoo_models.py`; they ' +
+      'pass when within one quantization step of the output (the case\'s `tolerance`) everywhere.',
     ...(fp16
       ? [
           '',
