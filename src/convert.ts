@@ -14,9 +14,9 @@ import { optimizeModel } from './onnx/optimize.js';
 import { refuseInputAsOutput, resolveOutput, writeModel, type WriteReport } from './onnx/writer.js';
 import { DEFAULT_OPSET, irVersionForOpset, MAX_OPSET, MIN_OPSET } from './onnx/versions.js';
 import { runPasses } from './passes/index.js';
-import { parseInputSpec, type InputSpec, type TensorSpec } from './trace/inputs.js';
+import { parseInputSpec } from './trace/inputs.js';
 import { stateMetadata, type StateInit } from './trace/state.js';
-import { trace, tracedInputSpecs } from './trace/trace.js';
+import { trace } from './trace/trace.js';
 import { packageVersion } from './version.js';
 
 export type TrainingMode = 'eval' | 'preserve' | 'training';
@@ -146,14 +146,6 @@ export function describeModel(model: OnnxModel, source: { path: string; sha256: 
   ];
 }
 
-/** A float32 input as `--fp16` traces it: float16, like the inputs PyTorch gives a half() model. */
-function halfSpec(spec: InputSpec): InputSpec {
-  const half = (t: TensorSpec): TensorSpec => (t.dtype === 'float32' ? { ...t, dtype: 'float16' } : t);
-  if (spec.kind === 'tensor') return half(spec);
-  if (spec.kind === 'tensors') return { ...spec, items: spec.items.map(half) };
-  return spec;
-}
-
 function countNodes(model: OnnxModel): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const n of model.graph.nodes) counts[n.opType] = (counts[n.opType] ?? 0) + 1;
@@ -203,7 +195,7 @@ export async function convert(inputPath: string, outputPath: string, options: Co
     let graph = trace(archive, {
       registry,
       freshDims,
-      inputs: options.fp16 ? specs?.map(halfSpec) ?? tracedInputSpecs(archive, options.method ?? 'forward')?.map(halfSpec) : specs,
+      inputs: specs,
       halfTensors: options.fp16,
       method: options.method,
       training: training === 'preserve' ? 'preserve' : training === 'training',

@@ -73,3 +73,11 @@ export function formatInputSpec(spec: InputSpec): string {
   if (spec.kind === 'tensors') return `[${spec.items.map(formatInputSpec).join(',')}]`;
   return spec.kind === 'tensor' ? `${spec.dtype}[${spec.shape.join(',')}]` : JSON.stringify(spec.value);
 }
+
+/** A float32 input as a float16 conversion traces it: float16, like the inputs PyTorch gives a half() model. */
+export function halfInputSpec(spec: InputSpec): InputSpec {
+  const half = (t: TensorSpec): TensorSpec => (t.dtype === 'float32' ? { ...t, dtype: 'float16' } : t);
+  if (spec.kind === 'tensor') return half(spec);
+  if (spec.kind === 'tensors') return { ...spec, items: spec.items.map(half) };
+  return spec;
+}

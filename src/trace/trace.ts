@@ -7,7 +7,7 @@ import { ClassLoader } from './classes.js';
 import { GValue, type GInput, type TorchGraph } from '../ir/torch-graph.js';
 import type { FreshDims } from '../ops/args.js';
 import type { Registry } from '../ops/registry.js';
-import { formatInputSpec, INPUT_SYNTAX, type InputSpec, type TensorSpec } from './inputs.js';
+import { formatInputSpec, halfInputSpec, INPUT_SYNTAX, type InputSpec, type TensorSpec } from './inputs.js';
 import { Interpreter, type StateSeed } from './interpreter.js';
 import { engineLimit, type TraceLimits } from './limits.js';
 import { refuseUnsafeCode } from './safety.js';
@@ -36,7 +36,10 @@ export interface TraceOptions {
   inputNames?: readonly string[];
   /** Input dims to make symbolic, by graph input name: axis → dim name (torch's dynamic_axes). */
   dynamicAxes?: ReadonlyMap<string, ReadonlyMap<number, string>>;
-  /** Every float32 and float64 tensor the archive stores (parameters, buffers, constants) is float16. */
+  /**
+   * Every float32 and float64 tensor the archive stores (parameters, buffers, constants) is float16,
+   * and so is every float32 input, given or stored.
+   */
   halfTensors?: boolean;
   /** Budgets bounding the work the archive's code can cause (DEFAULT_TRACE_LIMITS when absent). */
   limits?: TraceLimits;
@@ -179,7 +182,8 @@ function run(
 ): { interpreter: Interpreter; graph: TorchGraph; entry: SourceLocation } {
   const it = new Interpreter(archive, loader, { registry: options.registry, freshDims: options.freshDims, training: options.training, liftedState, limits: options.limits, halfTensors: options.halfTensors });
   const method = options.method ?? 'forward';
-  const given = options.inputs?.length ? options.inputs : tracedInputSpecs(archive, method);
+  const stated = options.inputs?.length ? options.inputs : tracedInputSpecs(archive, method);
+  const given = options.halfTensors ? stated?.map(halfInputSpec) : stated;
   const fn = findMethod(it, method, given);
   const params = fn.params.slice(1);
   const specs = given;
