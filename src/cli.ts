@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 /** Command line: `tsonnx model.pt model.onnx --input float32[1,3,224,224]` and `tsonnx inspect model.pt`. */
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { startFileDigest } from './archive/digest.js';
 import { convertBatch, planBatch, type BatchResult } from './batch.js';
 import { checkModel, requireFinite, type CheckReport } from './check.js';
 import { parseDynamicAxes, parseOperatorExportType, parseTrainingMode, readExportConfig } from './config.js';
@@ -240,7 +240,7 @@ async function runConvert(model: string, output: string, flags: ConvertFlags, co
       tsonnxVersion: packageVersion(),
       input: source,
       // A FIFO or device cannot be read back.
-      ...(resolveOutput(output).kind === 'file' ? { outputSha256: await sha256Of(report.output) } : {}),
+      ...(resolveOutput(output).kind === 'file' ? { outputSha256: await startFileDigest(report.output).sha256 } : {}),
     };
     process.stdout.write(`${JSON.stringify({ ...outcome, ...provenance, ...rest, ...(check ? { check } : {}) }, null, 2)}\n`);
   } else if (!flags.quiet) {
@@ -279,13 +279,6 @@ interface BatchFlags extends ConvertFlags {
 function positiveInt(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
   return Number(value);
-}
-
-/** The SHA-256 of a file, read as a stream (archives can be gigabytes). */
-async function sha256Of(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 /** `tsonnx convert`: every archive in its own row; exit 0 only when all converted. */
