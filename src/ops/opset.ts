@@ -96,3 +96,9 @@ export function padZeros(ctx: LowerContext, x: string, pads: number[]): string {
   if (ctx.opset >= 11) return ctx.b.op1('Pad', [x, ctx.b.int64s(pads)]);
   return ctx.b.op1('Pad', [x], { pads, mode: 'constant', value: { f: 0 } });
 }
+
+/** Clip of a float32 value to bounds known now: attributes before opset 11, inputs from 11. */
+export function clipFloat32(ctx: LowerContext, x: string, min: number, max: number): string {
+  if (ctx.opset < 11) return ctx.b.op1('Clip', [x], { min: { f: min }, max: { f: max } });
+  return ctx.b.op1('Clip', [x, ctx.b.scalar('float32', min), ctx.b.scalar('float32', max)]);
+}

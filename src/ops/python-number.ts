@@ -168,7 +168,7 @@ export function absolute(a: PyNumber): PyNumber {
 }
 
 /** Nearest double to `x` that is an integer, ties to even (C `nearbyint`); keeps -0.0, infinities and nan. */
-function roundHalfToEven(x: number): number {
+export function roundHalfToEven(x: number): number {
   if (!Number.isFinite(x) || Math.abs(x) >= 2 ** 52) return x;
   const floor = Math.floor(x);
   const diff = x - floor;

@@ -23,6 +23,8 @@ import type { BoundArgs } from '../args.js';
 import { layerNorm } from '../builders.js';
 import { axis, broadcastShapes, shapeOf, tensorOf } from '../helpers.js';
 import { numbers, PACKED_LINEAR, packedLinear, weightQuantization } from '../quantized-weights.js';
+import { clipFloat32 } from '../opset.js';
+import { roundHalfToEven } from '../python-number.js';
 import type { LowerContext, OpDef } from '../registry.js';
 
 type QuantizedDtype = 'quint8' | 'qint8';
@@ -86,11 +88,6 @@ function quantizedByReciprocal(ctx: LowerContext, y: string, dtype: QuantizedDty
 /** Output scale and zero point given as op arguments (`float output_scale, int output_zero_point`). */
 function outputQuant(a: BoundArgs, scale: string, zeroPoint: string): QuantType {
   return { scale: a.float(scale), zeroPoint: a.int(zeroPoint) };
-}
-
-function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 interface Uint8Weight {
@@ -165,7 +162,7 @@ function int32Bias(ctx: LowerContext, bias: GValue, inputScale: number, weightSc
   if (!ref || ref.dtype !== 'float32') return undefined;
   const floats = numbers(ref);
   const scales = floats.map((_, i) => Math.fround(inputScale * weightScales[weightScales.length > 1 ? i : 0]));
-  return { values: floats.map((v, i) => roundHalfEven(Math.fround(v * Math.fround(1 / scales[i])))), scales };
+  return { values: floats.map((v, i) => roundHalfToEven(Math.fround(v * Math.fround(1 / scales[i])))), scales };
 }
 
 /** The float bias as PyTorch's kernels add it: its int32 form times its scale. */
@@ -422,7 +419,7 @@ function qnnpackAddParams(a: number, b: number, c: number): { multipliers: [numb
   bits.setFloat32(0, Math.max(...ratios));
   const exponent = ((bits.getUint32(0) >>> 23) & 0xff) - 127;
   const shift = 21 - exponent;
-  const multipliers = ratios.map((r) => roundHalfEven(Math.fround(r * 2 ** shift))) as [number, number];
+  const multipliers = ratios.map((r) => roundHalfToEven(Math.fround(r * 2 ** shift))) as [number, number];
   return { multipliers, shift };
 }
 
@@ -572,12 +569,6 @@ function batchNorm(ctx: LowerContext, a: BoundArgs, x: string): string {
   return ctx.b.op1('BatchNormalization', [x, filled('weight', 1), filled('bias', 0), ctx.input(mean), ctx.input(a.tensor('var'))], { epsilon: { f: a.float('eps') } });
 }
 
-/** Clip's bounds are attributes before opset 11, inputs from 11. */
-function clip0To6(ctx: LowerContext, x: string): string {
-  if (ctx.opset < 11) return ctx.b.op1('Clip', [x], { min: { f: 0 }, max: { f: 6 } });
-  return ctx.b.op1('Clip', [x, ctx.b.scalar('float32', 0), ctx.b.scalar('float32', 6)]);
-}
-
 /**
  * x * clamp(x / 6 + 1/2, 0, 1): dividing by 6 (HardSigmoid multiplies by a rounded 1/6) gives PyTorch's
  * quantized hardswish integers exactly.
@@ -585,8 +576,7 @@ function clip0To6(ctx: LowerContext, x: string): string {
 function hardSwishOf(ctx: LowerContext, x: string): string {
   const b = ctx.b;
   const shifted = b.op1('Add', [b.op1('Div', [x, b.scalar('float32', 6)]), b.scalar('float32', 0.5)]);
-  const gate = ctx.opset < 11 ? b.op1('Clip', [shifted], { min: { f: 0 }, max: { f: 1 } }) : b.op1('Clip', [shifted, b.scalar('float32', 0), b.scalar('float32', 1)]);
-  return b.op1('Mul', [x, gate]);
+  return b.op1('Mul', [x, clipFloat32(ctx, shifted, 0, 1)]);
 }
 
 export const staticQuantizedOps: readonly OpDef[] = [
@@ -622,7 +612,7 @@ export const staticQuantizedOps: readonly OpDef[] = [
     (ctx, a, x) => ctx.b.op1('LeakyRelu', [x], { alpha: { f: Number(scalarNumber(a, 'negative_slope')) } }),
     givenOutput,
   ),
-  activationOp('quantized::relu6(Tensor qx, bool inplace=False) -> Tensor', 'qx', 10, (ctx, _a, x) => clip0To6(ctx, x), inputOutput),
+  activationOp('quantized::relu6(Tensor qx, bool inplace=False) -> Tensor', 'qx', 10, (ctx, _a, x) => clipFloat32(ctx, x, 0, 6), inputOutput),
   activationOp(
     'quantized::layer_norm(Tensor input, int[] normalized_shape, Tensor? weight, Tensor? bias, float eps, float output_scale, int output_zero_point) -> Tensor',
     'input',
