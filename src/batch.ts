@@ -88,7 +88,8 @@ export async function convertBatch(
 ): Promise<BatchResult[]> {
   const results: BatchResult[] = new Array(items.length);
   // Largest archives first, so a long conversion does not start last and leave the other workers idle.
-  const order = items.map((_, index) => index).sort((a, b) => fileSize(items[b].input) - fileSize(items[a].input) || a - b);
+  const sizes = items.map((item) => fileSize(item.input));
+  const order = items.map((_, index) => index).sort((a, b) => sizes[b] - sizes[a] || a - b);
   let next = 0;
   let done = 0;
   const runWorker = () =>
