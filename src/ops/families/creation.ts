@@ -478,20 +478,67 @@ function inferRandperm(a: BoundArgs): TensorType {
 // ---------------------------------------------------------------------------------------------
 // Windows, _dim_arange, as_tensor
 
-/**
- * hamming_window as torch computes it in its dtype (float32 unless float64): alpha - beta·cos(2πn / (N-1)),
- * where a periodic window of length L is the first L of a symmetric one of L+1; hann is alpha = beta = 0.5.
- */
-function windowValues(length: number, periodic: boolean, alpha: number, beta: number, dtype: DType): number[] {
-  const f = dtype === 'float64' ? (v: number) => v : Math.fround;
-  if (length === 0) return [];
-  if (length === 1) return [1];
-  const n = periodic ? length + 1 : length;
-  const step = f((2 * Math.PI) / (n - 1));
-  return Array.from({ length }, (_, i) => f(f(f(Math.cos(f(i * step))) * f(-beta)) + f(alpha)));
+type WindowKind = 'hann' | 'hamming' | 'blackman' | 'bartlett' | 'kaiser';
+
+interface WindowSpec {
+  readonly kind: WindowKind;
+  readonly type: TensorType;
+  readonly length: IntArg;
+  readonly periodic: boolean;
+  /** hann/hamming: alpha - beta·cos(2πn / (N-1)); kaiser: beta is the shape parameter. */
+  readonly alpha: number;
+  readonly beta: number;
 }
 
-function windowArgs(a: BoundArgs, hann: boolean) {
+/** torch's zeroth-order modified Bessel function I0 by its power series (exact to double precision here). */
+function besselI0(x: number): number {
+  let term = 1;
+  let sum = 1;
+  for (let k = 1; k < 500 && term > sum * 1e-17; k++) {
+    term *= (x / (2 * k)) ** 2;
+    sum += term;
+  }
+  return sum;
+}
+
+/**
+ * A window as torch computes it in its dtype (float32 unless float64), step by step where torch rounds:
+ * a periodic window of length L is the first L of a symmetric one of L+1, and length 1 gives [1].
+ * hann/hamming: alpha - beta·cos(2πn/(N-1)); blackman: 0.42 - 0.5·cos(2w) + 0.08·cos(4w), w = πn/(N-1);
+ * bartlett: 2n/(N-1) rising, 2 - 2n/(N-1) falling; kaiser: I0(beta·sqrt(1 - ((n - m)/m)²)) / I0(beta), m = (N-1)/2.
+ */
+function windowValues(w: WindowSpec, length: number): number[] {
+  const f = w.type.dtype === 'float64' ? (v: number) => v : Math.fround;
+  if (length === 0) return [];
+  if (length === 1) return [1];
+  const n = w.periodic ? length + 1 : length;
+  const indices = Array.from({ length }, (_, i) => i);
+  switch (w.kind) {
+    case 'hann':
+    case 'hamming': {
+      const step = f((2 * Math.PI) / (n - 1));
+      return indices.map((i) => f(f(f(Math.cos(f(i * step))) * f(-w.beta)) + f(w.alpha)));
+    }
+    case 'blackman': {
+      const step = f(Math.PI / (n - 1));
+      return indices.map((i) => {
+        const x = f(i * step);
+        return f(f(f(f(Math.cos(f(x * 4))) * f(0.08)) - f(f(Math.cos(f(x * 2))) * 0.5)) + f(0.42));
+      });
+    }
+    case 'bartlett': {
+      const step = f(2 / (n - 1));
+      const rising = ((n - 1) >> 1) + 1;
+      return indices.map((i) => (i < rising ? f(i * step) : f(2 - f(i * step))));
+    }
+    case 'kaiser': {
+      const middle = (n - 1) / 2;
+      return indices.map((i) => f(besselI0(w.beta * Math.sqrt(Math.abs(1 - ((i - middle) / middle) ** 2))) / besselI0(w.beta)));
+    }
+  }
+}
+
+function windowArgs(a: BoundArgs, kind: WindowKind): WindowSpec {
   const op = a.schema.name;
   const length = intArg(a, 'window_length');
   if (typeof length === 'number' && length < 0) fail('TRACE_TYPE', `${op} requires non-negative window_length, got window_length=${length}`);
@@ -499,42 +546,62 @@ function windowArgs(a: BoundArgs, hann: boolean) {
   if (!isFloating(dtype)) fail('TRACE_TYPE', `${op} expects floating point dtypes, got: ${dtype}`);
   const has = (name: string) => a.values.has(name);
   const periodic = has('periodic') ? a.bool('periodic') : true;
-  const alpha = hann ? 0.5 : has('alpha') ? a.float('alpha') : 0.54;
-  const beta = hann ? 0.5 : has('beta') ? a.float('beta') : 0.46;
-  return { type: tensorOf(dtype, [sizeDim(a, length, op.slice(6))]), length, periodic, alpha, beta };
+  const alpha = kind === 'hamming' && has('alpha') ? a.float('alpha') : kind === 'hamming' ? 0.54 : 0.5;
+  const beta = has('beta') ? a.float('beta') : kind === 'hamming' ? 0.46 : kind === 'kaiser' ? 12 : 0.5;
+  return { kind, type: tensorOf(dtype, [sizeDim(a, length, op.slice(6))]), length, periodic, alpha, beta };
 }
 
-/** The window of a length known only at run time, by the same steps as the constant form (opset 9: arange as NonZero of ones). */
-function runtimeWindow(ctx: LowerContext, length: GValue, dtype: DType, periodic: boolean, alpha: number, beta: number): string {
+/**
+ * The window of a length known only at run time, by the same steps as the constant form (opset 9:
+ * arange as NonZero of ones). Kaiser's Bessel function has no such form: its length must be known.
+ */
+function runtimeWindow(ctx: LowerContext, w: WindowSpec, length: GValue): string {
   if (ctx.opset < 9) fail('OP_OPSET', 'a window of a length known only at run time needs opset 9 or later');
+  if (w.kind === 'kaiser') fail('OP_UNSUPPORTED', 'aten::kaiser_window: the window length must be known at conversion time');
   const b = ctx.b;
-  const compute = dtype === 'float64' ? 'float64' : 'float32';
+  const compute = w.type.dtype === 'float64' ? 'float64' : 'float32';
   const n = castTo(ctx, ctx.input(length), onnxDtypeOf(length), 'int64');
   const one: OnnxTensor = { name: '', dtype: 'int64', dims: [1], data: { kind: 'bytes', bytes: encodeValues('int64', [1]) } };
   const indices = squeeze(ctx, b.op1('NonZero', [b.op1('ConstantOfShape', [unsqueeze(ctx, n, [0])], { value: { t: one } })]), [0]);
-  const intervals = castTo(ctx, periodic ? n : b.op1('Sub', [n, b.scalar('int64', 1)]), 'int64', compute);
-  const step = b.op1('Div', [b.scalar(compute, 2 * Math.PI), intervals]);
-  const cosine = b.op1('Cos', [b.op1('Mul', [castTo(ctx, indices, 'int64', compute), step])]);
-  const window = b.op1('Add', [b.op1('Mul', [cosine, b.scalar(compute, -beta)]), b.scalar(compute, alpha)]);
+  const last = w.periodic ? n : b.op1('Sub', [n, b.scalar('int64', 1)]);
+  const intervals = castTo(ctx, last, 'int64', compute);
+  const position = castTo(ctx, indices, 'int64', compute);
+  const mul = (x: string, k: number) => b.op1('Mul', [x, b.scalar(compute, k)]);
+  let window: string;
+  if (w.kind === 'blackman') {
+    const x = b.op1('Mul', [position, b.op1('Div', [b.scalar(compute, Math.PI), intervals])]);
+    const terms = b.op1('Sub', [mul(b.op1('Cos', [mul(x, 4)]), 0.08), mul(b.op1('Cos', [mul(x, 2)]), 0.5)]);
+    window = b.op1('Add', [terms, b.scalar(compute, 0.42)]);
+  } else if (w.kind === 'bartlett') {
+    // torch rises while 2n <= N-1 (N the symmetric length), then falls as 2 - x.
+    const x = b.op1('Mul', [position, b.op1('Div', [b.scalar(compute, 2), intervals])]);
+    const rising = b.op1('Less', [b.op1('Mul', [indices, b.scalar('int64', 2)]), b.op1('Add', [last, b.scalar('int64', 1)])]);
+    window = b.op1('Where', [rising, x, b.op1('Sub', [b.scalar(compute, 2), x])]);
+  } else {
+    const step = b.op1('Div', [b.scalar(compute, 2 * Math.PI), intervals]);
+    const cosine = b.op1('Cos', [b.op1('Mul', [position, step])]);
+    window = b.op1('Add', [mul(cosine, -w.beta), b.scalar(compute, w.alpha)]);
+  }
   // torch gives [1] for length 1, where a symmetric window would divide by zero.
   const single = b.op1('Equal', [n, b.scalar('int64', 1)]);
-  return castTo(ctx, b.op1('Where', [single, b.scalar(compute, 1), window]), compute, dtype);
+  return castTo(ctx, b.op1('Where', [single, b.scalar(compute, 1), window]), compute, w.type.dtype);
 }
 
-function windowOp(schemas: string[], hann: boolean): OpDef {
+function windowOp(schemas: string[], kind: WindowKind): OpDef {
   return {
     schemas,
-    infer: (a) => [windowArgs(a, hann).type],
+    infer: (a) => [windowArgs(a, kind).type],
     evaluate: (a) => {
-      const { type, length, periodic, alpha, beta } = windowArgs(a, hann);
-      return typeof length === 'number' ? knownResult(type, () => windowValues(length, periodic, alpha, beta, type.dtype)) : undefined;
+      const w = windowArgs(a, kind);
+      const length = w.length;
+      return typeof length === 'number' ? knownResult(w.type, () => windowValues(w, length)) : undefined;
     },
     lower: {
       7: (ctx, a) => {
-        const { type, length, periodic, alpha, beta } = windowArgs(a, hann);
-        if (typeof length !== 'number') return [runtimeWindow(ctx, length, type.dtype, periodic, alpha, beta)];
-        requireConstantSize(length);
-        return [ctx.b.constant(type.dtype, [length], convertValues(windowValues(length, periodic, alpha, beta, type.dtype), type.dtype))];
+        const w = windowArgs(a, kind);
+        if (typeof w.length !== 'number') return [runtimeWindow(ctx, w, w.length)];
+        requireConstantSize(w.length);
+        return [ctx.b.constant(w.type.dtype, [w.length], convertValues(windowValues(w, w.length), w.type.dtype))];
       },
     },
   };
@@ -749,7 +816,7 @@ export const creationOps: readonly OpDef[] = [
       `aten::hann_window(int window_length, *, ${FACTORY_KWARGS}) -> Tensor`,
       `aten::hann_window.periodic(int window_length, bool periodic, *, ${FACTORY_KWARGS}) -> Tensor`,
     ],
-    true,
+    'hann',
   ),
   windowOp(
     [
@@ -758,7 +825,29 @@ export const creationOps: readonly OpDef[] = [
       `aten::hamming_window.periodic_alpha(int window_length, bool periodic, float alpha, *, ${FACTORY_KWARGS}) -> Tensor`,
       `aten::hamming_window.periodic_alpha_beta(int window_length, bool periodic, float alpha, float beta, *, ${FACTORY_KWARGS}) -> Tensor`,
     ],
-    false,
+    'hamming',
+  ),
+  windowOp(
+    [
+      `aten::blackman_window(int window_length, *, ${FACTORY_KWARGS}) -> Tensor`,
+      `aten::blackman_window.periodic(int window_length, bool periodic, *, ${FACTORY_KWARGS}) -> Tensor`,
+    ],
+    'blackman',
+  ),
+  windowOp(
+    [
+      `aten::bartlett_window(int window_length, *, ${FACTORY_KWARGS}) -> Tensor`,
+      `aten::bartlett_window.periodic(int window_length, bool periodic, *, ${FACTORY_KWARGS}) -> Tensor`,
+    ],
+    'bartlett',
+  ),
+  windowOp(
+    [
+      `aten::kaiser_window(int window_length, *, ${FACTORY_KWARGS}) -> Tensor`,
+      `aten::kaiser_window.periodic(int window_length, bool periodic, *, ${FACTORY_KWARGS}) -> Tensor`,
+      `aten::kaiser_window.beta(int window_length, bool periodic, float beta, *, ${FACTORY_KWARGS}) -> Tensor`,
+    ],
+    'kaiser',
   ),
   {
     schemas: ['aten::_dim_arange(Tensor like, int dim) -> Tensor'],
