@@ -141,7 +141,11 @@ export class FreshDims {
 /** The dim a size argument stands for: its value, the named dim it was read from, or a fresh one. */
 export function sizeDim(a: BoundArgs, s: IntArg, op: string): Dim {
   if (typeof s === 'number') return s;
-  return s.type.kind === 'scalar' && s.type.dim !== undefined ? s.type.dim : a.freshDim(op);
+  if (s.type.kind === 'scalar' && s.type.dim !== undefined) return s.type.dim;
+  const dim = a.freshDim(op);
+  // The run-time int now names the size it made, so a size later compared with it is known equal.
+  if (s.type.kind === 'scalar') s.type = { ...s.type, dim };
+  return dim;
 }
 
 function isRuntimeInt(v: unknown): v is GValue {

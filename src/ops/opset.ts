@@ -3,6 +3,7 @@
  * attributes to inputs). Every family builds these nodes through here.
  */
 import { fail } from '../errors.js';
+import type { OnnxAttrs } from '../ir/onnx-graph.js';
 import { type IntArg, shapeTensor, staticInts } from './args.js';
 import type { LowerContext } from './registry.js';
 
@@ -101,4 +102,12 @@ export function padZeros(ctx: LowerContext, x: string, pads: number[]): string {
 export function clipFloat32(ctx: LowerContext, x: string, min: number, max: number): string {
   if (ctx.opset < 11) return ctx.b.op1('Clip', [x], { min: { f: min }, max: { f: max } });
   return ctx.b.op1('Clip', [x, ctx.b.scalar('float32', min), ctx.b.scalar('float32', max)]);
+}
+
+/** ScatterElements (opset 11) or its earlier name Scatter (9, 10; no reductions). */
+export function scatterElements(ctx: LowerContext, self: string, index: string, updates: string, d: number, reduction?: string): string {
+  if (ctx.opset < 11) return ctx.b.op1('Scatter', [self, index, updates], { axis: d });
+  const attrs: OnnxAttrs = { axis: d };
+  if (reduction !== undefined) attrs.reduction = reduction;
+  return ctx.b.op1('ScatterElements', [self, index, updates], attrs);
 }

@@ -54,9 +54,9 @@ type XnnpackOp = keyof typeof XNNPACK_CONTEXTS;
  * dilation..., output_padding..., groups, transposed], [weight, bias])`), so the ops read one form
  * whether the object was built here or unpickled.
  */
-function quantizedConvPrepack(spatialDims: 1 | 2, transposed: boolean): Builtin {
+function quantizedConvPrepack(spatialDims: 1 | 2 | 3, transposed: boolean): Builtin {
   // PyTorch packs 1-D convolutions into the 2-D class too.
-  const className = '__torch__.torch.classes.quantized.Conv2dPackedParamsBase';
+  const className = `__torch__.torch.classes.quantized.Conv${spatialDims === 3 ? 3 : 2}dPackedParamsBase`;
   return (it, args) => {
     const [weight, bias, stride, padding, ...rest] = args;
     const [outputPadding, dilation, groups] = transposed ? rest : [undefined, ...rest];
@@ -148,8 +148,25 @@ function tensorOf(v: PyValue): TensorType | undefined {
 /** The symbolic dim a value stands for, if it is a size or a tensor made from one. */
 function dimOf(it: Interpreter, v: PyValue): Dim | undefined {
   if (v instanceof GValue && v.type.kind === 'scalar') return v.type.dim;
-  if (v instanceof TensorBox) return it.tensorDims.get(v.value);
+  if (v instanceof TensorBox) return it.tensorDims.get(v.value) ?? elementDim(it, v.value);
   return undefined;
+}
+
+/**
+ * The size `int(t[i])` stands for: one symbolic dim per element of a tensor, so reading the same element
+ * again (nn.LSTM reads `int(batch_sizes[0])` once for its zero state and again to check it) gives a size
+ * known equal to the first.
+ */
+function elementDim(it: Interpreter, v: GValue): Dim | undefined {
+  const node = it.producers.get(v);
+  if (node?.op !== 'aten::select') return undefined;
+  const [self, dim, index] = ['self', 'dim', 'index'].map((name) => node.args.get(name));
+  if (!(self instanceof GValue) || typeof dim !== 'number' || typeof index !== 'number') return undefined;
+  const dims = it.elementDims.get(self) ?? new Map<string, Dim>();
+  it.elementDims.set(self, dims);
+  const key = `${dim}:${index}`;
+  if (!dims.has(key)) dims.set(key, it.options.freshDims.next('item'));
+  return dims.get(key);
 }
 
 /**
@@ -702,6 +719,8 @@ const BUILTINS: Record<string, Builtin> = {
   'torch._unwrap_optional': (_it, [v]) => v,
   'torch.is_scripting': () => true,
   'torch.is_grad_enabled': () => false,
+  // Tensors live on the CPU here: `x.cpu()` (pack_padded_sequence moves its lengths there) is `x` itself.
+  'torch.cpu': (_it, [x]) => (x instanceof TensorBox ? x : NOT_BUILTIN),
   'torch.is_autocast_enabled': () => false,
   'torch.__range_length': (_it, [lo, hi, step]) => {
     const [l, h, s] = [num(lo) as number, num(hi) as number, num(step) as number];
@@ -742,6 +761,8 @@ const BUILTINS: Record<string, Builtin> = {
   'ops.quantized.conv2d_prepack': quantizedConvPrepack(2, false),
   'ops.quantized.conv_transpose1d_prepack': quantizedConvPrepack(1, true),
   'ops.quantized.conv_transpose2d_prepack': quantizedConvPrepack(2, true),
+  'ops.quantized.conv3d_prepack': quantizedConvPrepack(3, false),
+  'ops.quantized.conv_transpose3d_prepack': quantizedConvPrepack(3, true),
   'ops.quantized.linear_prepack': (_it, [w, b]) => new TorchbindObject(PACKED_LINEAR, new PyTuple([w, b ?? null])),
   'ops.quantized.linear_prepack_fp16': (_it, [w, b]) => new TorchbindObject(PACKED_LINEAR, new PyTuple([w, b ?? null])),
   'ops.quantized.linear_unpack': (_it, [p]) => (p instanceof TorchbindObject ? p.state : NOT_BUILTIN),

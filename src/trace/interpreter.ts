@@ -192,6 +192,10 @@ export class Interpreter {
   private readonly attributeLists = new Map<PyList, StateWrite & { items: readonly PyValue[]; values: readonly (GValue | undefined)[] }>();
   /** Views made of each tensor variable, refreshed when an in-place op changes it. */
   private readonly views = new Map<TensorBox, Set<TensorBox>>();
+  /** The node that made each graph value (storage layouts for as_strided, sizes read from tensor elements). */
+  readonly producers = new WeakMap<GValue, GNode>();
+  /** Sizes read from one element of a tensor (`int(batch_sizes[0])`), by tensor and `dim:index`. */
+  readonly elementDims = new WeakMap<GValue, Map<string, Dim>>();
   readonly budget: TraceBudget;
 
   constructor(
@@ -567,6 +571,7 @@ export class Interpreter {
   emit(node: GNode): void {
     this.budget.node();
     this.target.push(node);
+    for (const output of node.outputs) this.producers.set(output, node);
   }
 
   private viewOf(base: TensorBox, value: GValue, op: string, args: readonly PyValue[], kwargs: ReadonlyMap<string, PyValue>): TensorBox {

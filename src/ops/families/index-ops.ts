@@ -7,7 +7,7 @@ import { type BoundArgs, derivedDim, type IntArg, intArg, shapeOfValue, shapeTen
 import { knownNumber } from '../builders.js';
 import { isFloating, isIntegral, type Operand, promoteTypes, resultType } from '../dtypes.js';
 import { axis, broadcastShapes, castTo, knownDifferent, numel, onnxDtypeOf, operand, rankOf, requireDtype, requireSameDtype, shapeOf, tensorOf } from '../helpers.js';
-import { needOpset, padZeros, reduce, slice, squeeze, transpose, unsqueeze } from '../opset.js';
+import { needOpset, padZeros, reduce, scatterElements, slice, squeeze, transpose, unsqueeze } from '../opset.js';
 import type { LowerContext, OpDef } from '../registry.js';
 
 function dtypeOf(v: GValue): DType {
@@ -156,14 +156,6 @@ function gatherElements(ctx: LowerContext, self: Built, index: Built, d: number)
   const mask = oneHotMask(ctx, castTo(ctx, index.name, index.dtype, 'int64'), dimSize(ctx, self, d), d);
   const picked = ctx.b.op1('Where', [mask, unsqueeze(ctx, part, [d + 1]), ctx.b.scalar(wide, 0)]);
   return castTo(ctx, reduce(ctx, 'ReduceSum', picked, [d], false), wide, self.dtype);
-}
-
-/** ScatterElements (opset 11) or its earlier name Scatter (9, 10; no reductions). */
-function scatterElements(ctx: LowerContext, self: string, index: string, updates: string, d: number, reduction?: string): string {
-  if (ctx.opset < 11) return ctx.b.op1('Scatter', [self, index, updates], { axis: d });
-  const attrs: OnnxAttrs = { axis: d };
-  if (reduction !== undefined) attrs.reduction = reduction;
-  return ctx.b.op1('ScatterElements', [self, index, updates], attrs);
 }
 
 /**
@@ -1155,7 +1147,11 @@ function lowerSort(ctx: LowerContext, a: BoundArgs): string[] {
   const d = topkDim(a);
   const n = shapeOf(self)[d];
   const k = typeof n === 'number' ? n : slice(ctx, ctx.b.op1('Shape', [ctx.input(self)]), [{ axis: 0, start: d, end: d + 1, step: 1 }]);
-  return topK(ctx, ctx.input(self), k, d, a.bool('descending'), true);
+  const dtype = onnxDtypeOf(self);
+  if (ctx.opset >= 11 || isFloating(dtype)) return topK(ctx, ctx.input(self), k, d, a.bool('descending'), true);
+  // TopK takes only floats before opset 11: integers sort as doubles, exact up to 2^53 in magnitude.
+  const [values, indices] = topK(ctx, castTo(ctx, ctx.input(self), dtype, 'float64'), k, d, a.bool('descending'), true);
+  return [castTo(ctx, values, 'float64', dtype), indices];
 }
 
 function lowerOneHot(ctx: LowerContext, a: BoundArgs): string[] {

@@ -10,8 +10,10 @@ import { fail } from '../../errors.js';
 import type { OnnxAttrs } from '../../ir/onnx-graph.js';
 import type { Dim, GValue, TensorType, ValueType } from '../../ir/torch-graph.js';
 import type { BoundArgs } from '../args.js';
-import { castTo, rankOf, requireSameDtype, requireShape, shapeOf, tensorOf } from '../helpers.js';
-import { needOpset, slice, split, squeeze, transpose, unsqueeze } from '../opset.js';
+import { intArg, intAsVector, sizeDim, staticInts } from '../args.js';
+import { castTo, operand, rankOf, requireDtype, requireSameDtype, requireShape, shapeOf, tensorOf } from '../helpers.js';
+import { reduce, scatterElements, slice, split, squeeze, transpose, unsqueeze } from '../opset.js';
+import { encodeValues } from '../tensor-bytes.js';
 import type { LowerContext, OpDef } from '../registry.js';
 
 interface Family {
@@ -222,32 +224,153 @@ function lowerPadded(ctx: LowerContext, s: Stack): string[] {
   return [s.batchFirst ? transpose(ctx, output, [1, 0, 2]) : output, ...states];
 }
 
+/** 0, 1, ..., n-1 for a 1-element int64 tensor n, as NonZero of n ones (Range needs opset 11). */
+function arangeOf(ctx: LowerContext, n: string): string {
+  const one = { name: '', dtype: 'int64' as const, dims: [1], data: { kind: 'bytes' as const, bytes: encodeValues('int64', [1]) } };
+  return squeeze(ctx, ctx.b.op1('NonZero', [ctx.b.op1('ConstantOfShape', [n], { value: { t: one } })]), [0]);
+}
+
+/** The shape `[rows, ...x's dims from `from` on]` as a 1-D int64 tensor. */
+function rowsShape(ctx: LowerContext, x: string, dims: readonly Dim[], from: number, rows: string): string {
+  const rest = dims.slice(from);
+  const known = staticInts(rest);
+  const tail = known ? ctx.b.int64s(known) : slice(ctx, ctx.b.op1('Shape', [x]), [{ axis: 0, start: from, end: dims.length, step: 1 }]);
+  return rest.length === 0 ? rows : ctx.b.op1('Concat', [rows, tail], { axis: 0 });
+}
+
 /**
- * Packed sequences: `data` holds the valid steps time-major ([total, features]) and batch_sizes[t]
- * how many sequences are still running at step t. Unpack to [T, B, features] with a Gather, run
- * with per-sequence lengths, and pack the output again (the valid positions in row-major order are
- * exactly the packed order).
+ * The padded layout of a packed sequence: `valid[t, b]` says whether sequence b has a step t. Packed
+ * data lists the valid steps in row-major order of this grid (time-major, the batch sorted by
+ * descending length), so NonZero of the flattened mask gives each packed row's place in the grid.
+ */
+interface PackedGrid {
+  /** [steps, batch] bool. */
+  readonly valid: string;
+  /** [batch] int64: each sequence's length. */
+  readonly lengths: string;
+  /** [1] int64 each. */
+  readonly steps: string;
+  readonly batch: string;
+}
+
+/** The grid of a packed sequence's batch_sizes ([T]: how many sequences have step t), over `steps` time steps. */
+function gridOfBatchSizes(ctx: LowerContext, batchSizes: GValue, steps: string): PackedGrid {
+  const b = ctx.b;
+  const sizes = castTo(ctx, ctx.input(batchSizes), batchSizes.tensor.dtype, 'int64');
+  const batch = slice(ctx, sizes, [{ axis: 0, start: 0, end: 1, step: 1 }]);
+  const running = b.op1('Less', [unsqueeze(ctx, arangeOf(ctx, batch), [0]), unsqueeze(ctx, sizes, [1])]);
+  const lengths = reduce(ctx, 'ReduceSum', castTo(ctx, running, 'bool', 'int64'), [0], false);
+  const valid = b.op1('Less', [unsqueeze(ctx, arangeOf(ctx, steps), [1]), unsqueeze(ctx, lengths, [0])]);
+  return { valid, lengths, steps, batch };
+}
+
+/** Packs [steps, batch, ...] rows into [valid steps, ...] in the grid's order (Compress: opset 9). */
+function packRows(ctx: LowerContext, x: string, dims: readonly Dim[], valid: string): string {
+  const rows = ctx.b.op1('Reshape', [x, rowsShape(ctx, x, dims, 2, ctx.b.int64s([-1]))]);
+  return ctx.b.op1('Compress', [rows, ctx.b.op1('Reshape', [valid, ctx.b.int64s([-1])])], { axis: 0 });
+}
+
+/** Spreads packed rows [N, ...] onto the grid: [steps, batch, ...], `fill` where no sequence has a step. */
+function padRows(ctx: LowerContext, data: GValue, grid: PackedGrid, fill: string): string {
+  const b = ctx.b;
+  const x = ctx.input(data);
+  const dims = shapeOf(data);
+  const dataShape = b.op1('Shape', [x]);
+  const cells = b.op1('Mul', [grid.steps, grid.batch]);
+  const blank = b.op1('Expand', [fill, rowsShape(ctx, x, dims, 1, cells)]);
+  const places = squeeze(ctx, b.op1('NonZero', [b.op1('Reshape', [grid.valid, b.int64s([-1])])]), [0]);
+  const index = b.op1('Expand', [unsqueeze(ctx, places, dims.slice(1).map((_, i) => i + 1)), dataShape]);
+  const spread = scatterElements(ctx, blank, index, x, 0);
+  return b.op1('Reshape', [spread, rowsShape(ctx, x, dims, 1, b.op1('Concat', [grid.steps, grid.batch], { axis: 0 }))]);
+}
+
+/**
+ * A recurrent layer on a packed sequence (`data` [N, features], `batch_sizes` [T]): the data padded to
+ * [T, B, features], run with each sequence's length (ONNX's sequence_lens: outputs past a length are
+ * zero, final states are each sequence's last valid step, as PyTorch's), and packed again.
  */
 function lowerPacked(ctx: LowerContext, s: Stack): string[] {
-  needOpset(ctx, 11, `${s.op} on packed sequences`);
   const b = ctx.b;
   const batchSizes = s.batchSizes as GValue;
-  const sizes = castTo(ctx, ctx.input(batchSizes), batchSizes.tensor.dtype, 'int64');
-  const maxBatch = b.op1('Gather', [sizes, b.scalar('int64', 0)], { axis: 0 });
-  const batchIndex = b.op1('Range', [b.scalar('int64', 0), maxBatch, b.scalar('int64', 1)]);
-  const starts = b.op1('CumSum', [sizes, b.scalar('int64', 0)], { exclusive: 1 });
-  const valid = b.op1('Less', [unsqueeze(ctx, batchIndex, [0]), unsqueeze(ctx, sizes, [1])]);
-  const positions = b.op1('Add', [unsqueeze(ctx, starts, [1]), unsqueeze(ctx, batchIndex, [0])]);
-  const safePositions = b.op1('Where', [valid, positions, b.scalar('int64', 0)]);
-  const padded = b.op1('Gather', [ctx.input(s.input), safePositions], { axis: 0 });
-  const validInt = castTo(ctx, valid, 'bool', 'int32');
-  const lengths = ctx.opset >= 13
-    ? b.op1('ReduceSum', [validInt, b.int64s([0])], { keepdims: 0 })
-    : b.op1('ReduceSum', [validInt], { axes: [0], keepdims: 0 });
-  const { output, states } = runStack(ctx, s, padded, lengths);
-  const packedPositions = transpose(ctx, b.op1('NonZero', [valid]), [1, 0]);
-  return [b.op1('GatherND', [output, packedPositions]), ...states];
+  const grid = gridOfBatchSizes(ctx, batchSizes, b.op1('Shape', [ctx.input(batchSizes)]));
+  const padded = padRows(ctx, s.input, grid, b.scalar(s.input.tensor.dtype, 0));
+  const { output, states } = runStack(ctx, s, padded, castTo(ctx, grid.lengths, 'int64', 'int32'));
+  const outputDims: Dim[] = ['steps', 'batch', s.directions * s.hidden];
+  return [packRows(ctx, output, outputDims, grid.valid), ...states];
 }
+
+/** The dims of a padded batch [T, B, ...] or, batch-first, [B, T, ...], as time-major [T, B, ...]. */
+function timeMajor(dims: readonly Dim[], batchFirst: boolean): Dim[] {
+  return batchFirst ? [dims[1], dims[0], ...dims.slice(2)] : [...dims];
+}
+
+/**
+ * `aten::_pack_padded_sequence(input, lengths, batch_first)`: the valid steps of a padded batch,
+ * time-major ([sum(lengths), ...]), and batch_sizes ([max(lengths)]: how many sequences have step t).
+ * PyTorch refuses lengths out of descending order (enforce_sorted) or past the input's steps before
+ * packing; the packed order here is the grid's, which equals PyTorch's for the lengths it accepts.
+ */
+const packPaddedSequence: OpDef = {
+  schemas: ['aten::_pack_padded_sequence(Tensor input, Tensor lengths, bool batch_first) -> (Tensor, Tensor)'],
+  infer: (a) => {
+    const op = 'aten::_pack_padded_sequence';
+    const input = a.tensor('input');
+    const lengths = a.tensor('lengths');
+    if (rankOf(input) < 2) fail('TRACE_TYPE', `${op}: expected an input of at least 2 dims, got ${rankOf(input)}-D`);
+    requireDtype(op, ['lengths', lengths], ['int64']);
+    const dims = timeMajor(shapeOf(input), a.bool('batch_first'));
+    requireShape(op, ['lengths', lengths], [dims[1]]);
+    return [tensorOf(input.tensor.dtype, [a.freshDim('pack_padded_sequence'), ...dims.slice(2)]), tensorOf('int64', [a.freshDim('batch_sizes')])];
+  },
+  lower: {
+    9: (ctx, a) => {
+      const b = ctx.b;
+      const input = a.tensor('input');
+      const batchFirst = a.bool('batch_first');
+      const x = batchFirst ? transpose(ctx, ctx.input(input), [1, 0, ...shapeOf(input).slice(2).map((_, i) => i + 2)]) : ctx.input(input);
+      const dims = timeMajor(shapeOf(input), batchFirst);
+      const lengths = a.tensor('lengths');
+      const steps = slice(ctx, b.op1('Shape', [x]), [{ axis: 0, start: 0, end: 1, step: 1 }]);
+      const valid = b.op1('Less', [unsqueeze(ctx, arangeOf(ctx, steps), [1]), unsqueeze(ctx, ctx.input(lengths), [0])]);
+      const counts = reduce(ctx, 'ReduceSum', castTo(ctx, valid, 'bool', 'int64'), [1], false);
+      const batchSizes = b.op1('Compress', [counts, b.op1('Greater', [counts, b.scalar('int64', 0)])], { axis: 0 });
+      return [packRows(ctx, x, dims, valid), batchSizes];
+    },
+  },
+};
+
+/**
+ * `aten::_pad_packed_sequence(data, batch_sizes, batch_first, padding_value, total_length)`: packed
+ * steps back to a padded batch of `total_length` steps, `padding_value` past each length, and the
+ * lengths (int64).
+ */
+const padPackedSequence: OpDef = {
+  schemas: ['aten::_pad_packed_sequence(Tensor data, Tensor batch_sizes, bool batch_first, Scalar padding_value, int total_length) -> (Tensor, Tensor)'],
+  infer: (a) => {
+    const op = 'aten::_pad_packed_sequence';
+    const data = a.tensor('data');
+    const batchSizes = a.tensor('batch_sizes');
+    if (rankOf(data) < 1) fail('TRACE_TYPE', `${op}: expected packed data of at least 1 dim`);
+    requireDtype(op, ['batch_sizes', batchSizes], ['int64']);
+    if (rankOf(batchSizes) !== 1) fail('TRACE_TYPE', `${op}: expected 1-D batch_sizes, got ${rankOf(batchSizes)}-D`);
+    const steps = sizeDim(a, intArg(a, 'total_length'), 'pad_packed_sequence');
+    const batch = a.freshDim('pad_packed_sequence');
+    const dims: Dim[] = [steps, batch, ...shapeOf(data).slice(1)];
+    return [tensorOf(data.tensor.dtype, timeMajor(dims, a.bool('batch_first'))), tensorOf('int64', [batch])];
+  },
+  lower: {
+    9: (ctx, a) => {
+      const data = a.tensor('data');
+      const total = intArg(a, 'total_length');
+      const steps = typeof total === 'number' ? ctx.b.int64s([total]) : intAsVector(ctx, total);
+      const grid = gridOfBatchSizes(ctx, a.tensor('batch_sizes'), steps);
+      const padded = padRows(ctx, data, grid, operand(ctx, a.scalar('padding_value'), data.tensor.dtype));
+      const rank = rankOf(data) + 1;
+      const out = a.bool('batch_first') ? transpose(ctx, padded, [1, 0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2)]) : padded;
+      return [out, grid.lengths];
+    },
+  },
+};
 
 function stackOp(schemas: string[], family: Family): OpDef {
   const op = schemas[0].slice(0, schemas[0].indexOf('.'));
@@ -327,6 +450,8 @@ export const rnnOps: readonly OpDef[] = [
     ],
     RNN_RELU,
   ),
+  packPaddedSequence,
+  padPackedSequence,
   cellOp('aten::lstm_cell(Tensor input, Tensor[] hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None) -> (Tensor, Tensor)', LSTM),
   cellOp('aten::gru_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None) -> Tensor', GRU),
   cellOp('aten::rnn_tanh_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None) -> Tensor', RNN_TANH),
