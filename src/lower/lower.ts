@@ -8,6 +8,7 @@ import { fail, formatLocation, TsonnxError } from '../errors.js';
 import { GValue, type Arg, type GBlock, type GNode, type GParameter, type TorchGraph, type ValueType } from '../ir/torch-graph.js';
 import { emptyGraph, NameScope, OnnxBuilder } from '../ops/builder.js';
 import { castTo, onnxDtypeOf } from '../ops/helpers.js';
+import { complexPartOf } from '../ops/dtypes.js';
 import { PyFloat } from '../archive/types.js';
 import { ONNX_DTYPE, type OnnxAttrs, type OnnxGraph, type OnnxModel, type OnnxValueInfo } from '../ir/onnx-graph.js';
 import { BoundArgs, type FreshDims } from '../ops/args.js';
@@ -53,6 +54,9 @@ export const ATEN_DOMAIN = 'org.pytorch.aten';
 const FOLD_LIMIT = 1024;
 
 function valueInfo(name: string, type: ValueType): OnnxValueInfo {
+  // A complex tensor is written as its real view: a trailing (real, imaginary) dim (src/ops/complex.ts).
+  const part = type.kind === 'tensor' ? complexPartOf(type.dtype) : undefined;
+  if (type.kind === 'tensor' && part) return { name, dtype: part, shape: [...type.shape, 2] };
   if (type.kind === 'tensor') return { name, dtype: type.dtype, shape: type.shape };
   if (type.kind === 'sequence') return { name, dtype: type.element.dtype, shape: type.element.shape, sequence: true };
   return { name, dtype: type.scalar === 'int' ? 'int64' : type.scalar === 'float' ? 'float64' : 'bool', shape: [] };

@@ -7,6 +7,7 @@ import type { TensorRef } from '../archive/types.js';
 import { fail } from '../errors.js';
 import type { GNode, GValue, KnownTensor, ValueType } from '../ir/torch-graph.js';
 import type { BoundArgs } from './args.js';
+import { complexAware } from './complex.js';
 import type { OnnxBuilder } from './builder.js';
 import { parseSchema, type Schema } from './schema.js';
 
@@ -105,5 +106,5 @@ export function loweringFor(name: string, def: OpDef, opset: number): Lowering {
       `${name} cannot be expressed at opset ${opset}` + (lowest !== undefined ? `; it needs opset ${lowest} or later` : ''),
     );
   }
-  return def.lower[key];
+  return complexAware(name, def.lower[key]);
 }

@@ -5,7 +5,7 @@
  */
 import { PyFloat } from '../archive/types.js';
 import { TsonnxError } from '../errors.js';
-import { isFloating, scalarTypeOf } from '../ops/dtypes.js';
+import { complexPartOf, isFloating, scalarTypeOf } from '../ops/dtypes.js';
 import { GValue, type Arg, type Dim, type ScalarType, type TensorType } from '../ir/torch-graph.js';
 import type { Interpreter } from './interpreter.js';
 import * as pyNumber from '../ops/python-number.js';
@@ -566,6 +566,10 @@ const BUILTINS: Record<string, Builtin> = {
   'torch.is_floating_point': (_it, [x]) => {
     const t = tensorOf(x);
     return t ? isFloating(t.dtype) : NOT_BUILTIN;
+  },
+  'torch.is_complex': (_it, [x]) => {
+    const t = tensorOf(x);
+    return t ? complexPartOf(t.dtype) !== undefined : NOT_BUILTIN;
   },
   'torch.append': (_it, [l, v]) => {
     if (!(l instanceof PyList)) return NOT_BUILTIN;

@@ -11,7 +11,7 @@ import type { BoundArgs } from '../args.js';
 import { arithmeticDtype, clamp, elementwiseMinMax, floatFunction, isNumberOverload, knownNumber, nonzeroPerDim, nonzeroPerDimTypes, type NumberKind, numberKind, numberType, outDtype, selfOf, type UnaryBuild } from '../builders.js';
 import { complexPartOf, isFloating, isIntegral, type Operand, resultType } from '../dtypes.js';
 import { broadcastShapes, castTo, elementwiseType, numel, onnxDtypeOf, operand, requireDtype, shapeOf, tensorOf } from '../helpers.js';
-import { needOpset, reduce, unsqueeze } from '../opset.js';
+import { needOpset, padZeros, reduce, unsqueeze } from '../opset.js';
 import type { LowerContext, Lowering, OpDef } from '../registry.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -43,13 +43,15 @@ function isComplexOperand(o: Operand): boolean {
 }
 
 /**
- * A complex tensor (its real view, with a trailing (real, imaginary) dim) multiplied or divided by a
- * real number or tensor: both parts scale alike, so the real operand gains a trailing 1 to broadcast.
+ * A complex tensor (its real view, with a trailing (real, imaginary) dim) divided by a real number or
+ * tensor: both parts scale alike, so the real operand gains a trailing 1 to broadcast. (Products of
+ * complex tensors are lowered part by part: src/ops/complex.ts.)
  */
 function scaledComplex(ctx: LowerContext, opType: string, x: Operand, y: Operand, part: DType): string {
   const realSide = isComplexOperand(x) ? y : x;
-  if ((opType !== 'Mul' && !(opType === 'Div' && realSide === y)) || isComplexOperand(realSide)) {
-    return fail('OP_UNSUPPORTED', `${opType === 'Div' ? 'division' : opType} of complex tensors other than by a real number or tensor is not supported`);
+  if (opType !== 'Div') return fail('OP_UNSUPPORTED', `${opType} of complex tensors is not supported`);
+  if (realSide !== y || isComplexOperand(realSide)) {
+    return fail('OP_UNSUPPORTED', 'division of complex tensors other than by a real number or tensor is not supported');
   }
   const complexSide = ctx.input((realSide === y ? x : y) as GValue);
   let real = operand(ctx, realSide, part);
@@ -204,6 +206,23 @@ function noBoolSubtraction(t: ValueType): void {
 }
 
 /** `self ± alpha * other`; `reversed` gives rsub, `other - alpha * self`. */
+/** A complex operand as a real view: a real tensor or number gains a zero imaginary part. */
+function complexOperand(ctx: LowerContext, o: Operand, part: DType): string {
+  if (isComplexOperand(o)) return ctx.input(o as GValue);
+  const rank = o instanceof GValue ? shapeOf(o).length : 0;
+  const pads = Array<number>(2 * rank + 2).fill(0);
+  pads[pads.length - 1] = 1;
+  return padZeros(ctx, unsqueeze(ctx, operand(ctx, o, part), [rank]), pads);
+}
+
+/** x ± alpha·y with a complex result: real views add pair by pair. */
+function complexAddSub(ctx: LowerContext, opType: 'Add' | 'Sub', x: Operand, y: Operand, alpha: Operand, out: DType): string {
+  const part = complexPartOf(out) as DType;
+  let rhs = complexOperand(ctx, y, part);
+  if (!isOne(alpha)) rhs = ctx.b.op1('Mul', [rhs, operand(ctx, alpha, part)]);
+  return ctx.b.op1(opType, [complexOperand(ctx, x, part), rhs]);
+}
+
 function addSub(opType: 'Add' | 'Sub', reversed: boolean): Lowering {
   return (ctx, a) => {
     const out = outDtype(ctx);
@@ -213,6 +232,7 @@ function addSub(opType: 'Add' | 'Sub', reversed: boolean): Lowering {
       // bool + bool is a logical or in torch (alpha can only be True).
       return [ctx.b.op1('Or', [operand(ctx, x, 'bool'), operand(ctx, y, 'bool')])];
     }
+    if (complexPartOf(out)) return [complexAddSub(ctx, opType, x, y, alphaOf(a), out)];
     const compute = arithmeticDtype(out, ctx.opset);
     const alpha = alphaOf(a);
     let rhs = operand(ctx, y, compute);

@@ -145,7 +145,8 @@ const sumLike: OpDef[] = [
       11: (ctx, a) => {
         const self = a.tensor('self');
         const out = outDtype(ctx);
-        const compute = accumulateDtype(out, ctx.opset, true);
+        // PyTorch's CPU kernel adds float32 in double (its acc_type): long running sums stay as exact.
+        const compute = out === 'float32' ? 'float64' : accumulateDtype(out, ctx.opset, true);
         const d = rankOf(self) === 0 ? 0 : axis(a.int('dim'), rankOf(self));
         const x = operand(ctx, self, compute);
         const summed = rankOf(self) === 0 ? x : ctx.b.op1('CumSum', [x, ctx.b.scalar('int64', d)]);
