@@ -18,6 +18,7 @@ import { GValue, type Arg, type Dim, type GInput, type GNode, type GParameter, t
 import { DEFAULT_TRACE_LIMITS, engineLimit, TraceBudget, type TraceLimits } from './limits.js';
 import { callOnQuantized } from './quantized-tensors.js';
 import { checkStridedBounds, unsafeCallee, unsafeMessage, unsafeOp } from './safety.js';
+import { asStridedOnStorage, StorageLayouts } from './storage-layout.js';
 import {
   BoundMethod,
   ClassRef,
@@ -196,6 +197,8 @@ export class Interpreter {
   readonly producers = new WeakMap<GValue, GNode>();
   /** Sizes read from one element of a tensor (`int(batch_sizes[0])`), by tensor and `dim:index`. */
   readonly elementDims = new WeakMap<GValue, Map<string, Dim>>();
+  /** Where each value's elements lie in storage, for as_strided. */
+  private readonly storageLayouts = new StorageLayouts(this);
   readonly budget: TraceBudget;
 
   constructor(
@@ -500,6 +503,9 @@ export class Interpreter {
     const unsafe = unsafeOp(`${ns}::${name}`);
     if (unsafe) return this.fail('UNSAFE_OP', unsafeMessage(unsafe, `${ns}::${name}`));
     if (ns === 'aten') checkStridedBounds(this, name, args, kwargs);
+    if (ns === 'aten' && name === 'as_strided_') return this.fail('TRACE_UNSUPPORTED', 'aten::as_strided_ (restriding a tensor in place) is not supported');
+    // as_strided binds to the storage behind its input; a view made by it stays a view of `args[0]`.
+    const [callArgs, callKwargs] = ns === 'aten' && name === 'as_strided' ? asStridedOnStorage(this, this.storageLayouts, args, kwargs) : [args, kwargs];
     let entry = this.options.registry.findOp(`${ns}::${name}`);
     let inplace = false;
     if (!entry && name.endsWith('_') && !name.endsWith('__')) {
@@ -510,7 +516,7 @@ export class Interpreter {
     const reasons: string[] = [];
     const candidates = [true, false].flatMap((strict) => entry.schemas.map((schema) => ({ schema, strict })));
     for (const { schema, strict } of candidates) {
-      const bound = bindSchema(schema, args, kwargs, strict);
+      const bound = bindSchema(schema, callArgs, callKwargs, strict);
       if (bound instanceof Mismatch) {
         if (!strict) reasons.push(`${schema.overload || schema.name}: ${bound.reason}`);
         continue;

@@ -7,6 +7,7 @@ import type { DType } from '../../archive/types.js';
 import { fail } from '../../errors.js';
 import { type Dim, GValue, type KnownTensor, type TensorType, type ValueType } from '../../ir/torch-graph.js';
 import { type BoundArgs, type IntArg, intArg, intAsVector, intListArg, optIntArg, shapeOfValue, shapeTensor, sizeDim, staticInts } from '../args.js';
+import { requireConstantSize } from '../builder.js';
 import { nonzeroPerDim, nonzeroPerDimTypes, outDtype } from '../builders.js';
 import { complexPartOf, convertValues, dtypeFromScalarType, isFloating, isIntegral, promoteTypes } from '../dtypes.js';
 import { axis, broadcastShapes, castTo, knownDifferent, numel, onnxDtypeOf, rankOf, shapeOf, tensorOf } from '../helpers.js';
@@ -1468,7 +1469,50 @@ const TO_SCHEMAS = [
 ];
 
 // Where a definition lists an `int` and a `SymInt` form of one schema, the second is how torch 2.x prints it.
+/** as_strided's sizes, strides and offset, which must be known now to place every element. */
+function stridedArgs(a: BoundArgs): { size: number[]; stride: number[]; offset: number } {
+  const op = 'aten::as_strided';
+  const size = staticInts(intListArg(a, 'size'));
+  const stride = staticInts(intListArg(a, 'stride'));
+  const given = optIntArg(a, 'storage_offset') ?? 0;
+  if (!size || !stride || typeof given !== 'number') fail('TRACE_UNSUPPORTED', `${op}: sizes, strides and offset known only at run time are not supported`);
+  if (size.length !== stride.length) fail('TRACE_TYPE', `${op}: ${size.length} sizes but ${stride.length} strides`);
+  const self = a.tensor('self');
+  const elements = numel(shapeOf(self));
+  if (elements === undefined) fail('TRACE_UNSUPPORTED', `${op}: the storage of a tensor with run-time sizes is not known`);
+  if ([...size, ...stride, given].some((n) => n < 0)) fail('UNSAFE_OP', `${op}: negative size, stride or offset`);
+  const last = size.some((n) => n === 0) ? -1 : size.reduce((end, n, i) => end + (n - 1) * stride[i], given);
+  if (last >= elements) fail('UNSAFE_OP', `${op} reads element ${last} of a storage of ${elements}; tsonnx refuses reads outside a tensor's storage`);
+  return { size, stride, offset: given };
+}
+
+/**
+ * as_strided on a tensor that is its storage, contiguous from element 0: the interpreter hands the op
+ * the value behind its input's storage and an absolute offset (src/trace/storage-layout.ts). A Gather
+ * of the flat elements at indices computed now.
+ */
+const asStrided: OpDef = {
+  schemas: ['aten::as_strided(Tensor(a) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a)'],
+  infer: (a) => [tensorOf(a.tensor('self').tensor.dtype, stridedArgs(a).size)],
+  lower: {
+    9: (ctx, a) => {
+      const { size, stride, offset } = stridedArgs(a);
+      const count = size.reduce((p, n) => p * n, 1);
+      requireConstantSize(count);
+      const indices: number[] = [];
+      const walk = (d: number, at: number) => {
+        if (d === size.length) indices.push(at);
+        else for (let i = 0; i < size[d]; i++) walk(d + 1, at + i * stride[d]);
+      };
+      walk(0, offset);
+      const flat = ctx.b.op1('Reshape', [ctx.input(a.tensor('self')), ctx.b.int64s([-1])]);
+      return [ctx.b.op1('Gather', [flat, ctx.b.constant('int64', size, indices)], { axis: 0 })];
+    },
+  },
+};
+
 export const shapeOps: readonly OpDef[] = [
+  asStrided,
   viewLike(['aten::view(Tensor(a) self, SymInt[] size) -> Tensor(a)'], inferView, lowerReshape('size', inferView), 5),
   viewLike(['aten::reshape(Tensor(a) self, SymInt[] shape) -> Tensor(a)'], inferReshapeShape, lowerReshape('shape', inferReshapeShape), 5),
   viewLike(['aten::_reshape_from_tensor(Tensor self, Tensor shape) -> Tensor'], inferReshapeFromTensor, lowerReshapeFromTensor, 5),
