@@ -15,7 +15,7 @@ import { type Arg, GValue, type GNode } from '../ir/torch-graph.js';
 import { BoundArgs } from './args.js';
 import { complexPartOf, isFloating } from './dtypes.js';
 import { tensorOf } from './helpers.js';
-import { unsqueeze } from './opset.js';
+import { needOpset, unsqueeze } from './opset.js';
 import type { LowerContext, Lowering } from './registry.js';
 
 /** The parts' dtype of a complex tensor value, undefined for anything else. */
@@ -31,6 +31,32 @@ export function partOf(ctx: LowerContext, pair: string, rank: number, part: 0 | 
 /** Real and imaginary parts of logical rank `rank` packed into a real view. */
 export function packComplex(ctx: LowerContext, real: string, imag: string, rank: number): string {
   return ctx.b.op1('Concat', [unsqueeze(ctx, real, [rank]), unsqueeze(ctx, imag, [rank])], { axis: rank });
+}
+
+/** atan2(y, x) from Atan (ONNX has no Atan2): the quadrant from the signs, and atan2(0, 0) = 0 as torch gives. */
+function atan2(ctx: LowerContext, y: string, x: string, dtype: DType): string {
+  const b = ctx.b;
+  const zero = b.scalar(dtype, 0);
+  const base = b.op1('Atan', [b.op1('Div', [y, x])]);
+  const shift = b.op1('Where', [b.op1('Less', [y, zero]), b.scalar(dtype, -Math.PI), b.scalar(dtype, Math.PI)]);
+  const turned = b.op1('Where', [b.op1('Less', [x, zero]), b.op1('Add', [base, shift]), base]);
+  const isZero = (v: string) => b.op1('Not', [b.op1('Or', [b.op1('Or', [b.op1('Less', [v, zero]), b.op1('Greater', [v, zero])]), b.op1('IsNaN', [v])])]);
+  return b.op1('Where', [b.op1('And', [isZero(x), isZero(y)]), zero, turned]);
+}
+
+/** The angle of each complex number of a real view of logical rank `rank`: atan2(imaginary, real). */
+export function complexAngle(ctx: LowerContext, pair: string, rank: number, dtype: DType): string {
+  needOpset(ctx, 9, 'the angle of a complex number (IsNaN)');
+  return atan2(ctx, partOf(ctx, pair, rank, 1), partOf(ctx, pair, rank, 0), dtype);
+}
+
+/** A complex tensor to a real power p: |z|^p (cos pθ + i sin pθ). */
+export function complexPower(ctx: LowerContext, pair: string, rank: number, exponent: number, dtype: DType): string {
+  const b = ctx.b;
+  const p = b.scalar(dtype, exponent);
+  const magnitude = b.op1('Pow', [b.op1('Sqrt', [b.op1('Add', [b.op1('Mul', [partOf(ctx, pair, rank, 0), partOf(ctx, pair, rank, 0)]), b.op1('Mul', [partOf(ctx, pair, rank, 1), partOf(ctx, pair, rank, 1)])])]), p]);
+  const angle = b.op1('Mul', [complexAngle(ctx, pair, rank, dtype), p]);
+  return packComplex(ctx, b.op1('Mul', [magnitude, b.op1('Cos', [angle])]), b.op1('Mul', [magnitude, b.op1('Sin', [angle])]), rank);
 }
 
 /** Ops that act on the real and imaginary parts alike: they move, select, sum or zero-pad elements. */

@@ -11,6 +11,7 @@ import type { BoundArgs } from '../args.js';
 import { arithmeticDtype, clamp, elementwiseMinMax, floatFunction, isNumberOverload, knownNumber, nonzeroPerDim, nonzeroPerDimTypes, type NumberKind, numberKind, numberType, outDtype, selfOf, type UnaryBuild } from '../builders.js';
 import { complexPartOf, isFloating, isIntegral, type Operand, resultType } from '../dtypes.js';
 import { broadcastShapes, castTo, elementwiseType, numel, onnxDtypeOf, operand, requireDtype, shapeOf, tensorOf } from '../helpers.js';
+import { complexPower } from '../complex.js';
 import { needOpset, padZeros, reduce, unsqueeze } from '../opset.js';
 import type { LowerContext, Lowering, OpDef } from '../registry.js';
 
@@ -433,6 +434,13 @@ function remainder(ctx: LowerContext, x: Operand, y: Operand, out: DType): strin
 function lowerPow(ctx: LowerContext, a: BoundArgs): string[] {
   const out = outDtype(ctx);
   const [x, y] = operandsOf(a, 2);
+  const part = complexPartOf(out);
+  if (part) {
+    // A complex tensor to a real number's power; complex exponents and bases of real tensors are not lowered.
+    const exponent = knownNumber(y);
+    if (!isComplexOperand(x) || exponent === undefined) return fail('OP_UNSUPPORTED', 'aten::pow of complex tensors is supported only to a real number\'s power');
+    return [complexPower(ctx, ctx.input(x as GValue), shapeOf(x as GValue).length, exponent, part)];
+  }
   if (isFloating(out)) return [arithmetic(ctx, 'Pow', x, y, out)];
   if (ctx.opset >= 12) {
     const compute = arithmeticDtype(out, ctx.opset);

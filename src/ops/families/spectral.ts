@@ -16,7 +16,7 @@ import { complexOf, complexPartOf, isFloating } from '../dtypes.js';
 import { axis, broadcastShapes, castTo, shapeOf, tensorOf } from '../helpers.js';
 import { padZeros, slice, squeeze, transpose, unsqueeze } from '../opset.js';
 import type { LowerContext, OpDef } from '../registry.js';
-import { packComplex, partOf } from '../complex.js';
+import { complexAngle, packComplex, partOf } from '../complex.js';
 
 interface Stft {
   readonly self: GValue;
@@ -176,17 +176,6 @@ function lowerStftOnnx(ctx: LowerContext, a: BoundArgs): string[] {
 // ---------------------------------------------------------------------------------------------
 // Complex tensors: parts, angle, polar form (the real view's trailing pair, src/ops/complex.ts)
 
-/** atan2(y, x) from Atan (ONNX has no Atan2): the quadrant from the signs, and atan2(0, 0) = 0 as torch gives. */
-function atan2(ctx: LowerContext, y: string, x: string, dtype: DType): string {
-  const b = ctx.b;
-  const zero = b.scalar(dtype, 0);
-  const base = b.op1('Atan', [b.op1('Div', [y, x])]);
-  const shift = b.op1('Where', [b.op1('Less', [y, zero]), b.scalar(dtype, -Math.PI), b.scalar(dtype, Math.PI)]);
-  const turned = b.op1('Where', [b.op1('Less', [x, zero]), b.op1('Add', [base, shift]), base]);
-  const isZero = (v: string) => b.op1('Not', [b.op1('Or', [b.op1('Or', [b.op1('Less', [v, zero]), b.op1('Greater', [v, zero])]), b.op1('IsNaN', [v])])]);
-  return b.op1('Where', [b.op1('And', [isZero(x), isZero(y)]), zero, turned]);
-}
-
 function inferAngle(a: BoundArgs): TensorType {
   const self = a.tensor('self');
   const dtype = self.tensor.dtype;
@@ -199,7 +188,7 @@ function lowerAngle(ctx: LowerContext, a: BoundArgs): string[] {
   const rank = shapeOf(self).length;
   const part = complexPartOf(self.tensor.dtype);
   const b = ctx.b;
-  if (part) return [atan2(ctx, partOf(ctx, ctx.input(self), rank, 1), partOf(ctx, ctx.input(self), rank, 0), part)];
+  if (part) return [complexAngle(ctx, ctx.input(self), rank, part)];
   // A real number's angle: π below zero, else 0; NaN stays NaN.
   const out = inferAngle(a).dtype;
   const x = castTo(ctx, ctx.input(self), self.tensor.dtype, out);
