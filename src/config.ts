@@ -6,9 +6,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { ConvertOptions, OperatorExportType, ResolvedOptions, TrainingMode } from './convert.js';
+import type { ConvertOptions, OperatorExportType, TrainingMode } from './convert.js';
 import { fail } from './errors.js';
 import type { StateInit } from './trace/state.js';
+
+export { exportKwargsOf } from './pipeline.js';
 
 type DynamicAxes = NonNullable<ConvertOptions['dynamicAxes']>;
 
@@ -95,26 +97,6 @@ const KEYWORDS: Record<string, Setter> = {
   custom_opsets: (o, v, k) => (o.customOpsets = opsets(k, v)),
   verbose: (o, v, k) => (o.verbose = bool(k, v)),
 };
-
-/**
- * The options a conversion ran with as torch.onnx.export keyword arguments, defaults filled in: the
- * inverse of `optionsFromExportKwargs`, so the result is a valid `--config` file.
- */
-export function exportKwargsOf(options: ConvertOptions, resolved: ResolvedOptions): Record<string, unknown> {
-  return {
-    opset_version: resolved.opset,
-    input_names: options.inputNames ?? null,
-    output_names: options.outputNames ?? null,
-    dynamic_axes: options.dynamicAxes ?? null,
-    export_params: options.exportParams ?? true,
-    do_constant_folding: options.doConstantFolding ?? true,
-    training: resolved.training,
-    operator_export_type: resolved.operatorExportType,
-    keep_initializers_as_inputs: resolved.keepInitializersAsInputs,
-    custom_opsets: options.customOpsets ?? {},
-    verbose: options.verbose ?? false,
-  };
-}
 
 const STATE_INITS: readonly StateInit[] = ['auto', 'stored', 'zeros'];
 

@@ -3,8 +3,6 @@
  * anything is allocated, read or inflated; each is far above what torch.jit.save writes for real
  * models, so only damaged or hostile archives meet them (ARCHIVE_LIMIT).
  */
-import { constants as bufferConstants } from 'node:buffer';
-import os from 'node:os';
 
 const MiB = 2 ** 20;
 
@@ -66,9 +64,4 @@ export const MAX_DEFLATE_RATIO = 1032;
  */
 export function maxDeflatedSize(size: number): number {
   return size + Math.ceil(size / 1024) + 1024;
-}
-
-/** Largest buffer one read may allocate: half the machine's memory, and never more than a Buffer holds. */
-export function memoryLimit(): number {
-  return Math.min(bufferConstants.MAX_LENGTH, Math.floor(os.totalmem() / 2));
 }

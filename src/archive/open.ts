@@ -1,15 +1,16 @@
 /**
  * Opens a TorchScript archive (docs/torchscript-format.md §1–3): classify the file, read `version` and
  * `byteorder`, unpickle `constants.pkl` then `data.pkl` (and `traced_inputs.pkl`), and serve code
- * files and `.debug_pkl` locations lazily. Tensor bytes stay in the file.
+ * files and `.debug_pkl` locations lazily. Tensor bytes stay in the file. The archive comes as a
+ * byte source (byte-source.ts); file-source.ts opens one from a path.
  */
-import fs from 'node:fs';
 import { fail } from '../errors.js';
+import type { ByteSource } from './byte-source.js';
 import { parseDebugRecords, locate, type DebugRecord } from './debug-pkl.js';
 import { MAX_CODE_FILE_BYTES, MAX_PICKLE_BYTES } from './limits.js';
 import { unpickle } from './pickle.js';
 import { dtypeItemSize } from './tensor-data.js';
-import { openZip, readFileStart, type ZipArchive } from './zip.js';
+import { openZip, type ZipArchive } from './zip.js';
 import type { Archive, ArchiveEntry, DType, PickleValue, ScriptObject, StorageRef } from './types.js';
 
 const TORCH_SAVE_ADVICE =
@@ -20,24 +21,17 @@ function emptyEntry(name: string): ArchiveEntry {
   return { name, size: 0, read: () => Buffer.alloc(0) };
 }
 
-function checkInput(path: string): void {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(path);
-  } catch {
-    fail('INPUT_NOT_FOUND', `${path}: no such file`);
-  }
-  if (!stat.isFile()) fail('INPUT_UNREADABLE', `${path}: not a regular file`);
-  try {
-    fs.accessSync(path, fs.constants.R_OK);
-  } catch {
-    fail('INPUT_UNREADABLE', `${path}: permission denied`);
-  }
+/** First bytes of the source (fewer when it is shorter). */
+function readStart(bytes: ByteSource, length: number): Buffer {
+  const buffer = Buffer.alloc(length);
+  const n = bytes.size === 0 ? 0 : bytes.readAt(0, buffer.subarray(0, Math.min(length, bytes.size)));
+  return buffer.subarray(0, n);
 }
 
 /** Formats that are not zips but that users hand over by mistake (§2.3, §2.6). */
-function rejectNonZip(path: string): void {
-  const start = readFileStart(path, 8);
+function rejectNonZip(bytes: ByteSource): void {
+  const path = bytes.name;
+  const start = readStart(bytes, 8);
   if (start.length >= 2 && start[0] === 0x50 && start[1] === 0x4b) return;
   if (start.length >= 2 && start[0] === 0x80 && start[1] >= 2 && start[1] <= 5) {
     fail('ARCHIVE_TORCH_SAVE', `${path}: ${TORCH_SAVE_ADVICE}`);
@@ -151,11 +145,16 @@ function readTracedInputs(zip: ZipArchive, byteorder: 'little' | 'big'): Map<str
   return inputs;
 }
 
-/** Opens `path` read-only. Throws TsonnxError; the returned archive must be closed. */
-export async function openArchive(path: string): Promise<Archive> {
-  checkInput(path);
-  rejectNonZip(path);
-  const zip = await openZip(path);
+/** Reads the archive in `bytes`, which it then owns. Throws TsonnxError; the returned archive must be closed. */
+export async function openArchiveSource(bytes: ByteSource): Promise<Archive> {
+  try {
+    rejectNonZip(bytes);
+  } catch (error) {
+    bytes.close();
+    throw error;
+  }
+  const path = bytes.name;
+  const zip = await openZip(bytes);
   try {
     classify(zip);
     const version = readVersion(zip);

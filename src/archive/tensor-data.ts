@@ -4,7 +4,7 @@
  * contiguous C order, little-endian.
  */
 import { fail } from '../errors.js';
-import { checkAllocation, readEntryRange, readEntryRangeInto } from './zip.js';
+import { checkAllocation, entryReadLimit, readEntryRange, readEntryRangeInto } from './zip.js';
 import type { DType, TensorRef } from './types.js';
 import { bfloat16Value, float16Value } from './half.js';
 
@@ -96,7 +96,7 @@ export function tensorBytes(ref: TensorRef): Uint8Array {
   const count = elementCount(ref.shape);
   if (count === 0) return new Uint8Array(0);
   const { start, length } = touchedBytes(ref);
-  checkAllocation(ref.storage.entry.name, count * ITEM_SIZE[ref.dtype], `a [${ref.shape}] ${ref.dtype} tensor`);
+  checkAllocation(ref.storage.entry.name, count * ITEM_SIZE[ref.dtype], `a [${ref.shape}] ${ref.dtype} tensor`, entryReadLimit(ref.storage.entry));
   const span = readEntryRange(ref.storage.entry, start, length);
   // Ranged reads of stored entries are fresh buffers; deflated entries are cached, so copy those.
   const contiguous = () => {

@@ -1,19 +1,12 @@
 /**
  * Zip container of TorchScript archives (docs/torchscript-format.md §2.2–2.3). The central directory
  * (with the ZIP64 records PyTorch always writes) is read here, every offset and size checked
- * against the file before it is used; entry data is then read synchronously from our own file
- * descriptor, so later stages can pull tensor bytes on demand.
+ * against the file before it is used; entry data is then read synchronously from the archive's
+ * byte source (byte-source.ts), so later stages can pull tensor bytes on demand.
  */
-import fs from 'node:fs';
-import zlib from 'node:zlib';
 import { fail, TsonnxError } from '../errors.js';
-import {
-  MAX_CENTRAL_DIRECTORY_BYTES,
-  MAX_DEFLATE_RATIO,
-  MAX_ZIP_ENTRIES,
-  maxDeflatedSize,
-  memoryLimit,
-} from './limits.js';
+import type { ByteSource } from './byte-source.js';
+import { MAX_CENTRAL_DIRECTORY_BYTES, MAX_DEFLATE_RATIO, MAX_ZIP_ENTRIES, maxDeflatedSize } from './limits.js';
 import type { ArchiveEntry } from './types.js';
 
 const LOCAL_HEADER_SIGNATURE = 0x04034b50;
@@ -45,23 +38,23 @@ export interface ZipArchive {
   close(): void;
 }
 
-/** Refuses a buffer larger than this machine should allocate for one read. */
-export function checkAllocation(where: string, bytes: number, what: string, limit = memoryLimit()): void {
+/** Refuses a buffer larger than this machine should allocate for one read (`limit`: the source's maxReadBytes). */
+export function checkAllocation(where: string, bytes: number, what: string, limit: number): void {
   if (bytes > limit) fail('ARCHIVE_LIMIT', `${where}: ${what} needs ${bytes} bytes in memory, more than the ${limit} one read may take (half of this machine's memory)`);
 }
 
-/** The open file behind entries; reads fail cleanly once the archive is closed. */
+/** The byte source behind entries, with bounds checks; reads fail cleanly once the archive is closed. */
 class ZipSource {
-  private fd: number | undefined;
-  /** memoryLimit() once per archive: it asks the OS, and archives are read in many small pieces. */
-  readonly memoryLimit = memoryLimit();
+  private bytes: ByteSource | undefined;
+  readonly path: string;
+  readonly fileSize: number;
+  readonly memoryLimit: number;
 
-  constructor(
-    readonly path: string,
-    fd: number,
-    readonly fileSize: number,
-  ) {
-    this.fd = fd;
+  constructor(bytes: ByteSource) {
+    this.bytes = bytes;
+    this.path = bytes.name;
+    this.fileSize = bytes.size;
+    this.memoryLimit = bytes.maxReadBytes;
   }
 
   /** Whether `[position, position + length)` lies inside the file (false for NaN and negatives too). */
@@ -84,23 +77,28 @@ class ZipSource {
 
   /** Fills `target` with the bytes at `position`, or ARCHIVE_CORRUPT when the file is shorter. */
   readInto(position: number, target: Uint8Array, what: string): void {
-    if (this.fd === undefined) fail('INTERNAL', `${this.path}: archive is closed, cannot read ${what}`);
+    const bytes = this.bytes;
+    if (bytes === undefined) fail('INTERNAL', `${this.path}: archive is closed, cannot read ${what}`);
     const length = target.byteLength;
     if (!this.contains(position, length)) {
       fail('ARCHIVE_CORRUPT', `${this.path}: ${what} lies outside the file (bytes ${position}..${position + length} of ${this.fileSize})`);
     }
     let done = 0;
     while (done < length) {
-      const n = fs.readSync(this.fd, target, done, length - done, position + done);
+      const n = bytes.readAt(position + done, target.subarray(done));
       if (n === 0) fail('ARCHIVE_CORRUPT', `${this.path}: unexpected end of file while reading ${what}`);
       done += n;
     }
   }
 
+  inflateRaw(compressed: Uint8Array, maxOutputLength: number): Uint8Array {
+    return this.bytes!.inflateRaw(compressed, maxOutputLength);
+  }
+
   close(): void {
-    if (this.fd === undefined) return;
-    fs.closeSync(this.fd);
-    this.fd = undefined;
+    if (this.bytes === undefined) return;
+    this.bytes.close();
+    this.bytes = undefined;
   }
 }
 
@@ -130,10 +128,10 @@ class ZipEntry implements ArchiveEntry {
     checkAllocation(source.path, this.size, `entry '${this.name}'`, source.memoryLimit);
     const raw = source.read(dataStart, compressedSize, `entry '${this.name}'`);
     if (method === METHOD_STORED) return raw;
-    let inflated: Buffer;
+    let inflated: Uint8Array;
     try {
       // The declared size bounds the output: a stream that wants to produce more stops here.
-      inflated = zlib.inflateRawSync(raw, { maxOutputLength: Math.max(this.size, 1) });
+      inflated = source.inflateRaw(raw, Math.max(this.size, 1));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
         fail('ARCHIVE_CORRUPT', `${source.path}: entry '${this.name}' inflates to more than the ${this.size} bytes the directory declares`);
@@ -143,8 +141,16 @@ class ZipEntry implements ArchiveEntry {
     if (inflated.length !== this.size) {
       fail('ARCHIVE_CORRUPT', `${source.path}: entry '${this.name}' inflates to ${inflated.length} bytes, the directory says ${this.size}`);
     }
-    return inflated;
+    return Buffer.from(inflated.buffer, inflated.byteOffset, inflated.byteLength);
   }
+}
+
+/**
+ * Most bytes one read of `entry` may allocate: its archive source's limit. Entries not read from a zip
+ * (the empty records of skipped storages) hold no bytes, and reading past them fails anyway.
+ */
+export function entryReadLimit(entry: ArchiveEntry): number {
+  return entry instanceof ZipEntry ? entry.location.source.memoryLimit : Number.POSITIVE_INFINITY;
 }
 
 /**
@@ -352,18 +358,6 @@ function locateData(source: ZipSource, record: DirectoryRecord): EntryLocation {
   return { source, dataStart, compressedSize, method: record.method };
 }
 
-/** First bytes of a file (fewer when it is shorter). */
-export function readFileStart(path: string, length: number): Buffer {
-  const fd = fs.openSync(path, 'r');
-  try {
-    const buffer = Buffer.alloc(length);
-    const n = fs.readSync(fd, buffer, 0, length, 0);
-    return buffer.subarray(0, n);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 function missingEndRecordError(source: ZipSource): TsonnxError {
   const start = source.read(0, Math.min(4, source.fileSize), 'file signature');
   return start.length === 4 && start.readUInt32LE(0) === LOCAL_HEADER_SIGNATURE
@@ -371,10 +365,10 @@ function missingEndRecordError(source: ZipSource): TsonnxError {
     : new TsonnxError('ARCHIVE_NOT_ZIP', `${source.path}: not a zip file (a TorchScript archive from torch.jit.save is a zip)`);
 }
 
-/** Opens a zip read-only. The caller owns the result and must `close()` it. */
-export async function openZip(path: string): Promise<ZipArchive> {
-  const fd = fs.openSync(path, 'r');
-  const source = new ZipSource(path, fd, fs.fstatSync(fd).size);
+/** Reads a zip's directory from `bytes`. The result owns the source (closed with it, or here on failure). */
+export async function openZip(bytes: ByteSource): Promise<ZipArchive> {
+  const source = new ZipSource(bytes);
+  const path = source.path;
   try {
     const records = readDirectory(source);
     if (!records) throw missingEndRecordError(source);

@@ -1,8 +1,5 @@
 /**
- * The streaming ONNX writer. Everything but top-level initializer data is encode.ts's messages
- * encoded by proto.ts; the ModelProto/GraphProto framing around the initializers is written here,
- * with lengths computed up front from the tensors' dims, so tensor bytes go from the archive to the
- * file one chunk at a time and peak memory follows the largest in-memory tensor, not the model.
+ * The ONNX writer for files: model-stream.ts's bytes, streamed from the archive file into the output.
  *
  * A regular file (or a new one) appears atomically: temporary files beside it, then rename; a
  * symlink is followed to its final target, which is replaced the same way. FIFOs and character
@@ -14,25 +11,28 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, constants, openSync, readSync, writeSync } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { contiguousFileRange } from '../archive/tensor-data.js';
 import { fail, TsonnxError } from '../errors.js';
-import type { OnnxModel, OnnxTensor } from '../ir/onnx-graph.js';
-import { encodeNode, encodeTensorHeader, encodeValueInfo, type EncodeOptions } from './encode.js';
-import { encodeMessage } from './proto.js';
-import { convertElements, elementCount, sameEncoding, streamedTensorBytes, tensorByteLength } from './tensor-bytes.js';
+import type { OnnxModel } from '../ir/onnx-graph.js';
+import {
+  CHUNK_BYTES,
+  encodeModelTail,
+  planLayout,
+  samePlan,
+  writeExternalData,
+  writeModelBody,
+  writeReport,
+  type ArchiveReader,
+  type ByteSink,
+  type Layout,
+  type LayoutOptions,
+  type WriteReport,
+} from './model-stream.js';
 import { outputSyscall, refuseInputAsOutput, resolveOutput, STDOUT_FD, systemReason, type OutputTarget } from './output-target.js';
-import { irVersionForOpset } from './versions.js';
 
 export { refuseInputAsOutput, resolveOutput, STDOUT_PATH, type OutputTarget } from './output-target.js';
+export type { WriteReport } from './model-stream.js';
 
-export interface WriteOptions extends EncodeOptions {
-  /** List every initializer in graph.input too, after the real inputs (torch's keep_initializers_as_inputs). */
-  keepInitializersAsInputs?: boolean;
-  /**
-   * 'auto' (default): external data only when the model would pass protobuf's 2 GiB limit;
-   * 'always': large initializers always go to `<out>.data`; 'never': fail instead.
-   */
-  externalData?: 'auto' | 'always' | 'never';
+export interface WriteOptions extends LayoutOptions {
   /**
    * The archive the model was read from. It is never overwritten, and archive tensors stored
    * contiguously are streamed straight from this file (their entries' byte ranges point into it).
@@ -46,35 +46,6 @@ export interface WriteOptions extends EncodeOptions {
    */
   beforeTail?: () => Promise<void>;
 }
-
-export interface WriteReport {
-  /** Absolute path of the file written (a symlink's final target), the FIFO or device, or `-` for standard output. */
-  path: string;
-  /** Size of the model. */
-  bytes: number;
-  initializers: number;
-  /** Initializer data, inline and external. */
-  initializerBytes: number;
-  externalData?: { path: string; bytes: number; tensors: number };
-}
-
-/** protobuf (and so onnx and onnxruntime) refuse messages of 2 GiB or more. */
-const PROTOBUF_LIMIT = 2 ** 31 - 1;
-/** Margin below the limit so a model at the edge still loads in readers that count slightly differently. */
-const PROTOBUF_HEADROOM = 2 ** 20;
-/** As torch.onnx and onnx's external-data conversion: small tensors stay inline. */
-const EXTERNAL_MIN_ELEMENTS = 1024;
-/** Page-aligned offsets let runtimes map external tensors straight from the file. */
-const EXTERNAL_ALIGNMENT = 4096;
-/** A multiple of every element size, so chunks hold whole elements. */
-const CHUNK_BYTES = 1 << 23;
-
-const WIRE_LENGTH_DELIMITED = 2;
-const MODEL_GRAPH_FIELD = 7;
-const GRAPH_INITIALIZER_FIELD = 5;
-const TENSOR_RAW_DATA_FIELD = 9;
-/** TensorProto.DataLocation.EXTERNAL. */
-const TENSOR_EXTERNAL_LOCATION = 1;
 
 export async function writeModel(model: OnnxModel, outPath: string, options: WriteOptions = {}): Promise<WriteReport> {
   const archivePath = options.archivePath === undefined ? undefined : path.resolve(options.archivePath);
@@ -170,207 +141,6 @@ function streamModel(layout: Layout, tail: Uint8Array, output: Exclude<OutputTar
   return writeReport(layout, layout.bodyBytes + tail.byteLength, output.path, undefined);
 }
 
-function writeReport(layout: Layout, modelBytes: number, written: string, externalData: WriteReport['externalData']): WriteReport {
-  return {
-    path: written,
-    bytes: modelBytes,
-    initializers: layout.initializers.length,
-    initializerBytes: layout.initializers.reduce((total, item) => total + item.dataBytes, 0),
-    externalData,
-  };
-}
-
-interface InitializerLayout {
-  readonly tensor: OnnxTensor;
-  readonly dataBytes: number;
-  /** Offset in the external data file, when the tensor goes there. */
-  readonly external?: number;
-  /** TensorProto fields except raw_data. */
-  readonly header: Uint8Array;
-}
-
-interface Layout {
-  /** ModelProto fields before the graph, the graph's fields before and after the initializers. */
-  readonly modelHead: Uint8Array;
-  readonly graphHead: Uint8Array;
-  readonly initializers: InitializerLayout[];
-  readonly graphTail: Uint8Array;
-  readonly graphBytes: number;
-  /** The model without its closing fields (encodeModelTail): the head and the graph. */
-  readonly bodyBytes: number;
-  readonly externalBytes: number;
-  readonly useExternal: boolean;
-  /** `bodyBytes` of the all-inline plan, which decides the plan with the closing fields' size; unset when external data was asked for. */
-  readonly inlineBodyBytes?: number;
-}
-
-/** ModelProto's fields after the graph: opset imports, doc string, metadata. */
-function encodeModelTail(model: OnnxModel): Uint8Array {
-  const customDomains = [...model.domains].filter(([domain]) => domain !== '' && domain !== 'ai.onnx');
-  customDomains.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return encodeMessage('model', {
-    opsetImport: [{ domain: '', version: model.opset }, ...customDomains.map(([domain, version]) => ({ domain, version }))],
-    docString: model.docString,
-    metadataProps: model.metadataProps?.map(({ key, value }) => ({ key, value })),
-  });
-}
-
-const MODEL_LIMIT = PROTOBUF_LIMIT - PROTOBUF_HEADROOM;
-
-/** Whether planLayout would choose `layout` again with closing fields of `tailBytes`. */
-function samePlan(layout: Layout, tailBytes: number): boolean {
-  if (layout.inlineBodyBytes === undefined) return true;
-  const inlineFits = layout.inlineBodyBytes + tailBytes <= MODEL_LIMIT;
-  return layout.useExternal ? !inlineFits && layout.bodyBytes + tailBytes <= MODEL_LIMIT : inlineFits;
-}
-
-function planLayout(model: OnnxModel, options: WriteOptions, dataLocation: string): Layout {
-  const { graph } = model;
-  const modelHead = encodeMessage('model', {
-    irVersion: irVersionForOpset(model.opset),
-    producerName: model.producerName,
-    producerVersion: model.producerVersion,
-  });
-  const tailBytes = encodeModelTail(model).byteLength;
-  const graphHead = encodeMessage('graph', {
-    node: graph.nodes.map((node) => encodeNode(node, options)),
-    name: graph.name,
-  });
-  const initializerInputs = options.keepInitializersAsInputs
-    ? graph.initializers.map((tensor) => encodeValueInfo({ name: tensor.name, dtype: tensor.dtype, shape: tensor.dims }))
-    : [];
-  const graphTail = encodeMessage('graph', {
-    input: [...graph.inputs.map(encodeValueInfo), ...initializerInputs],
-    output: graph.outputs.map(encodeValueInfo),
-    valueInfo: graph.valueInfo.map(encodeValueInfo),
-  });
-
-  const layout = (useExternal: boolean): Layout => {
-    let externalBytes = 0;
-    const initializers = graph.initializers.map((tensor): InitializerLayout => {
-      const dataBytes = tensorByteLength(tensor);
-      if (!useExternal || elementCount(tensor.dims) <= EXTERNAL_MIN_ELEMENTS) {
-        return { tensor, dataBytes, header: encodeMessage('tensor', encodeTensorHeader(tensor)) };
-      }
-      const offset = alignUp(externalBytes, EXTERNAL_ALIGNMENT);
-      externalBytes = offset + dataBytes;
-      const header = encodeMessage('tensor', {
-        ...encodeTensorHeader(tensor),
-        externalData: [
-          { key: 'location', value: dataLocation },
-          { key: 'offset', value: String(offset) },
-          { key: 'length', value: String(dataBytes) },
-        ],
-        dataLocation: TENSOR_EXTERNAL_LOCATION,
-      });
-      return { tensor, dataBytes, external: offset, header };
-    });
-    const graphBytes = graphHead.byteLength + graphTail.byteLength
-      + initializers.reduce((total, item) => total + delimitedFieldBytes(GRAPH_INITIALIZER_FIELD, tensorMessageBytes(item)), 0);
-    const bodyBytes = modelHead.byteLength + delimitedFieldBytes(MODEL_GRAPH_FIELD, graphBytes);
-    return { modelHead, graphHead, initializers, graphTail, graphBytes, bodyBytes, externalBytes, useExternal };
-  };
-
-  const mode = options.externalData ?? 'auto';
-  if (mode === 'always') return layout(true);
-  const inline = layout(false);
-  if (inline.bodyBytes + tailBytes <= MODEL_LIMIT) return { ...inline, inlineBodyBytes: inline.bodyBytes };
-  if (mode === 'never') {
-    fail('OPTION_INVALID', `the model is ${inline.bodyBytes + tailBytes} bytes, over protobuf's 2 GiB limit: it needs external data (externalData 'never' was asked)`);
-  }
-  const external = layout(true);
-  if (external.bodyBytes + tailBytes > MODEL_LIMIT) {
-    fail('OPTION_INVALID', `the model is ${external.bodyBytes + tailBytes} bytes even with its large initializers as external data, over protobuf's 2 GiB limit`);
-  }
-  return { ...external, inlineBodyBytes: inline.bodyBytes };
-}
-
-function tensorMessageBytes(item: InitializerLayout): number {
-  if (item.external !== undefined) return item.header.byteLength;
-  return item.header.byteLength + delimitedFieldBytes(TENSOR_RAW_DATA_FIELD, item.dataBytes);
-}
-
-function delimitedFieldBytes(field: number, length: number): number {
-  return varintBytes(fieldTag(field)) + varintBytes(length) + length;
-}
-
-function fieldTag(field: number): number {
-  return field * 8 + WIRE_LENGTH_DELIMITED;
-}
-
-function varintBytes(value: number): number {
-  let count = 1;
-  while (value >= 128) {
-    value = Math.floor(value / 128);
-    count++;
-  }
-  return count;
-}
-
-/** The tag and length of a length-delimited field, ahead of its content. */
-function fieldPrefix(field: number, length: number): Uint8Array {
-  const bytes: number[] = [];
-  for (let value of [fieldTag(field), length]) {
-    while (value >= 128) {
-      bytes.push((value % 128) | 128);
-      value = Math.floor(value / 128);
-    }
-    bytes.push(value);
-  }
-  return Uint8Array.from(bytes);
-}
-
-function alignUp(value: number, alignment: number): number {
-  return Math.ceil(value / alignment) * alignment;
-}
-
-/** The model up to its closing fields. */
-function writeModelBody(layout: Layout, sink: FileSink, archive: ArchiveFile): void {
-  sink.write(layout.modelHead);
-  sink.write(fieldPrefix(MODEL_GRAPH_FIELD, layout.graphBytes));
-  sink.write(layout.graphHead);
-  for (const item of layout.initializers) {
-    sink.write(fieldPrefix(GRAPH_INITIALIZER_FIELD, tensorMessageBytes(item)));
-    sink.write(item.header);
-    if (item.external !== undefined) continue;
-    sink.write(fieldPrefix(TENSOR_RAW_DATA_FIELD, item.dataBytes));
-    writeTensorData(item, sink, archive);
-  }
-  sink.write(layout.graphTail);
-}
-
-function writeExternalData(layout: Layout, sink: FileSink, archive: ArchiveFile): void {
-  for (const item of layout.initializers) {
-    if (item.external === undefined) continue;
-    sink.zeros(item.external - sink.written);
-    writeTensorData(item, sink, archive);
-  }
-}
-
-function writeTensorData(item: InitializerLayout, sink: FileSink, archive: ArchiveFile): void {
-  const { tensor } = item;
-  const start = sink.written;
-  const range = tensor.data.kind === 'archive' && archive.available ? contiguousFileRange(tensor.data.ref) : undefined;
-  if (tensor.data.kind === 'archive' && range) {
-    const from = tensor.data.ref.dtype;
-    if (sameEncoding(from, tensor.dtype)) {
-      // Straight from the archive into the output buffer: no per-tensor memory, one copy in and one out.
-      sink.fill(range.end - range.start, (target, offset) => archive.readInto(range.start + offset, target));
-    } else {
-      for (let position = range.start; position < range.end; position += CHUNK_BYTES) {
-        const chunk = archive.read(position, Math.min(CHUNK_BYTES, range.end - position));
-        sink.write(convertElements(chunk, from, tensor.dtype));
-      }
-    }
-  } else {
-    sink.write(streamedTensorBytes(tensor));
-  }
-  const written = sink.written - start;
-  if (written !== item.dataBytes) {
-    fail('INTERNAL', `tensor ${tensor.name} has ${written} bytes of data, its dims [${tensor.dims.join(', ')}] need ${item.dataBytes}`);
-  }
-}
-
 function temporaryName(file: string): string {
   return `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
 }
@@ -408,7 +178,7 @@ async function outputStep<T>(reportedPath: string, step: () => Promise<T>): Prom
 }
 
 /** Buffered sequential writes, so the many small protobuf pieces do not each cost a system call. */
-class FileSink {
+class FileSink implements ByteSink {
   /** How long to wait for a non-blocking reader (standard output as a pipe) to make room. */
   private static readonly FULL_PIPE_WAIT_MS = 2;
   written = 0;
@@ -444,10 +214,6 @@ class FileSink {
     }
   }
 
-  zeros(count: number): void {
-    for (let left = count; left > 0; left -= CHUNK_BYTES) this.write(new Uint8Array(Math.min(left, CHUNK_BYTES)));
-  }
-
   flush(): void {
     if (this.buffered === 0) return;
     this.writeThrough(this.buffer.subarray(0, this.buffered));
@@ -468,7 +234,7 @@ class FileSink {
 }
 
 /** Positional reads from the archive file, into one reused chunk buffer. */
-class ArchiveFile {
+class ArchiveFile implements ArchiveReader {
   private fd?: number;
   private readonly chunk = Buffer.allocUnsafe(CHUNK_BYTES);
 

@@ -1,0 +1,119 @@
+/**
+ * Where the page's worker writes a model: a file in the origin-private file system through a
+ * synchronous access handle (on disk, so memory stays bounded whatever the model's size), or, where
+ * that is missing, Blob parts. Either way the bytes come back as a Blob the page offers for download.
+ */
+import { CHUNK_BYTES, type ByteSink } from '../src/onnx/model-stream.js';
+
+/** Buffered sequential writes, so the many small protobuf pieces do not each cost a call. */
+abstract class BufferedSink implements ByteSink {
+  /** 'disk': a file of the origin-private file system; 'memory': Blob parts. */
+  abstract readonly storage: 'disk' | 'memory';
+  written = 0;
+  private readonly buffer = new Uint8Array(CHUNK_BYTES);
+  private buffered = 0;
+
+  write(bytes: Uint8Array): void {
+    if (this.buffered + bytes.byteLength > this.buffer.byteLength) this.flush();
+    if (bytes.byteLength >= this.buffer.byteLength) this.store(bytes);
+    else {
+      this.buffer.set(bytes, this.buffered);
+      this.buffered += bytes.byteLength;
+    }
+    this.written += bytes.byteLength;
+  }
+
+  fill(length: number, fill: (target: Uint8Array, offset: number) => void): void {
+    for (let done = 0; done < length;) {
+      if (this.buffered === this.buffer.byteLength) this.flush();
+      const count = Math.min(length - done, this.buffer.byteLength - this.buffered);
+      fill(this.buffer.subarray(this.buffered, this.buffered + count), done);
+      this.buffered += count;
+      this.written += count;
+      done += count;
+    }
+  }
+
+  /** Everything written, as a Blob. */
+  async finish(): Promise<Blob> {
+    this.flush();
+    return this.close();
+  }
+
+  private flush(): void {
+    if (this.buffered === 0) return;
+    this.store(this.buffer.subarray(0, this.buffered));
+    this.buffered = 0;
+  }
+
+  /** Keeps `bytes`, which the caller reuses afterwards. */
+  protected abstract store(bytes: Uint8Array): void;
+  protected abstract close(): Promise<Blob>;
+}
+
+class MemorySink extends BufferedSink {
+  readonly storage = 'memory';
+  private readonly parts: Blob[] = [];
+
+  protected store(bytes: Uint8Array): void {
+    this.parts.push(new Blob([bytes.slice()]));
+  }
+
+  protected async close(): Promise<Blob> {
+    return new Blob(this.parts, { type: 'application/octet-stream' });
+  }
+}
+
+class OpfsSink extends BufferedSink {
+  readonly storage = 'disk';
+  private position = 0;
+
+  constructor(private readonly handle: FileSystemFileHandle, private readonly access: FileSystemSyncAccessHandle) {
+    super();
+  }
+
+  protected store(bytes: Uint8Array): void {
+    for (let done = 0; done < bytes.byteLength;) {
+      done += this.access.write(bytes.subarray(done), { at: this.position + done });
+    }
+    this.position += bytes.byteLength;
+  }
+
+  protected async close(): Promise<Blob> {
+    this.access.flush();
+    this.access.close();
+    return this.handle.getFile();
+  }
+}
+
+export type ModelSink = BufferedSink;
+
+/**
+ * The files one conversion writes, named in the origin-private folder `tsonnx/`; files of the
+ * previous conversion there are removed first, so the folder holds at most one model.
+ */
+export class SinkFolder {
+  private constructor(private readonly folder: FileSystemDirectoryHandle | undefined) {}
+
+  static async open(): Promise<SinkFolder> {
+    try {
+      const root = await navigator.storage.getDirectory();
+      await root.removeEntry('tsonnx', { recursive: true }).catch(() => undefined);
+      return new SinkFolder(await root.getDirectoryHandle('tsonnx', { create: true }));
+    } catch {
+      return new SinkFolder(undefined);
+    }
+  }
+
+  async sink(name: string): Promise<ModelSink> {
+    if (this.folder) {
+      try {
+        const handle = await this.folder.getFileHandle(name, { create: true });
+        return new OpfsSink(handle, await handle.createSyncAccessHandle());
+      } catch {
+        // No synchronous access here (an old browser): keep the bytes in memory instead.
+      }
+    }
+    return new MemorySink();
+  }
+}
