@@ -17,11 +17,11 @@ export type InputSpec =
 const SPEC_DTYPES: Record<string, DType> = {
   float32: 'float32', float: 'float32', float16: 'float16', half: 'float16', float64: 'float64', double: 'float64',
   bfloat16: 'bfloat16', int64: 'int64', long: 'int64', int32: 'int32', int: 'int32', int16: 'int16',
-  int8: 'int8', uint8: 'uint8', bool: 'bool',
+  int8: 'int8', uint8: 'uint8', bool: 'bool', complex64: 'complex64', cfloat: 'complex64', complex128: 'complex128', cdouble: 'complex128',
 };
 
 export const INPUT_SYNTAX =
-  'dtype[d0,d1,...] (dtype one of float32, float16, float64, bfloat16, int64, int32, int8, uint8, bool), [dtype[...],dtype[...]] for a list of tensors, or a JSON literal such as 16000, 0.5, true, null';
+  'dtype[d0,d1,...] (dtype one of float32, float16, float64, bfloat16, int64, int32, int8, uint8, bool, complex64, complex128: a complex input is fed as its real view, float32[d0,...,2]), [dtype[...],dtype[...]] for a list of tensors, or a JSON literal such as 16000, 0.5, true, null';
 
 /** `[float32[3,4,4], float32[3,5,5]]`: the tensor specs of a list, split at its top-level commas. */
 function tensorListSpec(text: string): InputSpec | undefined {
