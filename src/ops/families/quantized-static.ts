@@ -20,7 +20,7 @@ import { fail } from '../../errors.js';
 import { ONNX_DTYPE, type OnnxAttrs } from '../../ir/onnx-graph.js';
 import { type Arg, type Dim, GValue, type QuantType, type TensorType } from '../../ir/torch-graph.js';
 import type { BoundArgs } from '../args.js';
-import { layerNorm } from '../builders.js';
+import { layerNorm, standardize } from '../builders.js';
 import { axis, broadcastShapes, shapeOf, tensorOf } from '../helpers.js';
 import { numbers, PACKED_LINEAR, packedLinear, weightQuantization } from '../quantized-weights.js';
 import { clipFloat32 } from '../opset.js';
@@ -33,6 +33,7 @@ type QuantizedDtype = 'quint8' | 'qint8';
 const QUANTIZED_SCALAR_TYPES: Readonly<Record<number, QuantizedDtype>> = { 12: 'qint8', 13: 'quint8' };
 
 const PACKED_CONV2D = '__torch__.torch.classes.quantized.Conv2dPackedParamsBase';
+const PACKED_CONV3D = '__torch__.torch.classes.quantized.Conv3dPackedParamsBase';
 
 function quantizedType(dtype: QuantizedDtype, shape: readonly Dim[], quant: QuantType): TensorType {
   return { kind: 'tensor', dtype, shape, quant };
@@ -324,6 +325,8 @@ function lowerConv(ctx: LowerContext, a: BoundArgs, relu: boolean): string[] {
   const attrs: OnnxAttrs = { dilations: p.dilation, group: p.groups, pads, strides: p.stride };
   if (p.transposed) {
     attrs.output_padding = p.outputPadding;
+    const exact = integerTransposedConv(ctx, op, x, p, attrs, output);
+    if (exact) return [exact];
     const inputs = [dequantized(ctx, op, x), dequantizedWeight(ctx, op, p.weight, 1)];
     if (p.bias) inputs.push(quantizedBias(ctx, op, p.bias, quant.scale, p.weight));
     let y = b.op1('ConvTranspose', inputs, attrs);
@@ -340,6 +343,45 @@ function lowerConv(ctx: LowerContext, a: BoundArgs, relu: boolean): string[] {
   }
   const y = b.op1('QLinearConv', inputs, attrs);
   return [relu ? clampBelowAtZero(ctx, y, dtype, output) : y];
+}
+
+/**
+ * A transposed conv at PyTorch's integers (ONNX has no integer ConvTranspose): the int32 sum of the
+ * zero-point-shifted activation and weight integers times the float requantization multiplier, rounded half to
+ * even. ConvTranspose of those integers as floats is that int32 sum exactly when no partial sum can reach 2^24,
+ * which the weight values bound (every activation lies at most 255 from its zero point). The engines add the bias
+ * differently: qnnpack as PyTorch's int32 bias inside the sum, onednn in float after the multiplier (bias / output
+ * scale; measured: an int32 bias put 4 of 2304 values one step off PyTorch 1.13's onednn ConvTranspose3d, a float
+ * one 1 of 1026 off qnnpack's ConvTranspose1d). The archive does not say which engine packed the weights: 3-D
+ * transposed convs, which qnnpack cannot pack, take onednn's float bias, 1-D and 2-D ones qnnpack's int32 bias.
+ * Undefined (the caller dequantizes, within one output step) for per-channel weights or sums that could pass 2^24.
+ */
+function integerTransposedConv(ctx: LowerContext, op: string, x: GValue, p: PackedConv, attrs: OnnxAttrs, output: QuantType): string | undefined {
+  const b = ctx.b;
+  const { dtype, quant } = activationQuant(op, x);
+  const ref = ctx.parameter?.(p.weight);
+  const { scales, zeroPoints } = weightQuantization(ctx, op, p.weight);
+  const biasRef = p.bias && ctx.parameter?.(p.bias);
+  if (!ref || ref.dtype !== 'qint8' || scales.length !== 1 || (p.bias && biasRef?.dtype !== 'float32')) return undefined;
+  const bytes = tensorBytes(ref);
+  const shifted = Float32Array.from(new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length), (w) => w - zeroPoints[0]);
+  const floatBias = p.stride.length === 3;
+  const int32Steps = p.bias && !floatBias ? int32Bias(ctx, p.bias, quant.scale, scales)?.values : undefined;
+  const largestBias = Math.max(0, ...(int32Steps ?? []).map(Math.abs));
+  if (shifted.reduce((sum, w) => sum + Math.abs(w), 0) * 255 + largestBias >= 2 ** 24) return undefined;
+  const weight = b.initializer({ name: b.names.unique(`${p.weight.hint ?? 'weight'}_steps`), dtype: 'float32', dims: shapeOf(p.weight) as number[], data: { kind: 'bytes', bytes: new Uint8Array(shifted.buffer) } });
+  const inputs = [b.op1('Sub', [b.op1('Cast', [ctx.input(x)], { to: ONNX_DTYPE.float32 }), b.scalar('float32', quant.zeroPoint)]), weight];
+  if (int32Steps) inputs.push(b.constant('float32', [int32Steps.length], int32Steps));
+  const sum = b.op1('ConvTranspose', inputs, attrs);
+  const outScale = Math.fround(output.scale);
+  const multiplier = Math.fround(Math.fround(Math.fround(scales[0]) * Math.fround(quant.scale)) / outScale);
+  let scaled = b.op1('Mul', [sum, b.scalar('float32', multiplier)]);
+  if (biasRef && floatBias) {
+    const steps = numbers(biasRef).map((v) => Math.fround(Math.fround(v) * Math.fround(1 / outScale)));
+    const shape = shapeOf(x).map((_, i) => (i === 1 ? steps.length : 1));
+    scaled = b.op1('Add', [scaled, b.constant('float32', shape, steps)]);
+  }
+  return b.op1('QuantizeLinear', [scaled, b.scalar('float32', 1), zeroPointConstant(ctx, dtype, output.zeroPoint)]);
 }
 
 /** ReLU of a quantized value: integers below the zero point become the zero point (exact). */
@@ -569,6 +611,32 @@ function batchNorm(ctx: LowerContext, a: BoundArgs, x: string): string {
   return ctx.b.op1('BatchNormalization', [x, filled('weight', 1), filled('bias', 0), ctx.input(mean), ctx.input(a.tensor('var'))], { epsilon: { f: a.float('eps') } });
 }
 
+function channelCount(a: BoundArgs): number {
+  const channels = shapeOf(a.tensor('input'))[1];
+  if (typeof channels !== 'number') return fail('OP_UNSUPPORTED', `${a.schema.name}: the channel count must be known at conversion time`);
+  return channels;
+}
+
+/**
+ * Group norm of the dequantized [N, C, ...] input (instance norm: one group per channel): each group standardized
+ * over its channels and positions, then the per-channel weight and bias (PyTorch's quantized group and instance
+ * norm: its float normalization of the dequantized values, quantized at the op's output parameters).
+ */
+function groupNorm(ctx: LowerContext, a: BoundArgs, x: string, groups: number): string {
+  const b = ctx.b;
+  const shape = shapeOf(a.tensor('input'));
+  if (shape.length < 2 || typeof shape[1] !== 'number' || shape[1] % groups !== 0) {
+    return fail('TRACE_TYPE', `${a.schema.name}: ${groups} groups do not divide the channels of an input of shape [${shape.join(', ')}]`);
+  }
+  const grouped = b.op1('Reshape', [x, b.int64s([0, groups, -1])]);
+  let y = b.op1('Reshape', [standardize(ctx, grouped, 'float32', [2], a.float('eps')), b.op1('Shape', [x])]);
+  const perChannel = (t: GValue) => b.op1('Reshape', [ctx.input(t), b.int64s([shape[1] as number, ...new Array<number>(shape.length - 2).fill(1)])]);
+  const [weight, bias] = [a.optTensor('weight'), a.optTensor('bias')];
+  if (weight) y = b.op1('Mul', [y, perChannel(weight)]);
+  if (bias) y = b.op1('Add', [y, perChannel(bias)]);
+  return y;
+}
+
 /**
  * x * clamp(x / 6 + 1/2, 0, 1): dividing by 6 (HardSigmoid multiplies by a rounded 1/6) gives PyTorch's
  * quantized hardswish integers exactly.
@@ -589,6 +657,9 @@ export const staticQuantizedOps: readonly OpDef[] = [
   convOp('conv2d_relu', 2, true, PACKED_CONV2D, true),
   convOp('conv_transpose1d', 1, false, PACKED_CONV2D, false),
   convOp('conv_transpose2d', 2, false, PACKED_CONV2D, false),
+  convOp('conv3d', 3, false, PACKED_CONV3D, true),
+  convOp('conv3d_relu', 3, true, PACKED_CONV3D, true),
+  convOp('conv_transpose3d', 3, false, PACKED_CONV3D, false),
   linearOp('linear', false),
   linearOp('linear_relu', true),
   binaryOp('add', 'Add', false),
@@ -628,6 +699,20 @@ export const staticQuantizedOps: readonly OpDef[] = [
         bias: bias && (() => ctx.input(bias)),
       });
     },
+    givenOutput,
+  ),
+  activationOp(
+    'quantized::group_norm(Tensor input, int num_groups, Tensor? weight, Tensor? bias, float eps, float output_scale, int output_zero_point) -> Tensor',
+    'input',
+    10,
+    (ctx, a, x) => groupNorm(ctx, a, x, a.int('num_groups')),
+    givenOutput,
+  ),
+  activationOp(
+    'quantized::instance_norm(Tensor input, Tensor? weight, Tensor? bias, float eps, float output_scale, int output_zero_point) -> Tensor',
+    'input',
+    10,
+    (ctx, a, x) => groupNorm(ctx, a, x, channelCount(a)),
     givenOutput,
   ),
   activationOp(

@@ -1,6 +1,7 @@
 /**
- * Dynamically quantized linear layers (`torch.quantization.quantize_dynamic`): quantized::linear_dynamic
- * and linear_relu_dynamic. The weight is int8 with stored scales; the activation is quantized to
+ * Quantization computed in float: dynamically quantized linear layers (`torch.quantization.quantize_dynamic`):
+ * quantized::linear_dynamic and linear_relu_dynamic; and fake quantization (quantization-aware training
+ * graphs), aten::fake_quantize_per_tensor_affine / per_channel_affine. The weight is int8 with stored scales; the activation is quantized to
  * uint8 at run time from its own range. The lowering repeats torch's arithmetic step by step
  * (ChooseQuantizationParams in float64, a uint8 activation, an exact int32 product with
  * MatMulInteger, one float rescale) so the outputs match torch's, not just approximate them.
@@ -8,11 +9,11 @@
  */
 import { fail } from '../../errors.js';
 import { ONNX_DTYPE } from '../../ir/onnx-graph.js';
-import type { Dim } from '../../ir/torch-graph.js';
+import type { Dim, GValue } from '../../ir/torch-graph.js';
 import type { BoundArgs } from '../args.js';
 import { shapeOf, tensorOf } from '../helpers.js';
 import { transpose } from '../opset.js';
-import { PACKED_LINEAR, packedLinear, weightQuantization } from '../quantized-weights.js';
+import { numbers, PACKED_LINEAR, packedLinear, weightQuantization } from '../quantized-weights.js';
 import type { LowerContext, OpDef } from '../registry.js';
 
 /** torch's floor for an activation scale (`SMALL_SCALE_THRESHOLD` = 6.1e-5f in QuantUtils.h). */
@@ -111,4 +112,139 @@ function linearDynamicOp(name: string, relu: boolean): OpDef {
   };
 }
 
-export const quantizedOps: readonly OpDef[] = [linearDynamicOp('linear_dynamic', false), linearDynamicOp('linear_relu_dynamic', true)];
+// ----- fake quantization -----
+
+/** A fake quantization's scale and zero point as float32 ONNX values, and the scale's reciprocal. */
+interface FakeQuantParams {
+  readonly scale: string;
+  readonly inverse: string;
+  readonly zeroPoint: string;
+  /** The zero point as a 0-d uint8/int8 value, for QuantizeLinear (per tensor only). */
+  readonly typedZeroPoint: (dtype: 'uint8' | 'int8') => string;
+}
+
+/** Known numbers as float32 constants: the scale (float in PyTorch's kernel), 1.0f / scale, the zero point. */
+function knownParams(ctx: LowerContext, scale: number, zeroPoint: number): FakeQuantParams {
+  const b = ctx.b;
+  const s = Math.fround(scale);
+  return { scale: b.scalar('float32', s), inverse: b.scalar('float32', Math.fround(1 / s)), zeroPoint: b.scalar('float32', zeroPoint), typedZeroPoint: (dtype) => b.scalar(dtype, zeroPoint) };
+}
+
+/** A tensor's values when the conversion knows them (a stored buffer, a constant). */
+function knownValues(ctx: LowerContext, a: BoundArgs, v: GValue): readonly number[] | undefined {
+  const known = a.known(v);
+  if (known) return known.values;
+  const ref = ctx.parameter?.(v);
+  return ref ? numbers(ref) : undefined;
+}
+
+/**
+ * Scale and zero point tensors (FakeQuantize modules' buffers, or values computed at run time) shaped as `shape`
+ * (one scale: 0-d; per channel: -1 at the channel axis). Known values become constants, with 1.0f / scale computed
+ * here: with x * (1 / scale) in the graph, onnxruntime rounded as x / scale does (x = -0.375, scale 0.03f: -12.5
+ * steps, so -12, where PyTorch's x * 33.333336f is -12.500001, so -13). Values known only at run time keep that risk.
+ */
+function tensorParams(ctx: LowerContext, a: BoundArgs, scale: GValue, zeroPoint: GValue, shape: readonly number[]): FakeQuantParams {
+  const b = ctx.b;
+  const [scales, zeroPoints] = [knownValues(ctx, a, scale), knownValues(ctx, a, zeroPoint)];
+  if (scales && zeroPoints && scales.length === zeroPoints.length) {
+    const dims = shape.map((d) => (d === -1 ? scales.length : d));
+    const constant = (values: readonly number[]) => (dims.length === 0 ? b.scalar('float32', values[0]) : b.constant('float32', dims, values));
+    const floats = scales.map(Math.fround);
+    return {
+      scale: constant(floats),
+      inverse: constant(floats.map((s) => Math.fround(1 / s))),
+      zeroPoint: constant(zeroPoints),
+      typedZeroPoint: (dtype) => b.scalar(dtype, zeroPoints[0]),
+    };
+  }
+  const shaped = (v: GValue) => b.op1('Cast', [b.op1('Reshape', [ctx.input(v), b.constant('int64', [shape.length], shape)])], { to: ONNX_DTYPE.float32 });
+  const scaleValue = shaped(scale);
+  const zeroPointValue = shaped(zeroPoint);
+  return {
+    scale: scaleValue,
+    inverse: b.op1('Div', [b.scalar('float32', 1), scaleValue]),
+    zeroPoint: zeroPointValue,
+    typedZeroPoint: (dtype) => b.op1('Cast', [zeroPointValue], { to: ONNX_DTYPE[dtype] }),
+  };
+}
+
+/** The 8-bit type holding quant_min..quant_max, if one does. */
+function eightBitType(quantMin: number, quantMax: number): 'uint8' | 'int8' | undefined {
+  if (quantMin >= 0 && quantMax <= 255) return 'uint8';
+  if (quantMin >= -128 && quantMax <= 127) return 'int8';
+  return undefined;
+}
+
+/**
+ * PyTorch's fake quantization, (clamp(zero_point + nearbyint(x * (1.0f / scale)), quant_min, quant_max) -
+ * zero_point) * scale, exactly: x times the float reciprocal, clamped to [quant_min - zero_point,
+ * quant_max - zero_point] (integers, so clamping before rounding is clamping after), rounded half to even,
+ * times the scale. Opset 11 rounds with Round; opset 10 with QuantizeLinear at scale 1 (per tensor, 8-bit
+ * ranges: the clamp keeps it from saturating), then Cast and Sub. Not a QuantizeLinear/DequantizeLinear pair
+ * as torch.onnx writes it: QuantizeLinear divides by the scale (a value next to a half step can round the other
+ * way), and onnxruntime fuses DequantizeLinear -> op -> QuantizeLinear into integer kernels whose rounding
+ * is not the float model's.
+ */
+function fakeQuantize(ctx: LowerContext, op: string, x: string, params: FakeQuantParams, quantMin: number, quantMax: number): string {
+  const b = ctx.b;
+  if (quantMin > quantMax) return fail('TRACE_TYPE', `${op}: quant_min ${quantMin} is above quant_max ${quantMax}`);
+  const scaled = b.op1('Mul', [x, params.inverse]);
+  const bound = (q: number) => b.op1('Sub', [b.scalar('float32', q), params.zeroPoint]);
+  const clamped = b.op1('Max', [b.op1('Min', [scaled, bound(quantMax)]), bound(quantMin)]);
+  if (ctx.opset >= 11) return b.op1('Mul', [b.op1('Round', [clamped]), params.scale]);
+  const dtype = eightBitType(quantMin, quantMax);
+  if (!dtype) return fail('OP_OPSET', `${op}: a range of ${quantMin}..${quantMax} (wider than 8 bits) needs opset 11 or later`);
+  const q = b.op1('QuantizeLinear', [clamped, b.scalar('float32', 1), params.typedZeroPoint(dtype)]);
+  const steps = b.op1('Sub', [b.op1('Cast', [q], { to: ONNX_DTYPE.float32 }), params.zeroPoint]);
+  return b.op1('Mul', [steps, params.scale]);
+}
+
+function inferFakeQuantize(a: BoundArgs) {
+  const x = a.tensor('self');
+  if (x.tensor.dtype !== 'float32') fail('OP_UNSUPPORTED', `${a.schema.name}: only float32 inputs are supported, got ${x.tensor.dtype}`);
+  const zeroPoint = a.schema.overload === '' && a.schema.name.endsWith('per_tensor_affine') ? undefined : a.tensor('zero_point');
+  // PyTorch 2 also takes float zero points, which its kernel adds before rounding.
+  if (zeroPoint && zeroPoint.tensor.dtype !== 'int32' && zeroPoint.tensor.dtype !== 'int64') {
+    fail('OP_UNSUPPORTED', `${a.schema.name}: only integer zero points are supported, got ${zeroPoint.tensor.dtype}`);
+  }
+  return [tensorOf('float32', shapeOf(x))];
+}
+
+const fakeQuantizePerTensor: OpDef = {
+  schemas: [
+    'aten::fake_quantize_per_tensor_affine(Tensor self, float scale, int zero_point, int quant_min, int quant_max) -> Tensor',
+    'aten::fake_quantize_per_tensor_affine.tensor_qparams(Tensor self, Tensor scale, Tensor zero_point, int quant_min, int quant_max) -> Tensor',
+  ],
+  infer: inferFakeQuantize,
+  lower: {
+    10: (ctx, a) => {
+      const params = a.schema.overload === 'tensor_qparams' ? tensorParams(ctx, a, a.tensor('scale'), a.tensor('zero_point'), []) : knownParams(ctx, a.float('scale'), a.int('zero_point'));
+      return [fakeQuantize(ctx, a.schema.name, ctx.input(a.tensor('self')), params, a.int('quant_min'), a.int('quant_max'))];
+    },
+  },
+};
+
+const fakeQuantizePerChannel: OpDef = {
+  schemas: ['aten::fake_quantize_per_channel_affine(Tensor self, Tensor scale, Tensor zero_point, int axis, int quant_min, int quant_max) -> Tensor'],
+  infer: inferFakeQuantize,
+  // Round (opset 11): QuantizeLinear takes one scale per channel only from opset 13.
+  lower: {
+    11: (ctx, a) => {
+      const x = a.tensor('self');
+      const rank = shapeOf(x).length;
+      const channelAxis = a.int('axis');
+      if (channelAxis < 0 || channelAxis >= rank) fail('TRACE_TYPE', `${a.schema.name}: axis ${channelAxis} is outside a ${rank}-D input`);
+      const shape = Array.from({ length: rank }, (_, i) => (i === channelAxis ? -1 : 1));
+      const params = tensorParams(ctx, a, a.tensor('scale'), a.tensor('zero_point'), shape);
+      return [fakeQuantize(ctx, a.schema.name, ctx.input(x), params, a.int('quant_min'), a.int('quant_max'))];
+    },
+  },
+};
+
+export const quantizedOps: readonly OpDef[] = [
+  linearDynamicOp('linear_dynamic', false),
+  linearDynamicOp('linear_relu_dynamic', true),
+  fakeQuantizePerTensor,
+  fakeQuantizePerChannel,
+];

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { Arg, GValue, TensorType } from '../../../src/ir/torch-graph.js';
 import { convert } from '../../../src/index.js';
 import { moduleArchive, tempDir } from '../../archive/helpers.js';
-import { codeOf, infer, tensorValue } from '../harness.js';
+import { codeOf, infer, lowerOp, tensorValue } from '../harness.js';
 
 const PACKED_CONV = '__torch__.torch.classes.quantized.Conv2dPackedParamsBase';
 
@@ -52,6 +52,31 @@ describe('quantized::conv2d', () => {
 
   it('refuses a float input', () => {
     expect(codeOf(() => infer({ op: 'quantized::conv2d', overload: 'new', args: [tensorValue('float32', [1, 3, 9, 9]), v3, 0.25, 7] }))).toBe('TRACE_TYPE');
+  });
+});
+
+describe('quantized::conv3d and conv_transpose3d', () => {
+  const packed3d = (state: Arg): Arg => ({ kind: 'torchbind', className: '__torch__.torch.classes.quantized.Conv3dPackedParamsBase', state });
+
+  it('read the 3-D config of Conv3dPackedParamsBase', () => {
+    const weight = tensorValue('qint8', [4, 3, 1, 3, 3], 'weight');
+    // [3, stride x3, padding x3, dilation x3, output_padding x3, groups, flags]
+    const conv = packed3d([3, [3, 1, 2, 2, 0, 1, 1, 1, 1, 1, 0, 0, 0, 1, 0], [weight, null]]);
+    const [out] = infer({ op: 'quantized::conv3d', overload: 'new', args: [quantizedInput([1, 3, 4, 8, 8], 0.1, 0), conv, 0.5, 3] });
+    expect(out).toEqual({ kind: 'tensor', dtype: 'quint8', shape: [1, 4, 4, 4, 4], quant: { scale: 0.5, zeroPoint: 3 } });
+    const up = tensorValue('qint8', [3, 2, 2, 2, 2], 'up');
+    const transposed = packed3d([3, [3, 2, 2, 2, 0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 1], [up, null]]);
+    const [upOut] = infer({ op: 'quantized::conv_transpose3d', args: [quantizedInput([1, 3, 4, 8, 8], 0.1, 0), transposed, 0.5, 3] });
+    expect(upOut).toEqual({ kind: 'tensor', dtype: 'quint8', shape: [1, 2, 8, 16, 16], quant: { scale: 0.5, zeroPoint: 3 } });
+  });
+});
+
+describe('quantized::group_norm', () => {
+  it('keeps the output parameters and refuses groups that do not divide the channels', () => {
+    const x = quantizedInput([1, 6, 4, 4], 0.1, 128);
+    const [out] = infer({ op: 'quantized::group_norm', args: [x, 3, null, null, 1e-5, 0.2, 100] });
+    expect(out).toEqual({ kind: 'tensor', dtype: 'quint8', shape: [1, 6, 4, 4], quant: { scale: 0.2, zeroPoint: 100 } });
+    expect(codeOf(() => lowerOp({ op: 'quantized::group_norm', args: [x, 4, null, null, 1e-5, 0.2, 100] }, 13))).toBe('TRACE_TYPE');
   });
 });
 

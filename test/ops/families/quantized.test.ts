@@ -1,0 +1,65 @@
+/**
+ * Fake quantization alone (src/ops/families/quantized.ts): scale and zero point known only at run time (graph
+ * inputs here), the 8-bit QuantizeLinear form of opset 10 and what it refuses. Parity with PyTorch on stored
+ * buffers and Python numbers is in the op table (fake_quantize_* in scripts/fixtures/op_tables/quantized.py).
+ */
+import { describe, expect, it } from 'vitest';
+import { codeOf, lowerOp, opTypes, runOp, tensorValue } from '../harness.js';
+
+/** PyTorch's kernel: (clamp(zero_point + nearbyint(x * (1.0f / scale)), quant_min, quant_max) - zero_point) * scale. */
+function fakeQuantized(x: number, scale: number, zeroPoint: number, quantMin: number, quantMax: number): number {
+  const v = Math.fround(x * Math.fround(1 / Math.fround(scale)));
+  const floor = Math.floor(v);
+  const rounded = v - floor === 0.5 ? (floor % 2 === 0 ? floor : floor + 1) : Math.round(v);
+  return Math.fround((Math.min(Math.max(zeroPoint + rounded, quantMin), quantMax) - zeroPoint) * Math.fround(scale));
+}
+
+// Multiples of 1/8: with scales 0.25 and 0.5 many land on half steps, which round to even.
+const X = Array.from({ length: 24 }, (_, i) => (i - 12) * 0.375);
+
+describe('aten::fake_quantize_per_tensor_affine', () => {
+  const call = (x = tensorValue('float32', [2, 12], 'x')) => {
+    const scale = tensorValue('float32', [1], 'scale');
+    const zeroPoint = tensorValue('int32', [1], 'zero_point');
+    return { x, scale, zeroPoint, call: { op: 'aten::fake_quantize_per_tensor_affine', overload: 'tensor_qparams', args: [x, scale, zeroPoint, 0, 127] } };
+  };
+
+  for (const opset of [10, 11]) {
+    it(`computes PyTorch's values with a scale and zero point known at run time (opset ${opset})`, async () => {
+      const { x, scale, zeroPoint, call: c } = call();
+      const [out] = await runOp(c, { opset, feeds: new Map([[x, X], [scale, [0.25]], [zeroPoint, [20]]]) });
+      expect(out.data).toEqual(X.map((v) => fakeQuantized(v, 0.25, 20, 0, 127)));
+    });
+  }
+
+  it('rounds with QuantizeLinear at opset 10 and Round from 11', () => {
+    expect(opTypes(lowerOp(call().call, 10).graph)).toContain('QuantizeLinear');
+    expect(opTypes(lowerOp(call().call, 11).graph)).toContain('Round');
+  });
+
+  it('needs opset 11 for ranges wider than 8 bits, and refuses float zero points and non-float inputs', () => {
+    const x = tensorValue('float32', [4], 'x');
+    expect(codeOf(() => lowerOp({ op: 'aten::fake_quantize_per_tensor_affine', args: [x, 0.5, 0, -1000, 1000] }, 10))).toBe('OP_OPSET');
+    expect(codeOf(() => lowerOp({ op: 'aten::fake_quantize_per_tensor_affine', args: [x, 0.5, 0, -1000, 1000] }, 11))).toBeUndefined();
+    const floatZero = tensorValue('float32', [1], 'zero_point');
+    expect(codeOf(() => lowerOp({ op: 'aten::fake_quantize_per_tensor_affine', overload: 'tensor_qparams', args: [x, tensorValue('float32', [1]), floatZero, 0, 255] }, 11))).toBe('OP_UNSUPPORTED');
+    expect(codeOf(() => lowerOp({ op: 'aten::fake_quantize_per_tensor_affine', args: [tensorValue('float64', [4]), 0.5, 0, 0, 255] }, 11))).toBe('OP_UNSUPPORTED');
+  });
+});
+
+describe('aten::fake_quantize_per_channel_affine', () => {
+  it('quantizes each channel along the axis with its own run-time scale and zero point', async () => {
+    const x = tensorValue('float32', [2, 3, 4], 'x');
+    const scale = tensorValue('float32', [3], 'scale');
+    const zeroPoint = tensorValue('int32', [3], 'zero_point');
+    const [scales, zeroPoints] = [[0.25, 0.5, 0.125], [0, -3, 5]];
+    const [out] = await runOp({ op: 'aten::fake_quantize_per_channel_affine', args: [x, scale, zeroPoint, 1, -8, 7] }, { opset: 11, feeds: new Map([[x, X], [scale, scales], [zeroPoint, zeroPoints]]) });
+    const channel = (i: number) => Math.floor(i / 4) % 3;
+    expect(out.data).toEqual(X.map((v, i) => fakeQuantized(v, scales[channel(i)], zeroPoints[channel(i)], -8, 7)));
+  });
+
+  it('refuses an axis outside the input', () => {
+    const x = tensorValue('float32', [2, 3], 'x');
+    expect(codeOf(() => lowerOp({ op: 'aten::fake_quantize_per_channel_affine', args: [x, tensorValue('float32', [3]), tensorValue('int32', [3]), 2, 0, 255] }, 13))).toBe('TRACE_TYPE');
+  });
+});
