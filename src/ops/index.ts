@@ -25,6 +25,7 @@ import { resizeOps } from './families/resize.js';
 import { numberOps } from './families/number.js';
 import { visionOps } from './families/vision.js';
 import { lossOps } from './families/loss.js';
+import { specialOps } from './families/special.js';
 import { createRegistry, type OpDef, type Registry } from './registry.js';
 
 export const OP_FAMILIES: readonly (readonly OpDef[])[] = [
@@ -51,6 +52,7 @@ export const OP_FAMILIES: readonly (readonly OpDef[])[] = [
   numberOps,
   visionOps,
   lossOps,
+  specialOps,
 ];
 
 /** The registry of every op tsonnx converts: made once per conversion or inspection and handed to each stage. */

@@ -4,8 +4,8 @@ import type { GValue } from '../../../src/ir/torch-graph.js';
 import { expectClose, infer, lowerOp, opTypes, runOp, tensorValue, type InputData } from '../harness.js';
 
 /*
- * The packed (`.data`) overloads are not reachable from the op table (tracing pack_padded_sequence needs
- * ops of its own), so they are checked here against torch 1.13.1:
+ * The packed (`.data`) overloads alone (the op table's packed_* cases reach them through
+ * pack_padded_sequence), checked against torch 1.13.1:
  *   torch.lstm(data, batch_sizes, [h0, c0], params, True, 2, 0.0, False, True) and
  *   torch.gru(data, batch_sizes, h0, params, True, 1, 0.0, False, False)
  * with every tensor filled by vals(n, phase) = [round(0.5 * sin(0.7 * i + phase), 4) for i in range(n)].

@@ -1,0 +1,88 @@
+/**
+ * torch.special functions with an ONNX form: exp2, sinc, erfc, xlogy and the special_-only ndtr, entr,
+ * xlog1py. TorchScript's compiler writes the special_ names of other ops as those ops (special_expit is
+ * saved as aten::sigmoid, special_psi as aten::digamma, special_round as aten::round), so only names
+ * without such an op reach an archive.
+ */
+import type { DType } from '../../archive/types.js';
+import { type BoundArgs } from '../args.js';
+import { floatFunction, outDtype } from '../builders.js';
+import { isFloating, type Operand } from '../dtypes.js';
+import { elementwiseType, operand } from '../helpers.js';
+import type { LowerContext, Lowering, OpDef } from '../registry.js';
+
+/** x == 0 for floats: Equal takes floats from opset 11; before, neither below nor above zero, and not NaN. */
+function isZero(ctx: LowerContext, x: string, dtype: DType): string {
+  const b = ctx.b;
+  const zero = b.scalar(dtype, 0);
+  if (ctx.opset >= 11) return b.op1('Equal', [x, zero]);
+  const signed = b.op1('Or', [b.op1('Less', [x, zero]), b.op1('Greater', [x, zero])]);
+  return b.op1('And', [b.op1('Not', [signed]), b.op1('Not', [b.op1('IsNaN', [x])])]);
+}
+
+/** 1 − erf(x): absolute error within float rounding, though not relative far in the tail (erfc(5) = 1.5e-12 becomes 0 in float32). */
+function erfc(ctx: LowerContext, x: string, dtype: DType): string {
+  return ctx.b.op1('Sub', [ctx.b.scalar(dtype, 1), ctx.b.op1('Erf', [x])]);
+}
+
+/**
+ * x · f(y), 0 where x is 0 (even where f(y) is infinite or NaN), NaN where y is NaN: PyTorch's xlogy and
+ * xlog1py. Integer operands give float32.
+ */
+function xTimes(f: (ctx: LowerContext, y: string, dtype: DType) => string): Lowering {
+  return (ctx: LowerContext, a: BoundArgs) => {
+    const b = ctx.b;
+    const out = outDtype(ctx);
+    const x = operand(ctx, a.scalar('self'), out);
+    const y = operand(ctx, a.scalar('other'), out);
+    const product = b.op1('Where', [isZero(ctx, x, out), b.scalar(out, 0), b.op1('Mul', [x, f(ctx, y, out)])]);
+    return [b.op1('Where', [b.op1('IsNaN', [y]), y, product])];
+  };
+}
+
+function xTimesType(a: BoundArgs) {
+  const operands: Operand[] = [a.scalar('self'), a.scalar('other')];
+  const t = elementwiseType(operands);
+  return [isFloating(t.dtype) ? t : { ...t, dtype: 'float32' as const }];
+}
+
+function xTimesOp(name: string, f: (ctx: LowerContext, y: string, dtype: DType) => string, overloads: readonly [string, string, string]): OpDef {
+  const [tensors, scalarSelf, scalarOther] = overloads;
+  return {
+    schemas: [
+      `aten::${name}${tensors}(Tensor self, Tensor other) -> Tensor`,
+      `aten::${name}${scalarSelf}(Scalar self, Tensor other) -> Tensor`,
+      `aten::${name}${scalarOther}(Tensor self, Scalar other) -> Tensor`,
+    ],
+    infer: xTimesType,
+    lower: { 9: xTimes(f) },
+  };
+}
+
+export const specialOps: readonly OpDef[] = [
+  floatFunction('exp2', [], 7, (ctx, x, dtype) => ctx.b.op1('Pow', [ctx.b.scalar(dtype, 2), x])),
+  /** sin(πx)/(πx) with πx rounded to the dtype first, as PyTorch computes it; 1 at 0, NaN stays NaN. */
+  floatFunction('sinc', [], 9, (ctx, x, dtype) => {
+    const b = ctx.b;
+    const scaled = b.op1('Mul', [x, b.scalar(dtype, Math.PI)]);
+    const nonzero = b.op1('Or', [b.op1('Less', [x, b.scalar(dtype, 0)]), b.op1('Greater', [x, b.scalar(dtype, 0)])]);
+    // x · 0 + 1 is 1 at zero and NaN for NaN.
+    const one = b.op1('Add', [b.op1('Mul', [x, b.scalar(dtype, 0)]), b.scalar(dtype, 1)]);
+    return b.op1('Where', [nonzero, b.op1('Div', [b.op1('Sin', [scaled]), scaled]), one]);
+  }),
+  floatFunction('erfc', ['aten::erfc.int(int a) -> float', 'aten::erfc.float(float a) -> float', 'aten::erfc.Scalar(Scalar a) -> Scalar'], 9, erfc),
+  /** Φ(x) = erfc(−x/√2) / 2. */
+  floatFunction('special_ndtr', [], 9, (ctx, x, dtype) =>
+    ctx.b.op1('Mul', [erfc(ctx, ctx.b.op1('Mul', [x, ctx.b.scalar(dtype, -Math.SQRT1_2)]), dtype), ctx.b.scalar(dtype, 0.5)]),
+  ),
+  /** −x·log(x) for x > 0, 0 at 0, −inf below 0, NaN for NaN. */
+  floatFunction('special_entr', [], 9, (ctx, x, dtype) => {
+    const b = ctx.b;
+    const zero = b.scalar(dtype, 0);
+    const positive = b.op1('Neg', [b.op1('Mul', [x, b.op1('Log', [x])])]);
+    const elsewhere = b.op1('Where', [b.op1('Less', [x, zero]), b.scalar(dtype, -Infinity), b.op1('Mul', [x, zero])]);
+    return b.op1('Where', [b.op1('Greater', [x, zero]), positive, elsewhere]);
+  }),
+  xTimesOp('xlogy', (ctx, y) => ctx.b.op1('Log', [y]), ['.Tensor', '.Scalar_Self', '.Scalar_Other']),
+  xTimesOp('special_xlog1py', (ctx, y, dtype) => ctx.b.op1('Log', [ctx.b.op1('Add', [y, ctx.b.scalar(dtype, 1)])]), ['', '.self_scalar', '.other_scalar']),
+];
