@@ -49,6 +49,7 @@ class ZooCase(NamedTuple):
     specs: List[object]  # forward() arguments: 'dtype[d0,...]' tensor specs or plain values
     opsets: List[int]
     description: str
+    tolerance: Optional[float] = None  # an absolute bound for the comparison, where the default cannot hold
 
     @property
     def key(self):
@@ -272,13 +273,14 @@ def quantized(name, extra=None, spec=IMAGE, modes=('trace', 'script'), x86=False
             for mode in modes]
 
 
-def transform(name, make, specs, description):
+def transform(name, make, specs, description, tolerance=None):
     """torchaudio's transform `make(torchaudio.transforms)`, traced and scripted (torchaudio is imported on use)."""
     def build():
         import torchaudio.transforms
         torch.manual_seed(0)
         return make(torchaudio.transforms).eval()
-    return [ZooCase(name, mode, build, specs, TRANSFORM_OPSETS, f'torchaudio {description}, {mode}d') for mode in ('trace', 'script')]
+    return [ZooCase(name, mode, build, specs, TRANSFORM_OPSETS, f'torchaudio {description}, {mode}d', tolerance)
+            for mode in ('trace', 'script')]
 
 
 def stretched(T):
@@ -353,7 +355,12 @@ MODELS = [
     *transform('audio_lfcc', lambda T: T.LFCC(16000), [WAVE], 'LFCC(16000)'),
     *transform('audio_amplitude_to_db', lambda T: T.AmplitudeToDB(top_db=80.0), ['float32[1,128,101]'], 'AmplitudeToDB(top_db=80)'),
     *transform('audio_resample', lambda T: T.Resample(44100, 16000), ['float32[1,44100]'], 'Resample(44100, 16000)'),
-    *transform('audio_time_stretch', stretched, [WAVE], 'Spectrogram(n_fft=512, power=None) then TimeStretch(rate 1.2)'),
+    # The phase vocoder sums each bin's phase over frames, to ~3e4 rad in the high bins, where a float32 step is
+    # 0.002 rad: one step of difference in a frame's phase moves a value of magnitude 26 by ~0.07 (tsonnx's largest
+    # difference is 0.074, in 16 of 53,970 values). PyTorch's own float64 run differs from its float32 one by 74
+    # where outputs reach 39 (phases on a rounding edge), and so does a 1e-5 change of the spectrum.
+    *transform('audio_time_stretch', stretched, [WAVE], 'Spectrogram(n_fft=512, power=None) then TimeStretch(rate 1.2)',
+               tolerance=0.1),
     *transform('audio_inverse_spectrogram', lambda T: nn.Sequential(T.Spectrogram(n_fft=512, power=None), T.InverseSpectrogram(n_fft=512)),
                [WAVE], 'Spectrogram(n_fft=512, power=None) then InverseSpectrogram (istft)'),
     *sequence('lstm', LSTMWithState, ['float32[7,2,16]', 'float32[2,2,32]', 'float32[2,2,32]'],
@@ -425,6 +432,8 @@ def make_case(case_dir, case):
         record['output_names'] = output_names
     if hasattr(model, 'output_step'):
         record['tolerance'] = model.output_step
+    elif case.tolerance is not None:
+        record['tolerance'] = case.tolerance
     # case.json last, through a rename: its presence is what marks the folder complete.
     partial = os.path.join(case_dir, 'case.json.partial')
     with open(partial, 'w') as f:
