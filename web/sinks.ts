@@ -51,7 +51,8 @@ abstract class BufferedSink implements ByteSink {
   protected abstract close(): Promise<Blob>;
 }
 
-class MemorySink extends BufferedSink {
+/** Blob parts: where the origin-private file system is missing (and in Node, for tests). */
+export class MemorySink extends BufferedSink {
   readonly storage = 'memory';
   private readonly parts: Blob[] = [];
 
