@@ -17,7 +17,7 @@ import {
   type WriteReport,
 } from '../src/onnx/model-stream.js';
 import type { OutputFile } from './protocol.js';
-import type { ModelSink } from './sinks.js';
+import type { ModelSink } from './buffered-sink.js';
 
 /** Makes the sink for each output file. */
 export interface SinkMaker {

@@ -9,7 +9,7 @@ import { expect, it } from 'vitest';
 import { openArchive, openFileSource } from '../../src/archive/file-source.js';
 import { writeModel } from '../../src/onnx/writer.js';
 import { buildModel, describeModel, planConversion, StageClock, type ConvertOptions } from '../../src/pipeline.js';
-import { MemorySink } from '../../web/sinks.js';
+import { MemorySink } from '../../web/buffered-sink.js';
 import { SourceReader, writeModelFiles } from '../../web/write-model.js';
 import { fixturesRoot } from '../helpers/cases.js';
 
