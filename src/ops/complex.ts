@@ -66,8 +66,21 @@ const PARTWISE = new Set([
   'aten::transpose', 'aten::permute', 'aten::t', 'aten::movedim', 'aten::swapaxes', 'aten::swapdims',
   'aten::unsqueeze', 'aten::squeeze', 'aten::flatten', 'aten::unflatten', 'aten::expand', 'aten::expand_as',
   'aten::repeat', 'aten::flip', 'aten::roll', 'aten::tril', 'aten::triu', 'aten::diagonal',
-  'aten::sum', 'aten::mean', 'aten::cumsum', 'aten::neg', 'aten::clone', 'aten::contiguous', 'aten::detach',
-  'aten::fft_fftshift', 'aten::fft_ifftshift',
+  'aten::sum', 'aten::mean', 'aten::cumsum', 'aten::neg', 'aten::fft_fftshift', 'aten::fft_ifftshift',
+]);
+
+/**
+ * Ops whose own lowering takes complex tensors as their real view (or only makes them): identities, reshapes
+ * (the trailing pair kept), and the complex-aware ops of the elementwise and spectral families.
+ */
+const PAIR_AWARE = new Set([
+  'aten::clone', 'aten::contiguous', 'aten::detach', 'aten::alias', 'aten::resolve_conj',
+  'aten::view', 'aten::reshape', 'aten::_reshape_from_tensor', 'aten::view_as', 'aten::reshape_as',
+  'aten::abs', 'aten::add', 'aten::sub', 'aten::rsub', 'aten::div', 'aten::pow', 'aten::conj_physical',
+  'aten::stft', 'aten::istft', 'aten::view_as_real', 'aten::view_as_complex', 'aten::real', 'aten::imag', 'aten::conj',
+  'aten::_conj', 'aten::angle', 'aten::polar', 'aten::complex',
+  'aten::fft_fft', 'aten::fft_ifft', 'aten::fft_rfft', 'aten::fft_irfft', 'aten::fft_fft2', 'aten::fft_ifft2',
+  'aten::fft_rfft2', 'aten::fft_irfft2', 'aten::fft_fftn', 'aten::fft_ifftn', 'aten::fft_rfftn', 'aten::fft_irfftn',
 ]);
 
 /**
@@ -118,7 +131,8 @@ function packed(ctx: LowerContext, name: string, real: string[], imag: string[])
  * `lowering` made to take complex arguments, for the ops that are real-linear (PARTWISE: run once on
  * the real parts and once on the imaginary parts) or products (PRODUCTS). Integer and bool tensors
  * (indices, masks) serve every run; a real floating tensor beside a complex one in a PARTWISE op, or
- * a non-zero fill value, would reach the real part alone, so they fail.
+ * a non-zero fill value, would reach the real part alone, so they fail. PAIR_AWARE ops lower as they
+ * are; any other op with a complex input or output fails with OP_UNSUPPORTED.
  */
 export function complexAware(name: string, lowering: Lowering): Lowering {
   if (PARTWISE.has(name)) {
@@ -151,5 +165,13 @@ export function complexAware(name: string, lowering: Lowering): Lowering {
       return packed(ctx, name, rr.map((r, i) => ctx.b.op1('Sub', [r, ii[i]])), ri.map((r, i) => ctx.b.op1('Add', [r, ir[i]])));
     };
   }
-  return lowering;
+  if (PAIR_AWARE.has(name)) return lowering;
+  // Any other op would compute on the pairs as if they were real numbers: refuse rather than give wrong values.
+  return (ctx, a) => {
+    const complexIn = [...a.values.values()].flatMap(argValues).some((v) => complexPart(v) !== undefined);
+    if (complexIn || ctx.node.outputs.some((o) => complexPart(o) !== undefined)) {
+      return fail('OP_UNSUPPORTED', `${name} on complex tensors is not supported`);
+    }
+    return lowering(ctx, a);
+  };
 }

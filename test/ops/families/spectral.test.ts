@@ -105,6 +105,10 @@ describe('complex tensors', () => {
     expect(codeOf(() => lowerOp({ op: 'aten::div', overload: 'Tensor', args: [z, z] }, 11))).toBe('OP_UNSUPPORTED');
     expect(codeOf(() => lowerOp({ op: 'aten::pow', overload: 'Tensor_Tensor', args: [z, z] }, 11))).toBe('OP_UNSUPPORTED');
     expect(codeOf(() => lowerOp({ op: 'aten::istft', args: [z, 6, 2, null, null, true, false, null, null, true] }, 11))).toBe('OP_UNSUPPORTED');
+    // Ops that would compute on the pairs as if they were real numbers are refused, inputs or outputs complex.
+    expect(codeOf(() => lowerOp({ op: 'aten::exp', args: [z] }, 11))).toBe('OP_UNSUPPORTED');
+    expect(codeOf(() => lowerOp({ op: 'aten::zeros_like', args: [z] }, 11))).toBe('OP_UNSUPPORTED');
+    expect(codeOf(() => lowerOp({ op: 'aten::where', overload: 'ScalarOther', args: [tensorValue('bool', [3, 4]), z, 1.5] }, 11))).toBe('OP_UNSUPPORTED');
     // A product of two complex tensors is four real ones.
     expect(opTypes(lowerOp({ op: 'aten::matmul', args: [z, tensorValue('complex64', [4, 2])] }, 11).graph).filter((t) => t === 'MatMul')).toHaveLength(4);
   });
