@@ -11,7 +11,7 @@ import type { BoundArgs } from '../args.js';
 import { arithmeticDtype, clamp, elementwiseMinMax, floatFunction, isNumberOverload, knownNumber, nonzeroPerDim, nonzeroPerDimTypes, type NumberKind, numberKind, numberType, outDtype, selfOf, type UnaryBuild } from '../builders.js';
 import { complexPartOf, isFloating, isIntegral, type Operand, resultType } from '../dtypes.js';
 import { broadcastShapes, castTo, elementwiseType, numel, onnxDtypeOf, operand, requireDtype, shapeOf, tensorOf } from '../helpers.js';
-import { complexPower } from '../complex.js';
+import { complexPower, packComplex, partOf } from '../complex.js';
 import { needOpset, padZeros, reduce, unsqueeze } from '../opset.js';
 import type { LowerContext, Lowering, OpDef } from '../registry.js';
 
@@ -45,21 +45,36 @@ function isComplexOperand(o: Operand): boolean {
 
 /**
  * A complex tensor (its real view, with a trailing (real, imaginary) dim) divided by a real number or
- * tensor: both parts scale alike, so the real operand gains a trailing 1 to broadcast. (Products of
- * complex tensors are lowered part by part: src/ops/complex.ts.)
+ * tensor: both parts scale alike, so the real operand gains a trailing 1 to broadcast; a complex divisor
+ * takes the full quotient. (Products of complex tensors are lowered part by part: src/ops/complex.ts.)
  */
 function scaledComplex(ctx: LowerContext, opType: string, x: Operand, y: Operand, part: DType): string {
   const realSide = isComplexOperand(x) ? y : x;
   if (opType !== 'Div') return fail('OP_UNSUPPORTED', `${opType} of complex tensors is not supported`);
-  if (realSide !== y || isComplexOperand(realSide)) {
-    return fail('OP_UNSUPPORTED', 'division of complex tensors other than by a real number or tensor is not supported');
-  }
+  if (realSide !== y || isComplexOperand(realSide)) return complexQuotient(ctx, x, y, part);
   const complexSide = ctx.input((realSide === y ? x : y) as GValue);
   let real = operand(ctx, realSide, part);
   if (realSide instanceof GValue && realSide.type.kind === 'tensor' && realSide.type.shape.length > 0) {
     real = unsqueeze(ctx, real, [realSide.type.shape.length]);
   }
   return ctx.b.op1(opType, realSide === y ? [complexSide, real] : [real, complexSide]);
+}
+
+/** (a + bi) / (c + di) = ((ac + bd) + (bc - ad)i) / (c² + d²), either side possibly real. */
+function complexQuotient(ctx: LowerContext, x: Operand, y: Operand, part: DType): string {
+  const b = ctx.b;
+  const rank = (o: Operand) => (o instanceof GValue ? shapeOf(o).length : 0);
+  const parts = (o: Operand) => {
+    const pair = complexOperand(ctx, o, part);
+    return [partOf(ctx, pair, rank(o), 0), partOf(ctx, pair, rank(o), 1)];
+  };
+  const [re1, im1] = parts(x);
+  const [re2, im2] = parts(y);
+  const mul = (p: string, q: string) => b.op1('Mul', [p, q]);
+  const denominator = b.op1('Add', [mul(re2, re2), mul(im2, im2)]);
+  const re = b.op1('Div', [b.op1('Add', [mul(re1, re2), mul(im1, im2)]), denominator]);
+  const im = b.op1('Div', [b.op1('Sub', [mul(im1, re2), mul(re1, im2)]), denominator]);
+  return packComplex(ctx, re, im, Math.max(rank(x), rank(y)));
 }
 
 function isOne(o: Operand): boolean {
@@ -365,7 +380,9 @@ function divType(a: BoundArgs): ValueType {
   const operands = operandsOf(a, 2);
   if (isNumberOverload(a)) return numberResult(a, operands);
   const t = elementwiseType(operands);
-  if (roundingMode(a) === undefined && !isFloating(t.dtype) && !complexPartOf(t.dtype)) return tensorOf('float32', t.shape);
+  const mode = roundingMode(a);
+  if (mode !== undefined && complexPartOf(t.dtype)) fail('TRACE_TYPE', `div with rounding_mode='${mode}' is not implemented for ${t.dtype} tensors`);
+  if (mode === undefined && !isFloating(t.dtype) && !complexPartOf(t.dtype)) return tensorOf('float32', t.shape);
   return t;
 }
 

@@ -96,13 +96,13 @@ describe('complex tensors', () => {
     expect(codeOf(() => infer({ op: 'aten::imag', args: [tensorValue('float32', [5])] }))).toBe('TRACE_TYPE');
     expect(codeOf(() => infer({ op: 'aten::complex', args: [tensorValue('float32', [2]), tensorValue('float64', [2])] }))).toBe('TRACE_TYPE');
     expect(codeOf(() => infer({ op: 'aten::fft_rfft', args: [z] }))).toBe('TRACE_TYPE');
+    expect(codeOf(() => infer({ op: 'aten::div', overload: 'Tensor_mode', args: [z, z], kwargs: { rounding_mode: 'floor' } }))).toBe('TRACE_TYPE');
   });
 
   it('says which complex operations it does not lower', () => {
     const real = tensorValue('float32', [3, 4]);
     expect(codeOf(() => lowerOp({ op: 'aten::cat', args: [[z, real], 0] }, 11))).toBe('OP_UNSUPPORTED');
     expect(codeOf(() => lowerOp({ op: 'aten::constant_pad_nd', args: [z, [1, 1], 2.5] }, 11))).toBe('OP_UNSUPPORTED');
-    expect(codeOf(() => lowerOp({ op: 'aten::div', overload: 'Tensor', args: [z, z] }, 11))).toBe('OP_UNSUPPORTED');
     expect(codeOf(() => lowerOp({ op: 'aten::pow', overload: 'Tensor_Tensor', args: [z, z] }, 11))).toBe('OP_UNSUPPORTED');
     expect(codeOf(() => lowerOp({ op: 'aten::istft', args: [z, 6, 2, null, null, true, false, null, null, true] }, 11))).toBe('OP_UNSUPPORTED');
     // Ops that would compute on the pairs as if they were real numbers are refused, inputs or outputs complex.
