@@ -5,7 +5,7 @@
 import { tensorValues } from '../archive/tensor-data.js';
 import type { TensorRef } from '../archive/types.js';
 import { fail } from '../errors.js';
-import { GValue } from '../ir/torch-graph.js';
+import { GValue, type TorchbindArg } from '../ir/torch-graph.js';
 import type { BoundArgs } from './args.js';
 import { shapeOf } from './helpers.js';
 import type { LowerContext } from './registry.js';
@@ -19,14 +19,18 @@ export interface PackedLinear {
 
 /** The packed params' pickled state is `(qweight, bias)`. */
 export function packedLinear(a: BoundArgs): PackedLinear {
-  const packed = a.torchbind('W_prepack');
+  return packedLinearOf(a.schema.name, a.torchbind('W_prepack'));
+}
+
+/** A LinearPackedParamsBase object's weight and bias (`op` names the op reading it, for errors). */
+export function packedLinearOf(op: string, packed: TorchbindArg): PackedLinear {
   const state = packed.state;
   const [weight, bias] = Array.isArray(state) ? state : [];
-  if (!(weight instanceof GValue) || weight.type.kind !== 'tensor' || (bias !== null && !(bias instanceof GValue))) {
-    return fail('TRACE_TYPE', `${a.schema.name}: ${packed.className} state is not (weight, bias)`);
+  if (packed.className !== PACKED_LINEAR || !(weight instanceof GValue) || weight.type.kind !== 'tensor' || (bias !== null && !(bias instanceof GValue))) {
+    return fail('TRACE_TYPE', `${op}: ${packed.className} state is not (weight, bias)`);
   }
-  if (weight.tensor.dtype !== 'qint8') fail('OP_UNSUPPORTED', `${a.schema.name}: weights of dtype ${weight.tensor.dtype} are not supported (qint8 only)`);
-  if (shapeOf(weight).length !== 2) fail('TRACE_TYPE', `${a.schema.name}: the packed weight must be 2-D`);
+  if (weight.tensor.dtype !== 'qint8') fail('OP_UNSUPPORTED', `${op}: weights of dtype ${weight.tensor.dtype} are not supported (qint8 only)`);
+  if (shapeOf(weight).length !== 2) fail('TRACE_TYPE', `${op}: the packed weight must be 2-D`);
   return { weight, bias: bias ?? undefined };
 }
 

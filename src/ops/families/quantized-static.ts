@@ -101,6 +101,8 @@ interface Uint8Weight {
   readonly perChannel: boolean;
   /** The stored scales, one or one per output channel. */
   readonly scales: readonly number[];
+  /** The stored weight. */
+  readonly source: GValue;
 }
 
 /**
@@ -144,7 +146,7 @@ function uint8Weight(ctx: LowerContext, op: string, weight: GValue, perm?: reado
   const scale = perChannel ? b.constant('float32', [scales.length], scales) : b.scalar('float32', scales[0]);
   const shifted = zeroPoints.map((z) => z + 128);
   const zeroPoint = perChannel ? b.constant('uint8', [shifted.length], shifted) : b.scalar('uint8', shifted[0]);
-  return { values: name, scale, zeroPoint, perChannel, scales };
+  return { values: name, scale, zeroPoint, perChannel, scales, source: weight };
 }
 
 /** A qint8 weight as the float tensor it stands for (scales per output channel along `channelAxis`). */
@@ -335,6 +337,10 @@ function lowerConv(ctx: LowerContext, a: BoundArgs, relu: boolean): string[] {
   }
   if (dtype !== 'quint8') return fail('OP_UNSUPPORTED', `${op}: qint8 activations are not supported (PyTorch's CPU kernels take quint8)`);
   const w = uint8Weight(ctx, op, p.weight);
+  if (p.bias && w.perChannel) {
+    const y = floatBiasConv(ctx, op, x, w, p.bias, attrs, output);
+    return [relu ? clampBelowAtZero(ctx, y, dtype, output) : y];
+  }
   const inputs = [ctx.input(x), b.scalar('float32', quant.scale), zeroPointConstant(ctx, dtype, quant.zeroPoint), w.values, w.scale, w.zeroPoint, b.scalar('float32', output.scale), zeroPointConstant(ctx, dtype, output.zeroPoint)];
   if (p.bias) {
     const q = int32Bias(ctx, p.bias, quant.scale, w.scales);
@@ -381,6 +387,26 @@ function integerTransposedConv(ctx: LowerContext, op: string, x: GValue, p: Pack
     const shape = shapeOf(x).map((_, i) => (i === 1 ? steps.length : 1));
     scaled = b.op1('Add', [scaled, b.constant('float32', shape, steps)]);
   }
+  return b.op1('QuantizeLinear', [scaled, b.scalar('float32', 1), zeroPointConstant(ctx, dtype, output.zeroPoint)]);
+}
+
+/**
+ * A conv as the x86 engines (onednn, fbgemm) compute it: the int32 sum (ConvInteger) times the float multiplier
+ * weight scale x input scale / output scale, plus the float bias / output scale, rounded half to even.
+ */
+function floatBiasConv(ctx: LowerContext, op: string, x: GValue, w: Uint8Weight, bias: GValue, attrs: OnnxAttrs, output: QuantType): string {
+  const b = ctx.b;
+  const { dtype, quant } = activationQuant(op, x);
+  const biasRef = ctx.parameter?.(bias);
+  if (!biasRef || biasRef.dtype !== 'float32') return fail('OP_UNSUPPORTED', `${op}: the bias is not a stored float32 tensor`);
+  const { zeroPoints } = weightQuantization(ctx, op, w.source);
+  if (zeroPoints.some((z) => z !== zeroPoints[0])) return fail('OP_UNSUPPORTED', `${op}: per-channel weight zero points that differ are not supported`);
+  const sum = b.op1('ConvInteger', [ctx.input(x), w.values, zeroPointConstant(ctx, dtype, quant.zeroPoint), b.scalar('uint8', zeroPoints[0] + 128)], attrs);
+  const outScale = Math.fround(output.scale);
+  const channelShape = shapeOf(x).map((_, i) => (i === 1 ? w.scales.length : 1));
+  const multipliers = w.scales.map((s) => Math.fround(Math.fround(Math.fround(s) * Math.fround(quant.scale)) / outScale));
+  const steps = numbers(biasRef).map((v) => Math.fround(Math.fround(v) / outScale));
+  const scaled = b.op1('Add', [b.op1('Mul', [b.op1('Cast', [sum], { to: ONNX_DTYPE.float32 }), b.constant('float32', channelShape, multipliers)]), b.constant('float32', channelShape, steps)]);
   return b.op1('QuantizeLinear', [scaled, b.scalar('float32', 1), zeroPointConstant(ctx, dtype, output.zeroPoint)]);
 }
 

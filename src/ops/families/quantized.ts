@@ -9,11 +9,11 @@
  */
 import { fail } from '../../errors.js';
 import { ONNX_DTYPE } from '../../ir/onnx-graph.js';
-import type { Dim, GValue } from '../../ir/torch-graph.js';
+import type { Arg, Dim, GValue, TensorType, TorchbindArg } from '../../ir/torch-graph.js';
 import type { BoundArgs } from '../args.js';
 import { shapeOf, tensorOf } from '../helpers.js';
-import { transpose } from '../opset.js';
-import { numbers, PACKED_LINEAR, packedLinear, weightQuantization } from '../quantized-weights.js';
+import { splitEqually, transpose, unsqueeze } from '../opset.js';
+import { numbers, PACKED_LINEAR, type PackedLinear, packedLinear, packedLinearOf, weightQuantization } from '../quantized-weights.js';
 import type { LowerContext, OpDef } from '../registry.js';
 
 /** torch's floor for an activation scale (`SMALL_SCALE_THRESHOLD` = 6.1e-5f in QuantUtils.h). */
@@ -82,14 +82,16 @@ function quantizeActivation(ctx: LowerContext, x: string, reduceRange: boolean):
   };
 }
 
-function lowerLinearDynamic(ctx: LowerContext, a: BoundArgs, relu: boolean): string[] {
-  const op = a.schema.name;
+/**
+ * quantized::linear_dynamic's arithmetic on `x` (any rank, features last): the activation quantized from its own
+ * range, MatMulInteger with the int8 weight, one float rescale, the float bias.
+ */
+function dynamicLinear(ctx: LowerContext, op: string, x: string, { weight, bias }: PackedLinear, reduceRange: boolean): string {
   const b = ctx.b;
-  const { weight, bias } = packedLinear(a);
   const outFeatures = shapeOf(weight)[0] as number;
   const { scales, zeroPoints } = weightQuantization(ctx, op, weight);
   const perChannel = scales.length > 1;
-  const activation = quantizeActivation(ctx, ctx.input(a.tensor('X')), a.bool('reduce_range'));
+  const activation = quantizeActivation(ctx, x, reduceRange);
   const weightT = transpose(ctx, ctx.input(weight), [1, 0]);
   const inputs = [activation.quantized, weightT, activation.zeroPoint];
   if (zeroPoints.some((z) => z !== 0)) {
@@ -98,9 +100,13 @@ function lowerLinearDynamic(ctx: LowerContext, a: BoundArgs, relu: boolean): str
   const product = b.op1('MatMulInteger', inputs);
   const weightScale = perChannel ? b.constant('float32', [outFeatures], scales) : b.scalar('float32', scales[0]);
   const outputScale = b.op1('Mul', [activation.scale, weightScale]);
-  let y = b.op1('Mul', [b.op1('Cast', [product], { to: ONNX_DTYPE.float32 }), outputScale]);
-  if (bias) y = b.op1('Add', [y, ctx.input(bias)]);
-  return [relu ? b.op1('Relu', [y]) : y];
+  const y = b.op1('Mul', [b.op1('Cast', [product], { to: ONNX_DTYPE.float32 }), outputScale]);
+  return bias ? b.op1('Add', [y, ctx.input(bias)]) : y;
+}
+
+function lowerLinearDynamic(ctx: LowerContext, a: BoundArgs, relu: boolean): string[] {
+  const y = dynamicLinear(ctx, a.schema.name, ctx.input(a.tensor('X')), packedLinear(a), a.bool('reduce_range'));
+  return [relu ? ctx.b.op1('Relu', [y]) : y];
 }
 
 function linearDynamicOp(name: string, relu: boolean): OpDef {
@@ -242,7 +248,157 @@ const fakeQuantizePerChannel: OpDef = {
   },
 };
 
+// ----- dynamically quantized recurrent layers -----
+
+const CELL_PARAMS = '__torch__.torch.classes.rnn.CellParamsBase';
+
+interface DynamicCell {
+  readonly ih: PackedLinear;
+  readonly hh: PackedLinear;
+  readonly reduceRange: boolean;
+}
+
+function isTorchbind(v: Arg): v is TorchbindArg {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && 'kind' in v && v.kind === 'torchbind';
+}
+
+/**
+ * A CellParamsBase of quantize_dynamic's int8 layers, in its pickled state `('quantized_dynamic', [b_ih, b_hh],
+ * [], [reduce_range], [packed w_ih, packed w_hh])`; the packed linears carry the biases PyTorch adds.
+ */
+function dynamicCell(op: string, params: Arg): DynamicCell {
+  const state = isTorchbind(params) && params.className === CELL_PARAMS && Array.isArray(params.state) ? params.state : [];
+  const [kind, , , longs, packed] = state;
+  if (kind !== 'quantized_dynamic') {
+    return fail('OP_UNSUPPORTED', `${op}: only int8 dynamically quantized cell parameters are supported (got ${typeof kind === 'string' ? kind : 'another state'})`);
+  }
+  const [ih, hh] = Array.isArray(packed) ? packed : [];
+  if (!Array.isArray(longs) || !isTorchbind(ih as Arg) || !isTorchbind(hh as Arg)) return fail('TRACE_TYPE', `${op}: ${CELL_PARAMS} state is not (kind, tensors, doubles, longs, packed weights)`);
+  return { ih: packedLinearOf(op, ih as TorchbindArg), hh: packedLinearOf(op, hh as TorchbindArg), reduceRange: longs[0] === 1 };
+}
+
+interface RecurrentShape {
+  readonly steps: number;
+  readonly hidden: number;
+  readonly directions: number;
+  readonly layers: number;
+}
+
+function recurrentShape(a: BoundArgs, input: GValue, gates: number): RecurrentShape {
+  const op = a.schema.name;
+  const shape = shapeOf(input);
+  if (shape.length !== 3) fail('TRACE_TYPE', `${op}: expected a 3-D input, got [${shape.join(', ')}]`);
+  const steps = shape[a.bool('batch_first') ? 1 : 0];
+  if (typeof steps !== 'number') return fail('OP_UNSUPPORTED', `${op}: the sequence length must be known at conversion time`);
+  const [layers, directions] = [a.int('num_layers'), a.bool('bidirectional') ? 2 : 1];
+  const params = a.raw('params');
+  if (!Array.isArray(params) || params.length !== layers * directions) fail('TRACE_TYPE', `${op}: expected ${layers * directions} cell parameters`);
+  const hidden = (shapeOf(dynamicCell(op, (params as Arg[])[0]).hh.weight)[0] as number) / gates;
+  return { steps, hidden, directions, layers };
+}
+
+type CellStep = (ctx: LowerContext, op: string, cell: DynamicCell, inputGates: string, state: string[]) => string[];
+
+/**
+ * PyTorch's LSTM cell on pre-computed input gates: gates = linear_hh(h) + input gates, split i, f, g, o;
+ * c' = f c + i g, h' = o tanh(c').
+ */
+const lstmStep: CellStep = (ctx, op, cell, inputGates, [h, c]) => {
+  const b = ctx.b;
+  const gates = b.op1('Add', [dynamicLinear(ctx, op, h, cell.hh, cell.reduceRange), inputGates]);
+  const [i, f, g, o] = splitEqually(ctx, gates, 1, 4);
+  const cy = b.op1('Add', [b.op1('Mul', [b.op1('Sigmoid', [f]), c]), b.op1('Mul', [b.op1('Sigmoid', [i]), b.op1('Tanh', [g])])]);
+  return [b.op1('Mul', [b.op1('Sigmoid', [o]), b.op1('Tanh', [cy])]), cy];
+};
+
+/**
+ * PyTorch's GRU cell on pre-computed input gates: r = σ(hr + ir), z = σ(hz + iz), n = tanh(in + r hn),
+ * h' = (h - n) z + n.
+ */
+const gruStep: CellStep = (ctx, op, cell, inputGates, [h]) => {
+  const b = ctx.b;
+  const [ir, iz, inn] = splitEqually(ctx, inputGates, 1, 3);
+  const [hr, hz, hn] = splitEqually(ctx, dynamicLinear(ctx, op, h, cell.hh, cell.reduceRange), 1, 3);
+  const r = b.op1('Sigmoid', [b.op1('Add', [hr, ir])]);
+  const z = b.op1('Sigmoid', [b.op1('Add', [hz, iz])]);
+  const n = b.op1('Tanh', [b.op1('Add', [inn, b.op1('Mul', [r, hn])])]);
+  return [b.op1('Add', [b.op1('Mul', [b.op1('Sub', [h, n]), z]), n])];
+};
+
+/**
+ * A dynamically quantized LSTM/GRU as PyTorch's CPU kernel runs it, unrolled over the known sequence length:
+ * per layer and direction the input projection of the whole sequence at once (one dynamic quantization of all
+ * steps), then step by step the hidden projection (one quantization of h per step) and the cell. A direction
+ * runs backwards in time for the reverse direction; outputs of both directions are concatenated per step and
+ * feed the next layer. Returns the output sequence and each state's final values stacked by layer and direction.
+ */
+function lowerDynamicRecurrent(ctx: LowerContext, a: BoundArgs, gates: number, initial: GValue[], step: CellStep): string[] {
+  const op = a.schema.name;
+  const b = ctx.b;
+  const input = a.tensor('input');
+  const { steps, directions, layers } = recurrentShape(a, input, gates);
+  const batchFirst = a.bool('batch_first');
+  const params = a.raw('params') as Arg[];
+  let sequence = batchFirst ? transpose(ctx, ctx.input(input), [1, 0, 2]) : ctx.input(input);
+  const finals: string[][] = initial.map(() => []);
+  for (let layer = 0; layer < layers; layer++) {
+    const outputs: string[][] = [];
+    for (let direction = 0; direction < directions; direction++) {
+      const index = layer * directions + direction;
+      const cell = dynamicCell(op, params[index]);
+      const inputGates = dynamicLinear(ctx, op, sequence, cell.ih, cell.reduceRange);
+      let state = initial.map((s) => b.op1('Gather', [ctx.input(s), b.scalar('int64', index)], { axis: 0 }));
+      const stepOutputs: string[] = new Array<string>(steps);
+      for (let k = 0; k < steps; k++) {
+        const t = direction === 0 ? k : steps - 1 - k;
+        state = step(ctx, op, cell, b.op1('Gather', [inputGates, b.scalar('int64', t)], { axis: 0 }), state);
+        stepOutputs[t] = state[0];
+      }
+      outputs.push(stepOutputs);
+      state.forEach((s, i) => finals[i].push(unsqueeze(ctx, s, [0])));
+    }
+    const perStep = Array.from({ length: steps }, (_, t) => {
+      const both = outputs.map((o) => o[t]);
+      return unsqueeze(ctx, both.length === 1 ? both[0] : b.op1('Concat', both, { axis: 1 }), [0]);
+    });
+    sequence = perStep.length === 1 ? perStep[0] : b.op1('Concat', perStep, { axis: 0 });
+  }
+  const output = batchFirst ? transpose(ctx, sequence, [1, 0, 2]) : sequence;
+  return [output, ...finals.map((f) => (f.length === 1 ? f[0] : b.op1('Concat', f, { axis: 0 })))];
+}
+
+function recurrentOutput(a: BoundArgs, gates: number): TensorType {
+  const input = a.tensor('input');
+  if (input.tensor.dtype !== 'float32') fail('TRACE_TYPE', `${a.schema.name}: the input must be float32, got ${input.tensor.dtype}`);
+  const { hidden, directions } = recurrentShape(a, input, gates);
+  const shape = shapeOf(input);
+  return tensorOf('float32', [shape[0], shape[1], hidden * directions]);
+}
+
+const quantizedLstm: OpDef = {
+  schemas: [
+    'aten::quantized_lstm.input(Tensor input, Tensor[] hx, __torch__.torch.classes.rnn.CellParamsBase[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, bool batch_first, *, ScalarType? dtype=None, bool use_dynamic=False) -> (Tensor, Tensor, Tensor)',
+  ],
+  infer: (a) => {
+    const hx = a.tensors('hx');
+    if (hx.length !== 2) fail('TRACE_TYPE', `${a.schema.name}: hx must be (h0, c0)`);
+    return [recurrentOutput(a, 4), hx[0].tensor, hx[1].tensor];
+  },
+  // Round (the activations' quantization) needs opset 11.
+  lower: { 11: (ctx, a) => lowerDynamicRecurrent(ctx, a, 4, a.tensors('hx'), lstmStep) },
+};
+
+const quantizedGru: OpDef = {
+  schemas: [
+    'aten::quantized_gru.input(Tensor input, Tensor hx, __torch__.torch.classes.rnn.CellParamsBase[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, bool batch_first) -> (Tensor, Tensor)',
+  ],
+  infer: (a) => [recurrentOutput(a, 3), a.tensor('hx').tensor],
+  lower: { 11: (ctx, a) => lowerDynamicRecurrent(ctx, a, 3, [a.tensor('hx')], gruStep) },
+};
+
 export const quantizedOps: readonly OpDef[] = [
+  quantizedLstm,
+  quantizedGru,
   linearDynamicOp('linear_dynamic', false),
   linearDynamicOp('linear_relu_dynamic', true),
   fakeQuantizePerTensor,

@@ -4,7 +4,8 @@
  * buffers and Python numbers is in the op table (fake_quantize_* in scripts/fixtures/op_tables/quantized.py).
  */
 import { describe, expect, it } from 'vitest';
-import { codeOf, lowerOp, opTypes, runOp, tensorValue } from '../harness.js';
+import type { Arg, GValue } from '../../../src/ir/torch-graph.js';
+import { codeOf, infer, lowerOp, opTypes, runOp, tensorValue } from '../harness.js';
 
 /** PyTorch's kernel: (clamp(zero_point + nearbyint(x * (1.0f / scale)), quant_min, quant_max) - zero_point) * scale. */
 function fakeQuantized(x: number, scale: number, zeroPoint: number, quantMin: number, quantMax: number): number {
@@ -61,5 +62,26 @@ describe('aten::fake_quantize_per_channel_affine', () => {
   it('refuses an axis outside the input', () => {
     const x = tensorValue('float32', [2, 3], 'x');
     expect(codeOf(() => lowerOp({ op: 'aten::fake_quantize_per_channel_affine', args: [x, tensorValue('float32', [3]), tensorValue('int32', [3]), 2, 0, 255] }, 13))).toBe('TRACE_TYPE');
+  });
+});
+
+describe('aten::quantized_lstm and quantized_gru', () => {
+  const packedLinear = (rows: number, cols: number): Arg => ({ kind: 'torchbind', className: '__torch__.torch.classes.quantized.LinearPackedParamsBase', state: [tensorValue('qint8', [rows, cols]), null] });
+  const cell = (kind: string, gates: number): Arg => ({
+    kind: 'torchbind',
+    className: '__torch__.torch.classes.rnn.CellParamsBase',
+    state: [kind, [], [], [1], [packedLinear(gates * 6, 8), packedLinear(gates * 6, 6)]],
+  });
+  const lstm = (x: GValue, params: Arg) => ({ op: 'aten::quantized_lstm', overload: 'input', args: [x, [tensorValue('float32', [1, 2, 6]), tensorValue('float32', [1, 2, 6])], [params], false, 1, 0, false, false, false], kwargs: { dtype: 12, use_dynamic: true } });
+
+  it('read the hidden size from the packed weights of int8 dynamic cell parameters', () => {
+    expect(infer(lstm(tensorValue('float32', [5, 2, 8]), cell('quantized_dynamic', 4)))[0]).toEqual({ kind: 'tensor', dtype: 'float32', shape: [5, 2, 6] });
+    const gru = { op: 'aten::quantized_gru', overload: 'input', args: [tensorValue('float32', [2, 5, 8]), tensorValue('float32', [1, 2, 6]), [cell('quantized_dynamic', 3)], true, 1, 0, false, false, true] };
+    expect(infer(gru)[0]).toEqual({ kind: 'tensor', dtype: 'float32', shape: [2, 5, 6] });
+  });
+
+  it('refuse other cell parameters and a sequence length known only at run time', () => {
+    expect(codeOf(() => infer(lstm(tensorValue('float32', [5, 2, 8]), cell('quantized_fp16', 4))))).toBe('OP_UNSUPPORTED');
+    expect(codeOf(() => infer(lstm(tensorValue('float32', ['T', 2, 8]), cell('quantized_dynamic', 4))))).toBe('OP_UNSUPPORTED');
   });
 });
