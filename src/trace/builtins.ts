@@ -239,6 +239,14 @@ function pyCompare(a: PyValue, b: PyValue): number | undefined {
   const [x, y] = [asPyNumber(a), asPyNumber(b)];
   if (x !== undefined && y !== undefined) return pyNumber.lessThan(x, y) ? -1 : pyNumber.lessThan(y, x) ? 1 : 0;
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
+  // Tuples (`sorted(d.items())`) compare item by item, then by length.
+  if (a instanceof PyTuple && b instanceof PyTuple) {
+    for (let i = 0; i < Math.min(a.items.length, b.items.length); i++) {
+      const order = pyCompare(a.items[i], b.items[i]);
+      if (order !== 0) return order;
+    }
+    return Math.sign(a.items.length - b.items.length);
+  }
   return undefined;
 }
 
@@ -261,6 +269,77 @@ function pyEquals(a: PyValue, b: PyValue): boolean {
     return a === b || (a.type.dim !== undefined && a.type.dim === b.type.dim);
   }
   return a === b;
+}
+
+/** str.strip's default characters in TorchScript (no carriage return, unlike Python's). */
+const SCRIPT_WHITESPACE = ' \n\t\f\v';
+
+function stripString(text: string, chars: PyValue | undefined, left: boolean, right: boolean): string {
+  const set = typeof chars === 'string' ? chars : SCRIPT_WHITESPACE;
+  let lo = 0;
+  let hi = text.length;
+  while (left && lo < hi && set.includes(text[lo])) lo++;
+  while (right && hi > lo && set.includes(text[hi - 1])) hi--;
+  return text.slice(lo, hi);
+}
+
+const isAsciiAlpha = (c: string) => /^[A-Za-z]$/.test(c);
+
+/** str methods that test every character, as TorchScript's C-locale ones do. */
+function testsChars(test: (text: string) => boolean): Builtin {
+  return (_it, [a]) => (typeof a === 'string' ? test(a) : NOT_BUILTIN);
+}
+
+/** `fill` repeated to pad `text` to `width` on the left and right, paid for before it is made. */
+function padString(it: Interpreter, text: string, width: PyValue, fill: PyValue | undefined, side: 'left' | 'right' | 'center'): PyValue | typeof NOT_BUILTIN {
+  const w = num(width);
+  const f = fill === undefined || fill === null ? ' ' : fill;
+  if (typeof w !== 'number' || typeof f !== 'string' || f.length !== 1) return NOT_BUILTIN;
+  const margin = Math.max(0, w - text.length);
+  if (margin === 0) return text;
+  it.budget.sequence(w, 'the padded string');
+  // CPython's and TorchScript's center: the odd space goes left when the width is odd.
+  const left = side === 'left' ? margin : side === 'right' ? 0 : Math.floor(margin / 2) + (margin & w & 1);
+  return f.repeat(left) + text + f.repeat(margin - left);
+}
+
+const HASH_MULTIPLIER = (0xc6a4a793n << 32n) + 0x5bd1e995n;
+const UINT64 = (1n << 64n) - 1n;
+
+/** libstdc++'s std::_Hash_bytes (64-bit, seed 0xc70f6907): what std::hash gives strings and doubles in PyTorch's Linux builds. */
+function hashBytes(bytes: Uint8Array): bigint {
+  const mix = (v: bigint) => v ^ (v >> 47n);
+  const times = (v: bigint) => (v * HASH_MULTIPLIER) & UINT64;
+  const load = (at: number, n: number) => {
+    let v = 0n;
+    for (let i = n - 1; i >= 0; i--) v = (v << 8n) + BigInt(bytes[at + i]);
+    return v;
+  };
+  const aligned = bytes.length & ~7;
+  let h = 0xc70f6907n ^ times(BigInt(bytes.length));
+  for (let at = 0; at < aligned; at += 8) h = times(h ^ times(mix(times(load(at, 8)))));
+  if (bytes.length & 7) h = times(h ^ load(aligned, bytes.length & 7));
+  return BigInt.asIntN(64, mix(times(mix(h))));
+}
+
+/**
+ * `hash(v)` as TorchScript computes it: an int or bool is itself, a str or float (other than 0) hashes its
+ * UTF-8 or IEEE bytes. Ints are held exactly within ±2^53 here, so a larger hash is refused, not rounded.
+ */
+function pyHash(it: Interpreter, v: PyValue): PyValue | typeof NOT_BUILTIN {
+  if (typeof v === 'number' || typeof v === 'boolean') return Number(v);
+  let h: bigint;
+  if (typeof v === 'string') h = hashBytes(new TextEncoder().encode(v));
+  else if (v instanceof PyFloat) {
+    if (v.value === 0) return 0;
+    const bytes = new DataView(new ArrayBuffer(8));
+    bytes.setFloat64(0, v.value, true);
+    h = hashBytes(new Uint8Array(bytes.buffer));
+  } else return NOT_BUILTIN;
+  if (h > BigInt(Number.MAX_SAFE_INTEGER) || h < BigInt(Number.MIN_SAFE_INTEGER)) {
+    return it.fail('TRACE_UNSUPPORTED', `hash(${it.describe(v)}) is ${h}, an int beyond the ±2^53 this converter holds exactly`);
+  }
+  return Number(h);
 }
 
 function compare(op: (a: pyNumber.PyNumber, b: pyNumber.PyNumber) => boolean): Builtin {
@@ -495,6 +574,7 @@ const BUILTINS: Record<string, Builtin> = {
   'torch.copysign': arith(pyNumber.copysign),
   'torch.gcd': bitwise(pyNumber.gcd),
   ...Object.fromEntries((['nan', 'inf', 'finite'] as const).map((test) => [`torch.is${test}`, numberTest(test)])),
+  'torch.hash': (it, [v]) => pyHash(it, v),
   'torch.divmod': (it, [a, b]) => {
     const [x, y] = [asPyNumber(a), asPyNumber(b)];
     if (x === undefined || y === undefined) return NOT_BUILTIN;
@@ -618,7 +698,14 @@ const BUILTINS: Record<string, Builtin> = {
     const i = l.items.findIndex((x) => pyEquals(x, v));
     return i >= 0 ? i : it.fail('TRACE_RAISE', `the model raises ValueError: ${it.describe(v)} is not in list`);
   },
-  'torch.count': (_it, [l, v]) => (l instanceof PyList ? l.items.filter((x) => pyEquals(x, v)).length : NOT_BUILTIN),
+  'torch.count': (_it, [l, v, start, end]) => {
+    if (l instanceof PyList) return l.items.filter((x) => pyEquals(x, v)).length;
+    if (typeof l !== 'string' || typeof v !== 'string') return NOT_BUILTIN;
+    const [lo, hi] = sliceBounds(l.length, start ?? null, end ?? null, 1);
+    const part = l.slice(lo, hi);
+    // Non-overlapping occurrences; the empty string occurs between every two characters and at both ends.
+    return v === '' ? part.length + 1 : part.split(v).length - 1;
+  },
   'torch.remove': (it, [l, v]) => {
     if (!(l instanceof PyList)) return NOT_BUILTIN;
     const i = l.items.findIndex((x) => pyEquals(x, v));
@@ -702,7 +789,38 @@ const BUILTINS: Record<string, Builtin> = {
   },
   'torch.lower': (_it, [a]) => (typeof a === 'string' ? a.toLowerCase() : NOT_BUILTIN),
   'torch.upper': (_it, [a]) => (typeof a === 'string' ? a.toUpperCase() : NOT_BUILTIN),
-  'torch.strip': (_it, [a]) => (typeof a === 'string' ? a.trim() : NOT_BUILTIN),
+  'torch.strip': (_it, [a, chars]) => (typeof a === 'string' ? stripString(a, chars, true, true) : NOT_BUILTIN),
+  'torch.lstrip': (_it, [a, chars]) => (typeof a === 'string' ? stripString(a, chars, true, false) : NOT_BUILTIN),
+  'torch.rstrip': (_it, [a, chars]) => (typeof a === 'string' ? stripString(a, chars, false, true) : NOT_BUILTIN),
+  'torch.rfind': (_it, [a, b, start, end]) => {
+    if (typeof a !== 'string' || typeof b !== 'string') return NOT_BUILTIN;
+    const [lo, hi] = sliceBounds(a.length, start ?? null, end ?? null, 1);
+    const i = a.slice(lo, hi).lastIndexOf(b);
+    return i < 0 ? -1 : i + lo;
+  },
+  'torch.capitalize': (_it, [a]) => (typeof a === 'string' ? a.slice(0, 1).toUpperCase() + a.slice(1).toLowerCase() : NOT_BUILTIN),
+  'torch.swapcase': (_it, [a]) =>
+    typeof a === 'string' ? [...a].map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join('') : NOT_BUILTIN,
+  /** Upper case after any character that is not a letter (digits included: 'foo1bar' is 'Foo1Bar'). */
+  'torch.title': (_it, [a]) => {
+    if (typeof a !== 'string') return NOT_BUILTIN;
+    let afterLetter = false;
+    return [...a].map((c) => {
+      const out = isAsciiAlpha(c) ? (afterLetter ? c.toLowerCase() : c.toUpperCase()) : c;
+      afterLetter = isAsciiAlpha(c);
+      return out;
+    }).join('');
+  },
+  'torch.isalpha': testsChars((t) => /^[A-Za-z]+$/.test(t)),
+  'torch.isalnum': testsChars((t) => /^[A-Za-z0-9]+$/.test(t)),
+  'torch.isspace': testsChars((t) => /^[ \t\n\v\f\r]+$/.test(t)),
+  'torch.isupper': testsChars((t) => /[A-Z]/.test(t) && !/[a-z]/.test(t)),
+  'torch.islower': testsChars((t) => /[a-z]/.test(t) && !/[A-Z]/.test(t)),
+  // TorchScript's zfill pads on the left whatever the sign ('-42'.zfill(6) is '000-42').
+  'torch.zfill': (it, [a, width]) => (typeof a === 'string' ? padString(it, a, width, '0', 'left') : NOT_BUILTIN),
+  'torch.ljust': (it, [a, width, fill]) => (typeof a === 'string' ? padString(it, a, width, fill, 'right') : NOT_BUILTIN),
+  'torch.rjust': (it, [a, width, fill]) => (typeof a === 'string' ? padString(it, a, width, fill, 'left') : NOT_BUILTIN),
+  'torch.center': (it, [a, width, fill]) => (typeof a === 'string' ? padString(it, a, width, fill, 'center') : NOT_BUILTIN),
   'torch.replace': (it, [a, b, c]) => {
     if (typeof a !== 'string' || typeof b !== 'string' || typeof c !== 'string') return NOT_BUILTIN;
     const pieces = a.split(b);
@@ -801,7 +919,8 @@ const BUILTINS: Record<string, Builtin> = {
 const BUILDERS = new Set([
   'builtins.range', 'builtins.list', 'builtins.enumerate', 'builtins.zip', 'builtins.sorted', 'torch.add', 'torch.mul',
   'torch.list', 'torch.copy', 'torch.slice', 'torch.keys', 'torch.values', 'torch.items', 'torch.split', 'torch.join',
-  'torch.replace', 'torch.lower', 'torch.upper', 'torch.strip',
+  'torch.replace', 'torch.lower', 'torch.upper', 'torch.strip', 'torch.lstrip', 'torch.rstrip', 'torch.capitalize', 'torch.swapcase',
+  'torch.title', 'torch.zfill', 'torch.ljust', 'torch.rjust', 'torch.center',
 ]);
 
 /** Runs `path` as a Python-level function when it is one and its arguments fit; else NOT_BUILTIN. */
