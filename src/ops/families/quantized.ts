@@ -396,7 +396,57 @@ const quantizedGru: OpDef = {
   lower: { 11: (ctx, a) => lowerDynamicRecurrent(ctx, a, 3, [a.tensor('hx')], gruStep) },
 };
 
+// ----- weight-only quantized embeddings -----
+
+const PACKED_EMBEDDING = '__torch__.torch.classes.quantized.EmbeddingPackedParamsBase';
+
+/** EmbeddingPackedParamsBase's pickled state `(version, [qweight], [], [bit rate])`: its 8-bit weight. */
+function packedEmbedding(a: BoundArgs): GValue {
+  const op = a.schema.name;
+  const packed = a.torchbind('weight');
+  const [, tensors, , longs] = Array.isArray(packed.state) ? packed.state : [];
+  const weight = Array.isArray(tensors) ? tensors[0] : undefined;
+  if (packed.className !== PACKED_EMBEDDING || !Array.isArray(longs) || !weight || typeof weight !== 'object' || !('type' in weight)) {
+    return fail('TRACE_TYPE', `${op}: ${packed.className} state is not (version, [weight], [], [bit rate])`);
+  }
+  if (longs[0] !== 8 || weight.tensor.dtype !== 'quint8') return fail('OP_UNSUPPORTED', `${op}: only 8-bit rows are supported (bit rate ${String(longs[0])})`);
+  if (shapeOf(weight).length !== 2) fail('TRACE_TYPE', `${op}: the packed weight must be 2-D`);
+  return weight;
+}
+
+/**
+ * quantized::embedding_byte (nn.quantized.Embedding, weights quantized per row with float scale and zero point):
+ * the table dequantized as PyTorch's packed rows hold it, q x scale + bias with bias = -zero point x scale, then
+ * the rows the indices pick.
+ */
+const embeddingByte: OpDef = {
+  schemas: ['quantized::embedding_byte(__torch__.torch.classes.quantized.EmbeddingPackedParamsBase weight, Tensor indices, bool pruned_weights=False) -> Tensor'],
+  infer: (a) => {
+    const weight = packedEmbedding(a);
+    const indices = a.tensor('indices');
+    if (indices.tensor.dtype !== 'int64' && indices.tensor.dtype !== 'int32') fail('TRACE_TYPE', `${a.schema.name}: indices must be int64 or int32, got ${indices.tensor.dtype}`);
+    if (a.bool('pruned_weights')) fail('OP_UNSUPPORTED', `${a.schema.name}: pruned weights are not supported`);
+    return [tensorOf('float32', [...shapeOf(indices), shapeOf(weight)[1]])];
+  },
+  lower: {
+    9: (ctx, a) => {
+      const b = ctx.b;
+      const weight = packedEmbedding(a);
+      const quant = ctx.parameter?.(weight)?.quant;
+      if (!quant?.scales || !quant.zeroPoints || quant.scheme !== 'per_channel_affine_float_qparams' || (quant.axis ?? 0) !== 0) {
+        return fail('OP_UNSUPPORTED', `${a.schema.name}: the weight must be quantized per row with float scales and zero points`);
+      }
+      const scales = numbers(quant.scales).map(Math.fround);
+      const biases = numbers(quant.zeroPoints).map((z, i) => Math.fround(-Math.fround(z) * scales[i]));
+      const rows = scales.length;
+      const table = b.op1('Add', [b.op1('Mul', [b.op1('Cast', [ctx.input(weight)], { to: ONNX_DTYPE.float32 }), b.constant('float32', [rows, 1], scales)]), b.constant('float32', [rows, 1], biases)]);
+      return [b.op1('Gather', [table, ctx.input(a.tensor('indices'))], { axis: 0 })];
+    },
+  },
+};
+
 export const quantizedOps: readonly OpDef[] = [
+  embeddingByte,
   quantizedLstm,
   quantizedGru,
   linearDynamicOp('linear_dynamic', false),

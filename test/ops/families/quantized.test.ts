@@ -85,3 +85,18 @@ describe('aten::quantized_lstm and quantized_gru', () => {
     expect(codeOf(() => infer(lstm(tensorValue('float32', ['T', 2, 8]), cell('quantized_dynamic', 4))))).toBe('OP_UNSUPPORTED');
   });
 });
+
+describe('quantized::embedding_byte', () => {
+  const packed = (bitRate: number, dtype: 'quint8' | 'float32'): Arg => ({
+    kind: 'torchbind',
+    className: '__torch__.torch.classes.quantized.EmbeddingPackedParamsBase',
+    state: [1, [tensorValue(dtype, [20, 6])], [], [bitRate]],
+  });
+
+  it('gives each index a row of the table, and refuses 4-bit rows and float indices', () => {
+    const indices = tensorValue('int64', [2, 3]);
+    expect(infer({ op: 'quantized::embedding_byte', args: [packed(8, 'quint8'), indices] })[0]).toEqual({ kind: 'tensor', dtype: 'float32', shape: [2, 3, 6] });
+    expect(codeOf(() => infer({ op: 'quantized::embedding_byte', args: [packed(4, 'quint8'), indices] }))).toBe('OP_UNSUPPORTED');
+    expect(codeOf(() => infer({ op: 'quantized::embedding_byte', args: [packed(8, 'quint8'), tensorValue('float32', [2])] }))).toBe('TRACE_TYPE');
+  });
+});
