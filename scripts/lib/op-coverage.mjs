@@ -1,7 +1,8 @@
 /**
  * tsonnx's ops against torch.onnx's: which ops of torch's list (docs/torch-onnx-ops.tsv) the registry
  * defines and from which opset, and the documented reason (docs/op-coverage-notes.tsv) for each op it
- * does not define or defines only from a higher opset than torch. Used by `npm run coverage` and
+ * does not define or defines only from a higher opset than torch, and for ops beyond torch's list that it does
+ * not define. Used by `npm run coverage` and
  * test/ops/torch-coverage.test.ts.
  */
 import { readFileSync } from 'node:fs';
@@ -27,7 +28,7 @@ export function readNotes(docsDir) {
  * (`aten::relu_`) counts as its functional op, as the interpreter runs it that way.
  */
 export function compareWithTorch(claimed, torchOps, notes) {
-  const result = { registered: [], higherOpset: [], missing: [], staleNotes: [] };
+  const result = { registered: [], higherOpset: [], missing: [], staleNotes: [], beyond: [] };
   for (const { op, torchOpset } of torchOps) {
     const name = claimed.has(op) ? op : op.replace(/_$/, '');
     const opset = claimed.get(name);
@@ -38,6 +39,13 @@ export function compareWithTorch(claimed, torchOps, notes) {
       result.registered.push({ op, opset, torchOpset });
       if (note !== undefined) result.staleNotes.push(op);
     }
+  }
+  // Notes on ops beyond torch's list: why an op archives can call is not defined.
+  const listed = new Set(torchOps.map((o) => o.op));
+  for (const [op, note] of notes) {
+    if (listed.has(op)) continue;
+    if (claimed.has(op)) result.staleNotes.push(op);
+    else result.beyond.push({ op, note });
   }
   return result;
 }
