@@ -89,6 +89,9 @@ const PAIR_AWARE = new Set([
  */
 const PRODUCTS = new Set(['aten::mul', 'aten::matmul', 'aten::mm', 'aten::bmm', 'aten::mv', 'aten::dot', 'aten::outer']);
 
+/** Ops that read only the shape: run on the real part, whose shape is the complex tensor's. */
+const SHAPE_ONLY = new Set(['aten::size', 'aten::numel', 'aten::_shape_as_tensor']);
+
 /** A real tensor value standing for one part of a complex one. */
 function realValue(v: GValue, part: DType): GValue {
   return new GValue(tensorOf(part, v.tensor.shape), v.hint);
@@ -163,6 +166,12 @@ export function complexAware(name: string, lowering: Lowering): Lowering {
       }
       const [rr, ii, ri, ir] = [run([[x, 0], [y, 0]]), run([[x, 1], [y, 1]]), run([[x, 0], [y, 1]]), run([[x, 1], [y, 0]])];
       return packed(ctx, name, rr.map((r, i) => ctx.b.op1('Sub', [r, ii[i]])), ri.map((r, i) => ctx.b.op1('Add', [r, ir[i]])));
+    };
+  }
+  if (SHAPE_ONLY.has(name)) {
+    return (ctx, a) => {
+      const complexArgs = [...a.values].filter(([, v]) => complexPart(v) !== undefined);
+      return runOnParts(ctx, a, lowering, new Map(complexArgs.map(([k]) => [k, 0])));
     };
   }
   if (PAIR_AWARE.has(name)) return lowering;
