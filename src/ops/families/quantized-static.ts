@@ -558,6 +558,90 @@ function binaryOp(name: string, opType: 'Add' | 'Mul', relu: boolean): OpDef {
   };
 }
 
+// ----- a quantized tensor and a Python number -----
+
+const DTYPE_RANGE: Readonly<Record<QuantizedDtype, readonly [number, number]>> = { quint8: [0, 255], qint8: [-128, 127] };
+
+function knownScalar(a: BoundArgs): number {
+  const b = a.scalar('b');
+  if (b instanceof PyFloat) return b.value;
+  if (typeof b === 'number') return b;
+  return fail('OP_UNSUPPORTED', `${a.schema.name}: the scalar must be known at conversion time`);
+}
+
+/**
+ * PyTorch's quantized add_scalar (_add_scalar_out): c / scale rounded to c_q steps moves the zero point to
+ * z - c_q, the integers unchanged, when that zero point fits the dtype; otherwise the zero point is pinned to the
+ * nearer end of the range and the scale widened to keep the range covering [z - c_q] (`requantize`).
+ */
+function addScalarPlan(dtype: QuantizedDtype, quant: QuantType, c: number): { quant: QuantType; steps: number; requantize: boolean } {
+  const [qmin, qmax] = DTYPE_RANGE[dtype];
+  const { scale: s, zeroPoint: z } = quant;
+  const steps = roundHalfToEven(c / s);
+  if (qmin > z - steps) return { quant: { scale: ((qmax - (z - steps)) / (qmax - qmin)) * s, zeroPoint: qmin }, steps, requantize: true };
+  if (qmax < z - steps) return { quant: { scale: ((z - steps - qmin) / (qmax - qmin)) * s, zeroPoint: qmax }, steps, requantize: true };
+  return { quant: { scale: s, zeroPoint: z - steps }, steps, requantize: false };
+}
+
+function addScalarOp(name: string, relu: boolean): OpDef {
+  const plan = (a: BoundArgs) => {
+    const { dtype, quant } = activationQuant(a.schema.name, a.tensor('qa'));
+    return { dtype, input: quant, ...addScalarPlan(dtype, quant, knownScalar(a)) };
+  };
+  return {
+    schemas: [`quantized::${name}(Tensor qa, Scalar b) -> Tensor qc`],
+    infer: (a) => [quantizedType(plan(a).dtype, shapeOf(a.tensor('qa')), plan(a).quant)],
+    lower: {
+      10: (ctx, a) => {
+        const b = ctx.b;
+        const { dtype, input, quant, steps, requantize } = plan(a);
+        const q = ctx.input(a.tensor('qa'));
+        if (!requantize) return [relu ? clampBelowAtZero(ctx, q, dtype, quant) : b.op1('Identity', [q])];
+        // qadd_scalar_kernel: (q - z + c_q) times the float multiplier self scale x (1 / output scale), lrintf.
+        const shifted = b.op1('Add', [b.op1('Cast', [q], { to: ONNX_DTYPE.int32 }), b.scalar('int32', steps - input.zeroPoint)]);
+        const multiplier = Math.fround(Math.fround(input.scale) * Math.fround(1 / Math.fround(quant.scale)));
+        const scaled = b.op1('Mul', [b.op1('Cast', [shifted], { to: ONNX_DTYPE.float32 }), b.scalar('float32', multiplier)]);
+        const y = b.op1('QuantizeLinear', [scaled, b.scalar('float32', 1), zeroPointConstant(ctx, dtype, quant.zeroPoint)]);
+        return [relu ? clampBelowAtZero(ctx, y, dtype, quant) : y];
+      },
+    },
+  };
+}
+
+/**
+ * PyTorch's quantized mul_scalar (_mul_scalar_out), exact on the integers: c > 0 scales the scale (integers
+ * unchanged), c = 0 gives zeros at scale 1 and zero point 0, c < 0 mirrors the integers (qmax + qmin - q) at
+ * scale |c| x scale and the mirrored zero point.
+ */
+function mulScalarOp(name: string, relu: boolean): OpDef {
+  const plan = (a: BoundArgs) => {
+    const { dtype, quant } = activationQuant(a.schema.name, a.tensor('qa'));
+    const c = knownScalar(a);
+    const [qmin, qmax] = DTYPE_RANGE[dtype];
+    const output: QuantType = c > 0 ? { scale: c * quant.scale, zeroPoint: quant.zeroPoint } : c === 0 ? { scale: 1, zeroPoint: 0 } : { scale: Math.abs(c) * quant.scale, zeroPoint: qmax - (quant.zeroPoint - qmin) };
+    return { dtype, c, output, range: [qmin, qmax] as const };
+  };
+  return {
+    schemas: [`quantized::${name}(Tensor qa, Scalar b) -> Tensor qc`],
+    infer: (a) => [quantizedType(plan(a).dtype, shapeOf(a.tensor('qa')), plan(a).output)],
+    lower: {
+      10: (ctx, a) => {
+        const b = ctx.b;
+        const { dtype, c, output, range } = plan(a);
+        const q = ctx.input(a.tensor('qa'));
+        const onnxType = dtype === 'quint8' ? 'uint8' : 'int8';
+        if (c === 0) return [b.op1('Cast', [b.op1('Mul', [b.op1('Cast', [q], { to: ONNX_DTYPE.int32 }), b.scalar('int32', 0)])], { to: ONNX_DTYPE[onnxType] })];
+        let y = q;
+        if (c < 0) {
+          const mirrored = b.op1('Sub', [b.scalar('int32', range[0] + range[1]), b.op1('Cast', [q], { to: ONNX_DTYPE.int32 })]);
+          y = b.op1('Cast', [mirrored], { to: ONNX_DTYPE[onnxType] });
+        }
+        return [relu ? clampBelowAtZero(ctx, y, dtype, output) : b.op1('Identity', [y])];
+      },
+    },
+  };
+}
+
 function catOp(name: string, relu: boolean): OpDef {
   const outputOf = (a: BoundArgs): { dtype: QuantizedDtype; quant: QuantType } => {
     const first = activationQuant(a.schema.name, a.tensors('qx')[0]);
@@ -692,6 +776,10 @@ export const staticQuantizedOps: readonly OpDef[] = [
   binaryOp('add_relu', 'Add', true),
   binaryOp('mul', 'Mul', false),
   binaryOp('mul_relu', 'Mul', true),
+  addScalarOp('add_scalar', false),
+  addScalarOp('add_scalar_relu', true),
+  mulScalarOp('mul_scalar', false),
+  mulScalarOp('mul_scalar_relu', true),
   catOp('cat', false),
   catOp('cat_relu', true),
   activationOp(

@@ -116,3 +116,16 @@ describe('aten ops on quantized tensors', () => {
     expect(Array.from(got[session.outputNames[1]].data as Uint8Array)).toEqual([8, 12, 132]);
   });
 });
+
+describe('quantized::add_scalar and mul_scalar', () => {
+  it('move the zero point, or pin it and widen the scale, as PyTorch chooses the output parameters', () => {
+    const x = quantizedInput([2, 3], 0.05, 100);
+    expect(infer({ op: 'quantized::add_scalar', args: [x, 1.3] })[0]).toMatchObject({ quant: { scale: 0.05, zeroPoint: 74 } });
+    // 9 / 0.05 = 180 steps: the zero point would be -80, so it is pinned at 0 and the scale covers 255 + 80 steps.
+    const [wide] = infer({ op: 'quantized::add_scalar', args: [x, 9] }) as TensorType[];
+    expect(wide.quant?.zeroPoint).toBe(0);
+    expect(wide.quant?.scale).toBeCloseTo((335 / 255) * 0.05, 12);
+    expect(infer({ op: 'quantized::mul_scalar', args: [x, -0.5] })[0]).toMatchObject({ quant: { scale: 0.025, zeroPoint: 155 } });
+    expect(infer({ op: 'quantized::mul_scalar', args: [x, 0] })[0]).toMatchObject({ quant: { scale: 1, zeroPoint: 0 } });
+  });
+});
