@@ -199,7 +199,10 @@ function writeDoc(table, summary, notes, fp16) {
       'layers; int64 tokens in, logits out; its 2.6 trace records the fused op with the mask, 1.13 falls back to ' +
       'the unfused path). The `quantized_*` rows are torchvision\'s quantizable models statically quantized with ' +
       'the qnnpack engine (fused, calibrated on seeded random batches, converted) by `scripts/zoo_models.py`; they ' +
-      'pass when within one quantization step of the output (the case\'s `tolerance`) everywhere.',
+      'pass when within one quantization step of the output (the case\'s `tolerance`) everywhere; the `quantized_x86_*` ' +
+      'rows are the same models quantized with the x86 engine the PyTorch build offers (x86, fbgemm or onednn) and its ' +
+      'default qconfig, whose references hold for CPUs with VNNI (without it onednn adds pairs of uint8 x int8 products ' +
+      'in int16 with saturation).',
     ...(fp16
       ? [
           '',
