@@ -1,6 +1,6 @@
 /**
- * torch.special functions with an ONNX form: exp2, sinc, erfc, xlogy and the special_-only ndtr, entr,
- * xlog1py. TorchScript's compiler writes the special_ names of other ops as those ops (special_expit is
+ * torch.special functions with an ONNX form: exp2, sinc, erfc, xlogy, lgamma (Lanczos in float64) and the
+ * special_-only ndtr, entr, xlog1py. TorchScript's compiler writes the special_ names of other ops as those ops (special_expit is
  * saved as aten::sigmoid, special_psi as aten::digamma, special_round as aten::round), so only names
  * without such an op reach an archive.
  */
@@ -8,7 +8,7 @@ import type { DType } from '../../archive/types.js';
 import { type BoundArgs } from '../args.js';
 import { floatFunction, outDtype } from '../builders.js';
 import { isFloating, type Operand } from '../dtypes.js';
-import { elementwiseType, operand } from '../helpers.js';
+import { castTo, elementwiseType, operand } from '../helpers.js';
 import type { LowerContext, Lowering, OpDef } from '../registry.js';
 
 /** x == 0 for floats: Equal takes floats from opset 11; before, neither below nor above zero, and not NaN. */
@@ -59,6 +59,44 @@ function xTimesOp(name: string, f: (ctx: LowerContext, y: string, dtype: DType) 
   };
 }
 
+/** Lanczos coefficients for g = 7, n = 9: Γ(z + 1) = √(2π) t^(z + ½) e^(−t) A(z), t = z + 7.5, within 1e-15 relative. */
+const LANCZOS = [
+  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905,
+  -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+];
+
+/**
+ * log|Γ(x)| in float64 (Lanczos for x ≥ ½, reflection below), cast to the result's dtype: float32 results
+ * match std::lgamma's to within rounding. +inf at ±inf, 0 and the negative integers, as PyTorch.
+ */
+function lgamma(ctx: LowerContext, x: string, dtype: DType): string {
+  const b = ctx.b;
+  const c = (v: number) => b.scalar('float64', v);
+  const wide = castTo(ctx, x, dtype, 'float64');
+  const lanczos = (v: string) => {
+    const z = b.op1('Sub', [v, c(1)]);
+    let sum = c(LANCZOS[0]);
+    for (let i = 1; i < LANCZOS.length; i++) sum = b.op1('Add', [sum, b.op1('Div', [c(LANCZOS[i]), b.op1('Add', [z, c(i)])])]);
+    const t = b.op1('Add', [z, c(7.5)]);
+    const power = b.op1('Mul', [b.op1('Add', [z, c(0.5)]), b.op1('Log', [t])]);
+    return b.op1('Add', [b.op1('Sub', [b.op1('Add', [c(0.5 * Math.log(2 * Math.PI)), power]), t]), b.op1('Log', [sum])]);
+  };
+  const small = b.op1('Less', [wide, c(0.5)]);
+  // Each branch sees only the arguments it is exact for, so neither produces a NaN the other would hide.
+  const upper = lanczos(b.op1('Where', [small, b.op1('Sub', [c(1), wide]), wide]));
+  const sinPi = b.op1('Abs', [b.op1('Sin', [b.op1('Mul', [wide, c(Math.PI)])])]);
+  const reflected = b.op1('Sub', [b.op1('Log', [b.op1('Div', [c(Math.PI), sinPi])]), upper]);
+  const pole = b.op1('And', [b.op1('Not', [b.op1('Greater', [wide, c(0)])]), isIntegral64(ctx, wide)]);
+  const infinite = b.op1('Or', [pole, b.op1('Greater', [b.op1('Abs', [wide]), c(Number.MAX_VALUE)])]);
+  const value = b.op1('Where', [infinite, c(Infinity), b.op1('Where', [small, reflected, upper])]);
+  return castTo(ctx, value, 'float64', dtype);
+}
+
+/** Whether a float64 equals its floor (Equal takes floats from opset 11: floor(x) − x is not below or above 0). */
+function isIntegral64(ctx: LowerContext, x: string): string {
+  return isZero(ctx, ctx.b.op1('Sub', [ctx.b.op1('Floor', [x]), x]), 'float64');
+}
+
 export const specialOps: readonly OpDef[] = [
   floatFunction('exp2', [], 7, (ctx, x, dtype) => ctx.b.op1('Pow', [ctx.b.scalar(dtype, 2), x])),
   /** sin(πx)/(πx) with πx rounded to the dtype first, as PyTorch computes it; 1 at 0, NaN stays NaN. */
@@ -83,6 +121,7 @@ export const specialOps: readonly OpDef[] = [
     const elsewhere = b.op1('Where', [b.op1('Less', [x, zero]), b.scalar(dtype, -Infinity), b.op1('Mul', [x, zero])]);
     return b.op1('Where', [b.op1('Greater', [x, zero]), positive, elsewhere]);
   }),
+  floatFunction('lgamma', ['aten::lgamma.int(int a) -> float', 'aten::lgamma.float(float a) -> float', 'aten::lgamma.Scalar(Scalar a) -> Scalar'], 9, lgamma),
   xTimesOp('xlogy', (ctx, y) => ctx.b.op1('Log', [y]), ['.Tensor', '.Scalar_Self', '.Scalar_Other']),
   xTimesOp('special_xlog1py', (ctx, y, dtype) => ctx.b.op1('Log', [ctx.b.op1('Add', [y, ctx.b.scalar(dtype, 1)])]), ['', '.self_scalar', '.other_scalar']),
 ];
