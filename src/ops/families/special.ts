@@ -1,5 +1,5 @@
 /**
- * torch.special functions with an ONNX form: exp2, sinc, erfc, xlogy, lgamma (Lanczos in float64) and the
+ * torch.special functions with an ONNX form: exp2, sinc, erfc, xlogy, lgamma and digamma (series in float64) and the
  * special_-only ndtr, entr, xlog1py. TorchScript's compiler writes the special_ names of other ops as those ops (special_expit is
  * saved as aten::sigmoid, special_psi as aten::digamma, special_round as aten::round), so only names
  * without such an op reach an archive.
@@ -92,6 +92,37 @@ function lgamma(ctx: LowerContext, x: string, dtype: DType): string {
   return castTo(ctx, value, 'float64', dtype);
 }
 
+/** Coefficients of ψ(y) ~ ln y − 1/(2y) − Σ B₂ₖ/(2k y²ᵏ), k = 1..7. */
+const DIGAMMA_ASYMPTOTIC = [1 / 12, -1 / 120, 1 / 252, -1 / 240, 1 / 132, -691 / 32760, 1 / 12];
+
+/**
+ * ψ(x) in float64: the reflection ψ(1 − x) − π cos(πx)/sin(πx) below ½, six steps of ψ(x) = ψ(x + 1) − 1/x,
+ * then the asymptotic series at x + 6 (within 1e-13); cast to the result's dtype. As PyTorch: −inf at +0,
+ * +inf at −0, NaN at the negative integers and −inf.
+ */
+function digamma(ctx: LowerContext, x: string, dtype: DType): string {
+  const b = ctx.b;
+  const c = (v: number) => b.scalar('float64', v);
+  const wide = castTo(ctx, x, dtype, 'float64');
+  const small = b.op1('Less', [wide, c(0.5)]);
+  const v = b.op1('Where', [small, b.op1('Sub', [c(1), wide]), wide]);
+  let steps = c(0);
+  for (let k = 0; k < 6; k++) steps = b.op1('Add', [steps, b.op1('Div', [c(1), b.op1('Add', [v, c(k)])])]);
+  const y = b.op1('Add', [v, c(6)]);
+  const inverseSquare = b.op1('Div', [c(1), b.op1('Mul', [y, y])]);
+  let series = c(0);
+  for (let k = DIGAMMA_ASYMPTOTIC.length - 1; k >= 0; k--) series = b.op1('Mul', [b.op1('Add', [series, c(DIGAMMA_ASYMPTOTIC[k])]), inverseSquare]);
+  const shifted = b.op1('Sub', [b.op1('Sub', [b.op1('Sub', [b.op1('Log', [y]), b.op1('Div', [c(0.5), y])]), series]), steps]);
+  const angle = b.op1('Mul', [wide, c(Math.PI)]);
+  const cotangent = b.op1('Div', [b.op1('Mul', [b.op1('Cos', [angle]), c(Math.PI)]), b.op1('Sin', [angle])]);
+  const value = b.op1('Where', [small, b.op1('Sub', [shifted, cotangent]), shifted]);
+  const zero = isZero(ctx, wide, 'float64');
+  const negativeIntegral = b.op1('And', [b.op1('Less', [wide, c(0)]), b.op1('Or', [isIntegral64(ctx, wide), b.op1('Less', [wide, c(-Number.MAX_VALUE)])])]);
+  // −1/x is −inf at +0 and +inf at −0.
+  const result = b.op1('Where', [zero, b.op1('Neg', [b.op1('Div', [c(1), wide])]), b.op1('Where', [negativeIntegral, c(NaN), value])]);
+  return castTo(ctx, result, 'float64', dtype);
+}
+
 /** Whether a float64 equals its floor (Equal takes floats from opset 11: floor(x) − x is not below or above 0). */
 function isIntegral64(ctx: LowerContext, x: string): string {
   return isZero(ctx, ctx.b.op1('Sub', [ctx.b.op1('Floor', [x]), x]), 'float64');
@@ -122,6 +153,7 @@ export const specialOps: readonly OpDef[] = [
     return b.op1('Where', [b.op1('Greater', [x, zero]), positive, elsewhere]);
   }),
   floatFunction('lgamma', ['aten::lgamma.int(int a) -> float', 'aten::lgamma.float(float a) -> float', 'aten::lgamma.Scalar(Scalar a) -> Scalar'], 9, lgamma),
+  floatFunction('digamma', [], 9, digamma),
   xTimesOp('xlogy', (ctx, y) => ctx.b.op1('Log', [y]), ['.Tensor', '.Scalar_Self', '.Scalar_Other']),
   xTimesOp('special_xlog1py', (ctx, y, dtype) => ctx.b.op1('Log', [ctx.b.op1('Add', [y, ctx.b.scalar(dtype, 1)])]), ['', '.self_scalar', '.other_scalar']),
 ];
