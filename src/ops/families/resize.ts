@@ -2,6 +2,7 @@
  * Upsampling (`F.interpolate` and the `upsample_*` ops it calls) as ONNX Resize. Torch's nearest is
  * Resize's `asymmetric` + `floor`, nearest-exact is `half_pixel` + `round_prefer_ceil`, and linear
  * and cubic map pixel centres (`half_pixel`) or corners (`align_corners`); cubic uses a = -0.75.
+ * Antialiased resizing is a product with constant weight matrices.
  */
 import { PyFloat } from '../../archive/types.js';
 import { fail } from '../../errors.js';
@@ -252,6 +253,85 @@ function upsampleOp(schemas: string[], mode: Mode, spatial: number): OpDef {
   };
 }
 
+/**
+ * PyTorch's antialiased filters (as Pillow's): the triangle for bilinear, Keys' cubic with a = -0.5
+ * for bicubic, evaluated in the kernel's precision `f`.
+ */
+function antialiasFilter(cubic: boolean, f: (v: number) => number): (x: number) => number {
+  if (!cubic) return (x) => (Math.abs(x) < 1 ? f(1 - Math.abs(x)) : 0);
+  const a = -0.5;
+  return (v) => {
+    const x = Math.abs(v);
+    if (x < 1) return f(f(f(f(f((a + 2) * x) - (a + 3)) * x) * x) + 1);
+    if (x < 2) return f(f(f(f(f(f(a * x) - 5 * a) * x) + 8 * a) * x) - 4 * a);
+    return 0;
+  };
+}
+
+/**
+ * The (out x in) matrix of PyTorch's antialiased interpolation along one axis, as its CPU kernel
+ * computes it in the input's precision `f`: output i is centred at scale * (i + 0.5) and reads the
+ * inputs within the filter's support (widened by the scale when shrinking), weighted by the filter
+ * at (input - centre + 0.5) / max(scale, 1) and normalised to sum 1.
+ */
+function antialiasMatrix(inSize: number, outSize: number, alignCorners: boolean, scaleFactor: number | undefined, cubic: boolean, f: (v: number) => number): number[] {
+  let scale: number;
+  if (alignCorners) scale = outSize > 1 ? f((inSize - 1) / (outSize - 1)) : 0;
+  else scale = scaleFactor !== undefined && scaleFactor > 0 ? f(1 / scaleFactor) : f(inSize / outSize);
+  const taps = cubic ? 4 : 2;
+  const support = f(scale >= 1 ? taps * 0.5 * scale : taps * 0.5);
+  const inverse = scale >= 1 ? f(1 / scale) : 1;
+  const filter = antialiasFilter(cubic, f);
+  const matrix = new Array<number>(outSize * inSize).fill(0);
+  for (let i = 0; i < outSize; i++) {
+    const center = f(scale * (i + 0.5));
+    const first = Math.max(Math.trunc(f(center - support) + 0.5), 0);
+    const count = Math.min(Math.trunc(f(center + support) + 0.5), inSize) - first;
+    const weights: number[] = [];
+    let total = 0;
+    for (let j = 0; j < count; j++) {
+      const w = filter(f((f(j + first - center) + 0.5) * inverse));
+      weights.push(w);
+      total = f(total + w);
+    }
+    weights.forEach((w, j) => {
+      matrix[i * inSize + first + j] = total !== 0 ? f(w / total) : w;
+    });
+  }
+  return matrix;
+}
+
+/**
+ * `_upsample_bilinear2d_aa` / `_upsample_bicubic2d_aa` (F.interpolate(antialias=True), torchvision's
+ * Resize): separable, so each resized axis is a MatMul by a constant weight matrix computed now,
+ * width first as PyTorch's kernel runs them; an axis whose size is unchanged is left as it is, as
+ * the kernel leaves it. Needs known spatial sizes.
+ */
+function lowerAntialias(ctx: LowerContext, r: Resize): string[] {
+  const op = r.mode === 'cubic' ? 'aten::_upsample_bicubic2d_aa' : 'aten::_upsample_bilinear2d_aa';
+  const dtype = r.x.tensor.dtype;
+  if (dtype !== 'float32' && dtype !== 'float64') fail('OP_UNSUPPORTED', `${op}: ${dtype} input (PyTorch's CPU kernel takes float32 and float64)`);
+  const f = dtype === 'float32' ? Math.fround : (v: number) => v;
+  const input = shapeOf(r.x).slice(2);
+  const output = input.map((d, i) => r.sizes?.[i] ?? (typeof d === 'number' ? Math.floor(d * r.scales![i]) : undefined));
+  if (![...input, ...output].every((d) => typeof d === 'number')) fail('OP_UNSUPPORTED', `${op}: antialiased resizing needs spatial sizes known at conversion time`);
+  const [inH, inW] = input as number[];
+  const [outH, outW] = output as number[];
+  let y = ctx.input(r.x);
+  if (outW !== inW) {
+    const weights = antialiasMatrix(inW, outW, r.alignCorners, r.scales?.[1], r.mode === 'cubic', f);
+    const transposed = Array.from({ length: inW * outW }, (_, k) => weights[(k % outW) * inW + Math.floor(k / outW)]);
+    y = ctx.b.op1('MatMul', [y, ctx.b.constant(dtype, [inW, outW], transposed)]);
+  }
+  if (outH !== inH) y = ctx.b.op1('MatMul', [ctx.b.constant(dtype, [outH, inH], antialiasMatrix(inH, outH, r.alignCorners, r.scales?.[0], r.mode === 'cubic', f)), y]);
+  return [y === ctx.input(r.x) ? ctx.b.op1('Identity', [y]) : y];
+}
+
+function antialiasOp(schemas: string[], mode: 'linear' | 'cubic'): OpDef {
+  const args = (a: BoundArgs) => upsampleArgs(a, mode, 2);
+  return { schemas, infer: (a) => inferResize(a, args(a)), lower: { 7: (ctx, a) => lowerAntialias(ctx, args(a)) } };
+}
+
 const NEAREST_1D = 'SymInt[1] output_size, float? scales=None';
 const NEAREST_2D = 'SymInt[2] output_size, float? scales_h=None, float? scales_w=None';
 const NEAREST_3D = 'SymInt[3] output_size, float? scales_d=None, float? scales_h=None, float? scales_w=None';
@@ -342,6 +422,20 @@ function lowerAffineGrid(ctx: LowerContext, a: BoundArgs): string[] {
 }
 
 export const resizeOps: readonly OpDef[] = [
+  antialiasOp(
+    [
+      'aten::_upsample_bilinear2d_aa(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor',
+      `aten::_upsample_bilinear2d_aa.vec(${VEC_ALIGNED}) -> Tensor`,
+    ],
+    'linear',
+  ),
+  antialiasOp(
+    [
+      'aten::_upsample_bicubic2d_aa(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor',
+      `aten::_upsample_bicubic2d_aa.vec(${VEC_ALIGNED}) -> Tensor`,
+    ],
+    'cubic',
+  ),
   upsampleOp([`aten::upsample_nearest1d(Tensor self, ${NEAREST_1D}) -> Tensor`, `aten::upsample_nearest1d.vec(${VEC}) -> Tensor`], 'nearest', 1),
   upsampleOp([`aten::upsample_nearest2d(Tensor self, ${NEAREST_2D}) -> Tensor`, `aten::upsample_nearest2d.vec(${VEC}) -> Tensor`], 'nearest', 2),
   upsampleOp([`aten::upsample_nearest3d(Tensor self, ${NEAREST_3D}) -> Tensor`, `aten::upsample_nearest3d.vec(${VEC}) -> Tensor`], 'nearest', 3),

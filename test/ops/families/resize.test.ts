@@ -330,3 +330,20 @@ describe('grid_sampler and affine_grid_generator', () => {
     expect(lowerOp({ op: 'aten::grid_sampler', args }, 20).graph.nodes[0].attrs).toEqual({ align_corners: 1, mode: 'cubic', padding_mode: 'reflection' });
   });
 });
+
+describe('antialiased resizing (_upsample_bilinear2d_aa, _upsample_bicubic2d_aa)', () => {
+  it('halving [1, 2, 4, 8] reads three inputs per output with the widened triangle: (3a + 3b + c) / 7', async () => {
+    const x = tensorValue('float32', [1, 1, 1, 4]);
+    const [out] = await runOp({ op: 'aten::_upsample_bilinear2d_aa', args: [x, [1, 2], false, null, null] }, { opset: 7, feeds: new Map([[x, [1, 2, 4, 8]]]) });
+    expect(out.dims).toEqual([1, 1, 1, 2]);
+    expectClose(out.data, [13 / 7, 38 / 7]);
+  });
+
+  it('multiplies only the axes whose size changes, and needs sizes known now', () => {
+    const x = tensorValue('float32', [1, 3, 6, 5]);
+    expect(opTypes(lowerOp({ op: 'aten::_upsample_bicubic2d_aa', args: [x, [6, 5], false, null, null] }, 7).graph)).toEqual(['Identity']);
+    expect(opTypes(lowerOp({ op: 'aten::_upsample_bicubic2d_aa', args: [x, [3, 5], false, null, null] }, 7).graph)).toEqual(['Constant', 'MatMul']);
+    const dynamic = tensorValue('float32', [1, 3, 'h', 5]);
+    expect(() => lowerOp({ op: 'aten::_upsample_bilinear2d_aa', args: [dynamic, [3, 5], false, null, null] }, 21)).toThrow(/known at conversion time/);
+  });
+});
