@@ -204,7 +204,8 @@ function psPoolBins(ctx: LowerContext, start: string, end: string, bins: number,
  * Position-sensitive RoI pooling: the average of each bin's rounded rectangle (0 for an empty bin), as
  * two 0/1 bin masks around each RoI's feature map (rows @ map @ columns) for every channel, then each
  * output channel's own bins. Values outside a bin enter as 0 * value, so a non-finite value anywhere in
- * the RoI's map (not only its bin) would reach the bin.
+ * the RoI's map (not only its bin) would reach the bin. Each RoI's map is gathered whole (RoIs x C x H x W
+ * values), where torchvision's kernel reads only the bins.
  */
 function lowerPsRoiPool(ctx: LowerContext, a: BoundArgs): string[] {
   const op = 'torchvision::ps_roi_pool';
