@@ -12,7 +12,7 @@ import type { Dim, GValue, TensorType, ValueType } from '../../ir/torch-graph.js
 import type { BoundArgs } from '../args.js';
 import { intArg, intAsVector, sizeDim, staticInts } from '../args.js';
 import { castTo, operand, rankOf, requireDtype, requireSameDtype, requireShape, shapeOf, tensorOf } from '../helpers.js';
-import { reduce, scatterElements, slice, split, squeeze, transpose, unsqueeze } from '../opset.js';
+import { needOpset, reduce, scatterElements, slice, split, squeeze, transpose, unsqueeze } from '../opset.js';
 import { encodeValues } from '../tensor-bytes.js';
 import type { LowerContext, OpDef } from '../registry.js';
 
@@ -290,6 +290,7 @@ function padRows(ctx: LowerContext, data: GValue, grid: PackedGrid, fill: string
  * zero, final states are each sequence's last valid step, as PyTorch's), and packed again.
  */
 function lowerPacked(ctx: LowerContext, s: Stack): string[] {
+  needOpset(ctx, 9, `${s.op} on packed sequences (NonZero, Compress)`);
   const b = ctx.b;
   const batchSizes = s.batchSizes as GValue;
   const grid = gridOfBatchSizes(ctx, batchSizes, b.op1('Shape', [ctx.input(batchSizes)]));

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { TsonnxError } from '../../../src/errors.js';
 import type { GValue } from '../../../src/ir/torch-graph.js';
 import { expectClose, infer, lowerOp, opTypes, runOp, tensorValue, type InputData } from '../harness.js';
 
@@ -91,6 +90,7 @@ describe('packed sequences (aten::lstm.data, aten::gru.data)', () => {
       expectClose(out.data, [0.015457, -0.283708, -0.487852, -0.248375, -0.009139, 0.188595, 0.125093, -0.230636, -0.457012, 0.334992, -0.161592, -0.548729]);
       expectClose(hn.data, [0.334992, -0.161592, -0.548729, -0.248375, -0.009139, 0.188595]);
     }
+    expect(() => lowerOp(call, 8)).toThrow(/opset 9/);
   });
 
 });
