@@ -9,7 +9,7 @@ import type { Dim, GValue } from '../../ir/torch-graph.js';
 import type { BoundArgs } from '../args.js';
 import type { DType } from '../../archive/types.js';
 import { isFloating } from '../dtypes.js';
-import { castTo, knownDifferent, rankOf, requireSameDtype, requireShape, shapeOf, tensorOf } from '../helpers.js';
+import { castTo, knownDifferent, rankOf, requireDtype, requireSameDtype, requireShape, shapeOf, tensorOf } from '../helpers.js';
 import { needOpset, slice, split, squeeze, transpose, unsqueeze } from '../opset.js';
 import type { LowerContext, OpDef } from '../registry.js';
 
@@ -122,7 +122,7 @@ function lowerRoiAlign(ctx: LowerContext, a: BoundArgs): string[] {
 /** ps_roi_align's and ps_roi_pool's output shape: bin (i, j) of output channel c reads input channel (c * ph + i) * pw + j. */
 function psPooledShape(op: string, a: BoundArgs): Dim[] {
   const [count, channels, height, width] = pooledShape(op, a);
-  const bins = height as number * (width as number);
+  const bins = (height as number) * (width as number);
   if (typeof channels !== 'number') fail('TRACE_TYPE', `${op}: the input's channel count must be known, got ${channels}`);
   if (channels % bins !== 0) {
     fail('TRACE_TYPE', `${op}: input channels must be a multiple of pooling height * pooling width, got ${channels} channels for ${height}x${width} bins`);
@@ -130,10 +130,14 @@ function psPooledShape(op: string, a: BoundArgs): Dim[] {
   return [count, channels / bins, height, width];
 }
 
-/** The pooled values and, for backward, the input channel each came from (int32, as torchvision's). */
+/**
+ * The pooled values and, for backward, the input channel each came from (int32, as torchvision's).
+ * torchvision's ps_roi_pool kernel takes float32 and float64 only.
+ */
 function inferPsRoi(op: string): OpDef['infer'] {
   return (a) => {
     const shape = psPooledShape(op, a);
+    if (op === 'torchvision::ps_roi_pool') requireDtype(op, ['input', a.tensor('input')], ['float32', 'float64']);
     return [tensorOf(a.tensor('input').tensor.dtype, shape), tensorOf('int32', shape)];
   };
 }

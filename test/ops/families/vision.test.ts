@@ -46,6 +46,13 @@ describe('torchvision::ps_roi_align and ps_roi_pool', () => {
     expect(mapping.outputs).toEqual([{ name: 'output', dtype: 'int32', shape: [4, 2, 2, 3] }]);
   });
 
+  it('ps_roi_pool refuses what its kernel refuses: float16', async () => {
+    await expect(convert(psArchive('ps_roi_pool', '0.5, 2, 2', '_0'), join(tempDir(), 'm.onnx'), { inputs: ['float16[1,8,8,8]', 'float16[4,5]'] })).rejects.toMatchObject({
+      code: 'TRACE_TYPE',
+      message: expect.stringContaining('torchvision::ps_roi_pool: input must be float32 or float64, got float16'),
+    });
+  });
+
   it('refuse channels that do not split into the bins', async () => {
     await expect(convert(psArchive('ps_roi_pool', '0.5, 2, 3', '_0'), join(tempDir(), 'm.onnx'), { inputs: ['float32[1,8,8,8]', 'float32[4,5]'] })).rejects.toMatchObject({
       code: 'TRACE_TYPE',
