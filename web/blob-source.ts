@@ -9,7 +9,6 @@ import { Sha256 } from './sha256.js';
 
 /** One read at most: what a browser's ArrayBuffer reliably holds. */
 const BROWSER_MAX_READ = 2 ** 31 - 1;
-const DIGEST_CHUNK = 8 << 20;
 
 export class BlobSource implements ByteSource {
   private readonly reader = new FileReaderSync();
@@ -36,12 +35,11 @@ export class BlobSource implements ByteSource {
     return inflateRawWithin(compressed, maxOutputLength);
   }
 
-  /** SHA-256 of the whole file, read a chunk at a time. */
-  sha256(): string {
+  /** SHA-256 of the whole file, streamed: the browser hands over small chunks, none kept. */
+  async sha256(): Promise<string> {
     const hash = new Sha256();
-    for (let position = 0; position < this.size; position += DIGEST_CHUNK) {
-      hash.update(new Uint8Array(this.reader.readAsArrayBuffer(this.file.slice(position, Math.min(this.size, position + DIGEST_CHUNK)))));
-    }
+    const reader = this.file.stream().getReader();
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) hash.update(chunk.value);
     return hash.hex();
   }
 

@@ -1,4 +1,5 @@
 /** The page's sinks' common part, and the one that keeps bytes as Blob parts. */
+import { fail } from '../src/errors.js';
 import { CHUNK_BYTES, type ByteSink } from '../src/onnx/model-stream.js';
 
 /** Buffered sequential writes, so the many small protobuf pieces do not each cost a call. */
@@ -30,10 +31,14 @@ export abstract class BufferedSink implements ByteSink {
     }
   }
 
-  /** Everything written, as a Blob. */
-  async finish(): Promise<Blob> {
+  /** Everything written, as a Blob; OUTPUT_UNWRITABLE when the browser kept fewer bytes. */
+  async finish(name: string): Promise<Blob> {
     this.flush();
-    return this.close();
+    const blob = await this.close();
+    if (blob.size !== this.written) {
+      fail('OUTPUT_UNWRITABLE', `cannot write ${name}: the browser kept ${blob.size} of its ${this.written} bytes (out of storage?)`);
+    }
+    return blob;
   }
 
   private flush(): void {

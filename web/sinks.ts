@@ -3,6 +3,7 @@
  * synchronous access handle (on disk, so memory stays bounded whatever the model's size), or, where
  * that is missing, Blob parts. Either way the bytes come back as a Blob the page offers for download.
  */
+import { fail } from '../src/errors.js';
 import { BufferedSink, MemorySink, type ModelSink } from './buffered-sink.js';
 
 class OpfsSink extends BufferedSink {
@@ -15,15 +16,26 @@ class OpfsSink extends BufferedSink {
 
   protected store(bytes: Uint8Array): void {
     for (let done = 0; done < bytes.byteLength;) {
-      done += this.access.write(bytes.subarray(done), { at: this.position + done });
+      const written = this.storageStep(() => this.access.write(bytes.subarray(done), { at: this.position + done }));
+      if (written <= 0) fail('OUTPUT_UNWRITABLE', `cannot write ${this.handle.name}: the browser's storage took no more bytes at ${this.position + done} (out of storage?)`);
+      done += written;
     }
     this.position += bytes.byteLength;
   }
 
   protected async close(): Promise<Blob> {
-    this.access.flush();
+    this.storageStep(() => this.access.flush());
     this.access.close();
     return this.handle.getFile();
+  }
+
+  /** The storage's refusals (a full quota) are OUTPUT_UNWRITABLE with the browser's reason. */
+  private storageStep<T>(step: () => T): T {
+    try {
+      return step();
+    } catch (error) {
+      return fail('OUTPUT_UNWRITABLE', `cannot write ${this.handle.name}: ${(error as Error).message}`);
+    }
   }
 }
 

@@ -58,7 +58,7 @@ async function convertFile(file: File, options: WorkerConvertOptions): Promise<v
     clock.lap('archive', 'trace');
     const { model, warnings } = buildModel(archive, options, plan, clock, VERSION);
     const bytes = new BlobSource(file);
-    const sha256 = bytes.sha256();
+    const sha256 = await bytes.sha256();
     describeModel(model, { name: file.name, sha256 }, options, plan.resolved, VERSION);
     const folder = await SinkFolder.open();
     const { write, model: modelFile, data, storage } = await writeModelFiles(model, outputName(file.name), folder, new SourceReader(bytes), {

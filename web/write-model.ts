@@ -46,7 +46,7 @@ export async function writeModelFiles(
     sinks.push(sink);
     writeExternalData(layout, sink, archive);
     checkWritten(sink, dataName, layout.externalBytes);
-    data = { name: dataName, blob: await sink.finish() };
+    data = { name: dataName, blob: await sink.finish(dataName) };
     externalData = { path: dataName, bytes: layout.externalBytes, tensors: layout.initializers.filter((item) => item.external !== undefined).length };
   }
   const sink = await folder.sink(name);
@@ -55,7 +55,7 @@ export async function writeModelFiles(
   const tail = encodeModelTail(model);
   sink.write(tail);
   checkWritten(sink, name, layout.bodyBytes + tail.byteLength);
-  const modelFile = { name, blob: await sink.finish() };
+  const modelFile = { name, blob: await sink.finish(name) };
   return {
     write: writeReport(layout, sink.written, name, externalData),
     model: modelFile,
