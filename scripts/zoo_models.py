@@ -50,6 +50,9 @@ class ZooCase(NamedTuple):
     opsets: List[int]
     description: str
     tolerance: Optional[float] = None  # an absolute bound for the comparison, where the default cannot hold
+    method: str = 'forward'  # the root module's method converted (tsonnx --method), scripted cases only
+    # False: PyTorch's reference outputs come from its native kernels, not oneDNN's (see audio_model).
+    mkldnn: bool = True
 
     @property
     def key(self):
@@ -288,6 +291,69 @@ def stretched(T):
     return nn.Sequential(T.Spectrogram(n_fft=512, hop_length=128, power=None), T.TimeStretch(hop_length=128, n_freq=257, fixed_rate=1.2))
 
 
+AUDIO_OPSETS = [11, 14, 17]
+
+
+class DeterministicPrenet(nn.Module):
+    """Tacotron2's prenet without its dropout: torchaudio applies it with training=True even in eval mode, so
+    every call draws a new mask that no converted model can reproduce; the linear layers are the model's own."""
+
+    def __init__(self, prenet):
+        super().__init__()
+        self.layers = prenet.layers
+
+    def forward(self, x: Tensor) -> Tensor:
+        for linear in self.layers:
+            x = torch.relu(linear(x))
+        return x
+
+
+def tacotron2(M):
+    """A small Tacotron2 (20 mels, 30 symbols, widths 16-32, at most 12 decoder steps) with its prenet's
+    always-on dropout taken out (DeterministicPrenet)."""
+    model = M.Tacotron2(n_mels=20, n_symbol=30, symbol_embedding_dim=32, encoder_embedding_dim=32,
+                        encoder_n_convolution=2, encoder_kernel_size=5, decoder_rnn_dim=32, decoder_max_step=12,
+                        attention_rnn_dim=32, attention_hidden_dim=16, attention_location_n_filter=4,
+                        attention_location_kernel_size=7, prenet_dim=16, postnet_n_convolution=2,
+                        postnet_kernel_size=5, postnet_embedding_dim=32)
+    model.decoder.prenet = DeterministicPrenet(model.decoder.prenet)
+    return model
+
+
+def emformer_rnnt(M):
+    """emformer_rnnt_model with a small config: 80 features, stride-4 time reduction, 2 Emformer layers of width
+    64, segments of 4 reduced frames with 2 of right context, a 2-layer LSTM predictor, 20 symbols."""
+    return M.emformer_rnnt_model(
+        input_dim=80, encoding_dim=64, num_symbols=20, segment_length=4, right_context_length=2,
+        time_reduction_input_dim=64, time_reduction_stride=4, transformer_num_heads=4, transformer_ffn_dim=128,
+        transformer_num_layers=2, transformer_dropout=0.1, transformer_activation='gelu',
+        transformer_left_context_length=30, transformer_max_memory_size=0,
+        transformer_weight_init_scale_strategy='depthwise', transformer_tanh_on_mem=True, symbol_embedding_dim=32,
+        num_lstm_layers=2, lstm_layer_norm=True, lstm_layer_norm_epsilon=1e-3, lstm_dropout=0.3)
+
+
+def audio_model(name, make, specs, description, modes=('trace', 'script'), method='forward', tolerance=None):
+    """torchaudio's model `make(torchaudio.models)`, untrained (seed 0), random norm affine weights and statistics
+    (torchaudio is imported on use).
+
+    The reference outputs are computed without oneDNN: PyTorch 2.6's (oneDNN 3.7.2) float conv1d is wrong on this
+    AVX-512 machine for batches of 2 with 20, 24 or 40 input channels (Conv1d(20, 16, 5): up to 1.35 from the float64
+    sum, where 1.13 and the native kernel are within 1e-6), which WaveRNN's and Tacotron2's small configs meet;
+    PyTorch's native kernels give the same numbers on every CPU."""
+    def build():
+        import torchaudio.models
+        torch.manual_seed(0)
+        return randomize_norm(make(torchaudio.models)).eval()
+    return [ZooCase(name, mode, build, specs, AUDIO_OPSETS, f'torchaudio {description}, {mode}d: untrained (seed 0), '
+                    'random norm affine weights and statistics', tolerance, method, mkldnn=False)
+            for mode in modes]
+
+
+def lengths(*values):
+    """A lengths argument (int64, one per batch element), given as is."""
+    return torch.tensor(values, dtype=torch.int64)
+
+
 def sequence(name, make, specs, description):
     build = module_factory(make)
     return [ZooCase(name, mode, build, specs, OPSETS, f'{description}, {mode}d: untrained (seed 0), random norm affine weights')
@@ -363,6 +429,59 @@ MODELS = [
                tolerance=0.1),
     *transform('audio_inverse_spectrogram', lambda T: nn.Sequential(T.Spectrogram(n_fft=512, power=None), T.InverseSpectrogram(n_fft=512)),
                [WAVE], 'Spectrogram(n_fft=512, power=None) then InverseSpectrogram (istft)'),
+    # torchaudio 2.6 only has wavlm_base. PyTorch 1.13 cannot trace wav2vec2_base and hubert_base ('WeightNorm'
+    # object has no attribute '__name__': the positional convolution's weight_norm hook).
+    *audio_model('wav2vec2_base', lambda M: M.wav2vec2_base(), ['float32[2,8000]', lengths(8000, 6000)],
+                 'wav2vec2_base() on 0.5 s and 0.375 s of audio (a padded batch with lengths)'),
+    *audio_model('hubert_base', lambda M: M.hubert_base(), ['float32[2,8000]', lengths(8000, 6000)],
+                 'hubert_base() on 0.5 s and 0.375 s of audio (a padded batch with lengths)'),
+    # WavLM's attention takes no padding mask (it asserts none), so no lengths; its forward then returns (x, None),
+    # which torch.jit.trace cannot return.
+    *audio_model('wavlm_base', lambda M: M.wavlm_base(), ['float32[1,8000]'], 'wavlm_base() on 0.5 s of audio',
+                 modes=('script',)),
+    *audio_model('conformer', lambda M: M.Conformer(input_dim=80, num_heads=4, ffn_dim=128, num_layers=2,
+                                                     depthwise_conv_kernel_size=31),
+                 ['float32[2,50,80]', lengths(50, 40)],
+                 'Conformer(input_dim=80, num_heads=4, ffn_dim=128, num_layers=2, depthwise_conv_kernel_size=31)'),
+    *audio_model('emformer', lambda M: M.Emformer(input_dim=80, num_heads=4, ffn_dim=128, num_layers=2, segment_length=4,
+                                                   left_context_length=8, right_context_length=1),
+                 ['float32[2,21,80]', lengths(20, 15)],
+                 'Emformer(input_dim=80, num_heads=4, ffn_dim=128, num_layers=2, segment_length=4, '
+                 'left_context_length=8, right_context_length=1)'),
+    # torch.jit.trace cannot return the predictor state, a list of lists of tensors.
+    *audio_model('emformer_rnnt', emformer_rnnt,
+                 ['float32[2,40,80]', lengths(40, 32), torch.tensor([[1, 5, 7, 2, 9], [3, 3, 8, 0, 0]]), lengths(5, 3)],
+                 'emformer_rnnt_model (small config: 2 Emformer layers of width 64, a 2-layer LSTM predictor)',
+                 modes=('script',)),
+    *audio_model('conv_tasnet', lambda M: M.ConvTasNet(num_sources=2, enc_kernel_size=16, enc_num_feats=64, msk_kernel_size=3,
+                                                        msk_num_feats=32, msk_num_hidden_feats=64, msk_num_layers=3,
+                                                        msk_num_stacks=2),
+                 ['float32[1,1,4000]'], 'ConvTasNet (2 sources, 64 encoder features, 2 stacks of 3 layers)'),
+    # WaveRNN and Tacotron2 export infer(), which calls nn.GRU/nn.LSTM: torch.jit.trace then fails compiling it
+    # ("Couldn't find method: 'forward__0'"), in 1.13 and 2.6 alike; they are scripted only.
+    *audio_model('wavernn', lambda M: M.WaveRNN(upsample_scales=[2, 2, 4], n_classes=64, hop_length=16, n_res_block=2,
+                                                 n_rnn=32, n_fc=32, kernel_size=5, n_freq=20, n_hidden=16, n_output=16),
+                 ['float32[2,1,96]', 'float32[2,1,20,10]'],
+                 'WaveRNN(upsample_scales=[2, 2, 4], n_classes=64, hop_length=16, n_res_block=2, n_rnn=32, n_fc=32, '
+                 'n_freq=20), forward', modes=('script',)),
+    *audio_model('tacotron2', tacotron2,
+                 [torch.tensor([[3, 9, 4, 12, 7, 1, 22, 5, 17, 2, 8, 11], [6, 2, 19, 4, 13, 7, 28, 1, 9, 0, 0, 0]]),
+                  lengths(12, 9), 'float32[2,20,15]', lengths(15, 12)],
+                 'Tacotron2 (small: 20 mels, widths 16-32; prenet dropout removed), forward (teacher forcing)',
+                 modes=('script',)),
+    *audio_model('tacotron2_infer', tacotron2,
+                 [torch.tensor([[3, 9, 4, 12, 7, 1, 22, 5, 17, 2, 8, 11], [6, 2, 19, 4, 13, 7, 28, 1, 9, 0, 0, 0]]),
+                  lengths(12, 9)],
+                 'Tacotron2 (small: 20 mels, widths 16-32, at most 12 decoder steps; prenet dropout removed), infer',
+                 modes=('script',), method='infer'),
+    # torchaudio's DeepSpeech and HDemucs do not script (hardtanh(x, 0, ...) with an int; x + skip on an
+    # Optional[Tensor]), in 1.13 and 2.6 alike; they are traced only.
+    *audio_model('deepspeech', lambda M: M.DeepSpeech(n_feature=40, n_hidden=64, n_class=20), ['float32[2,1,30,40]'],
+                 'DeepSpeech(n_feature=40, n_hidden=64, n_class=20)', modes=('trace',)),
+    *audio_model('wav2letter', lambda M: M.Wav2Letter(num_classes=40, input_type='waveform', num_features=1),
+                 ['float32[1,1,8000]'], 'Wav2Letter(num_classes=40) on waveforms'),
+    *audio_model('hdemucs', lambda M: M.HDemucs(sources=['drums', 'bass', 'other', 'vocals'], channels=8, nfft=256, depth=4),
+                 ['float32[1,2,4096]'], 'HDemucs(4 sources, channels=8, nfft=256, depth=4)', modes=('trace',)),
     *sequence('lstm', LSTMWithState, ['float32[7,2,16]', 'float32[2,2,32]', 'float32[2,2,32]'],
               'nn.LSTM(16, 32, num_layers=2) with an initial state (x, h0, c0) -> (y, h, c)'),
     *sequence('gru', BidirectionalGRU, ['float32[2,7,16]'],
@@ -403,7 +522,8 @@ def make_case(case_dir, case):
         else:
             torch.jit.save(compiled, archive)
         loaded = torch.jit.load(archive)
-        outputs, output_names = flatten_outputs(loaded(*clone_args(args)))
+        with torch.backends.mkldnn.flags(enabled=case.mkldnn):
+            outputs, output_names = flatten_outputs(getattr(loaded, case.method)(*clone_args(args)))
 
     inputs = []
     for index, value in enumerate(args):
@@ -430,6 +550,8 @@ def make_case(case_dir, case):
     }
     if output_names is not None:
         record['output_names'] = output_names
+    if case.method != 'forward':
+        record['method'] = case.method
     if hasattr(model, 'output_step'):
         record['tolerance'] = model.output_step
     elif case.tolerance is not None:

@@ -43,6 +43,8 @@ export function loadCase(dir) {
     outputs: json.outputs.map((entry) => readArray(dir, entry)),
     // An absolute bound replacing the default (a quantized model's: one step of its output).
     tolerance: json.tolerance,
+    // The root module's method the case ran (tsonnx --method), when not forward.
+    method: json.method ?? 'forward',
   };
 }
 

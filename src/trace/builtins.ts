@@ -234,6 +234,25 @@ function isSymbolicNumber(a: PyValue, b: PyValue): boolean {
   return !pyEquals(a, b);
 }
 
+/**
+ * `==` (`!=` when `equal` is false) on two lists or tuples of numbers where some items are run-time sizes,
+ * as in `assert mask.shape == (bsz, src_len)` with a data-dependent dim: a run-time bool, the `eq.int` of each
+ * such pair and-ed (`ne.int` or-ed). Known items that differ decide alone. Undefined when no run-time size is
+ * compared.
+ */
+function symbolicSequenceEquals(it: Interpreter, a: PyValue, b: PyValue, equal: boolean): PyValue | undefined {
+  const isSequence = (v: PyValue): v is PyList | PyTuple => v instanceof PyList || v instanceof PyTuple;
+  if (!isSequence(a) || !isSequence(b) || a.items.length !== b.items.length) return undefined;
+  const pairs = a.items.map((x, i) => [x, b.items[i]] as const);
+  const symbolic = pairs.filter(([x, y]) => isSymbolicNumber(x, y));
+  if (symbolic.length === 0 || pairs.some(([x, y]) => isSequence(x) || isSequence(y))) return undefined;
+  if (pairs.some(([x, y]) => !isSymbolicNumber(x, y) && !pyEquals(x, y))) return !equal;
+  const [op, join] = equal ? ['eq', '__and__'] : ['ne', '__or__'];
+  return symbolic
+    .map(([x, y]) => it.callOp('aten', op, [x, y], new Map()))
+    .reduce((acc, v) => it.callOp('aten', join, [acc, v], new Map()));
+}
+
 /** Python's `<` ordering of list items TorchScript sorts: numbers (bools as 0/1) or strings; undefined for others. */
 function pyCompare(a: PyValue, b: PyValue): number | undefined {
   const [x, y] = [asPyNumber(a), asPyNumber(b)];
@@ -580,13 +599,13 @@ const BUILTINS: Record<string, Builtin> = {
     if (x === undefined || y === undefined) return NOT_BUILTIN;
     return new PyTuple([fromPyNumber(pyNumber.floorDivide(x, y)), fromPyNumber(pyNumber.remainder(x, y))]);
   },
-  'torch.eq': (_it, [a, b]) => {
+  'torch.eq': (it, [a, b]) => {
     if (a instanceof TensorBox || b instanceof TensorBox || isSymbolicNumber(a, b)) return NOT_BUILTIN;
-    return pyEquals(a, b);
+    return symbolicSequenceEquals(it, a, b, true) ?? pyEquals(a, b);
   },
-  'torch.ne': (_it, [a, b]) => {
+  'torch.ne': (it, [a, b]) => {
     if (a instanceof TensorBox || b instanceof TensorBox || isSymbolicNumber(a, b)) return NOT_BUILTIN;
-    return !pyEquals(a, b);
+    return symbolicSequenceEquals(it, a, b, false) ?? !pyEquals(a, b);
   },
   'torch.lt': compare(pyNumber.lessThan),
   'torch.le': compare(pyNumber.lessEqual),
