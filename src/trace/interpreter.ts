@@ -757,7 +757,16 @@ export class Interpreter {
             return;
           }
           this.budget.loop(this.location(), (loop) => {
-            for (let test = first; this.truthy(test); test = this.eval(s.test)) {
+            for (let test = first; ; test = this.eval(s.test)) {
+              // A test known before the first trips and read from tensor data after them (a do-while, a `for`
+              // with a data-dependent `break` as TorchScript compiles it): the trips run so far stay unrolled, the
+              // rest is a loop on tensor data.
+              const going = this.decide(test);
+              if (going === undefined) {
+                this.symbolicLoop(s.body, { trip: null, cond: test, test: s.test });
+                break;
+              }
+              if (!going) break;
               this.budget.iterate(loop);
               try {
                 this.execBlock(s.body);

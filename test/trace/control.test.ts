@@ -100,6 +100,15 @@ const CHECKS: Record<string, (r: ConvertReport, c: ControlCase) => void> = {
   enumerate_zip: (r) => expectStatic(r),
   while_data_short: (r) => expect(r.nodes.Loop).toBe(1),
   while_data_long: (r) => expect(r.nodes.Loop).toBe(1),
+  // The first trip is unrolled (the Mul before the Loop; the one in its body is not counted), the rest is the Loop.
+  while_data_after_first_once: (r) => {
+    expect(r.nodes.Loop).toBe(1);
+    expect(r.nodes.Mul).toBe(1);
+  },
+  while_data_after_first_long: (r) => {
+    expect(r.nodes.Loop).toBe(1);
+    expect(r.nodes.Mul).toBe(1);
+  },
   for_dynamic_size: (r) => {
     expect(r.nodes.Loop).toBe(1);
     expect(r.inputs[0].shape).toEqual(['n', 3]);
