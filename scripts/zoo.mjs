@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
- * `npm run zoo`: converts the zoo's models (torchvision models and sequence/attention modules, traced or
- * scripted with PyTorch 1.13 and 2.6) at each opset, runs them in onnxruntime, compares with PyTorch's
- * outputs, and prints a markdown table (also written to docs/zoo.md).
+ * `npm run zoo`: converts the zoo's models (torchvision and torchaudio models, torchaudio transforms and
+ * sequence/attention modules, traced or scripted with PyTorch 1.13 and 2.6) at each opset, runs them in
+ * onnxruntime, compares with PyTorch's outputs, and prints a markdown table (also written to docs/zoo.md).
  *
  *   npm run zoo -- [--models resnet18,lstm-script] [--opsets 17,11] [--torch 1.13|2.6] [--fp16]
  *
@@ -203,7 +203,11 @@ function writeDoc(table, summary, notes, fp16) {
       'pass when within one quantization step of the output (the case\'s `tolerance`) everywhere; the `quantized_x86_*` ' +
       'rows are the same models quantized with the x86 engine the PyTorch build offers (x86, fbgemm or onednn) and its ' +
       'default qconfig, whose references hold for CPUs with VNNI (without it onednn adds pairs of uint8 x int8 products ' +
-      'in int16 with saturation).',
+      'in int16 with saturation). The `audio_*` rows are torchaudio\'s transforms on one second of 16 kHz noise, traced and ' +
+      'scripted; the torchaudio model rows (wav2vec2_base, hubert_base, wavlm_base, conformer, emformer, emformer_rnnt, ' +
+      'conv_tasnet, wavernn, tacotron2, tacotron2_infer with `--method infer`, deepspeech, wav2letter, hdemucs) are untrained ' +
+      'small configs, scripted and traced where PyTorch can, with references computed with oneDNN off (PyTorch 2.6\'s oneDNN ' +
+      'conv1d is wrong on AVX-512 CPUs for some channel counts) and Tacotron2\'s always-on prenet dropout removed.',
     ...(fp16
       ? [
           '',

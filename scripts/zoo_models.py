@@ -1,5 +1,5 @@
-"""Makes the model zoo: torchvision models and sequence/attention modules, traced or scripted, saved and
-reloaded, with PyTorch's outputs.
+"""Makes the model zoo: torchvision and torchaudio models, torchaudio transforms and sequence/attention modules,
+traced or scripted, saved and reloaded, with PyTorch's outputs.
 
 Writes zoo-work/<torch tag>/<case>/ (git-ignored; the archives are large) in the layout of the test
 fixtures: model.pt, case.json, in<i>.bin (one per tensor argument) and out<i>.bin (one per output).
