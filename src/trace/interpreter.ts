@@ -756,6 +756,9 @@ export class Interpreter {
             this.symbolicLoop(s.body, { trip: null, cond: first, test: s.test });
             return;
           }
+          // Only these can be carried by a loop on tensor data the unrolled trips turn into: TorchScript reads no
+          // variable a loop body defines after the loop.
+          const definedBefore = new Set((this.frame as Frame).env.keys());
           this.budget.loop(this.location(), (loop) => {
             for (let test = first; ; test = this.eval(s.test)) {
               // A test known before the first trips and read from tensor data after them (a do-while, a `for`
@@ -763,7 +766,7 @@ export class Interpreter {
               // rest is a loop on tensor data.
               const going = this.decide(test);
               if (going === undefined) {
-                this.symbolicLoop(s.body, { trip: null, cond: test, test: s.test });
+                this.symbolicLoop(s.body, { trip: null, cond: test, test: s.test, carriable: definedBefore });
                 break;
               }
               if (!going) break;
@@ -1084,11 +1087,18 @@ export class Interpreter {
    */
   private symbolicLoop(
     body: readonly Stmt[],
-    spec: { trip: GValue | null; cond: PyValue; test?: Expr; index?: { target: Expr; start: PyValue; step: PyValue } },
+    spec: {
+      trip: GValue | null;
+      cond: PyValue;
+      test?: Expr;
+      index?: { target: Expr; start: PyValue; step: PyValue };
+      /** The names the loop may carry, where not every name the frame holds (see the `while` statement). */
+      carriable?: ReadonlySet<string>;
+    },
   ): void {
     const frame = this.frame as Frame;
     const pos = this.pos;
-    const carriedNames = [...assignedNames(body)].filter((n) => frame.env.has(n));
+    const carriedNames = [...assignedNames(body)].filter((n) => frame.env.has(n) && (spec.carriable?.has(n) ?? true));
     const initial = carriedNames.map((n) => this.graphValue(frame.env.get(n), n));
     const cond = this.graphValue(spec.cond, 'cond');
     let types: ValueType[] = initial.map((v) => v.type);
