@@ -310,12 +310,15 @@ class DeterministicPrenet(nn.Module):
 
 def tacotron2(M):
     """A small Tacotron2 (20 mels, 30 symbols, widths 16-32, at most 12 decoder steps) with its prenet's
-    always-on dropout taken out (DeterministicPrenet)."""
+    always-on dropout taken out (DeterministicPrenet). Untrained, its stop gate stays at 0.4588-0.4600 for the
+    first sentence of the zoo's batch and starts at 0.4640 for the second: a threshold of 0.462 finishes the second
+    after one step (length 1; its later gates no longer count) and the first at the 12-step limit, every deciding
+    gate 0.002 from it."""
     model = M.Tacotron2(n_mels=20, n_symbol=30, symbol_embedding_dim=32, encoder_embedding_dim=32,
                         encoder_n_convolution=2, encoder_kernel_size=5, decoder_rnn_dim=32, decoder_max_step=12,
                         attention_rnn_dim=32, attention_hidden_dim=16, attention_location_n_filter=4,
                         attention_location_kernel_size=7, prenet_dim=16, postnet_n_convolution=2,
-                        postnet_kernel_size=5, postnet_embedding_dim=32)
+                        postnet_kernel_size=5, postnet_embedding_dim=32, gate_threshold=0.462)
     model.decoder.prenet = DeterministicPrenet(model.decoder.prenet)
     return model
 
