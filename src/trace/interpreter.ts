@@ -29,6 +29,7 @@ import {
   PyObject,
   PyTuple,
   ScriptFunction,
+  StackedRows,
   TensorBox,
   TorchbindObject,
   Uninitialized,
@@ -1103,6 +1104,9 @@ export class Interpreter {
     const pos = this.pos;
     const carriedNames = [...assignedNames(body)].filter((n) => frame.env.has(n));
     const carriedBoxes: TensorBox[] = [];
+    // Lists the body may append to: an empty one that gets one tensor per iteration is a scan output.
+    const lists = [...new Set([...frame.env.values()].filter((v): v is PyList => v instanceof PyList))];
+    const lengths = lists.map((l) => l.items.length);
     const initial = carriedNames.map((n) => this.graphValue(frame.env.get(n), n));
     const cond = this.graphValue(spec.cond, 'cond');
     let types: ValueType[] = initial.map((v) => v.type);
@@ -1116,6 +1120,7 @@ export class Interpreter {
       carriedNames.forEach((n, i) => env.set(n, params[i].type.kind === 'tensor' ? new TensorBox(params[i]) : params[i]));
       let results: GValue[] = [];
       let condOut: GValue | undefined;
+      let scans: Array<{ list: PyList; row: GValue }> = [];
       const views = this.snapshotViews();
       const branch = this.runBranch(
         env,
@@ -1135,9 +1140,11 @@ export class Interpreter {
           const env = (this.frame as Frame).env;
           results = [...carriedNames.map((n) => this.graphValue(env.get(n), n)), ...carriedBoxes.map((box) => box.value)];
           condOut = this.graphValue(spec.test ? this.eval(spec.test) : true, 'cond');
+          scans = this.scanRows(lists, lengths);
         },
         [iteration, condIn, ...params],
       );
+      lists.forEach((l, i) => (l.items.length = lengths[i]));
       // Views the body registered refer to its own values: outside the block they mean nothing.
       this.restoreViews(views);
       this.pos = pos;
@@ -1159,21 +1166,43 @@ export class Interpreter {
       const settled = results.map((r, i) => mergeTypes(types[i], r.type, `${dims}_${i}`));
       if (settled.every((t, i) => sameType(t, types[i]))) {
         const outputs = types.map((t, i) => new GValue(t, hints[i]));
+        const trips = this.options.freshDims.next('loop_trips');
+        const stacked = scans.map(({ row }) => new GValue({ kind: 'tensor', dtype: row.tensor.dtype, shape: [trips, ...row.tensor.shape] }, 'rows'));
         this.emit({
           op: 'prim::Loop',
           args: new Map<string, Arg>([['trip', spec.trip], ['cond', cond], ['initial', initial]]),
-          outputs,
-          blocks: [{ params: [iteration, condIn, ...params], nodes: branch.nodes, results: [condOut as GValue, ...results] }],
+          outputs: [...outputs, ...stacked],
+          blocks: [{ params: [iteration, condIn, ...params], nodes: branch.nodes, results: [condOut as GValue, ...results, ...scans.map((s) => s.row)] }],
           scope: frame.scope,
           location: this.location(),
         });
         carriedNames.forEach((n, i) => frame.env.set(n, outputs[i].type.kind === 'tensor' ? new TensorBox(outputs[i]) : outputs[i]));
         carriedBoxes.forEach((box, i) => this.rebind(box, outputs[carriedNames.length + i]));
+        scans.forEach(({ list }, i) => {
+          for (const [name, v] of frame.env) if (v === list) frame.env.set(name, new StackedRows(stacked[i]));
+        });
         return;
       }
       types = settled;
     }
     this.fail('TRACE_UNSUPPORTED', 'the values a loop on tensor data carries do not settle');
+  }
+
+  /**
+   * The tensors a loop body appended to lists of the enclosing code: each must be an empty list that
+   * got exactly one tensor (a scan output of the Loop); any other change has no ONNX form.
+   */
+  private scanRows(lists: readonly PyList[], lengths: readonly number[]): Array<{ list: PyList; row: GValue }> {
+    const scans: Array<{ list: PyList; row: GValue }> = [];
+    lists.forEach((list, i) => {
+      if (list.items.length === lengths[i]) return;
+      const row = list.items[lengths[i]];
+      if (lengths[i] !== 0 || list.items.length !== 1 || !(row instanceof TensorBox)) {
+        this.fail('TRACE_UNSUPPORTED', 'a loop on tensor data changes a list; only an empty list that gets one tensor appended per iteration is supported');
+      }
+      scans.push({ list, row: row.value });
+    });
+    return scans;
   }
 
   /** The views registered now, to put back after code whose views must not outlive it. */
