@@ -131,7 +131,10 @@ function argumentValue(spec: Extract<InputSpec, { kind: 'value' }>, param: Param
  */
 function flattenOutputs(it: Interpreter, v: PyValue, name: string | undefined, out: TorchGraph['outputs'], suffix = ''): void {
   if (v instanceof TensorBox) out.push({ name: name === undefined ? undefined : name + suffix, value: v.value });
-  else if (v instanceof GValue) out.push({ name: name === undefined ? undefined : name + suffix, value: v });
+  else if (v instanceof GValue && v.type.kind === 'scalar' && v.type.scalar === 'float') {
+    // A run-time Python float is written as a known one is: a float32 0-d tensor, as torch.tensor(x) makes it.
+    flattenOutputs(it, it.callNamed('torch.tensor', [v], new Map()), name, out, suffix);
+  } else if (v instanceof GValue) out.push({ name: name === undefined ? undefined : name + suffix, value: v });
   else if (v instanceof PyTuple) v.items.forEach((x) => flattenOutputs(it, x, undefined, out, suffix));
   else if (v instanceof PyList) v.items.forEach((x, i) => flattenOutputs(it, x, undefined, out, `${suffix}_${i}`));
   else if (v instanceof PyDict) for (const [k, x] of v.map) flattenOutputs(it, x, String(k), out, suffix);
