@@ -43,6 +43,8 @@ interface Branch {
   readonly env: Map<string, PyValue>;
   /** Tensor variables an in-place op rebound on the branch, with their values at its end. */
   readonly boxes: Map<TensorBox, GValue>;
+  /** Lists of the enclosing code the branch changed, with their items at its end. */
+  readonly lists: Map<PyList, PyValue[]>;
   readonly raised?: TsonnxError;
 }
 
@@ -959,6 +961,7 @@ export class Interpreter {
     const savedWrites = this.boxWrites;
     const writes = new Map<TensorBox, GValue>();
     const branchEnv = new Map(env);
+    const listsBefore = new Map([...env.values()].filter((v): v is PyList => v instanceof PyList).map((l) => [l, [...l.items]]));
     this.target = nodes;
     this.boxWrites = writes;
     let raised: TsonnxError | undefined;
@@ -980,7 +983,13 @@ export class Interpreter {
       after.set(box, box.value);
       box.value = before;
     }
-    return { nodes, env: branchEnv, boxes: after, raised };
+    const lists = new Map<PyList, PyValue[]>();
+    for (const [list, items] of listsBefore) {
+      if (list.items.length === items.length && list.items.every((x, i) => x === items[i])) continue;
+      lists.set(list, [...list.items]);
+      list.items.splice(0, list.items.length, ...items);
+    }
+    return { nodes, env: branchEnv, boxes: after, lists, raised };
   }
 
   /**
@@ -1003,6 +1012,7 @@ export class Interpreter {
       this.target.push(...taken.nodes);
       for (const [k, v] of taken.env) frame.env.set(k, v);
       for (const [box, v] of taken.boxes) this.rebind(box, v);
+      for (const [list, items] of taken.lists) list.items.splice(0, list.items.length, ...items);
       return;
     }
     const outputs: GValue[] = [];
@@ -1042,6 +1052,22 @@ export class Interpreter {
     for (const box of new Set([...then.boxes.keys(), ...other.boxes.keys()])) {
       const merged = merge(then.boxes.get(box) ?? box.value, other.boxes.get(box) ?? box.value);
       this.rebind(box, merged);
+    }
+    // A list changed on a path keeps its length on both; items that differ become If outputs.
+    for (const list of new Set([...then.lists.keys(), ...other.lists.keys()])) {
+      const a = then.lists.get(list) ?? list.items;
+      const b = other.lists.get(list) ?? list.items;
+      if (a.length !== b.length) this.fail('TRACE_UNSUPPORTED', `a list has ${a.length} items on one path of an if on tensor data and ${b.length} on the other`);
+      const items = a.map((x, i) => {
+        const y = b[i];
+        if (x === y || sameValue(x, y)) return x;
+        const gx = x instanceof TensorBox ? x.value : x instanceof GValue ? x : this.numberConstant(x, 'item', then.nodes);
+        const gy = y instanceof TensorBox ? y.value : y instanceof GValue ? y : this.numberConstant(y, 'item', other.nodes);
+        if (!gx || !gy) return this.fail('TRACE_UNSUPPORTED', `a list holds different ${typeName(x)} values on the two paths of an if on tensor data`);
+        const merged = merge(gx, gy);
+        return merged.type.kind === 'tensor' ? new TensorBox(merged) : merged;
+      });
+      list.items.splice(0, list.items.length, ...items);
     }
     this.emit({
       op: 'prim::If',
@@ -1144,7 +1170,6 @@ export class Interpreter {
         },
         [iteration, condIn, ...params],
       );
-      lists.forEach((l, i) => (l.items.length = lengths[i]));
       // Views the body registered refer to its own values: outside the block they mean nothing.
       this.restoreViews(views);
       this.pos = pos;

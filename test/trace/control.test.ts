@@ -103,6 +103,8 @@ const CHECKS: Record<string, (r: ConvertReport, c: ControlCase) => void> = {
   if_data_numbers_neg: (r) => expect(r.nodes.If).toBe(2),
   // y is made and written on the then-path only: one If with one output.
   if_data_local_write: (r) => expect(r.nodes.If).toBe(1),
+  if_data_list_pos: (r) => expect(r.nodes.If).toBe(1),
+  if_data_list_neg: (r) => expect(r.nodes.If).toBe(1),
   while_data_counter: (r) => expect(r.nodes.Loop).toBe(1),
   while_data_counter_limit: (r) => expect(r.nodes.Loop).toBe(1),
   loop_writes_outer: (r) => expect(r.nodes.Loop).toBe(1),
