@@ -1130,9 +1130,6 @@ export class Interpreter {
     const pos = this.pos;
     const carriedNames = [...assignedNames(body)].filter((n) => frame.env.has(n));
     const carriedBoxes: TensorBox[] = [];
-    // Lists the body may append to: an empty one that gets one tensor per iteration is a scan output.
-    const lists = [...new Set([...frame.env.values()].filter((v): v is PyList => v instanceof PyList))];
-    const lengths = lists.map((l) => l.items.length);
     const initial = carriedNames.map((n) => this.graphValue(frame.env.get(n), n));
     const cond = this.graphValue(spec.cond, 'cond');
     let types: ValueType[] = initial.map((v) => v.type);
@@ -1146,7 +1143,6 @@ export class Interpreter {
       carriedNames.forEach((n, i) => env.set(n, params[i].type.kind === 'tensor' ? new TensorBox(params[i]) : params[i]));
       let results: GValue[] = [];
       let condOut: GValue | undefined;
-      let scans: Array<{ list: PyList; row: GValue }> = [];
       const views = this.snapshotViews();
       const branch = this.runBranch(
         env,
@@ -1166,7 +1162,6 @@ export class Interpreter {
           const env = (this.frame as Frame).env;
           results = [...carriedNames.map((n) => this.graphValue(env.get(n), n)), ...carriedBoxes.map((box) => box.value)];
           condOut = this.graphValue(spec.test ? this.eval(spec.test) : true, 'cond');
-          scans = this.scanRows(lists, lengths);
         },
         [iteration, condIn, ...params],
       );
@@ -1174,6 +1169,7 @@ export class Interpreter {
       this.restoreViews(views);
       this.pos = pos;
       if (branch.raised) throw branch.raised;
+      const scans = this.scanRows(branch.lists);
       // A view of a written tensor is recomputed from it after the loop, so only the base is carried.
       const isViewOfWritten = (box: TensorBox): boolean => {
         for (let b = box.view?.base; b; b = b.view?.base) if (branch.boxes.has(b)) return true;
@@ -1214,20 +1210,18 @@ export class Interpreter {
   }
 
   /**
-   * The tensors a loop body appended to lists of the enclosing code: each must be an empty list that
-   * got exactly one tensor (a scan output of the Loop); any other change has no ONNX form.
+   * The tensors a loop body appended to lists of the enclosing code (`changed`: each list's items at
+   * the body's end): each must be an empty list that got exactly one tensor, a scan output of the
+   * Loop; any other change has no ONNX form.
    */
-  private scanRows(lists: readonly PyList[], lengths: readonly number[]): Array<{ list: PyList; row: GValue }> {
-    const scans: Array<{ list: PyList; row: GValue }> = [];
-    lists.forEach((list, i) => {
-      if (list.items.length === lengths[i]) return;
-      const row = list.items[lengths[i]];
-      if (lengths[i] !== 0 || list.items.length !== 1 || !(row instanceof TensorBox)) {
-        this.fail('TRACE_UNSUPPORTED', 'a loop on tensor data changes a list; only an empty list that gets one tensor appended per iteration is supported');
+  private scanRows(changed: ReadonlyMap<PyList, readonly PyValue[]>): Array<{ list: PyList; row: GValue }> {
+    return [...changed].map(([list, items]) => {
+      const row = items[0];
+      if (list.items.length !== 0 || items.length !== 1 || !(row instanceof TensorBox)) {
+        return this.fail('TRACE_UNSUPPORTED', 'a loop on tensor data changes a list; only an empty list that gets one tensor appended per iteration is supported');
       }
-      scans.push({ list, row: row.value });
+      return { list, row: row.value };
     });
-    return scans;
   }
 
   /** The views registered now, to put back after code whose views must not outlive it. */
