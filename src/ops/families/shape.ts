@@ -183,7 +183,9 @@ function lowerFlatten(ctx: LowerContext, a: BoundArgs): string[] {
   const known = staticInts(out);
   if (known) return [reshapeTo(ctx, self, known)];
   const { start, end } = flattenRange(a);
-  return [reshapeAround(ctx, self, start, [-1], end + 1)];
+  // The merged size when known, not -1: Reshape cannot infer -1 when another dim is 0 (no detections).
+  const merged = numel(shapeOf(self).slice(start, end + 1));
+  return [reshapeAround(ctx, self, start, [merged ?? -1], end + 1)];
 }
 
 function inferUnflatten(a: BoundArgs): TensorType[] {
