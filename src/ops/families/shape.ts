@@ -1380,6 +1380,42 @@ function lowerUnique2(ctx: LowerContext, a: BoundArgs): string[] {
   return outputs;
 }
 
+/**
+ * _unique and _unique2 before ONNX Unique (opset 11), from ops every opset 9 has: the flattened input
+ * sorted ascending (TopK, largest only before 11, of the negated values; integers as doubles, exact
+ * to 2^53), the values kept where a sorted element exceeds the one before (Compress), the inverse
+ * as each element's count of smaller values and the counts as each value's count of equal elements
+ * (Less and Greater against every value: n x unique comparisons). Opset 9's TopK needs the element
+ * count known at conversion time.
+ */
+function lowerUniqueBySorting(ctx: LowerContext, a: BoundArgs): string[] {
+  const self = a.tensor('self');
+  const { inverse, counts } = uniqueFlags(a);
+  const dtype = tensorType(self).dtype;
+  const compute = isFloating(dtype) ? uniqueDtype(dtype) : 'float64';
+  const n = numel(shapeOf(self));
+  if (ctx.opset < 10 && typeof n !== 'number') fail('OP_OPSET', 'unique of a tensor whose size is known only at run time needs opset 10 or later');
+  const flat = reshape(ctx, castTo(ctx, ctx.input(self), dtype, compute), ctx.b.int64s([-1]));
+  const k = typeof n === 'number' ? n : reshape(ctx, ctx.b.op1('Size', [flat]), ctx.b.int64s([1]));
+  const negated = ctx.b.op1('Neg', [flat]);
+  const [descending] = ctx.opset < 10 ? ctx.b.op('TopK', [negated], { axis: 0, k: k as number }, 2) : ctx.b.op('TopK', [negated, typeof k === 'number' ? ctx.b.int64s([k]) : k], { axis: 0 }, 2);
+  const ascending = ctx.b.op1('Neg', [descending]);
+  const rest = slice(ctx, ascending, [{ axis: 0, start: 1, end: Number.MAX_SAFE_INTEGER, step: 1 }]);
+  const before = slice(ctx, ascending, [{ axis: 0, start: 0, end: -1, step: 1 }]);
+  const starts = ctx.b.op1('Concat', [ctx.b.constant('bool', [1], [1]), ctx.b.op1('Greater', [rest, before])], { axis: 0 });
+  const values = ctx.b.op1('Compress', [ascending, starts], { axis: 0 });
+  const column = unsqueeze(ctx, flat, [1]);
+  const row = unsqueeze(ctx, values, [0]);
+  const countTrue = (test: string, along: number) => reduce(ctx, 'ReduceSum', castTo(ctx, test, 'bool', 'int64'), [along], false);
+  const outputs = [castTo(ctx, values, compute, dtype)];
+  outputs.push(inverse ? reshape(ctx, countTrue(ctx.b.op1('Less', [row, column]), 1), shapeOfValue(ctx, self)) : emptyIndices(ctx));
+  if (a.schema.name === 'aten::_unique2') {
+    const equal = ctx.b.op1('Not', [ctx.b.op1('Or', [ctx.b.op1('Less', [column, row]), ctx.b.op1('Greater', [column, row])])]);
+    outputs.push(counts ? countTrue(equal, 0) : emptyIndices(ctx));
+  }
+  return outputs;
+}
+
 function inferUniqueDim(a: BoundArgs): TensorType[] {
   const self = a.tensor('self');
   const d = axis(a.int('dim'), rankOf(self));
@@ -1721,12 +1757,12 @@ export const shapeOps: readonly OpDef[] = [
   {
     schemas: ['aten::_unique(Tensor self, bool sorted=True, bool return_inverse=False) -> (Tensor, Tensor)'],
     infer: inferUnique2,
-    lower: { 11: lowerUnique2 },
+    lower: { 9: lowerUniqueBySorting, 11: lowerUnique2 },
   },
   {
     schemas: ['aten::_unique2(Tensor self, bool sorted=True, bool return_inverse=False, bool return_counts=False) -> (Tensor, Tensor, Tensor)'],
     infer: inferUnique2,
-    lower: { 11: lowerUnique2 },
+    lower: { 9: lowerUniqueBySorting, 11: lowerUnique2 },
   },
   {
     schemas: ['aten::unique_dim(Tensor self, int dim, bool sorted=True, bool return_inverse=False, bool return_counts=False) -> (Tensor, Tensor, Tensor)'],
