@@ -16,6 +16,7 @@ import {
   PyList,
   PyObject,
   PyTuple,
+  StackedRows,
   TensorBox,
   TorchbindObject,
   Uninitialized,
@@ -634,6 +635,7 @@ const BUILTINS: Record<string, Builtin> = {
   },
   'torch.len': (it, [v]) => {
     if (v instanceof PyList || v instanceof PyTuple) return v.items.length;
+    if (v instanceof StackedRows) return it.callOp('aten', 'size', [new TensorBox(v.rows), 0], new Map());
     if (v instanceof PyDict) return v.map.size;
     if (typeof v === 'string') return v.length;
     const t = tensorOf(v);
@@ -669,6 +671,19 @@ const BUILTINS: Record<string, Builtin> = {
   'torch.is_complex': (_it, [x]) => {
     const t = tensorOf(x);
     return t ? complexPartOf(t.dtype) !== undefined : NOT_BUILTIN;
+  },
+  // The rows a loop stacked: stack is the rows moved to `dim`; cat merges that dim with the next.
+  'torch.stack': (it, [l, dim], kw) => {
+    if (!(l instanceof StackedRows)) return NOT_BUILTIN;
+    return it.callOp('aten', 'movedim', [new TensorBox(l.rows), 0, dim ?? kw.get('dim') ?? 0], new Map());
+  },
+  'torch.cat': (it, [l, dim], kw) => {
+    if (!(l instanceof StackedRows)) return NOT_BUILTIN;
+    const rank = l.rows.tensor.shape.length - 1;
+    const given = Number(dim ?? kw.get('dim') ?? 0);
+    const d = given < 0 ? given + rank : given;
+    const moved = it.callOp('aten', 'movedim', [new TensorBox(l.rows), 0, d], new Map());
+    return it.callOp('aten', 'flatten', [moved, d, d + 1], new Map());
   },
   'torch.append': (_it, [l, v]) => {
     if (!(l instanceof PyList)) return NOT_BUILTIN;

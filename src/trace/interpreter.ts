@@ -29,6 +29,7 @@ import {
   PyObject,
   PyTuple,
   ScriptFunction,
+  StackedRows,
   TensorBox,
   TorchbindObject,
   Uninitialized,
@@ -42,16 +43,26 @@ interface Branch {
   readonly env: Map<string, PyValue>;
   /** Tensor variables an in-place op rebound on the branch, with their values at its end. */
   readonly boxes: Map<TensorBox, GValue>;
+  /** Lists of the enclosing code the branch changed, with their items at its end. */
+  readonly lists: Map<PyList, PyValue[]>;
   readonly raised?: TsonnxError;
 }
 
-/** The type of a value that is `a` on one path and `b` on the other. */
-function mergeTypes(a: ValueType, b: ValueType, index: number): ValueType {
-  if (a.kind !== b.kind) throw new TsonnxError('TRACE_UNSUPPORTED', `the two paths of an if on tensor data give a ${a.kind} and a ${b.kind}`);
+/**
+ * The type of a value that is `a` on one path and `b` on the other. Sizes that differ become dims
+ * named `<prefix>_<i>` (axis i), a prefix unique to the If or Loop output, so sizes from different
+ * control flow never compare equal.
+ */
+function mergeTypes(a: ValueType, b: ValueType, prefix: string): ValueType {
+  if (a.kind !== b.kind) throw new TsonnxError('TRACE_UNSUPPORTED', `the two paths of control flow on tensor data give a ${a.kind} and a ${b.kind}`);
+  if (a.kind === 'scalar' && b.kind === 'scalar') {
+    if (a.scalar !== b.scalar) throw new TsonnxError('TRACE_UNSUPPORTED', `the two paths of control flow on tensor data give a ${a.scalar} and a ${b.scalar}`);
+    return a.dim === b.dim ? a : { kind: 'scalar', scalar: a.scalar };
+  }
   if (a.kind !== 'tensor' || b.kind !== 'tensor') return a;
-  if (a.dtype !== b.dtype) throw new TsonnxError('TRACE_UNSUPPORTED', `the two paths of an if on tensor data give ${a.dtype} and ${b.dtype} tensors`);
-  if (a.shape.length !== b.shape.length) return { kind: 'tensor', dtype: a.dtype, shape: a.shape.map((_, i) => `if${index}_dim_${i}`) };
-  return { kind: 'tensor', dtype: a.dtype, shape: a.shape.map((d, i) => (d === b.shape[i] ? d : `if${index}_dim_${i}`)) };
+  if (a.dtype !== b.dtype) throw new TsonnxError('TRACE_UNSUPPORTED', `the two paths of control flow on tensor data give ${a.dtype} and ${b.dtype} tensors`);
+  if (a.shape.length !== b.shape.length) return { kind: 'tensor', dtype: a.dtype, shape: a.shape.map((_, i) => `${prefix}_${i}`) };
+  return { kind: 'tensor', dtype: a.dtype, shape: a.shape.map((d, i) => (d === b.shape[i] ? d : `${prefix}_${i}`)) };
 }
 
 function sameType(a: ValueType, b: ValueType): boolean {
@@ -955,13 +966,14 @@ export class Interpreter {
   }
 
   /** Runs code into its own block; a raise on it is reported instead of thrown. */
-  private runBranch(env: Map<string, PyValue>, run: () => void): Branch {
+  private runBranch(env: Map<string, PyValue>, run: () => void, params: readonly GValue[] = []): Branch {
     const frame = this.frame as Frame;
     const nodes: GNode[] = [];
     const savedTarget = this.target;
     const savedWrites = this.boxWrites;
     const writes = new Map<TensorBox, GValue>();
     const branchEnv = new Map(env);
+    const listsBefore = new Map([...env.values()].filter((v): v is PyList => v instanceof PyList).map((l) => [l, [...l.items]]));
     this.target = nodes;
     this.boxWrites = writes;
     let raised: TsonnxError | undefined;
@@ -974,12 +986,22 @@ export class Interpreter {
       this.target = savedTarget;
       this.boxWrites = savedWrites;
     }
+    // A tensor the branch made is the branch's own: its writes stay in the block, never an output.
+    const local = new Set<GValue>(params);
+    for (const node of nodes) for (const output of node.outputs) local.add(output);
     const after = new Map<TensorBox, GValue>();
     for (const [box, before] of writes) {
+      if (local.has(before)) continue;
       after.set(box, box.value);
       box.value = before;
     }
-    return { nodes, env: branchEnv, boxes: after, raised };
+    const lists = new Map<PyList, PyValue[]>();
+    for (const [list, items] of listsBefore) {
+      if (list.items.length === items.length && list.items.every((x, i) => x === items[i])) continue;
+      lists.set(list, [...list.items]);
+      list.items.splice(0, list.items.length, ...items);
+    }
+    return { nodes, env: branchEnv, boxes: after, lists, raised };
   }
 
   /**
@@ -1002,13 +1024,15 @@ export class Interpreter {
       this.target.push(...taken.nodes);
       for (const [k, v] of taken.env) frame.env.set(k, v);
       for (const [box, v] of taken.boxes) this.rebind(box, v);
+      for (const [list, items] of taken.lists) list.items.splice(0, list.items.length, ...items);
       return;
     }
     const outputs: GValue[] = [];
     const thenResults: GValue[] = [];
     const elseResults: GValue[] = [];
+    const dims = this.options.freshDims.next('if');
     const merge = (a: GValue, b: GValue): GValue => {
-      const out = new GValue(mergeTypes(a.type, b.type, outputs.length));
+      const out = new GValue(mergeTypes(a.type, b.type, `${dims}_${outputs.length}`));
       outputs.push(out);
       thenResults.push(a);
       elseResults.push(b);
@@ -1025,19 +1049,37 @@ export class Interpreter {
       if (a instanceof Uninitialized) frame.env.set(name, b);
       else if (b instanceof Uninitialized) frame.env.set(name, a);
       else {
-        const ga = a instanceof TensorBox ? a.value : a;
-        const gb = b instanceof TensorBox ? b.value : b;
-        if (ga instanceof GValue && gb instanceof GValue) {
-          const merged = merge(ga, gb);
-          frame.env.set(name, merged.type.kind === 'tensor' ? new TensorBox(merged) : merged);
-        } else if (!sameValue(a, b)) {
-          this.fail('TRACE_UNSUPPORTED', `variable ${name} takes different ${typeName(a)} values on the two paths of an if on tensor data`);
-        } else frame.env.set(name, a);
+        // A Python number that differs between the paths becomes a run-time value of the If.
+        if (sameValue(a, b)) {
+          frame.env.set(name, a);
+          continue;
+        }
+        const ga = a instanceof TensorBox ? a.value : a instanceof GValue ? a : this.numberConstant(a, name, then.nodes);
+        const gb = b instanceof TensorBox ? b.value : b instanceof GValue ? b : this.numberConstant(b, name, other.nodes);
+        if (!ga || !gb) this.fail('TRACE_UNSUPPORTED', `variable ${name} takes different ${typeName(a)} values on the two paths of an if on tensor data`);
+        const merged = merge(ga, gb);
+        frame.env.set(name, merged.type.kind === 'tensor' ? new TensorBox(merged) : merged);
       }
     }
     for (const box of new Set([...then.boxes.keys(), ...other.boxes.keys()])) {
       const merged = merge(then.boxes.get(box) ?? box.value, other.boxes.get(box) ?? box.value);
       this.rebind(box, merged);
+    }
+    // A list changed on a path keeps its length on both; items that differ become If outputs.
+    for (const list of new Set([...then.lists.keys(), ...other.lists.keys()])) {
+      const a = then.lists.get(list) ?? list.items;
+      const b = other.lists.get(list) ?? list.items;
+      if (a.length !== b.length) this.fail('TRACE_UNSUPPORTED', `a list has ${a.length} items on one path of an if on tensor data and ${b.length} on the other`);
+      const items = a.map((x, i) => {
+        const y = b[i];
+        if (x === y || sameValue(x, y)) return x;
+        const gx = x instanceof TensorBox ? x.value : x instanceof GValue ? x : this.numberConstant(x, 'item', then.nodes);
+        const gy = y instanceof TensorBox ? y.value : y instanceof GValue ? y : this.numberConstant(y, 'item', other.nodes);
+        if (!gx || !gy) return this.fail('TRACE_UNSUPPORTED', `a list holds different ${typeName(x)} values on the two paths of an if on tensor data`);
+        const merged = merge(gx, gy);
+        return merged.type.kind === 'tensor' ? new TensorBox(merged) : merged;
+      });
+      list.items.splice(0, list.items.length, ...items);
     }
     this.emit({
       op: 'prim::If',
@@ -1070,20 +1112,27 @@ export class Interpreter {
   private graphValue(v: PyValue | undefined, name: string): GValue {
     if (v instanceof TensorBox) return v.value;
     if (v instanceof GValue) return v;
-    if (typeof v === 'number' || typeof v === 'boolean' || v instanceof PyFloat) {
-      const scalar = v instanceof PyFloat ? 'float' : typeof v === 'boolean' ? 'bool' : 'int';
-      const dtype = scalar === 'float' ? 'float64' : scalar === 'bool' ? 'bool' : 'int64';
-      const value = new GValue({ kind: 'scalar', scalar }, name, { type: { kind: 'tensor', dtype, shape: [] }, values: [Number(v instanceof PyFloat ? v.value : v)] });
-      this.emit({ op: 'prim::Constant', args: new Map(), outputs: [value], scope: this.frame?.scope ?? '', location: this.location() });
-      return value;
-    }
+    const number = v === undefined ? undefined : this.numberConstant(v, name, this.target);
+    if (number) return number;
     return this.fail('TRACE_UNSUPPORTED', `a loop on tensor data changes ${name}, a ${v === undefined ? 'value' : typeName(v)}; such loops can only carry tensors and numbers`);
+  }
+
+  /** A Python number as a known run-time scalar, its constant node added to `into`; undefined for other values. */
+  private numberConstant(v: PyValue, name: string, into: GNode[]): GValue | undefined {
+    if (typeof v !== 'number' && typeof v !== 'boolean' && !(v instanceof PyFloat)) return undefined;
+    const scalar = v instanceof PyFloat ? 'float' : typeof v === 'boolean' ? 'bool' : 'int';
+    const dtype = scalar === 'float' ? 'float64' : scalar === 'bool' ? 'bool' : 'int64';
+    const value = new GValue({ kind: 'scalar', scalar }, name, { type: { kind: 'tensor', dtype, shape: [] }, values: [Number(v instanceof PyFloat ? v.value : v)] });
+    this.budget.node();
+    into.push({ op: 'prim::Constant', args: new Map(), outputs: [value], scope: this.frame?.scope ?? '', location: this.location() });
+    return value;
   }
 
   /**
    * A `for` over a range or a `while` whose bound depends on tensor data: the body is interpreted
-   * once into the block of a `prim::Loop` node, carrying the variables it assigns. Carried tensor
-   * shapes that change between iterations become symbolic.
+   * into the block of a `prim::Loop` node, carrying the variables it assigns and the outer tensors
+   * it writes in place. The body runs again until the carried set and shapes settle: shapes that
+   * change between iterations become symbolic; a pass that finds a new carried value is discarded.
    */
   private symbolicLoop(
     body: readonly Stmt[],
@@ -1099,53 +1148,109 @@ export class Interpreter {
     const frame = this.frame as Frame;
     const pos = this.pos;
     const carriedNames = [...assignedNames(body)].filter((n) => frame.env.has(n) && (spec.carriable?.has(n) ?? true));
+    const carriedBoxes: TensorBox[] = [];
     const initial = carriedNames.map((n) => this.graphValue(frame.env.get(n), n));
     const cond = this.graphValue(spec.cond, 'cond');
     let types: ValueType[] = initial.map((v) => v.type);
-    for (let pass = 0; pass < 3; pass++) {
+    const dims = this.options.freshDims.next('loop');
+    for (let pass = 0; pass < 6; pass++) {
       const iteration = new GValue({ kind: 'scalar', scalar: 'int' }, 'iteration');
       const condIn = new GValue({ kind: 'scalar', scalar: 'bool' }, 'cond');
-      const params = types.map((t, i) => new GValue(t, carriedNames[i]));
+      const hints = [...carriedNames, ...carriedBoxes.map(() => 'state')];
+      const params = types.map((t, i) => new GValue(t, hints[i]));
       const env = new Map(frame.env);
-      params.forEach((p, i) => env.set(carriedNames[i], p.type.kind === 'tensor' ? new TensorBox(p) : p));
+      carriedNames.forEach((n, i) => env.set(n, params[i].type.kind === 'tensor' ? new TensorBox(params[i]) : params[i]));
       let results: GValue[] = [];
       let condOut: GValue | undefined;
-      const branch = this.runBranch(env, () => {
-        if (spec.index) {
-          const { start, step, target } = spec.index;
-          const offset = this.callNamed('torch.mul', [iteration, step], new Map());
-          this.assign(target, this.callNamed('torch.add', [start, offset], new Map()));
-        }
-        try {
-          this.execBlock(body);
-        } catch (e) {
-          if (e instanceof BreakSignal || e instanceof ContinueSignal) this.fail('TRACE_UNSUPPORTED', 'break and continue in a loop on tensor data are not supported');
-          throw e;
-        }
-        const env = (this.frame as Frame).env;
-        results = carriedNames.map((n) => this.graphValue(env.get(n), n));
-        condOut = this.graphValue(spec.test ? this.eval(spec.test) : true, 'cond');
-      });
+      const views = this.snapshotViews();
+      const branch = this.runBranch(
+        env,
+        () => {
+          carriedBoxes.forEach((box, i) => this.rebind(box, params[carriedNames.length + i]));
+          if (spec.index) {
+            const { start, step, target } = spec.index;
+            const offset = this.callNamed('torch.mul', [iteration, step], new Map());
+            this.assign(target, this.callNamed('torch.add', [start, offset], new Map()));
+          }
+          try {
+            this.execBlock(body);
+          } catch (e) {
+            if (e instanceof BreakSignal || e instanceof ContinueSignal) this.fail('TRACE_UNSUPPORTED', 'break and continue in a loop on tensor data are not supported');
+            throw e;
+          }
+          const env = (this.frame as Frame).env;
+          results = [...carriedNames.map((n) => this.graphValue(env.get(n), n)), ...carriedBoxes.map((box) => box.value)];
+          condOut = this.graphValue(spec.test ? this.eval(spec.test) : true, 'cond');
+        },
+        [iteration, condIn, ...params],
+      );
+      // Views the body registered refer to its own values: outside the block they mean nothing.
+      this.restoreViews(views);
       this.pos = pos;
       if (branch.raised) throw branch.raised;
-      if (branch.boxes.size) this.fail('TRACE_UNSUPPORTED', 'in-place updates of outer tensors in a loop on tensor data are not supported');
-      const settled = results.map((r, i) => mergeTypes(types[i], r.type, i));
+      const scans = this.scanRows(branch.lists);
+      // A view of a written tensor is recomputed from it after the loop, so only the base is carried.
+      const isViewOfWritten = (box: TensorBox): boolean => {
+        for (let b = box.view?.base; b; b = b.view?.base) if (branch.boxes.has(b)) return true;
+        return false;
+      };
+      const written = [...branch.boxes.keys()].filter((box) => !carriedBoxes.includes(box) && !isViewOfWritten(box));
+      if (written.length) {
+        for (const box of written) {
+          carriedBoxes.push(box);
+          initial.push(box.value);
+          types.push(box.value.type);
+        }
+        continue;
+      }
+      const settled = results.map((r, i) => mergeTypes(types[i], r.type, `${dims}_${i}`));
       if (settled.every((t, i) => sameType(t, types[i]))) {
-        const outputs = types.map((t, i) => new GValue(t, carriedNames[i]));
+        const outputs = types.map((t, i) => new GValue(t, hints[i]));
+        const trips = this.options.freshDims.next('loop_trips');
+        const stacked = scans.map(({ row }) => new GValue({ kind: 'tensor', dtype: row.tensor.dtype, shape: [trips, ...row.tensor.shape] }, 'rows'));
         this.emit({
           op: 'prim::Loop',
           args: new Map<string, Arg>([['trip', spec.trip], ['cond', cond], ['initial', initial]]),
-          outputs,
-          blocks: [{ params: [iteration, condIn, ...params], nodes: branch.nodes, results: [condOut as GValue, ...results] }],
+          outputs: [...outputs, ...stacked],
+          blocks: [{ params: [iteration, condIn, ...params], nodes: branch.nodes, results: [condOut as GValue, ...results, ...scans.map((s) => s.row)] }],
           scope: frame.scope,
           location: this.location(),
         });
-        outputs.forEach((o, i) => frame.env.set(carriedNames[i], o.type.kind === 'tensor' ? new TensorBox(o) : o));
+        carriedNames.forEach((n, i) => frame.env.set(n, outputs[i].type.kind === 'tensor' ? new TensorBox(outputs[i]) : outputs[i]));
+        carriedBoxes.forEach((box, i) => this.rebind(box, outputs[carriedNames.length + i]));
+        scans.forEach(({ list }, i) => {
+          for (const [name, v] of frame.env) if (v === list) frame.env.set(name, new StackedRows(stacked[i]));
+        });
         return;
       }
       types = settled;
     }
-    this.fail('TRACE_UNSUPPORTED', 'the shapes a loop on tensor data carries do not settle');
+    this.fail('TRACE_UNSUPPORTED', 'the values a loop on tensor data carries do not settle');
+  }
+
+  /**
+   * The tensors a loop body appended to lists of the enclosing code (`changed`: each list's items at
+   * the body's end): each must be an empty list that got exactly one tensor, a scan output of the
+   * Loop; any other change has no ONNX form.
+   */
+  private scanRows(changed: ReadonlyMap<PyList, readonly PyValue[]>): Array<{ list: PyList; row: GValue }> {
+    return [...changed].map(([list, items]) => {
+      const row = items[0];
+      if (list.items.length !== 0 || items.length !== 1 || !(row instanceof TensorBox)) {
+        return this.fail('TRACE_UNSUPPORTED', 'a loop on tensor data changes a list; only an empty list that gets one tensor appended per iteration is supported');
+      }
+      return { list, row: row.value };
+    });
+  }
+
+  /** The views registered now, to put back after code whose views must not outlive it. */
+  private snapshotViews(): Map<TensorBox, Set<TensorBox>> {
+    return new Map([...this.views].map(([base, views]) => [base, new Set(views)]));
+  }
+
+  private restoreViews(snapshot: Map<TensorBox, Set<TensorBox>>): void {
+    this.views.clear();
+    for (const [base, views] of snapshot) this.views.set(base, views);
   }
 
   // ---------- expressions ----------

@@ -124,16 +124,24 @@ function argumentValue(spec: Extract<InputSpec, { kind: 'value' }>, param: Param
   return convert(spec.value);
 }
 
-/** Flattens forward()'s result: tuples and lists in order, dict values named by their keys. */
-function flattenOutputs(it: Interpreter, v: PyValue, name: string | undefined, out: TorchGraph['outputs']): void {
-  if (v instanceof TensorBox) out.push({ name, value: v.value });
-  else if (v instanceof GValue) out.push({ name, value: v });
-  else if (v instanceof PyTuple || v instanceof PyList) v.items.forEach((x) => flattenOutputs(it, x, undefined, out));
-  else if (v instanceof PyDict) for (const [k, x] of v.map) flattenOutputs(it, x, String(k), out);
+/**
+ * Flattens forward()'s result: tuples and lists in order, dict values named by their keys. A dict
+ * that is item i of a list names its values `<key>_<i>` (a detection model's list of per-image
+ * dicts gives boxes_0, labels_0, scores_0, boxes_1, ...), one `_<i>` per enclosing list.
+ */
+function flattenOutputs(it: Interpreter, v: PyValue, name: string | undefined, out: TorchGraph['outputs'], suffix = ''): void {
+  if (v instanceof TensorBox) out.push({ name: name === undefined ? undefined : name + suffix, value: v.value });
+  else if (v instanceof GValue && v.type.kind === 'scalar' && v.type.scalar === 'float') {
+    // A run-time Python float is written as a known one is: a float32 0-d tensor, as torch.tensor(x) makes it.
+    flattenOutputs(it, it.callNamed('torch.tensor', [v], new Map()), name, out, suffix);
+  } else if (v instanceof GValue) out.push({ name: name === undefined ? undefined : name + suffix, value: v });
+  else if (v instanceof PyTuple) v.items.forEach((x) => flattenOutputs(it, x, undefined, out, suffix));
+  else if (v instanceof PyList) v.items.forEach((x, i) => flattenOutputs(it, x, undefined, out, `${suffix}_${i}`));
+  else if (v instanceof PyDict) for (const [k, x] of v.map) flattenOutputs(it, x, String(k), out, suffix);
   else if (typeof v === 'number' || typeof v === 'boolean' || v instanceof PyFloat) {
     const dtype = v instanceof PyFloat ? 'float32' : typeof v === 'boolean' ? 'bool' : 'int64';
     const value = v instanceof PyFloat ? v.value : Number(v);
-    out.push({ name, value: it.knownTensor({ type: { kind: 'tensor', dtype, shape: [] }, values: [value] }).value });
+    out.push({ name: name === undefined ? undefined : name + suffix, value: it.knownTensor({ type: { kind: 'tensor', dtype, shape: [] }, values: [value] }).value });
   } else if (v !== null) fail('TRACE_UNSUPPORTED', `forward() returns a ${typeName(v)}, which has no ONNX form`);
 }
 

@@ -122,6 +122,15 @@ export class MethodOfValue {
   ) {}
 }
 
+/**
+ * A list that a loop on tensor data appended one tensor to per iteration: the Loop's scan output,
+ * its rows stacked along a new first dim. `len`, `torch.stack` and `torch.cat` read it.
+ */
+export class StackedRows {
+  readonly kind = 'stacked list';
+  constructor(readonly rows: GValue) {}
+}
+
 /** `uninitialized(T)`: only ever seen on paths that raise. */
 export class Uninitialized {
   readonly kind = 'uninitialized';
@@ -146,6 +155,7 @@ export type PyValue =
   | Device
   | MethodOfValue
   | TorchbindObject
+  | StackedRows
   | Uninitialized;
 
 export { PyFloat };

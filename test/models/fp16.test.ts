@@ -25,8 +25,13 @@ const OPSET = 17;
  * which the model must run on float16 inputs.
  */
 const RNN_CASES = ['gru', 'gru_bidir_batch_first', 'lstm_bidir_stacked_script', 'rnn_cells'];
+/**
+ * Detection models choose boxes (score threshold, topk, nms): float16 scores and boxes can choose
+ * others (tiny_keypoint_rcnn's sixth box is a different one in float16), so no float16 tolerance holds.
+ */
+const DETECTION_CASES = ['tiny_faster_rcnn', 'tiny_mask_rcnn', 'tiny_keypoint_rcnn', 'tiny_retinanet', 'tiny_fcos'];
 const cases = [
-  ...listCases(join(fixturesRoot, 'models')),
+  ...listCases(join(fixturesRoot, 'models')).filter((dir) => !DETECTION_CASES.some((name) => dir.includes(`/models/${name}/`))),
   ...listCases(join(fixturesRoot, 'ops')).filter((dir) => RNN_CASES.some((name) => dir.includes(`/ops/${name}/`))),
 ].map(loadCase);
 

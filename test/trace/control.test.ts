@@ -98,6 +98,17 @@ const CHECKS: Record<string, (r: ConvertReport, c: ControlCase) => void> = {
   },
   for_module_list_trace: (r) => expect(r.nodes.Gemm).toBe(2),
   enumerate_zip: (r) => expectStatic(r),
+  // count, scale and flag differ between the paths: If outputs; `if flag:` is then a second If.
+  if_data_numbers_pos: (r) => expect(r.nodes.If).toBe(2),
+  if_data_numbers_neg: (r) => expect(r.nodes.If).toBe(2),
+  // y is made and written on the then-path only: one If with one output.
+  if_data_local_write: (r) => expect(r.nodes.If).toBe(1),
+  if_data_list_pos: (r) => expect(r.nodes.If).toBe(1),
+  if_data_list_neg: (r) => expect(r.nodes.If).toBe(1),
+  while_data_counter: (r) => expect(r.nodes.Loop).toBe(1),
+  while_data_counter_limit: (r) => expect(r.nodes.Loop).toBe(1),
+  loop_writes_outer: (r) => expect(r.nodes.Loop).toBe(1),
+  loop_fills_list: (r) => expect(r.nodes.Loop).toBe(1),
   while_data_short: (r) => expect(r.nodes.Loop).toBe(1),
   while_data_long: (r) => expect(r.nodes.Loop).toBe(1),
   // The first trip is unrolled (the Mul before the Loop; the one in its body is not counted), the rest is the Loop.

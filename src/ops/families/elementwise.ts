@@ -639,20 +639,41 @@ function sameTypeUnary(a: BoundArgs, op: string): ValueType {
   return t;
 }
 
+/**
+ * `def` with its tensor overload computed at conversion time when its input is known (detection code
+ * derives constants such as a pooler's scale through tensors: `torch.tensor(r).log2().round()`).
+ */
+function foldedUnary(def: OpDef, fn: (x: number) => number): OpDef {
+  return {
+    ...def,
+    evaluate: (a) => {
+      if (isNumberOverload(a) || (a.schema.overload === 'decimals' && a.int('decimals') !== 0)) return undefined;
+      const [type] = def.infer(a);
+      return evaluateElementwise(a, [selfOf(a)], type, 'float64', ([x]) => fn(x));
+    },
+  };
+}
+
+/** Round half to even, as torch.round. */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
 const unaryOps: OpDef[] = [
-  floatFunction('exp', numberUnarySchemas('exp'), 7, onnxUnary('Exp')),
-  floatFunction('log', numberUnarySchemas('log'), 7, onnxUnary('Log')),
-  floatFunction('log2', [], 7, divideByConstant(LN2)),
-  floatFunction('log10', numberUnarySchemas('log10'), 7, divideByConstant(LN10)),
+  foldedUnary(floatFunction('exp', numberUnarySchemas('exp'), 7, onnxUnary('Exp')), Math.exp),
+  foldedUnary(floatFunction('log', numberUnarySchemas('log'), 7, onnxUnary('Log')), Math.log),
+  foldedUnary(floatFunction('log2', [], 7, divideByConstant(LN2)), Math.log2),
+  foldedUnary(floatFunction('log10', numberUnarySchemas('log10'), 7, divideByConstant(LN10)), Math.log10),
   floatFunction('log1p', numberUnarySchemas('log1p'), 7, (ctx, x, dtype) =>
     ctx.b.op1('Log', [ctx.b.op1('Add', [x, ctx.b.scalar(dtype, 1)])]),
   ),
   floatFunction('expm1', numberUnarySchemas('expm1'), 7, (ctx, x, dtype) =>
     ctx.b.op1('Sub', [ctx.b.op1('Exp', [x]), ctx.b.scalar(dtype, 1)]),
   ),
-  floatFunction('sqrt', numberUnarySchemas('sqrt'), 7, onnxUnary('Sqrt')),
+  foldedUnary(floatFunction('sqrt', numberUnarySchemas('sqrt'), 7, onnxUnary('Sqrt')), Math.sqrt),
   floatFunction('rsqrt', [], 7, (ctx, x) => ctx.b.op1('Reciprocal', [ctx.b.op1('Sqrt', [x])])),
-  floatFunction('reciprocal', [], 7, onnxUnary('Reciprocal')),
+  foldedUnary(floatFunction('reciprocal', [], 7, onnxUnary('Reciprocal')), (x) => 1 / x),
   floatFunction('sin', numberUnarySchemas('sin'), 7, onnxUnary('Sin')),
   floatFunction('cos', numberUnarySchemas('cos'), 7, onnxUnary('Cos')),
   floatFunction('tan', numberUnarySchemas('tan'), 7, onnxUnary('Tan')),
@@ -665,7 +686,7 @@ const unaryOps: OpDef[] = [
   roundingFunction('floor', numberUnarySchemas('floor', 'int', 'int'), 7, onnxUnary('Floor')),
   roundingFunction('ceil', numberUnarySchemas('ceil', 'int', 'int'), 7, onnxUnary('Ceil')),
   roundingFunction('trunc', [], 9, (ctx, x, dtype) => truncFloat(ctx, x, dtype)),
-  {
+  foldedUnary({
     schemas: [
       'aten::round(Tensor self) -> Tensor',
       'aten::round.decimals(Tensor self, *, int decimals) -> Tensor',
@@ -682,7 +703,7 @@ const unaryOps: OpDef[] = [
         return [castTo(ctx, roundDecimals(ctx, operand(ctx, self, compute), compute, decimals), compute, out)];
       },
     },
-  },
+  }, roundHalfEven),
   {
     schemas: [
       'aten::neg(Tensor self) -> Tensor',

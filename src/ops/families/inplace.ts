@@ -30,10 +30,9 @@ function int64(ctx: LowerContext, v: IntArg): string {
  * Writes `src` into `self` at positions start, start+step, ... along `dim`: indices from Range,
  * broadcast to src's shape, then ScatterElements.
  */
-function sliceScatter(ctx: LowerContext, self: string, src: string, rank: number, dim: number, start: IntArg, step: IntArg): string {
+function sliceScatter(ctx: LowerContext, self: string, src: string, rank: number, dim: number, startName: string, step: IntArg): string {
   const srcShape = ctx.b.op1('Shape', [src]);
   const count = ctx.b.op1('Gather', [srcShape, ctx.b.scalar('int64', dim)], { axis: 0 });
-  const startName = int64(ctx, start);
   const stepName = int64(ctx, step);
   const end = ctx.b.op1('Add', [startName, ctx.b.op1('Mul', [count, stepName])]);
   const positions = ctx.b.op1('Range', [startName, end, stepName]);
@@ -80,7 +79,7 @@ export const inplaceOps: readonly OpDef[] = [
         let start = optIntArg(a, 'start') ?? 0;
         if (typeof start === 'number' && start < 0) start += staticDim(shapeOf(self)[dim], 'slice assignment');
         const srcName = castTo(ctx, ctx.input(src), onnxDtypeOf(src), onnxDtypeOf(self));
-        return [sliceScatter(ctx, ctx.input(self), srcName, rankOf(self), dim, start, intArg(a, 'step'))];
+        return [sliceScatter(ctx, ctx.input(self), srcName, rankOf(self), dim, int64(ctx, start), intArg(a, 'step'))];
       },
     },
   },
@@ -92,10 +91,17 @@ export const inplaceOps: readonly OpDef[] = [
         const self = a.tensor('self');
         const src = a.tensor('src');
         const dim = axis(a.int('dim'), rankOf(self));
-        let index = a.int('index');
-        if (index < 0) index += staticDim(shapeOf(self)[dim], 'indexed assignment');
+        const index = intArg(a, 'index');
+        const size = shapeOf(self)[dim];
+        let indexName: string;
+        if (typeof index === 'number' && (index >= 0 || typeof size === 'number')) indexName = int64(ctx, index < 0 ? index + (size as number) : index);
+        else {
+          // A run-time (or negative) index counts from the end when negative: Python's modulo by the size.
+          const sizeName = ctx.b.op1('Gather', [ctx.b.op1('Shape', [ctx.input(self)]), ctx.b.scalar('int64', dim)], { axis: 0 });
+          indexName = ctx.b.op1('Mod', [int64(ctx, index), sizeName]);
+        }
         const srcName = unsqueeze(ctx, castTo(ctx, ctx.input(src), onnxDtypeOf(src), onnxDtypeOf(self)), [dim]);
-        return [sliceScatter(ctx, ctx.input(self), srcName, rankOf(self), dim, index, 1)];
+        return [sliceScatter(ctx, ctx.input(self), srcName, rankOf(self), dim, indexName, 1)];
       },
     },
   },

@@ -189,6 +189,25 @@ function maxMinDef(name: 'max' | 'min'): OpDef {
       }
       return [tensorOf(self.tensor.dtype, [])];
     },
+    // Known values (a transform's image sizes through torch.tensor) give a known result; NaN wins, as in torch.
+    evaluate: (a) => {
+      const pick = (x: number, y: number) => (Number.isNaN(x) || Number.isNaN(y) ? NaN : name === 'max' ? Math.max(x, y) : Math.min(x, y));
+      const self = a.tensor('self');
+      if (!self.known || a.schema.overload === 'dim') return undefined;
+      if (a.schema.overload !== 'other') {
+        if (self.known.values.length === 0) return undefined;
+        return [{ type: tensorOf(self.tensor.dtype, []), values: [self.known.values.reduce(pick)] }];
+      }
+      const other = a.tensor('other').known;
+      const type = elementwiseType([self, a.tensor('other')]);
+      const count = numel(type.shape);
+      const [x, y] = [self.known.values, other?.values ?? []];
+      // Only equal shapes or a single value on one side: no general broadcasting here.
+      if (!other || count === undefined || !(x.length === count || x.length === 1) || !(y.length === count || y.length === 1)) return undefined;
+      if (!type.shape.every((d, i) => x.length === 1 || d === shapeOf(self)[i]) || !type.shape.every((d, i) => y.length === 1 || d === shapeOf(a.tensor('other'))[i])) return undefined;
+      const values = Array.from({ length: count }, (_, i) => pick(x[x.length === 1 ? 0 : i], y[y.length === 1 ? 0 : i]));
+      return [{ type, values: type.dtype === 'float32' ? values.map(Math.fround) : values }];
+    },
     lower: {
       7: (ctx, a) => {
         const self = a.tensor('self');

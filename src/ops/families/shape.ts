@@ -183,7 +183,9 @@ function lowerFlatten(ctx: LowerContext, a: BoundArgs): string[] {
   const known = staticInts(out);
   if (known) return [reshapeTo(ctx, self, known)];
   const { start, end } = flattenRange(a);
-  return [reshapeAround(ctx, self, start, [-1], end + 1)];
+  // The merged size when known, not -1: Reshape cannot infer -1 when another dim is 0 (no detections).
+  const merged = numel(shapeOf(self).slice(start, end + 1));
+  return [reshapeAround(ctx, self, start, [merged ?? -1], end + 1)];
 }
 
 function inferUnflatten(a: BoundArgs): TensorType[] {
@@ -531,8 +533,15 @@ function lowerPieces(ctx: LowerContext, a: BoundArgs): string[] {
   const { d, sizes } = pieceSizes(a);
   const known = staticInts(sizes);
   if (known) return split(ctx, ctx.input(a.tensor('self')), d, known);
-  needOpset(ctx, 13, 'splitting into sizes known only at run time');
-  return ctx.b.op('Split', [ctx.input(a.tensor('self')), shapeTensor(ctx, sizes)], { axis: d }, sizes.length);
+  const x = ctx.input(a.tensor('self'));
+  const sizesTensor = shapeTensor(ctx, sizes);
+  if (ctx.opset >= 13) return ctx.b.op('Split', [x, sizesTensor], { axis: d }, sizes.length);
+  // Split takes only known sizes before opset 13: each piece is a Slice between running sums (CumSum, opset 11).
+  needOpset(ctx, 11, 'splitting into sizes known only at run time');
+  const ends = ctx.b.op1('CumSum', [sizesTensor, ctx.b.scalar('int64', 0)]);
+  const starts = ctx.b.op1('Sub', [ends, sizesTensor]);
+  const element = (v: string, i: number) => ctx.b.op1('Slice', [v, ctx.b.int64s([i]), ctx.b.int64s([i + 1]), ctx.b.int64s([0])]);
+  return sizes.map((_, i) => ctx.b.op1('Slice', [x, element(starts, i), element(ends, i), ctx.b.int64s([d])]));
 }
 
 function inferUnbind(a: BoundArgs): TensorType[] {
