@@ -1219,7 +1219,12 @@ export class Interpreter {
         carriedNames.forEach((n, i) => frame.env.set(n, outputs[i].type.kind === 'tensor' ? new TensorBox(outputs[i]) : outputs[i]));
         carriedBoxes.forEach((box, i) => this.rebind(box, outputs[carriedNames.length + i]));
         scans.forEach(({ list }, i) => {
-          for (const [name, v] of frame.env) if (v === list) frame.env.set(name, new StackedRows(stacked[i]));
+          // Rows appended before the loop (by the trips a while ran unrolled) come first.
+          const earlier = list.items.length === 0 ? undefined : this.callOp('aten', 'stack', [list, 0], new Map());
+          const rows = earlier === undefined
+            ? stacked[i]
+            : (this.callOp('aten', 'cat', [new PyList([earlier, new TensorBox(stacked[i])]), 0], new Map()) as TensorBox).value;
+          for (const [name, v] of frame.env) if (v === list) frame.env.set(name, new StackedRows(rows));
         });
         return;
       }
@@ -1230,14 +1235,17 @@ export class Interpreter {
 
   /**
    * The tensors a loop body appended to lists of the enclosing code (`changed`: each list's items at
-   * the body's end): each must be an empty list that got exactly one tensor, a scan output of the
-   * Loop; any other change has no ONNX form.
+   * the body's end): each list must have got exactly one tensor, a scan output of the Loop, after the
+   * items it held, tensors of the row's type (rows a `while` appended in the trips it ran unrolled); any
+   * other change has no ONNX form.
    */
   private scanRows(changed: ReadonlyMap<PyList, readonly PyValue[]>): Array<{ list: PyList; row: GValue }> {
     return [...changed].map(([list, items]) => {
-      const row = items[0];
-      if (list.items.length !== 0 || items.length !== 1 || !(row instanceof TensorBox)) {
-        return this.fail('TRACE_UNSUPPORTED', 'a loop on tensor data changes a list; only an empty list that gets one tensor appended per iteration is supported');
+      const row = items[items.length - 1];
+      const earlierRow = (v: PyValue, i: number) =>
+        v === items[i] && v instanceof TensorBox && row instanceof TensorBox && sameType(v.value.type, row.value.type);
+      if (items.length !== list.items.length + 1 || !(row instanceof TensorBox) || !list.items.every(earlierRow)) {
+        return this.fail('TRACE_UNSUPPORTED', 'a loop on tensor data changes a list; only appending one tensor per iteration (to a list of tensors like it) is supported');
       }
       return { list, row: row.value };
     });

@@ -120,6 +120,16 @@ const CHECKS: Record<string, (r: ConvertReport, c: ControlCase) => void> = {
     expect(r.nodes.Loop).toBe(1);
     expect(r.nodes.Mul).toBe(1);
   },
+  // The unrolled first trip's row is stacked before the Loop's scan output.
+  while_data_after_first_rows: (r) => {
+    expect(r.nodes.Loop).toBe(1);
+    expect(r.outputs.map((o) => o.shape.length)).toEqual([2, 1, 0]);
+  },
+  // Mel frames, lengths and alignments, as many frames as the decoder ran.
+  tacotron2_infer_tiny: (r) => {
+    expect(r.nodes.Loop).toBe(1);
+    expect(r.outputs.map((o) => o.shape.length)).toEqual([3, 1, 3]);
+  },
   for_dynamic_size: (r) => {
     expect(r.nodes.Loop).toBe(1);
     expect(r.inputs[0].shape).toEqual(['n', 3]);
