@@ -26,7 +26,7 @@ import torchvision.models as tvm
 from torch import Tensor
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures'))
-from common import (DTYPES_BY_NAME, PROJECT_ROOT, TENSOR_SPEC, arg_spec, array_entry, clone_args,  # noqa: E402
+from common import (DeterministicPrenet, DTYPES_BY_NAME, PROJECT_ROOT, TENSOR_SPEC, arg_spec, array_entry, clone_args,  # noqa: E402
                     compile_module, example_inputs, flatten_outputs, randomize_norm, tensor_bytes, torch_tag)
 
 ZOO_ROOT = os.path.join(PROJECT_ROOT, 'zoo-work')
@@ -292,20 +292,6 @@ def stretched(T):
 
 
 AUDIO_OPSETS = [11, 14, 17]
-
-
-class DeterministicPrenet(nn.Module):
-    """Tacotron2's prenet without its dropout: torchaudio applies it with training=True even in eval mode, so
-    every call draws a new mask that no converted model can reproduce; the linear layers are the model's own."""
-
-    def __init__(self, prenet):
-        super().__init__()
-        self.layers = prenet.layers
-
-    def forward(self, x: Tensor) -> Tensor:
-        for linear in self.layers:
-            x = torch.relu(linear(x))
-        return x
 
 
 def tacotron2(M):
