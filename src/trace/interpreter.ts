@@ -1038,6 +1038,14 @@ export class Interpreter {
       elseResults.push(b);
       return out;
     };
+    // Values that differ between the paths (tensors, or Python numbers as run-time scalars) become one If output.
+    const mergeValues = (a: PyValue, b: PyValue, name: string, what: string): PyValue => {
+      const ga = a instanceof TensorBox ? a.value : a instanceof GValue ? a : this.numberConstant(a, name, then.nodes);
+      const gb = b instanceof TensorBox ? b.value : b instanceof GValue ? b : this.numberConstant(b, name, other.nodes);
+      if (!ga || !gb) return this.fail('TRACE_UNSUPPORTED', `${what} different ${typeName(a)} values on the two paths of an if on tensor data`);
+      const merged = merge(ga, gb);
+      return merged.type.kind === 'tensor' ? new TensorBox(merged) : merged;
+    };
     const names = new Set([...then.env.keys(), ...other.env.keys()]);
     for (const name of names) {
       const a = then.env.get(name);
@@ -1049,16 +1057,7 @@ export class Interpreter {
       if (a instanceof Uninitialized) frame.env.set(name, b);
       else if (b instanceof Uninitialized) frame.env.set(name, a);
       else {
-        // A Python number that differs between the paths becomes a run-time value of the If.
-        if (sameValue(a, b)) {
-          frame.env.set(name, a);
-          continue;
-        }
-        const ga = a instanceof TensorBox ? a.value : a instanceof GValue ? a : this.numberConstant(a, name, then.nodes);
-        const gb = b instanceof TensorBox ? b.value : b instanceof GValue ? b : this.numberConstant(b, name, other.nodes);
-        if (!ga || !gb) this.fail('TRACE_UNSUPPORTED', `variable ${name} takes different ${typeName(a)} values on the two paths of an if on tensor data`);
-        const merged = merge(ga, gb);
-        frame.env.set(name, merged.type.kind === 'tensor' ? new TensorBox(merged) : merged);
+        frame.env.set(name, sameValue(a, b) ? a : mergeValues(a, b, name, `variable ${name} takes`));
       }
     }
     for (const box of new Set([...then.boxes.keys(), ...other.boxes.keys()])) {
@@ -1072,12 +1071,7 @@ export class Interpreter {
       if (a.length !== b.length) this.fail('TRACE_UNSUPPORTED', `a list has ${a.length} items on one path of an if on tensor data and ${b.length} on the other`);
       const items = a.map((x, i) => {
         const y = b[i];
-        if (x === y || sameValue(x, y)) return x;
-        const gx = x instanceof TensorBox ? x.value : x instanceof GValue ? x : this.numberConstant(x, 'item', then.nodes);
-        const gy = y instanceof TensorBox ? y.value : y instanceof GValue ? y : this.numberConstant(y, 'item', other.nodes);
-        if (!gx || !gy) return this.fail('TRACE_UNSUPPORTED', `a list holds different ${typeName(x)} values on the two paths of an if on tensor data`);
-        const merged = merge(gx, gy);
-        return merged.type.kind === 'tensor' ? new TensorBox(merged) : merged;
+        return x === y || sameValue(x, y) ? x : mergeValues(x, y, 'item', 'a list holds');
       });
       list.items.splice(0, list.items.length, ...items);
     }
