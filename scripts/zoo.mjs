@@ -2,7 +2,8 @@
 /**
  * `npm run zoo`: converts the zoo's models (torchvision and torchaudio models, torchaudio transforms and
  * sequence/attention modules, traced or scripted with PyTorch 1.13 and 2.6) at each opset, runs them in
- * onnxruntime, compares with PyTorch's outputs, and prints a markdown table (also written to docs/zoo.md).
+ * onnxruntime, compares with PyTorch's outputs, prints a markdown row per case and opset, and puts those rows
+ * into docs/zoo.md's table (replacing the rows of the same cases; the others stay).
  *
  *   npm run zoo -- [--models resnet18,lstm-script] [--opsets 17,11] [--torch 1.13|2.6] [--fp16]
  *
@@ -149,19 +150,27 @@ function modelBytes(report) {
   return report.write.bytes + (report.write.externalData?.bytes ?? 0);
 }
 
-function markdownTable(rows, fp16) {
+function tableLine(r, fp16) {
   const cell = (text) => String(text).replaceAll('|', '\\|');
-  const lines = [
+  const seconds = r.seconds === undefined ? '' : r.seconds.toFixed(2);
+  const size = fp16 ? ` ${r.sizeRatio === undefined ? '' : r.sizeRatio.toFixed(3)} |` : '';
+  return `| ${cell(r.model)} | ${r.mode} | ${cell(r.torch)} | ${r.opset} | ${cell(r.result)} | ${seconds} | ${r.nodes ?? ''} |${size}`;
+}
+
+function tableHeader(fp16) {
+  return [
     `| model | mode | torch | opset | result | conversion s | nodes |${fp16 ? ' size vs float32 |' : ''}`,
     `|---|---|---|---|---|--:|--:|${fp16 ? '--:|' : ''}`,
   ];
-  for (const r of rows) {
-    const seconds = r.seconds === undefined ? '' : r.seconds.toFixed(2);
-    const size = fp16 ? ` ${r.sizeRatio === undefined ? '' : r.sizeRatio.toFixed(3)} |` : '';
-    lines.push(`| ${cell(r.model)} | ${r.mode} | ${cell(r.torch)} | ${r.opset} | ${cell(r.result)} | ${seconds} | ${r.nodes ?? ''} |${size}`);
-  }
-  return lines.join('\n');
 }
+
+/** A table line's cells, with `\|` inside a cell kept as part of it. */
+function lineCells(line) {
+  return line.slice(2, -2).split(/ (?<!\\)\| /).map((c) => c.trim());
+}
+
+const rowKey = (model, mode, torch) => `${model} ${mode} ${torch}`;
+const modeOrder = (mode) => ['trace', ...MODE_SUFFIXES].indexOf(mode);
 
 function ortVersion() {
   const pkg = join(projectRoot, 'node_modules', 'onnxruntime-node', 'package.json');
@@ -172,65 +181,47 @@ function docName(fp16) {
   return fp16 ? 'zoo-fp16.md' : 'zoo.md';
 }
 
-function writeDoc(table, summary, notes, fp16) {
+/**
+ * Updates docs/zoo.md (or zoo-fp16.md): this run's rows replace the table's rows of the same model, mode and
+ * PyTorch version; the other rows stay, so runs over a few --models add to the table. The prose above the
+ * summary line describes every kind of row and is kept by hand; only its first line (what last updated the
+ * table, on which machine) and the summary count are rewritten. Returns the summary.
+ */
+function updateDoc(rows, fp16) {
+  const path = join(projectRoot, 'docs', docName(fp16));
+  const existing = existsSync(path) ? readFileSync(path, 'utf8').split('\n') : [fp16 ? '# Model zoo with --fp16' : '# Model zoo', ''];
+  const summaryAt = existing.findIndex((l) => /^\*\*\d+ ok of \d+\*\*$/.test(l));
+  const prose = summaryAt < 0 ? existing.filter((l) => !l.startsWith('|')) : existing.slice(0, summaryAt);
+  const replaced = new Set(rows.map((r) => rowKey(r.model, r.mode, r.torch)));
+  const kept = existing
+    .filter((l) => l.startsWith('| ') && !l.startsWith('| model |'))
+    .map((line) => {
+      const [model, mode, torch, opset, result] = lineCells(line);
+      return { line, model: model.replaceAll('\\|', '|'), mode, torch, opset: Number(opset) || 0, ok: result.startsWith('ok') };
+    })
+    .filter((r) => !replaced.has(rowKey(r.model, r.mode, r.torch)));
+  const all = [...kept, ...rows.map((r) => ({ ...r, opset: Number(r.opset) || 0, line: tableLine(r, fp16) }))];
+  // Grouped by model and mode, so one case's results under both PyTorch versions sit together; highest opset first.
+  all.sort((a, b) => a.model.localeCompare(b.model) || modeOrder(a.mode) - modeOrder(b.mode) || a.torch.localeCompare(b.torch, undefined, { numeric: true }) || b.opset - a.opset);
+  const summary = `${all.filter((r) => r.ok).length} ok of ${all.length}`;
   const cpu = cpus();
   const command = `npm run zoo${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
-  const doc = [
-    fp16 ? '# Model zoo with --fp16' : '# Model zoo',
-    '',
-    `Produced by \`${command}\` on ${new Date().toISOString().slice(0, 10)}; machine: ${cpu.length} cores ` +
-      `(${cpu[0]?.model.trim() ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ` +
-      `onnxruntime-node ${ortVersion()}.`,
-    '',
-    'Each model (untrained: weights drawn after `torch.manual_seed(0)`, random norm affine weights, ' +
-      'BatchNorm statistics calibrated on a random batch so outputs stay near unit scale, all-zero weight tensors ' +
-      'such as ViT\'s head redrawn) is traced or scripted (`mode`) and saved by `scripts/zoo_models.py`, converted by ' +
-      '`dist/cli.js` at each opset with one `--input` per forward() argument, run in onnxruntime ' +
-      'on seeded random inputs and compared with the outputs of the reloaded archive in PyTorch: ok when ' +
-      '|got − want| ≤ 1e-4 + 1e-3·max|want| everywhere. Conversion seconds are the sum of tsonnx\'s stage times ' +
-      '(its `--json` report), without Node\'s start-up; nodes count the ONNX graph\'s nodes.',
-    '',
-    'Besides torchvision (classifiers traced; resnet18, mobilenet_v3_small, efficientnet_b0, vit_b_16 and ' +
-      'lraspp_mobilenet_v3_large, whose output is the dict `{\'out\': ...}`, on 1x3x128x128, scripted), the zoo has ' +
-      'small sequence and attention modules, each traced and scripted: `lstm` (nn.LSTM, 2 layers, called with ' +
-      'its initial state: inputs x, h0, c0; outputs y, h, c), `gru` (nn.GRU, bidirectional, batch_first, no ' +
-      'initial state), `transformer_encoder` (nn.TransformerEncoder, 2 layers, batch_first, eval mode; its traces ' +
-      'record PyTorch\'s fused `aten::_transformer_encoder_layer_fwd`) and `decoder_transformer` (a decoder-only ' +
-      'language model: token embedding, learned positions, causal mask, 2 pre-norm nn.TransformerEncoderLayer ' +
-      'layers; int64 tokens in, logits out; its 2.6 trace records the fused op with the mask, 1.13 falls back to ' +
-      'the unfused path). The `quantized_*` rows are torchvision\'s quantizable models statically quantized with ' +
-      'the qnnpack engine (fused, calibrated on seeded random batches, converted) by `scripts/zoo_models.py`; they ' +
-      'pass when within one quantization step of the output (the case\'s `tolerance`) everywhere; the `quantized_x86_*` ' +
-      'rows are the same models quantized with the x86 engine the PyTorch build offers (x86, fbgemm or onednn) and its ' +
-      'default qconfig, whose references hold for CPUs with VNNI (without it onednn adds pairs of uint8 x int8 products ' +
-      'in int16 with saturation). The `audio_*` rows are torchaudio\'s transforms on one second of 16 kHz noise, traced and ' +
-      'scripted; the torchaudio model rows (wav2vec2_base, hubert_base, wavlm_base, conformer, emformer, emformer_rnnt, ' +
-      'conv_tasnet, wavernn, tacotron2, tacotron2_infer with `--method infer`, deepspeech, wav2letter, hdemucs) are untrained ' +
-      'small configs, scripted and traced where PyTorch can, with references computed with oneDNN off (PyTorch 2.6\'s oneDNN ' +
-      'conv1d is wrong on AVX-512 CPUs for some channel counts) and Tacotron2\'s always-on prenet dropout removed.',
-    ...(fp16
-      ? [
-          '',
-          'This run converts with `--fp16` (weights and compute in float16, inputs and outputs float32) and compares ' +
-            'with the float32 outputs of PyTorch within a float16 tolerance: ok when |got − want| ≤ ' +
-            `${FP16_TOLERANCE.absolute} + ${FP16_TOLERANCE.relative}·max|want| everywhere. \`size vs float32\` is the ` +
-            'written model\'s size (external data included) over the size of the same conversion without `--fp16`.',
-        ]
-      : []),
-    ...notes.map((n) => `\n${n}`),
-    '',
-    `**${summary}**`,
-    '',
-    table,
-    '',
-  ].join('\n');
-  writeFileSync(join(projectRoot, 'docs', docName(fp16)), doc);
+  const updated =
+    `Last updated by \`${command}\` on ${new Date().toISOString().slice(0, 10)}; machine: ${cpu.length} cores ` +
+    `(${cpu[0]?.model.trim() ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ` +
+    `onnxruntime-node ${ortVersion()}.`;
+  const updatedAt = prose.findIndex((l) => /^(Produced|Last updated) by /.test(l));
+  if (updatedAt >= 0) prose[updatedAt] = updated;
+  else prose.splice(2, 0, updated, '');
+  while (prose.length && prose[prose.length - 1] === '') prose.pop();
+  const doc = [...prose, '', `**${summary}**`, '', ...tableHeader(fp16), ...all.map((r) => r.line), ''];
+  writeFileSync(path, doc.join('\n'));
+  return summary;
 }
 
 async function main() {
   const options = parseOptions();
   ensureBuilt(log);
-  const notes = [];
   const rows = [];
   for (const version of options.torch) {
     const { tag, python } = TORCH_VERSIONS[version];
@@ -239,9 +230,7 @@ async function main() {
       const status = makeZooCases(python, options.models);
       if (status !== 0) log(`zoo_models.py exited with status ${status}; going on with the cases it made`);
     } else {
-      const note = `torch ${version}: ${python} does not import torch and torchvision; its cases were not (re)made.`;
-      log(note);
-      notes.push(note);
+      log(`torch ${version}: ${python} does not import torch and torchvision; its cases were not (re)made.`);
     }
     const versionRoot = join(zooRoot, tag);
     for (const folder of selectFolders(versionRoot, options.models)) {
@@ -262,13 +251,9 @@ async function main() {
       }
     }
   }
-  // Grouped by model and mode, so one case's results under both PyTorch versions sit together.
-  const modeOrder = (r) => ['trace', ...MODE_SUFFIXES].indexOf(r.mode);
-  rows.sort((a, b) => a.model.localeCompare(b.model) || modeOrder(a) - modeOrder(b));
-  const table = markdownTable(rows, options.fp16);
-  const summary = `${rows.filter((r) => r.ok).length} ok of ${rows.length}`;
-  process.stdout.write(`${table}\n\n${summary}\n`);
-  writeDoc(table, summary, notes, options.fp16);
+  for (const r of rows) process.stdout.write(`${tableLine(r, options.fp16)}\n`);
+  const summary = updateDoc(rows, options.fp16);
+  process.stdout.write(`\n${summary} in docs/${docName(options.fp16)}\n`);
   log(`wrote docs/${docName(options.fp16)}`);
 }
 
