@@ -13,6 +13,7 @@ Usage: python3 scripts/zoo_models.py [--models resnet18,lstm-script]
   (a model's name selects all its cases; a case's folder name selects that case)
 """
 import argparse
+import copy
 import json
 import os
 import shutil
@@ -381,13 +382,15 @@ def calibrate_batch_norm_on(model, inputs):
     does for classifiers, which train on a random batch; detection models take no batch without targets): untrained
     MobileNet backbones otherwise give every region the same features, and every detection the same score."""
     norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    momenta = [m.momentum for m in norms]
     for m in norms:
         m.reset_running_stats()
-        m.momentum = None
+        m.momentum = None  # a cumulative average: after one batch, exactly that batch's statistics
         m.train()
     with torch.no_grad():
         model(*inputs)
-    for m in norms:
+    for m, momentum in zip(norms, momenta):
+        m.momentum = momentum
         m.eval()
     return model
 
@@ -396,7 +399,9 @@ def redraw_detection_heads(model, image, seed):
     """Draws the weights of every Conv2d, ConvTranspose2d and Linear outside the backbone from N(0, 1) (biases from
     U(-0.3, 0.3)), each scaled on its first call on `image` so its output has unit standard deviation: logits of unit
     spread give scores spread over (0, 1), where the heads' own initialisation (std 0.01, zero biases) gives nearly
-    equal ones."""
+    equal ones. A bias torchvision sets to one prior value (RetinaNet's and FCOS's class logits: -log(99), a score of
+    0.01) is kept: it puts the best of their tens of thousands of sigmoid scores near 0.5, where they are farthest
+    apart, rather than near 1. Returns the image's detections, which that call computed with the scaled weights."""
     generator = torch.Generator().manual_seed(seed)
     layers = [m for n, m in model.named_modules()
               if not n.startswith('backbone') and isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear))]
@@ -411,21 +416,19 @@ def redraw_detection_heads(model, image, seed):
     with torch.no_grad():
         for layer in layers:
             layer.weight.copy_(torch.randn(layer.weight.shape, generator=generator))
-            if layer.bias is not None:
+            prior = layer.bias is not None and bool(layer.bias.ne(0).all() and layer.bias.eq(layer.bias[0]).all())
+            if layer.bias is not None and not prior:
                 layer.bias.copy_(torch.rand(layer.bias.shape, generator=generator) * 0.6 - 0.3)
         hooks = {layer: layer.register_forward_hook(rescale) for layer in layers}
         try:
-            model([image])
+            return model([image])[0]
         finally:
             for hook in hooks.values():
                 hook.remove()
-    return model
 
 
-def score_gap(model, image):
-    """The detections' count and smallest gap between two of their scores (inf for fewer than two)."""
-    with torch.no_grad():
-        found = model([image])[0]
+def score_gap(found):
+    """The number of detections and the smallest gap between two of their scores (inf for fewer than two)."""
     scores = found['scores'].sort(descending=True)[0]
     return len(scores), float((scores[:-1] - scores[1:]).min()) if len(scores) > 1 else float('inf')
 
@@ -436,15 +439,14 @@ def detection_factory(name, extra):
     first seed of DETECTION_SEEDS whose scores on that picture are at least DETECTION_MIN_SCORE_GAP apart."""
     def build():
         image = detection_image()
+        torch.manual_seed(0)
+        base = randomize_norm(getattr(tvm.detection, name)(weights=None, weights_backbone=None, **extra).eval())
+        # Two images (the picture and its mirror image): SSDlite's last extra layers have 1x1 maps, and a
+        # BatchNorm in training mode needs more than one value per channel.
+        calibrate_batch_norm_on(base, ([image, image.flip(-1)],))
         for seed in DETECTION_SEEDS:
-            torch.manual_seed(0)
-            model = getattr(tvm.detection, name)(weights=None, weights_backbone=None, **extra).eval()
-            randomize_norm(model)
-            # Two images (the picture and its mirror image): SSDlite's last extra layers have 1x1 maps, and a
-            # BatchNorm in training mode needs more than one value per channel.
-            calibrate_batch_norm_on(model, ([image, image.flip(-1)],))
-            redraw_detection_heads(model, image, seed)
-            count, gap = score_gap(model, image)
+            model = copy.deepcopy(base)
+            count, gap = score_gap(redraw_detection_heads(model, image, seed))
             if count >= 2 and gap >= DETECTION_MIN_SCORE_GAP:
                 model.detection_seed = seed
                 return model
@@ -454,11 +456,14 @@ def detection_factory(name, extra):
 
 
 def detection(name, **extra):
-    """`name` from torchvision.models.detection, scripted, with 4 classes (keypointrcnn: 2), 20 detections per image
-    and, for the R-CNNs, RetinaNet and FCOS, min_size = max_size = DETECTION_SIZE (no resize)."""
+    """`name` from torchvision.models.detection, scripted, with 4 classes (keypointrcnn: 2), 20 detections per image,
+    for the R-CNNs 100 proposals after the RPN's nms (of 1000: the v2 box head's four convolutions on 1000 regions
+    take minutes per run on this machine) and, for the R-CNNs, RetinaNet and FCOS, min_size = max_size =
+    DETECTION_SIZE (no resize)."""
     options = {'num_classes': 2 if name.startswith('keypoint') else 4, **extra}
     if name.startswith(('fasterrcnn', 'maskrcnn', 'keypointrcnn')):
-        options.update(box_detections_per_img=20, min_size=DETECTION_SIZE, max_size=DETECTION_SIZE)
+        options.update(box_detections_per_img=20, rpn_post_nms_top_n_test=100, min_size=DETECTION_SIZE,
+                       max_size=DETECTION_SIZE)
     else:
         options.update(detections_per_img=20)
         if not name.startswith('ssd'):
