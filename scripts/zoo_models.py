@@ -459,9 +459,12 @@ def detection(name, **extra):
     """`name` from torchvision.models.detection, scripted, with 4 classes (keypointrcnn: 2), 20 detections per image,
     for the R-CNNs 100 proposals after the RPN's nms (of 1000: the v2 box head's four convolutions on 1000 regions
     take minutes per run on this machine) and, for the R-CNNs, RetinaNet and FCOS, min_size = max_size =
-    DETECTION_SIZE (no resize)."""
+    DETECTION_SIZE (no resize). fasterrcnn_mobilenet_v3_large_320_fpn keeps its own settings, made for 320 pixels
+    (min_size 320, 150 proposals), which also keep it apart from fasterrcnn_mobilenet_v3_large_fpn."""
     options = {'num_classes': 2 if name.startswith('keypoint') else 4, **extra}
-    if name.startswith(('fasterrcnn', 'maskrcnn', 'keypointrcnn')):
+    if name == 'fasterrcnn_mobilenet_v3_large_320_fpn':
+        options.update(box_detections_per_img=20)
+    elif name.startswith(('fasterrcnn', 'maskrcnn', 'keypointrcnn')):
         options.update(box_detections_per_img=20, rpn_post_nms_top_n_test=100, min_size=DETECTION_SIZE,
                        max_size=DETECTION_SIZE)
     else:
