@@ -242,6 +242,8 @@ export class Interpreter {
    * runs on its own copy.
    */
   private stackedLists = new Map<PyList, StackedRows>();
+  /** Lists read (other than by `append`) while a loop body on tensor data runs: none of them can be a scan output. */
+  private listReads: Set<PyList> | undefined;
   readonly parameters: GParameter[] = [];
   readonly warnings: ConversionWarning[] = [];
   /** Symbolic dims carried through 0-d tensors (`NumToTensor(torch.size(x, 0))` in traced code). */
@@ -544,6 +546,7 @@ export class Interpreter {
   callNamed(path: string, args: PyValue[], kwargs: Map<string, PyValue>): PyValue {
     const unsafe = unsafeCallee(path);
     if (unsafe) return this.fail('UNSAFE_OP', unsafeMessage(unsafe, path));
+    if (!path.endsWith('.append')) args.forEach((a) => this.noteListRead(a));
     const builtin = callBuiltin(this, path, args, kwargs);
     if (builtin !== NOT_BUILTIN) return builtin;
     if ([...args, ...kwargs.values()].some((a) => a instanceof StackedRows)) {
@@ -910,7 +913,13 @@ export class Interpreter {
     });
   }
 
+  /** Notes that the code reads a list while a loop body on tensor data runs. */
+  private noteListRead(v: PyValue): void {
+    if (this.listReads && v instanceof PyList) this.listReads.add(v);
+  }
+
   iterate(v: PyValue): PyValue[] {
+    this.noteListRead(v);
     if (v instanceof PyList || v instanceof PyTuple) return [...v.items];
     if (v instanceof PyDict) return [...v.map.keys()];
     if (typeof v === 'string') return [...v];
@@ -976,6 +985,7 @@ export class Interpreter {
   }
 
   truthy(v: PyValue): boolean {
+    this.noteListRead(v);
     if (typeof v === 'boolean') return v;
     if (typeof v === 'number') return v !== 0;
     if (v instanceof PyFloat) return v.value !== 0;
@@ -1158,10 +1168,10 @@ export class Interpreter {
         return a.map((x, i) => mergePaths(x, b[i], 'item', what));
       }
       // Their lengths differ: each path's list as its rows, of a shape the other path's give when it has none.
-      const like = (l: ListItems) => (l instanceof StackedRows ? l.box.value : undefined);
-      const first = a instanceof StackedRows || a.length ? this.emitInto(then.nodes, () => this.rowsTensor(a, like(b))) : undefined;
-      const rowsB = this.emitInto(other.nodes, () => this.rowsTensor(b, first));
-      const rowsA = first ?? this.emitInto(then.nodes, () => this.rowsTensor(a, rowsB));
+      const rowOf = (l: ListItems | GValue | undefined) => (l instanceof StackedRows ? rowType(l.box.value) : l instanceof GValue ? rowType(l) : undefined);
+      const first = a instanceof StackedRows || a.length ? this.emitInto(then.nodes, () => this.rowsTensor(a, rowOf(b))) : undefined;
+      const rowsB = this.emitInto(other.nodes, () => this.rowsTensor(b, rowOf(first)));
+      const rowsA = first ?? this.emitInto(then.nodes, () => this.rowsTensor(a, rowOf(rowsB)));
       this.requireRow(rowType(rowsA), rowType(rowsB));
       return new StackedRows(new TensorBox(merge(rowsA, rowsB)));
     };
@@ -1262,10 +1272,10 @@ export class Interpreter {
   }
 
   /**
-   * A list's tensors stacked along a new first dim (the rows of a list of run-time length as they are); a list with
-   * no items is no rows of `like`'s row shape.
+   * A list's tensors stacked along a new first dim (the rows of a list of run-time length as they are), each of
+   * type `row` when it is given; a list with no items is no rows of that type.
    */
-  rowsTensor(list: ListItems, like: GValue | undefined): GValue {
+  rowsTensor(list: ListItems, row: TensorType | undefined): GValue {
     if (list instanceof StackedRows) return list.box.value;
     const rows = list.filter((x): x is TensorBox => x instanceof TensorBox);
     if (rows.length < list.length) {
@@ -1273,12 +1283,11 @@ export class Interpreter {
       return this.fail('TRACE_UNSUPPORTED', `a list holding a ${typeName(other)} changes length on the paths of control flow on tensor data; only a list of tensors of one shape can (its items become one stacked tensor)`);
     }
     if (rows.length === 0) {
-      if (!like) return this.fail('INTERNAL', 'an empty list as rows without a row shape');
-      const { dtype, shape } = like.tensor;
-      return this.placeholder({ kind: 'tensor', dtype, shape: [0, ...shape.slice(1)] }, 'rows', this.target);
+      if (!row) return this.fail('INTERNAL', 'an empty list as rows without a row type');
+      return this.placeholder({ kind: 'tensor', dtype: row.dtype, shape: [0, ...row.shape] }, 'rows', this.target);
     }
-    const expected = like ? rowType(like) : rows[0].value.tensor;
-    for (const row of rows) this.requireRow(expected, row.value.tensor);
+    const expected = row ?? rows[0].value.tensor;
+    for (const item of rows) this.requireRow(expected, item.value.tensor);
     return (this.callOp('aten', 'stack', [new PyList(rows), 0], new Map()) as TensorBox).value;
   }
 
@@ -1291,11 +1300,12 @@ export class Interpreter {
 
   /** The rows of `a` followed by those of `b`, lists of which at least one has a run-time length. */
   catRows(a: ListItems, b: ListItems): GValue {
-    const like = [a, b].find((l): l is StackedRows => l instanceof StackedRows)?.box.value;
-    if (!(a instanceof StackedRows) && a.length === 0) return this.rowsTensor(b, like);
-    if (!(b instanceof StackedRows) && b.length === 0) return this.rowsTensor(a, like);
-    const first = this.rowsTensor(a, like);
-    const second = this.rowsTensor(b, first);
+    const stacked = [a, b].find((l): l is StackedRows => l instanceof StackedRows);
+    const row = stacked && rowType(stacked.box.value);
+    if (!(a instanceof StackedRows) && a.length === 0) return this.rowsTensor(b, row);
+    if (!(b instanceof StackedRows) && b.length === 0) return this.rowsTensor(a, row);
+    const first = this.rowsTensor(a, row);
+    const second = this.rowsTensor(b, rowType(first));
     this.requireRow(rowType(first), rowType(second));
     return (this.callOp('aten', 'cat', [new PyList([new TensorBox(first), new TensorBox(second)]), 0], new Map()) as TensorBox).value;
   }
@@ -1349,6 +1359,9 @@ export class Interpreter {
       let results: Array<{ layout: Layout; values: GValue[] } | undefined> = [];
       let condOut: GValue | undefined;
       const views = this.snapshotViews();
+      const enclosingReads = this.listReads;
+      const reads = new Set<PyList>();
+      this.listReads = reads;
       const branch = this.runBranch(
         env,
         () => {
@@ -1377,17 +1390,20 @@ export class Interpreter {
         },
         [iteration, condIn, ...params.flat()],
       );
+      this.listReads = enclosingReads;
+      reads.forEach((list) => enclosingReads?.add(list));
       // Views the body registered refer to its own values: outside the block they mean nothing.
       this.restoreViews(views);
       this.pos = pos;
       if (branch.raised) throw branch.raised;
-      // Lists of the enclosing code the body gave a run-time length: their rows so far, carried from the next pass.
+      // Lists of the enclosing code whose length the body makes depend on tensor data: their rows so far, carried
+      // from the next pass on.
       const outerLists = new Set([...frame.env.values()].filter((v): v is PyList => v instanceof PyList));
-      const stackedInBody = this.newlyStacked(branch).filter((list) => outerLists.has(list));
-      for (const list of stackedInBody) {
-        const rows = (branch.stacked.get(list) as StackedRows).box.value;
-        this.stackedLists.set(list, new StackedRows(new TensorBox(this.rowsTensor(list.items, rows))));
-      }
+      const stackedInBody = this.newlyStacked(branch).filter((l) => outerLists.has(l));
+      const appendedTo = new Map([...branch.lists].filter(([list]) => !stackedInBody.includes(list)));
+      const { scans, toStack } = this.listChanges(appendedTo, reads);
+      for (const list of stackedInBody) toStack.push({ list, row: rowType((branch.stacked.get(list) as StackedRows).box.value) });
+      for (const { list, row } of toStack) this.stackedLists.set(list, new StackedRows(new TensorBox(this.rowsTensor(list.items, row))));
       // A name uninitialized before the loop starts as placeholders of what the body gives it; one the body leaves
       // uninitialized too is not carried.
       const unknown = carried.filter((c) => !c.layout);
@@ -1399,13 +1415,12 @@ export class Interpreter {
         c.initial = c.types.map((t) => this.placeholder(t, c.name, this.target));
       }
       carried.splice(0, carried.length, ...carried.filter((c) => c.layout));
-      if (stackedInBody.length || unknown.length) continue;
+      if (toStack.length || unknown.length) continue;
       for (const [i, c] of carried.entries()) {
         if (!sameLayout(c.layout as Layout, (results[i] as { layout: Layout }).layout)) {
           this.fail('TRACE_UNSUPPORTED', `a loop on tensor data gives ${c.name} another structure than it had before the loop`);
         }
       }
-      const scans = this.scanRows(branch.lists);
       // A view of a written tensor is recomputed from it after the loop, so only the base is carried.
       const isViewOfWritten = (box: TensorBox): boolean => {
         for (let b = box.view?.base; b; b = b.view?.base) if (branch.boxes.has(b)) return true;
@@ -1445,21 +1460,26 @@ export class Interpreter {
   }
 
   /**
-   * The tensors a loop body appended to lists of the enclosing code (`changed`: each list's items at
-   * the body's end): each list must have got exactly one tensor, a scan output of the Loop, after the
-   * items it held, tensors of the row's type (rows a `while` appended in the trips it ran unrolled); any
-   * other change has no ONNX form.
+   * How a loop body changed lists of the enclosing code (`changed`: each list's items at the body's end; `read`: the
+   * lists it read other than by appending). One that got one tensor appended and that the body does not read is a
+   * scan output of the Loop; one that got tensors appended otherwise is stacked before the loop and carried as its
+   * rows, so the body reads its length and items at run time; any other change has no ONNX form.
    */
-  private scanRows(changed: ReadonlyMap<PyList, readonly PyValue[]>): Array<{ list: PyList; row: GValue }> {
-    return [...changed].map(([list, items]) => {
-      const row = items[items.length - 1];
-      const earlierRow = (v: PyValue, i: number) =>
-        v === items[i] && v instanceof TensorBox && row instanceof TensorBox && sameType(v.value.type, row.value.type);
-      if (items.length !== list.items.length + 1 || !(row instanceof TensorBox) || !list.items.every(earlierRow)) {
-        return this.fail('TRACE_UNSUPPORTED', 'a loop on tensor data changes a list; only appending one tensor per iteration (to a list of tensors like it) is supported');
+  private listChanges(
+    changed: ReadonlyMap<PyList, readonly PyValue[]>,
+    read: ReadonlySet<PyList>,
+  ): { scans: Array<{ list: PyList; row: GValue }>; toStack: Array<{ list: PyList; row: TensorType }> } {
+    const scans: Array<{ list: PyList; row: GValue }> = [];
+    const toStack: Array<{ list: PyList; row: TensorType }> = [];
+    for (const [list, items] of changed) {
+      const appended = items.slice(list.items.length);
+      if (!appended.length || !list.items.every((v, i) => v === items[i]) || !appended.every((v): v is TensorBox => v instanceof TensorBox)) {
+        return this.fail('TRACE_UNSUPPORTED', 'a loop on tensor data changes a list other than by appending tensors to it');
       }
-      return { list, row: row.value };
-    });
+      if (appended.length === 1 && !read.has(list)) scans.push({ list, row: appended[0].value });
+      else toStack.push({ list, row: appended[0].value.tensor });
+    }
+    return { scans, toStack };
   }
 
   /** The views registered now, to put back after code whose views must not outlive it. */
