@@ -26,11 +26,15 @@ const MOVES_ELEMENTS = new Set([
 ]);
 
 /**
- * Ops whose quantized kernel sums the integers exactly and requantizes the sum: run on the integers
- * (q - zero point) as floats (exact below 2^24) and quantized at scale 1, which rounds half to even
- * as PyTorch does. Through the real values, float sums would decide ties differently.
+ * Ops whose quantized kernel sums the integers exactly and requantizes the sum, by engine: run on the
+ * integers (q - zero point) as floats (exact below 2^24) and quantized at scale 1, which rounds half to
+ * even as PyTorch does. Through the real values, float sums would decide ties differently. (The onednn
+ * engine's mean dequantizes, averages the floats and quantizes again, as the generic path does.)
  */
-const AVERAGES_INTEGERS = new Set(['adaptive_avg_pool2d', 'mean']);
+const AVERAGES_INTEGERS: Readonly<Record<QuantizedEngine, ReadonlySet<string>>> = {
+  qnnpack: new Set(['adaptive_avg_pool2d', 'mean']),
+  onednn: new Set(['adaptive_avg_pool2d']),
+};
 
 /** Ops whose quantized kernel writes fixed output parameters (PyTorch's fixed-qparams ops), by dtype. */
 const FIXED_OUTPUT: Readonly<Record<string, Readonly<Record<'quint8' | 'qint8', QuantType>>>> = {
@@ -60,27 +64,21 @@ function globalAverageDims(base: string, args: readonly PyValue[], kwargs: Reado
 
 /**
  * PyTorch's quantized average over the last two dims of `centered` (the integers minus the zero point, as floats),
- * keeping those dims as ones (`keepdim`: else dropped), as the output's integers minus the zero point, rounded as the
- * engine's kernel rounds them. Measured against PyTorch 1.13 and 2.6 on 5x5 to 28x28 windows:
- * - qnnpack (global average pooling, for adaptive_avg_pool2d and mean alike): the sum times the float multiplier
- *   input scale / (output scale x count), the product rounded to float32, then half to even; the rounded
- *   multiplier decides which side of a tie a mean lands (mobilenet_v3_large's averages of 196 values);
- * - onednn, i.e. PyTorch's native kernels: the stored integers' sum / count in float32, rounded half away from zero
- *   for adaptive_avg_pool2d (std::round), half to even for mean (nearbyint); the zero point is not subtracted first.
+ * keeping those dims as ones (`keepdim`: else dropped), as the output's integers minus the zero point: the sum
+ * times a float32 multiplier, the product rounded to float32, then half to even. The multiplier is the engine's:
+ * qnnpack's global average pooling (adaptive_avg_pool2d and mean alike) takes input scale / (output scale x
+ * count), each step in float32; PyTorch's native channels-last adaptive_avg_pool2d kernel (the onednn engine's:
+ * a quantized conv's output is channels-last) takes 1 / count. Measured exact against PyTorch 1.13 and 2.6 on
+ * 61,440 channels of 5x5 to 28x28 windows each; the rounded multiplier decides which side of a tie a mean lands
+ * (mobilenet_v3_large's averages of 196 values). PyTorch's native kernel for contiguous (not channels-last)
+ * tensors rounds differently (half away from zero), so a model that pools its quantized input directly
+ * converts within one step there.
  */
-function globalAverage(base: string, centered: PyValue, type: TensorType, keepdim: boolean, engine: QuantizedEngine, call: Call): PyValue {
+function globalAverage(centered: PyValue, type: TensorType, keepdim: boolean, engine: QuantizedEngine, call: Call): PyValue {
   const count = (type.shape.slice(-2) as number[]).reduce((a, b) => a * b, 1);
-  const sum = call('sum', [centered, new PyList([-2, -1]), keepdim], new Map());
-  if (engine === 'qnnpack') {
-    const scale = Math.fround(type.quant?.scale ?? 1);
-    return call('mul', [sum, new PyFloat(Math.fround(scale / Math.fround(scale * count)))], new Map());
-  }
-  const zeroPoint = type.quant?.zeroPoint ?? 0;
-  const mean = call('div', [call('add', [sum, count * zeroPoint], new Map()), count], new Map());
-  if (base === 'mean') return call('sub', [mean, zeroPoint], new Map());
-  // Half away from zero: |x| + 1/2 floored, the sign put back.
-  const magnitude = call('floor', [call('add', [call('abs', [mean], new Map()), new PyFloat(0.5)], new Map())], new Map());
-  return call('sub', [call('mul', [magnitude, call('sign', [mean], new Map())], new Map()), zeroPoint], new Map());
+  const scale = Math.fround(type.quant?.scale ?? 1);
+  const multiplier = engine === 'qnnpack' ? Math.fround(scale / Math.fround(scale * count)) : Math.fround(1 / count);
+  return call('mul', [call('sum', [centered, new PyList([-2, -1]), keepdim], new Map()), new PyFloat(multiplier)], new Map());
 }
 
 function isQuantizedBox(v: PyValue | undefined): v is TensorBox {
@@ -126,7 +124,7 @@ export function callOnQuantized(
   if (!source) return undefined;
   const type = source.value.tensor;
   if (MOVES_ELEMENTS.has(base)) return withQuant(call(name, args, kwargs), type.quant);
-  const integers = AVERAGES_INTEGERS.has(base) && type.quant !== undefined && globalAverageDims(base, args, kwargs, type);
+  const integers = AVERAGES_INTEGERS[engine].has(base) && type.quant !== undefined && globalAverageDims(base, args, kwargs, type);
   const dequantize = (v: PyValue): PyValue => {
     if (isQuantizedBox(v) && integers) {
       const float = call('to', [call('int_repr', [v], new Map()), scalarTypeOf('float32')], new Map());
@@ -151,7 +149,7 @@ export function callOnQuantized(
   const floatArgs = args.map(dequantize);
   const floatKwargs = new Map([...kwargs].map(([k, v]) => [k, dequantize(v)]));
   const keepdim = base === 'adaptive_avg_pool2d' || (args[2] ?? kwargs.get('keepdim')) === true;
-  const result = quantize(integers ? globalAverage(base, floatArgs[0], type, keepdim, engine, call) : call(base, floatArgs, floatKwargs));
+  const result = quantize(integers ? globalAverage(floatArgs[0], type, keepdim, engine, call) : call(base, floatArgs, floatKwargs));
   if (inplace && args[0] instanceof TensorBox && result instanceof TensorBox) {
     rebind(args[0], result);
     return args[0];
