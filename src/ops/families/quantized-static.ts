@@ -94,11 +94,8 @@ function outputQuant(a: BoundArgs, scale: string, zeroPoint: string): QuantType 
 interface Uint8Weight {
   /** uint8 initializer: the int8 values + 128. */
   readonly values: string;
-  /** float32 scalar, or one per output channel. */
-  readonly scale: string;
   /** uint8 scalar (the int8 zero point + 128), or one per output channel. */
   readonly zeroPoint: string;
-  readonly perChannel: boolean;
   /** The stored scales, one or one per output channel. */
   readonly scales: readonly number[];
   /** The stored weight. */
@@ -142,11 +139,9 @@ function uint8Weight(ctx: LowerContext, op: string, weight: GValue, perm?: reado
       },
     },
   });
-  const perChannel = scales.length > 1;
-  const scale = perChannel ? b.constant('float32', [scales.length], scales) : b.scalar('float32', scales[0]);
   const shifted = zeroPoints.map((z) => z + 128);
-  const zeroPoint = perChannel ? b.constant('uint8', [shifted.length], shifted) : b.scalar('uint8', shifted[0]);
-  return { values: name, scale, zeroPoint, perChannel, scales, source: weight };
+  const zeroPoint = shifted.length > 1 ? b.constant('uint8', [shifted.length], shifted) : b.scalar('uint8', shifted[0]);
+  return { values: name, zeroPoint, scales, source: weight };
 }
 
 /** A qint8 weight as the float tensor it stands for (scales per output channel along `channelAxis`). */
@@ -310,10 +305,9 @@ function inferConv(a: BoundArgs, spatial: number): TensorType[] {
 }
 
 /**
- * Conv as the engine computes it. qnnpack: QLinearConv (opset 10) with uint8 weights and PyTorch's int32 bias
- * inside the sum, requantized by the float multiplier input scale x weight scale / output scale, rounded half to
- * even. onednn: onednnRequantized on ConvInteger's sum. Tested equal to PyTorch's integers (test/ops fixtures).
- * ONNX has no integer ConvTranspose: see integerTransposedConv.
+ * Conv as the engine computes it: ConvInteger's int32 sum of uint8 activations and uint8 weights, requantized by
+ * qnnpackRequantized or onednnRequantized. Tested equal to PyTorch's integers (test/ops fixtures). ONNX has no
+ * integer ConvTranspose: see integerTransposedConv.
  */
 function lowerConv(ctx: LowerContext, a: BoundArgs, relu: boolean): string[] {
   const op = a.schema.name;
@@ -336,20 +330,14 @@ function lowerConv(ctx: LowerContext, a: BoundArgs, relu: boolean): string[] {
   }
   if (dtype !== 'quint8') return fail('OP_UNSUPPORTED', `${op}: qint8 activations are not supported (PyTorch's CPU kernels take quint8)`);
   const w = uint8Weight(ctx, op, p.weight);
-  if (ctx.quantizedEngine === 'onednn') {
-    const { zeroPoints } = weightQuantization(ctx, op, w.source);
-    if (zeroPoints.some((z) => z !== zeroPoints[0])) return fail('OP_UNSUPPORTED', `${op}: per-channel weight zero points that differ are not supported`);
-    const sum = b.op1('ConvInteger', [ctx.input(x), w.values, zeroPointConstant(ctx, dtype, quant.zeroPoint), b.scalar('uint8', zeroPoints[0] + 128)], attrs);
-    const y = onednnRequantized(ctx, op, b.op1('Cast', [sum], { to: ONNX_DTYPE.float32 }), quant.scale, w.scales, p.bias, output, dtype, 1, shapeOf(x).length);
-    return [relu ? clampBelowAtZero(ctx, y, dtype, output) : y];
-  }
-  const inputs = [ctx.input(x), b.scalar('float32', quant.scale), zeroPointConstant(ctx, dtype, quant.zeroPoint), w.values, w.scale, w.zeroPoint, b.scalar('float32', output.scale), zeroPointConstant(ctx, dtype, output.zeroPoint)];
-  if (p.bias) {
-    const q = int32Bias(ctx, p.bias, quant.scale, w.scales);
-    if (!q) return fail('OP_UNSUPPORTED', `${op}: the bias is not a stored float32 tensor`);
-    inputs.push(b.constant('int32', [q.values.length], q.values));
-  }
-  const y = b.op1('QLinearConv', inputs, attrs);
+  const { zeroPoints } = weightQuantization(ctx, op, w.source);
+  if (zeroPoints.some((z) => z !== zeroPoints[0])) return fail('OP_UNSUPPORTED', `${op}: per-channel weight zero points that differ are not supported`);
+  const sum = b.op1('ConvInteger', [ctx.input(x), w.values, zeroPointConstant(ctx, dtype, quant.zeroPoint), b.scalar('uint8', zeroPoints[0] + 128)], attrs);
+  const rank = shapeOf(x).length;
+  const y =
+    ctx.quantizedEngine === 'onednn'
+      ? onednnRequantized(ctx, op, b.op1('Cast', [sum], { to: ONNX_DTYPE.float32 }), quant.scale, w.scales, p.bias, output, dtype, 1, rank)
+      : qnnpackRequantized(ctx, op, sum, quant.scale, w.scales, p.bias, output, dtype, 1, rank);
   return [relu ? clampBelowAtZero(ctx, y, dtype, output) : y];
 }
 
@@ -382,8 +370,36 @@ function integerTransposedConv(ctx: LowerContext, op: string, x: GValue, p: Pack
   if (onednn) {
     return onednnRequantized(ctx, op, sum, quant.scale, scales, p.bias, output, dtype, 1, shapeOf(x).length);
   }
-  const multiplier = Math.fround(Math.fround(Math.fround(scales[0]) * Math.fround(quant.scale)) / Math.fround(output.scale));
-  const scaled = b.op1('Mul', [sum, b.scalar('float32', multiplier)]);
+  const scaled = b.op1('Mul', [sum, b.scalar('float32', qnnpackMultipliers(quant.scale, scales, output)[0])]);
+  return b.op1('QuantizeLinear', [scaled, b.scalar('float32', 1), zeroPointConstant(ctx, dtype, output.zeroPoint)]);
+}
+
+/**
+ * QNNPACK's requantization multipliers (generate_requantization_scales): weight scale x input scale, times the
+ * reciprocal of the output scale, each step in float32. Measured on torchvision's resnet50 quantized with qnnpack:
+ * dividing by the output scale instead (as QLinearConv does) put one value one step off PyTorch 1.13.
+ */
+function qnnpackMultipliers(inputScale: number, weightScales: readonly number[], output: QuantType): number[] {
+  const inverse = Math.fround(1 / Math.fround(output.scale));
+  return weightScales.map((s) => Math.fround(Math.fround(Math.fround(s) * Math.fround(inputScale)) * inverse));
+}
+
+/**
+ * The qnnpack engine's requantization of a conv's or linear's int32 sum: PyTorch's int32 bias (QuantizeBias)
+ * added to the sum, times qnnpackMultipliers in float32, rounded half to even, plus the output zero point,
+ * saturated. The sum has rank `rank`, output channels along `channelAxis`.
+ */
+function qnnpackRequantized(ctx: LowerContext, op: string, sum: string, inputScale: number, weightScales: readonly number[], bias: GValue | undefined, output: QuantType, dtype: QuantizedDtype, channelAxis: number, rank: number): string {
+  const b = ctx.b;
+  const perChannel = (type: 'int32' | 'float32', values: readonly number[]) =>
+    values.length > 1 ? b.constant(type, Array.from({ length: rank }, (_, i) => (i === channelAxis ? values.length : 1)), values) : b.scalar(type, values[0]);
+  let y = sum;
+  if (bias) {
+    const q = int32Bias(ctx, bias, inputScale, weightScales);
+    if (!q) return fail('OP_UNSUPPORTED', `${op}: the bias is not a stored float32 tensor`);
+    y = b.op1('Add', [y, perChannel('int32', q.values)]);
+  }
+  const scaled = b.op1('Mul', [b.op1('Cast', [y], { to: ONNX_DTYPE.float32 }), perChannel('float32', qnnpackMultipliers(inputScale, weightScales, output))]);
   return b.op1('QuantizeLinear', [scaled, b.scalar('float32', 1), zeroPointConstant(ctx, dtype, output.zeroPoint)]);
 }
 
@@ -433,10 +449,9 @@ function convOp(name: string, spatial: number, relu: boolean, packedClass: strin
 // ----- linear -----
 
 /**
- * Linear as integers: MatMulInteger of the uint8 activation and uint8 weights, requantized as the engine does:
- * qnnpack's int32 bias added to the sum, times PyTorch's float multiplier (weight scale x input scale / output
- * scale, each step in float32), then QuantizeLinear at scale 1: round half to even and saturate (measured exact on
- * 960,000 outputs of PyTorch 1.13); onednnRequantized. (QLinearMatMul has no bias.)
+ * Linear as integers: MatMulInteger's int32 sum of the uint8 activation and uint8 weights, requantized by
+ * qnnpackRequantized (measured exact on 960,000 outputs of PyTorch 1.13) or onednnRequantized. (QLinearMatMul
+ * has no bias.)
  */
 function lowerLinear(ctx: LowerContext, a: BoundArgs, relu: boolean): string[] {
   const op = a.schema.name;
@@ -447,22 +462,12 @@ function lowerLinear(ctx: LowerContext, a: BoundArgs, relu: boolean): string[] {
   const output = outputQuant(a, 'Y_scale_i', 'Y_zero_point_i');
   const { weight, bias } = packedLinear(a);
   const w = uint8Weight(ctx, op, weight, [1, 0]);
-  let sum = b.op1('MatMulInteger', [ctx.input(x), w.values, zeroPointConstant(ctx, dtype, quant.zeroPoint), w.zeroPoint]);
-  if (ctx.quantizedEngine === 'onednn') {
-    const rank = shapeOf(x).length;
-    const y = onednnRequantized(ctx, op, b.op1('Cast', [sum], { to: ONNX_DTYPE.float32 }), quant.scale, w.scales, bias, output, dtype, rank - 1, rank);
-    return [relu ? clampBelowAtZero(ctx, y, dtype, output) : y];
-  }
-  if (bias) {
-    const q = int32Bias(ctx, bias, quant.scale, w.scales);
-    if (!q) return fail('OP_UNSUPPORTED', `${op}: the bias is not a stored float32 tensor`);
-    sum = b.op1('Add', [sum, b.constant('int32', [q.values.length], q.values)]);
-  }
-  const outScale = Math.fround(output.scale);
-  const multipliers = w.scales.map((s) => Math.fround(Math.fround(Math.fround(s) * Math.fround(quant.scale)) / outScale));
-  const multiplier = w.perChannel ? b.constant('float32', [multipliers.length], multipliers) : b.scalar('float32', multipliers[0]);
-  const scaled = b.op1('Mul', [b.op1('Cast', [sum], { to: ONNX_DTYPE.float32 }), multiplier]);
-  const y = b.op1('QuantizeLinear', [scaled, b.scalar('float32', 1), zeroPointConstant(ctx, dtype, output.zeroPoint)]);
+  const sum = b.op1('MatMulInteger', [ctx.input(x), w.values, zeroPointConstant(ctx, dtype, quant.zeroPoint), w.zeroPoint]);
+  const rank = shapeOf(x).length;
+  const y =
+    ctx.quantizedEngine === 'onednn'
+      ? onednnRequantized(ctx, op, b.op1('Cast', [sum], { to: ONNX_DTYPE.float32 }), quant.scale, w.scales, bias, output, dtype, rank - 1, rank)
+      : qnnpackRequantized(ctx, op, sum, quant.scale, w.scales, bias, output, dtype, rank - 1, rank);
   return [relu ? clampBelowAtZero(ctx, y, dtype, output) : y];
 }
 
