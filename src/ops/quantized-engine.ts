@@ -7,10 +7,11 @@
  * - `qnnpack`: PyTorch's QNNPACK kernels (phones, and any engine=qnnpack run): int32 bias inside
  *   the conv/linear sum; quantized::add in QNNPACK's fixed point; global average pooling and mean
  *   over the spatial dims as the integer sum times a float multiplier, rounded half to even.
- * - `onednn`: PyTorch's oneDNN conv/linear kernels (the x86 engine of builds without FBGEMM) with
- *   PyTorch's native kernels for every other op: float bias added after the requantization
- *   multiplier; quantized::add on values dequantized with a fused multiply-add; adaptive average
- *   pooling rounding half away from zero, mean half to even.
+ * - `onednn`: PyTorch's oneDNN conv/linear kernels (the x86 engine of builds without FBGEMM) as
+ *   PyTorch 1.x computes them (oneDNN 2.x), with PyTorch's native kernels for every other op: the
+ *   float bias and the output zero point added in oneDNN's float steps on reciprocal scales;
+ *   quantized::add on values dequantized with a fused multiply-add; channels-last global average
+ *   pooling by the integer sum times 1/count.
  */
 import { fail } from '../errors.js';
 

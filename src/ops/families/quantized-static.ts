@@ -3,16 +3,16 @@
  *
  * Activations are quint8/qint8 tensors whose scale and zero point are known when the model is
  * converted (TensorType.quant); values between ops stay uint8/int8. Conv and Linear are integer ONNX
- * (QLinearConv; MatMulInteger + requantization) computing exactly PyTorch's integers: PyTorch's int32
- * bias (bias / (input scale x weight scale), rounded half to even) and float requantization
- * multiplier, round half to even. Weights are uint8 (int8 + 128, zero point + 128: the same real
- * values) because x86 kernels without VNNI multiply uint8 x int8 pairs in int16 with saturation.
- * The other ops dequantize their inputs, run the float op and quantize at the output's parameters,
- * as torch.onnx exports them, but dequantize with Cast, Sub and Mul (DequantizeLinear's arithmetic)
- * rather than DequantizeLinear nodes: onnxruntime's optimizer fuses DequantizeLinear -> Add ->
- * QuantizeLinear into its com.microsoft QLinearAdd, whose rounding differs from PyTorch's (measured
- * on mobilenet_v2: 246 of 1000 outputs one step off, none without the fusion). Quantized outputs are
- * compared with a tolerance of one quantization step of the output.
+ * (ConvInteger, MatMulInteger) requantized as the conversion's quantized engine does
+ * (ctx.quantizedEngine, src/ops/quantized-engine.ts: qnnpackRequantized, onednnRequantized), and so is
+ * quantized::add (qnnpackAdd, nativeAdd): PyTorch's integers exactly. Weights are uint8 (int8 + 128,
+ * zero point + 128: the same real values) because x86 kernels without VNNI multiply uint8 x int8 pairs
+ * in int16 with saturation. The other ops dequantize their inputs, run the float op and quantize at the
+ * output's parameters, as torch.onnx exports them, but dequantize with Cast, Sub and Mul
+ * (DequantizeLinear's arithmetic) rather than DequantizeLinear nodes: onnxruntime's optimizer fuses
+ * DequantizeLinear -> Add -> QuantizeLinear into its com.microsoft QLinearAdd, whose rounding differs
+ * from PyTorch's (measured on mobilenet_v2: 246 of 1000 outputs one step off, none without the fusion).
+ * Quantized outputs are compared with a tolerance of one quantization step of the output.
  */
 import { tensorBytes } from '../../archive/tensor-data.js';
 import { PyFloat } from '../../archive/types.js';
