@@ -56,6 +56,9 @@ class ZooCase(NamedTuple):
     method: str = 'forward'  # the root module's method converted (tsonnx --method), scripted cases only
     # False: PyTorch's reference outputs come from its native kernels, not oneDNN's (see audio_model).
     mkldnn: bool = True
+    # tsonnx options the case converts with (case.json `tsonnx_options`, passed by scripts/zoo.mjs as --name value),
+    # such as the quantized engine whose arithmetic PyTorch's reference outputs come from.
+    tsonnx_options: Optional[dict] = None
 
     @property
     def key(self):
@@ -226,9 +229,10 @@ def scripted(name, factory, extra=None, spec=IMAGE):
                    'statistics, all-zero weight tensors redrawn')
 
 
-def lite(name, build, specs, description):
+def lite(name, build, specs, description, tsonnx_options=None):
     """A model as apps ship it: scripted, through optimize_for_mobile, saved with _save_for_lite_interpreter."""
-    return ZooCase(name, 'lite', build, specs, OPSETS, f'{description}; optimize_for_mobile, saved for the lite interpreter')
+    return ZooCase(name, 'lite', build, specs, OPSETS, f'{description}; optimize_for_mobile, saved for the lite interpreter',
+                   tsonnx_options=tsonnx_options)
 
 
 def x86_engine():
@@ -275,7 +279,7 @@ def quantized(name, extra=None, spec=IMAGE, modes=('trace', 'script'), x86=False
                    'batches; untrained weights, calibrated BatchNorm statistics), {}; compared within one step of '
                    'the output')
     return [ZooCase(f'quantized_{"x86_" if x86 else ""}{name}', mode, build, [spec], QUANTIZED_OPSETS,
-                    description.format(f'{mode}d'))
+                    description.format(f'{mode}d'), tsonnx_options={'quantized-engine': engine})
             for mode in modes]
 
 
@@ -531,7 +535,8 @@ MODELS = [
          'nn.LSTM(16, 32, num_layers=2) with an initial state'),
     lite('gru', module_factory(BidirectionalGRU), ['float32[2,7,16]'], 'nn.GRU(16, 32, bidirectional=True, batch_first=True)'),
     lite('quantized_mobilenet_v2', quantized_factory('mobilenet_v2', {}, IMAGE), [IMAGE],
-         'torchvision quantized mobilenet_v2 (qnnpack engine, static quantization calibrated on seeded random batches)'),
+         'torchvision quantized mobilenet_v2 (qnnpack engine, static quantization calibrated on seeded random batches)',
+         {'quantized-engine': 'qnnpack'}),
     *quantized('mobilenet_v2'),
     *quantized('mobilenet_v3_large'),
     *quantized('resnet18'),
@@ -718,6 +723,8 @@ def make_case(case_dir, case):
         record['output_names'] = output_names
     if case.method != 'forward':
         record['method'] = case.method
+    if case.tsonnx_options:
+        record['tsonnx_options'] = case.tsonnx_options
     if hasattr(model, 'output_step'):
         record['tolerance'] = model.output_step
     elif case.tolerance is not None:

@@ -9,6 +9,7 @@ import { tensorValues } from '../archive/tensor-data.js';
 import { fail, TsonnxError, type SourceLocation, type ConversionWarning, type WarningCode } from '../errors.js';
 import { BoundArgs, type FreshDims } from '../ops/args.js';
 import { scalarTypeOf } from '../ops/dtypes.js';
+import { DEFAULT_QUANTIZED_ENGINE, type QuantizedEngine } from '../ops/quantized-engine.js';
 import type { Registry } from '../ops/registry.js';
 // The op definitions the interpreter binds calls to and infers shapes with.
 import type { Expr, FunctionDef, Pos, Stmt, TypeExpr } from '../script/ast.js';
@@ -77,9 +78,8 @@ function sameRowType(a: TensorType, b: TensorType): boolean {
 }
 
 /** The type of one row of a stacked tensor. */
-function rowType(rows: GValue): TensorType {
-  const { dtype, shape } = rows.tensor;
-  return { kind: 'tensor', dtype, shape: shape.slice(1) };
+function rowType(rows: TensorType): TensorType {
+  return { kind: 'tensor', dtype: rows.dtype, shape: rows.shape.slice(1) };
 }
 
 function describeTensorType(t: TensorType): string {
@@ -124,8 +124,11 @@ function madeOn(v: PyValue, branch: Branch): boolean {
   return g !== undefined && branch.made.has(g);
 }
 
-/** How a value a loop carries is made of graph values: a tensor, a run-time Python number, or a tuple of such. */
-type Layout = 'tensor' | 'number' | { readonly items: readonly Layout[]; readonly className?: string };
+/**
+ * How a value a loop carries is made of graph values: a tensor, a run-time Python number, a list of tensors as its
+ * rows (`StackedRows`), or a tuple of such.
+ */
+type Layout = 'tensor' | 'number' | 'rows' | { readonly items: readonly Layout[]; readonly className?: string };
 
 function sameLayout(a: Layout, b: Layout): boolean {
   if (typeof a === 'string' || typeof b === 'string') return a === b;
@@ -136,6 +139,7 @@ function sameLayout(a: Layout, b: Layout): boolean {
 function assemble(layout: Layout, values: readonly GValue[], at = { next: 0 }): PyValue {
   if (layout === 'tensor') return new TensorBox(values[at.next++]);
   if (layout === 'number') return values[at.next++];
+  if (layout === 'rows') return new StackedRows(new TensorBox(values[at.next++]));
   return new PyTuple(layout.items.map((item) => assemble(item, values, at)), layout.className);
 }
 
@@ -144,8 +148,12 @@ interface Carried {
   readonly name: string;
   /** The tensor written in place, when it is one. */
   readonly box?: TensorBox;
-  /** Undefined while the name is uninitialized before the loop and the body has not yet given it a value. */
+  /**
+   * Undefined until a pass of the body shows what the name holds, when it held no graph values before the loop: it
+   * was uninitialized, or a list (`list`), which the loop carries as its rows.
+   */
   layout: Layout | undefined;
+  readonly list?: PyList;
   initial: GValue[];
   types: ValueType[];
 }
@@ -202,6 +210,8 @@ export interface InterpreterOptions {
   limits?: TraceLimits;
   /** Every float32 and float64 tensor the archive stores (parameters, buffers, constants) is float16 (`--fp16`). */
   halfTensors?: boolean;
+  /** The quantized engine whose arithmetic ops on quantized tensors reproduce (DEFAULT_QUANTIZED_ENGINE when absent). */
+  quantizedEngine?: QuantizedEngine;
 }
 
 /** A module attribute forward() assigns. */
@@ -565,6 +575,7 @@ export class Interpreter {
         name,
         args,
         kwargs,
+        this.options.quantizedEngine ?? DEFAULT_QUANTIZED_ENGINE,
         (op, opArgs, opKwargs) => this.callRegistered(ns, op, opArgs, opKwargs),
         (box, result) => {
           this.rebind(box, result.value);
@@ -1168,11 +1179,11 @@ export class Interpreter {
         return a.map((x, i) => mergePaths(x, b[i], 'item', what));
       }
       // Their lengths differ: each path's list as its rows, of a shape the other path's give when it has none.
-      const rowOf = (l: ListItems | GValue | undefined) => (l instanceof StackedRows ? rowType(l.box.value) : l instanceof GValue ? rowType(l) : undefined);
+      const rowOf = (l: ListItems | GValue | undefined) => (l instanceof StackedRows ? rowType(l.box.value.tensor) : l instanceof GValue ? rowType(l.tensor) : undefined);
       const first = a instanceof StackedRows || a.length ? this.emitInto(then.nodes, () => this.rowsTensor(a, rowOf(b))) : undefined;
       const rowsB = this.emitInto(other.nodes, () => this.rowsTensor(b, rowOf(first)));
       const rowsA = first ?? this.emitInto(then.nodes, () => this.rowsTensor(a, rowOf(rowsB)));
-      this.requireRow(rowType(rowsA), rowType(rowsB));
+      this.requireRow(rowType(rowsA.tensor), rowType(rowsB.tensor));
       return new StackedRows(new TensorBox(merge(rowsA, rowsB)));
     };
     const names = new Set([...then.env.keys(), ...other.env.keys()]);
@@ -1220,7 +1231,9 @@ export class Interpreter {
   }
 
   /** A value a loop on tensor data carries, as its layout and the graph values it is made of. */
-  private carriedParts(v: PyValue | undefined, name: string): { layout: Layout; values: GValue[] } {
+  private carriedParts(v: PyValue | undefined, name: string, row?: TensorType): { layout: Layout; values: GValue[] } {
+    if (v instanceof StackedRows) return { layout: 'rows', values: [v.box.value] };
+    if (v instanceof PyList) return { layout: 'rows', values: [this.rowsTensor(v.items, row)] };
     if (v instanceof PyTuple) {
       const parts = v.items.map((x) => this.carriedParts(x, name));
       return { layout: { items: parts.map((p) => p.layout), className: v.className }, values: parts.flatMap((p) => p.values) };
@@ -1283,7 +1296,7 @@ export class Interpreter {
       return this.fail('TRACE_UNSUPPORTED', `a list holding a ${typeName(other)} changes length on the paths of control flow on tensor data; only a list of tensors of one shape can (its items become one stacked tensor)`);
     }
     if (rows.length === 0) {
-      if (!row) return this.fail('INTERNAL', 'an empty list as rows without a row type');
+      if (!row) return this.fail('TRACE_UNSUPPORTED', 'a list whose length depends on tensor data gets no tensor to tell the type of its rows');
       return this.placeholder({ kind: 'tensor', dtype: row.dtype, shape: [0, ...row.shape] }, 'rows', this.target);
     }
     const expected = row ?? rows[0].value.tensor;
@@ -1301,12 +1314,12 @@ export class Interpreter {
   /** The rows of `a` followed by those of `b`, lists of which at least one has a run-time length. */
   catRows(a: ListItems, b: ListItems): GValue {
     const stacked = [a, b].find((l): l is StackedRows => l instanceof StackedRows);
-    const row = stacked && rowType(stacked.box.value);
+    const row = stacked && rowType(stacked.box.value.tensor);
     if (!(a instanceof StackedRows) && a.length === 0) return this.rowsTensor(b, row);
     if (!(b instanceof StackedRows) && b.length === 0) return this.rowsTensor(a, row);
     const first = this.rowsTensor(a, row);
-    const second = this.rowsTensor(b, rowType(first));
-    this.requireRow(rowType(first), rowType(second));
+    const second = this.rowsTensor(b, rowType(first.tensor));
+    this.requireRow(rowType(first.tensor), rowType(second.tensor));
     return (this.callOp('aten', 'cat', [new PyList([new TensorBox(first), new TensorBox(second)]), 0], new Map()) as TensorBox).value;
   }
 
@@ -1341,8 +1354,8 @@ export class Interpreter {
     const carried: Carried[] = [...assignedNames(body)]
       .filter((n) => frame.env.has(n) && (spec.carriable?.has(n) ?? true))
       .map((name) => {
-        const v = frame.env.get(name);
-        if (v instanceof Uninitialized) return { name, layout: undefined, initial: [], types: [] };
+        const v = this.current(frame.env.get(name) as PyValue);
+        if (v instanceof Uninitialized || v instanceof PyList) return { name, layout: undefined, list: v instanceof PyList ? v : undefined, initial: [], types: [] };
         const { layout, values } = this.carriedParts(v, name);
         return { name, layout, initial: values, types: values.map((x) => x.type) };
       });
@@ -1354,7 +1367,7 @@ export class Interpreter {
       const params = carried.map((c) => c.types.map((t) => new GValue(t, c.name)));
       const env = new Map(frame.env);
       carried.forEach((c, i) => {
-        if (!c.box) env.set(c.name, c.layout ? assemble(c.layout, params[i]) : new Uninitialized());
+        if (!c.box) env.set(c.name, c.layout ? assemble(c.layout, params[i]) : (c.list ?? new Uninitialized()));
       });
       let results: Array<{ layout: Layout; values: GValue[] } | undefined> = [];
       let condOut: GValue | undefined;
@@ -1382,8 +1395,10 @@ export class Interpreter {
           const env = (this.frame as Frame).env;
           results = carried.map((c) => {
             if (c.box) return { layout: 'tensor', values: [c.box.value] };
-            const v = env.get(c.name);
-            if (!(v instanceof Uninitialized)) return this.carriedParts(v, c.name);
+            const v = this.current(env.get(c.name) as PyValue);
+            // A name still holding the list it held before the loop is that list, which the loop changes in place.
+            if (c.list && v === c.list) return undefined;
+            if (!(v instanceof Uninitialized)) return this.carriedParts(v, c.name, c.layout === 'rows' ? rowType(c.types[0] as TensorType) : undefined);
             return c.layout && { layout: c.layout, values: c.types.map((t) => this.placeholder(t, c.name, this.target)) };
           });
           condOut = this.graphValue(spec.test ? this.eval(spec.test) : true, 'cond');
@@ -1402,17 +1417,19 @@ export class Interpreter {
       const stackedInBody = this.newlyStacked(branch).filter((l) => outerLists.has(l));
       const appendedTo = new Map([...branch.lists].filter(([list]) => !stackedInBody.includes(list)));
       const { scans, toStack } = this.listChanges(appendedTo, reads);
-      for (const list of stackedInBody) toStack.push({ list, row: rowType((branch.stacked.get(list) as StackedRows).box.value) });
+      for (const list of stackedInBody) toStack.push({ list, row: rowType((branch.stacked.get(list) as StackedRows).box.value.tensor) });
       for (const { list, row } of toStack) this.stackedLists.set(list, new StackedRows(new TensorBox(this.rowsTensor(list.items, row))));
-      // A name uninitialized before the loop starts as placeholders of what the body gives it; one the body leaves
-      // uninitialized too is not carried.
+      // A name uninitialized before the loop starts as placeholders of what the body gives it, a list as its rows
+      // of the type the body's rows have; one the body leaves as it was is not carried.
       const unknown = carried.filter((c) => !c.layout);
       for (const c of unknown) {
         const result = results[carried.indexOf(c)];
         if (!result) continue;
         c.layout = result.layout;
-        c.types = result.values.map((v) => v.type);
-        c.initial = c.types.map((t) => this.placeholder(t, c.name, this.target));
+        c.initial = c.list
+          ? [this.rowsTensor(c.list.items, result.layout === 'rows' ? rowType(result.values[0].tensor) : undefined)]
+          : result.values.map((v) => this.placeholder(v.type, c.name, this.target));
+        c.types = c.initial.map((v) => v.type);
       }
       carried.splice(0, carried.length, ...carried.filter((c) => c.layout));
       if (toStack.length || unknown.length) continue;

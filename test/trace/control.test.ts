@@ -97,6 +97,15 @@ const CHECKS: Record<string, (r: ConvertReport, c: ControlCase) => void> = {
     expect(r.nodes.Loop).toBe(1);
     expect(r.outputs.map((o) => o.shape.slice(1))).toEqual([[1, 2], []]);
   }),
+  // A list name the body rebinds to another list is carried as its rows.
+  ...forPaths('loop_reassigns_list', ['none', 'long'], (r) => {
+    expect(r.nodes.Loop).toBe(1);
+    expect(r.outputs.map((o) => o.shape.length)).toEqual([2, 0]);
+  }),
+  ...forPaths('data_loop_fresh_list', ['six', 'zero'], (r) => {
+    expect(r.nodes.Loop).toBe(1);
+    expect(typeof r.outputs[0].shape[0]).toBe('string');
+  }),
   // The inner loop (its first trip unrolled, then a Loop) runs in the outer Loop's body: one Loop at the top.
   ...forPaths('nested_loops_break', ['inner', 'outer', 'never'], (r) => {
     expect(r.nodes.Loop).toBe(1);
