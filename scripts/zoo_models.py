@@ -357,9 +357,10 @@ def sequence(name, make, specs, description):
 
 
 
-# Detection (issue 10): torchvision's detection builders on one 320x320 picture, scripted. torch.jit.trace refuses
-# them in 1.13 and 2.6 alike: their eval-mode output is a list of per-image dicts ("Only tensors, lists, tuples of
-# tensors, or dictionary of tensors can be output from traced functions").
+# Detection (issue 10): torchvision's detection builders on one 320x320 picture, scripted, and traced inside
+# FirstImageDetections: torch.jit.trace refuses the models themselves in 1.13 and 2.6 alike, as their eval-mode
+# output is a list of per-image dicts ("Only tensors, lists, tuples of tensors, or dictionary of tensors can be
+# output from traced functions").
 DETECTION_SIZE = 320
 DETECTION_OPSETS = [11, 17]
 # Scores closer than this could be ordered differently by float rounding in sort, topk and nms (onnxruntime's scores
@@ -476,11 +477,26 @@ def detection(name, **extra):
         if not name.startswith('ssd'):
             options.update(min_size=DETECTION_SIZE, max_size=DETECTION_SIZE)
     settings = ', '.join(f'{k}={v}' for k, v in options.items())
-    return ZooCase(name, 'script', detection_factory(name, options), [[detection_image()]], DETECTION_OPSETS,
-                   f'torchvision {name}(weights=None, weights_backbone=None, {settings}), scripted, on one '
+    build = detection_factory(name, options)
+    description = (f'torchvision {name}(weights=None, weights_backbone=None, {settings}), {{}}, on one '
                    f'{DETECTION_SIZE}x{DETECTION_SIZE} picture: random norm affine weights, BatchNorm statistics '
-                   'calibrated on the picture, heads redrawn so no two scores are within '
-                   f'{DETECTION_MIN_SCORE_GAP}')
+                   f'calibrated on the picture, heads redrawn so no two scores are within {DETECTION_MIN_SCORE_GAP}')
+    return [ZooCase(name, 'script', build, [[detection_image()]], DETECTION_OPSETS, description.format('scripted')),
+            ZooCase(name, 'trace', lambda: FirstImageDetections(build()), [[detection_image()]], DETECTION_OPSETS,
+                    description.format('traced inside FirstImageDetections'))]
+
+
+class FirstImageDetections(nn.Module):
+    """A detection model returning its first image's detections as a tuple (boxes, labels, scores, ... in the dict's
+    order): torch.jit.trace cannot return the model's own list of dicts."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+        self.detection_seed = model.detection_seed
+
+    def forward(self, images: List[Tensor]):
+        return tuple(self.model(images)[0].values())
 
 
 MODELS = [
@@ -615,19 +631,19 @@ MODELS = [
     *sequence('decoder_transformer', TinyDecoder, ['int64[2,16]'],
               'decoder-only transformer (vocabulary 100, width 64, 4 heads, 2 pre-norm layers, learned positions, '
               'causal mask), eval mode'),
-    # Detection (issue 10): the 12 torchvision detection builders, scripted (see DETECTION_SIZE).
-    detection('fasterrcnn_resnet50_fpn'),
-    detection('fasterrcnn_resnet50_fpn_v2'),
-    detection('fasterrcnn_mobilenet_v3_large_fpn'),
-    detection('fasterrcnn_mobilenet_v3_large_320_fpn'),
-    detection('maskrcnn_resnet50_fpn'),
-    detection('maskrcnn_resnet50_fpn_v2'),
-    detection('keypointrcnn_resnet50_fpn'),
-    detection('retinanet_resnet50_fpn'),
-    detection('retinanet_resnet50_fpn_v2'),
-    detection('fcos_resnet50_fpn'),
-    detection('ssd300_vgg16'),
-    detection('ssdlite320_mobilenet_v3_large'),
+    # Detection (issue 10): the 12 torchvision detection builders, scripted and traced (see DETECTION_SIZE).
+    *detection('fasterrcnn_resnet50_fpn'),
+    *detection('fasterrcnn_resnet50_fpn_v2'),
+    *detection('fasterrcnn_mobilenet_v3_large_fpn'),
+    *detection('fasterrcnn_mobilenet_v3_large_320_fpn'),
+    *detection('maskrcnn_resnet50_fpn'),
+    *detection('maskrcnn_resnet50_fpn_v2'),
+    *detection('keypointrcnn_resnet50_fpn'),
+    *detection('retinanet_resnet50_fpn'),
+    *detection('retinanet_resnet50_fpn_v2'),
+    *detection('fcos_resnet50_fpn'),
+    *detection('ssd300_vgg16'),
+    *detection('ssdlite320_mobilenet_v3_large'),
 ]
 
 
