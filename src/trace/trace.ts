@@ -2,6 +2,7 @@
 import type { Archive, PickleValue } from '../archive/types.js';
 import { isTensorRef, PyFloat } from '../archive/types.js';
 import { fail, TsonnxError, type SourceLocation } from '../errors.js';
+import type { QuantizedEngine } from '../ops/quantized-engine.js';
 import type { FunctionDef, Param } from '../script/ast.js';
 import { ClassLoader } from './classes.js';
 import { GValue, type GInput, type TorchGraph } from '../ir/torch-graph.js';
@@ -12,7 +13,7 @@ import { Interpreter, type StateSeed } from './interpreter.js';
 import { engineLimit, type TraceLimits } from './limits.js';
 import { refuseUnsafeCode } from './safety.js';
 import { seedOf, settleState, stateOutputs, writesOf, type StateInit } from './state.js';
-import { PyDict, PyList, PyTuple, TensorBox, typeName, type PyValue } from './values.js';
+import { PyDict, PyList, PyTuple, StackedRows, TensorBox, typeName, type PyValue } from './values.js';
 
 export interface TraceOptions {
   /** The op definitions (`createOpRegistry()` from src/ops). */
@@ -43,6 +44,8 @@ export interface TraceOptions {
   halfTensors?: boolean;
   /** Budgets bounding the work the archive's code can cause (DEFAULT_TRACE_LIMITS when absent). */
   limits?: TraceLimits;
+  /** The quantized engine whose arithmetic ops on quantized tensors reproduce (DEFAULT_QUANTIZED_ENGINE when absent). */
+  quantizedEngine?: QuantizedEngine;
 }
 
 /** Elements of a `Tuple[Tensor, ...]` (or `Optional[Tuple[...]]`) parameter, else undefined. */
@@ -135,9 +138,10 @@ function flattenOutputs(it: Interpreter, v: PyValue, name: string | undefined, o
     // A run-time Python float is written as a known one is: a float32 0-d tensor, as torch.tensor(x) makes it.
     flattenOutputs(it, it.callNamed('torch.tensor', [v], new Map()), name, out, suffix);
   } else if (v instanceof GValue) out.push({ name: name === undefined ? undefined : name + suffix, value: v });
-  else if (v instanceof PyTuple) v.items.forEach((x) => flattenOutputs(it, x, undefined, out, suffix));
-  else if (v instanceof PyList) v.items.forEach((x, i) => flattenOutputs(it, x, undefined, out, `${suffix}_${i}`));
-  else if (v instanceof PyDict) for (const [k, x] of v.map) flattenOutputs(it, x, String(k), out, suffix);
+  else if (v instanceof PyTuple) v.items.forEach((x) => flattenOutputs(it, it.current(x), undefined, out, suffix));
+  else if (v instanceof PyList) v.items.forEach((x, i) => flattenOutputs(it, it.current(x), undefined, out, `${suffix}_${i}`));
+  else if (v instanceof PyDict) for (const [k, x] of v.map) flattenOutputs(it, it.current(x), String(k), out, suffix);
+  else if (v instanceof StackedRows) fail('TRACE_UNSUPPORTED', 'forward() returns a list whose length depends on tensor data: ONNX outputs are a fixed set of tensors (return torch.stack(list) instead)');
   else if (typeof v === 'number' || typeof v === 'boolean' || v instanceof PyFloat) {
     const dtype = v instanceof PyFloat ? 'float32' : typeof v === 'boolean' ? 'bool' : 'int64';
     const value = v instanceof PyFloat ? v.value : Number(v);
@@ -188,7 +192,7 @@ function run(
   options: TraceOptions,
   liftedState: ReadonlyMap<string, StateSeed> | undefined,
 ): { interpreter: Interpreter; graph: TorchGraph; entry: SourceLocation } {
-  const it = new Interpreter(archive, loader, { registry: options.registry, freshDims: options.freshDims, training: options.training, liftedState, limits: options.limits, halfTensors: options.halfTensors });
+  const it = new Interpreter(archive, loader, { registry: options.registry, freshDims: options.freshDims, training: options.training, liftedState, limits: options.limits, halfTensors: options.halfTensors, quantizedEngine: options.quantizedEngine });
   const method = options.method ?? 'forward';
   const stated = options.inputs?.length ? options.inputs : tracedInputSpecs(archive, method);
   const given = options.halfTensors ? stated?.map(halfInputSpec) : stated;
