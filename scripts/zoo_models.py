@@ -363,8 +363,9 @@ SMALL_CLIP = 'float32[1,3,8,64,64]'
 # MViT's positional embeddings are sized for 16x224x224; S3D's final AvgPool3d((2, 7, 7)) needs 224x224 and
 # at least 9 frames (kept at 16).
 FULL_CLIP = 'float32[1,3,16,224,224]'
-# RAFT: two images whose sides are multiples of 8 (an 8x12 feature grid; correlation levels 8x12 down to 1x1).
-FLOW_IMAGE = 'float32[1,3,64,96]'
+# RAFT: two images whose sides are multiples of 8: a 16x20 feature grid, correlation levels 16x20 down to 2x2.
+# Its grid_sample divides by each level's width - 1, so a level 1 wide (a 64x96 image's 1x1) divides by zero.
+FLOW_IMAGE = 'float32[1,3,128,160]'
 FLOW_UPDATES = 4  # the scripted cases' num_flow_updates argument; traced cases run the default 12
 
 
