@@ -2,7 +2,8 @@
 traced or scripted, saved and reloaded, with PyTorch's outputs.
 
 Writes zoo-work/<torch tag>/<case>/ (git-ignored; the archives are large) in the layout of the test
-fixtures: model.pt, case.json, in<i>.bin (one per tensor argument) and out<i>.bin (one per output).
+fixtures: model.pt, case.json, in<i>.bin (one per tensor argument; a list of tensors as in<i>_<j>.bin, one per
+item) and out<i>.bin (one per output).
 A case is a model and a mode: traced cases keep the model's name as folder name, scripted ones add
 `-script` (resnet18, resnet18-script). A folder whose case.json lists files that all exist is complete and
 is skipped; a case that fails leaves error.txt (its message) instead of case.json.
@@ -12,6 +13,7 @@ Usage: python3 scripts/zoo_models.py [--models resnet18,lstm-script]
   (a model's name selects all its cases; a case's folder name selects that case)
 """
 import argparse
+import copy
 import json
 import os
 import shutil
@@ -27,7 +29,8 @@ from torch import Tensor
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures'))
 from common import (DeterministicPrenet, DTYPES_BY_NAME, PROJECT_ROOT, TENSOR_SPEC, arg_spec, array_entry, clone_args,  # noqa: E402
-                    compile_module, example_inputs, flatten_outputs, randomize_norm, tensor_bytes, torch_tag)
+                    compile_module, example_inputs, flatten_outputs, randomize_norm, tensor_bytes, tensors_of,
+                    torch_tag)
 
 ZOO_ROOT = os.path.join(PROJECT_ROOT, 'zoo-work')
 SOURCE = 'tsonnx scripts/zoo_models.py'
@@ -397,6 +400,132 @@ def video_models():
             for case in dense('video', name, [clips.get(name, SMALL_CLIP)])]
 
 
+# Detection (issue 10): torchvision's detection builders on one 320x320 picture, scripted. torch.jit.trace refuses
+# them in 1.13 and 2.6 alike: their eval-mode output is a list of per-image dicts ("Only tensors, lists, tuples of
+# tensors, or dictionary of tensors can be output from traced functions").
+DETECTION_SIZE = 320
+DETECTION_OPSETS = [11, 17]
+# Scores closer than this could be ordered differently by float rounding in sort, topk and nms (onnxruntime's scores
+# differ from PyTorch's by up to 4.4e-5, 1.8e-4 after the v2 R-CNNs' box head).
+DETECTION_MIN_SCORE_GAP = 1e-4
+DETECTION_SEEDS = range(2, 12)
+
+
+def detection_image():
+    """A smooth random picture: 8x8 colours upsampled bilinearly, then six flat rectangles (edges and regions, unlike
+    pixel noise), values in [0, 1] as detection models take them."""
+    generator = torch.Generator().manual_seed(1)
+    colours = torch.rand(1, 3, 8, 8, generator=generator)
+    image = nn.functional.interpolate(colours, size=(DETECTION_SIZE, DETECTION_SIZE), mode='bilinear', align_corners=False)[0]
+    for _ in range(6):
+        x0, y0 = [int(v) for v in torch.randint(0, DETECTION_SIZE - 60, (2,), generator=generator)]
+        w, h = [int(v) for v in torch.randint(20, 60, (2,), generator=generator)]
+        image[:, y0:y0 + h, x0:x0 + w] = torch.rand(3, 1, 1, generator=generator)
+    return image
+
+
+def calibrate_batch_norm_on(model, inputs):
+    """Sets every BatchNorm's running statistics to those of the model's activations on `inputs` (as calibrate_norm
+    does for classifiers, which train on a random batch; detection models take no batch without targets): untrained
+    MobileNet backbones otherwise give every region the same features, and every detection the same score."""
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    momenta = [m.momentum for m in norms]
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # a cumulative average: after one batch, exactly that batch's statistics
+        m.train()
+    with torch.no_grad():
+        model(*inputs)
+    for m, momentum in zip(norms, momenta):
+        m.momentum = momentum
+        m.eval()
+    return model
+
+
+def redraw_detection_heads(model, image, seed):
+    """Draws the weights of every Conv2d, ConvTranspose2d and Linear outside the backbone from N(0, 1) (biases from
+    U(-0.3, 0.3)), each scaled on its first call on `image` so its output has unit standard deviation: logits of unit
+    spread give scores spread over (0, 1), where the heads' own initialisation (std 0.01, zero biases) gives nearly
+    equal ones. A bias torchvision sets to one prior value (RetinaNet's and FCOS's class logits: -log(99), a score of
+    0.01) is kept: it puts the best of their tens of thousands of sigmoid scores near 0.5, where they are farthest
+    apart, rather than near 1. Returns the image's detections, which that call computed with the scaled weights."""
+    generator = torch.Generator().manual_seed(seed)
+    layers = [m for n, m in model.named_modules()
+              if not n.startswith('backbone') and isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear))]
+
+    def rescale(layer, inputs, output):
+        hooks.pop(layer).remove()
+        spread = float(output.std())
+        if spread > 0:
+            layer.weight.div_(spread)
+        return layer(*inputs)
+
+    with torch.no_grad():
+        for layer in layers:
+            layer.weight.copy_(torch.randn(layer.weight.shape, generator=generator))
+            prior = layer.bias is not None and bool(layer.bias.ne(0).all() and layer.bias.eq(layer.bias[0]).all())
+            if layer.bias is not None and not prior:
+                layer.bias.copy_(torch.rand(layer.bias.shape, generator=generator) * 0.6 - 0.3)
+        hooks = {layer: layer.register_forward_hook(rescale) for layer in layers}
+        try:
+            return model([image])[0]
+        finally:
+            for hook in hooks.values():
+                hook.remove()
+
+
+def score_gap(found):
+    """The number of detections and the smallest gap between two of their scores (inf for fewer than two)."""
+    scores = found['scores'].sort(descending=True)[0]
+    return len(scores), float((scores[:-1] - scores[1:]).min()) if len(scores) > 1 else float('inf')
+
+
+def detection_factory(name, extra):
+    """A torchvision detection builder, untrained (weights=None, weights_backbone=None, seed 0): random norm affine
+    weights, BatchNorm statistics calibrated on the zoo's picture and its mirror image, heads redrawn (redraw_detection_heads) with the
+    first seed of DETECTION_SEEDS whose scores on that picture are at least DETECTION_MIN_SCORE_GAP apart."""
+    def build():
+        image = detection_image()
+        torch.manual_seed(0)
+        base = randomize_norm(getattr(tvm.detection, name)(weights=None, weights_backbone=None, **extra).eval())
+        # Two images (the picture and its mirror image): SSDlite's last extra layers have 1x1 maps, and a
+        # BatchNorm in training mode needs more than one value per channel.
+        calibrate_batch_norm_on(base, ([image, image.flip(-1)],))
+        for seed in DETECTION_SEEDS:
+            model = copy.deepcopy(base)
+            count, gap = score_gap(redraw_detection_heads(model, image, seed))
+            if count >= 2 and gap >= DETECTION_MIN_SCORE_GAP:
+                model.detection_seed = seed
+                return model
+        raise ValueError(f'{name}: no head seed in {DETECTION_SEEDS} gives two or more detections '
+                         f'{DETECTION_MIN_SCORE_GAP} apart (last: {count} detections, gap {gap:.2g})')
+    return build
+
+
+def detection(name, **extra):
+    """`name` from torchvision.models.detection, scripted, with 4 classes (keypointrcnn: 2), 20 detections per image,
+    for the R-CNNs 100 proposals after the RPN's nms (of 1000: the v2 box head's four convolutions on 1000 regions
+    take minutes per run on this machine) and, for the R-CNNs, RetinaNet and FCOS, min_size = max_size =
+    DETECTION_SIZE (no resize). fasterrcnn_mobilenet_v3_large_320_fpn keeps its own settings, made for 320 pixels
+    (min_size 320, 150 proposals), which also keep it apart from fasterrcnn_mobilenet_v3_large_fpn."""
+    options = {'num_classes': 2 if name.startswith('keypoint') else 4, **extra}
+    if name == 'fasterrcnn_mobilenet_v3_large_320_fpn':
+        options.update(box_detections_per_img=20)
+    elif name.startswith(('fasterrcnn', 'maskrcnn', 'keypointrcnn')):
+        options.update(box_detections_per_img=20, rpn_post_nms_top_n_test=100, min_size=DETECTION_SIZE,
+                       max_size=DETECTION_SIZE)
+    else:
+        options.update(detections_per_img=20)
+        if not name.startswith('ssd'):
+            options.update(min_size=DETECTION_SIZE, max_size=DETECTION_SIZE)
+    settings = ', '.join(f'{k}={v}' for k, v in options.items())
+    return ZooCase(name, 'script', detection_factory(name, options), [[detection_image()]], DETECTION_OPSETS,
+                   f'torchvision {name}(weights=None, weights_backbone=None, {settings}), scripted, on one '
+                   f'{DETECTION_SIZE}x{DETECTION_SIZE} picture: random norm affine weights, BatchNorm statistics '
+                   'calibrated on the picture, heads redrawn so no two scores are within '
+                   f'{DETECTION_MIN_SCORE_GAP}')
+
+
 MODELS = [
     classifier('resnet18'),
     classifier('resnet50'),
@@ -537,6 +666,19 @@ MODELS = [
     *sequence('decoder_transformer', TinyDecoder, ['int64[2,16]'],
               'decoder-only transformer (vocabulary 100, width 64, 4 heads, 2 pre-norm layers, learned positions, '
               'causal mask), eval mode'),
+    # Detection (issue 10): the 12 torchvision detection builders, scripted (see DETECTION_SIZE).
+    detection('fasterrcnn_resnet50_fpn'),
+    detection('fasterrcnn_resnet50_fpn_v2'),
+    detection('fasterrcnn_mobilenet_v3_large_fpn'),
+    detection('fasterrcnn_mobilenet_v3_large_320_fpn'),
+    detection('maskrcnn_resnet50_fpn'),
+    detection('maskrcnn_resnet50_fpn_v2'),
+    detection('keypointrcnn_resnet50_fpn'),
+    detection('retinanet_resnet50_fpn'),
+    detection('retinanet_resnet50_fpn_v2'),
+    detection('fcos_resnet50_fpn'),
+    detection('ssd300_vgg16'),
+    detection('ssdlite320_mobilenet_v3_large'),
 ]
 
 
@@ -548,6 +690,21 @@ def is_complete(case_dir):
         record = json.load(f)
     files = ['model.pt'] + [entry['file'] for entry in record['inputs'] + record['outputs']]
     return all(os.path.isfile(os.path.join(case_dir, file)) for file in files)
+
+
+def names_of_outputs(value, name=None, suffix=''):
+    """tsonnx's names for the outputs flatten_outputs lists (src/trace/trace.ts): a dict's values are named by their
+    keys, with `_<i>` for each enclosing list's item i (a detection model's [{'boxes': ...}] gives boxes_0); None
+    where a value has no name."""
+    if isinstance(value, (torch.Tensor, bool, int, float)):
+        return [None if name is None else name + suffix]
+    if isinstance(value, tuple):
+        return [n for item in value for n in names_of_outputs(item, None, suffix)]
+    if isinstance(value, list):
+        return [n for i, item in enumerate(value) for n in names_of_outputs(item, None, f'{suffix}_{i}')]
+    if isinstance(value, dict):
+        return [n for key, item in value.items() for n in names_of_outputs(item, str(key), suffix)]
+    return []
 
 
 def write_bytes(path, tensor):
@@ -569,14 +726,17 @@ def make_case(case_dir, case):
             torch.jit.save(compiled, archive)
         loaded = torch.jit.load(archive)
         with torch.backends.mkldnn.flags(enabled=case.mkldnn):
-            outputs, output_names = flatten_outputs(getattr(loaded, case.method)(*clone_args(args)))
+            result = getattr(loaded, case.method)(*clone_args(args))
+        outputs, _ = flatten_outputs(result)
+        output_names = names_of_outputs(result)
 
     inputs = []
-    for index, value in enumerate(args):
-        if isinstance(value, torch.Tensor):  # other arguments are given to tsonnx as literals (case.json args)
-            file = f'in{index}.bin'
-            write_bytes(os.path.join(case_dir, file), value)
-            inputs.append({'index': index, **array_entry(value, file)})
+    # A list of tensors is recorded tensor by tensor (in<index>_<item>.bin); other arguments are given to tsonnx as
+    # literals (case.json args).
+    for index, suffix, value in tensors_of(args):
+        file = f'in{index}{suffix}.bin'
+        write_bytes(os.path.join(case_dir, file), value)
+        inputs.append({'index': index, **array_entry(value, file)})
     output_entries = []
     for index, value in enumerate(outputs):
         file = f'out{index}.bin'
@@ -590,11 +750,11 @@ def make_case(case_dir, case):
         'args': [arg_spec(a) for a in args],
         'inputs': inputs,
         'outputs': output_entries,
-        'checksum': sum(float(a.double().sum()) for a in args if isinstance(a, torch.Tensor)),
+        'checksum': sum(float(t.double().sum()) for _, _, t in tensors_of(args)),
         'opsets': case.opsets,
         'description': case.description,
     }
-    if output_names is not None:
+    if None not in output_names:
         record['output_names'] = output_names
     if case.method != 'forward':
         record['method'] = case.method
@@ -602,6 +762,8 @@ def make_case(case_dir, case):
         record['tolerance'] = model.output_step
     elif case.tolerance is not None:
         record['tolerance'] = case.tolerance
+    if hasattr(model, 'detection_seed'):
+        record['head_seed'] = model.detection_seed
     # case.json last, through a rename: its presence is what marks the folder complete.
     partial = os.path.join(case_dir, 'case.json.partial')
     with open(partial, 'w') as f:

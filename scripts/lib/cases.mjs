@@ -40,7 +40,8 @@ export function loadCase(dir) {
     torch: json.torch,
     args: json.args,
     inputs: json.inputs.map((entry) => ({ index: entry.index, ...readArray(dir, entry) })),
-    outputs: json.outputs.map((entry) => readArray(dir, entry)),
+    // Named as tsonnx names them where case.json says (a detection model's boxes_0, labels_0, ...).
+    outputs: json.outputs.map((entry, i) => ({ name: json.output_names?.[i], ...readArray(dir, entry) })),
     // An absolute bound replacing the default (a quantized model's: one step of its output).
     tolerance: json.tolerance,
     // The root module's method the case ran (tsonnx --method), when not forward.
@@ -66,9 +67,10 @@ export function subfolders(root) {
 export const DEFAULT_TOLERANCE = { absolute: 1e-4, relative: 1e-3 };
 
 /**
- * Compares every output; returns { ok, maxAbsDiff, problem } where maxAbsDiff is the largest
- * |got - want| over float outputs (NaN where a NaN or infinity disagrees) and problem is the
- * first mismatch as one line, or undefined.
+ * Compares every output in order, shapes (so run-time counts such as a detection model's) and values;
+ * returns { ok, maxAbsDiff, problem } where maxAbsDiff is the largest |got - want| over float outputs
+ * (NaN where a NaN or infinity disagrees) and problem is the first mismatch as one line (naming the
+ * output where the case names it), or undefined.
  */
 export function compareOutputs(got, want, tolerance = DEFAULT_TOLERANCE) {
   if (got.length !== want.length) {
@@ -80,7 +82,7 @@ export function compareOutputs(got, want, tolerance = DEFAULT_TOLERANCE) {
     const g = got[i];
     const result = compareArray(g, w, tolerance);
     if (result.maxAbsDiff > maxAbsDiff || Number.isNaN(result.maxAbsDiff)) maxAbsDiff = result.maxAbsDiff;
-    if (result.problem && !problem) problem = `output ${i}: ${result.problem}`;
+    if (result.problem && !problem) problem = `output ${w.name === undefined ? i : `${i} (${w.name})`}: ${result.problem}`;
   });
   return { ok: !problem, maxAbsDiff, problem };
 }
@@ -88,7 +90,9 @@ export function compareOutputs(got, want, tolerance = DEFAULT_TOLERANCE) {
 function compareArray(got, want, tolerance) {
   const label = (a) => `${a.dtype}[${a.shape.join(',')}]`;
   if (got.dtype !== want.dtype || got.shape.join(',') !== want.shape.join(',')) {
-    return { maxAbsDiff: NaN, problem: `got ${label(got)}, want ${label(want)}` };
+    // A run-time count (detections, time steps) shows as a differing first dim.
+    const count = got.dtype === want.dtype && got.shape.length === want.shape.length && got.shape.slice(1).join(',') === want.shape.slice(1).join(',');
+    return { maxAbsDiff: NaN, problem: count ? `${got.shape[0]} rows, want ${want.shape[0]}` : `got ${label(got)}, want ${label(want)}` };
   }
   if (!FLOATING.has(want.dtype)) {
     const differing = want.data.findIndex((w, i) => got.data[i] !== w);

@@ -22,6 +22,7 @@ import {
   Uninitialized,
   typeName,
   type DictKey,
+  type ListItems,
   type PyValue,
 } from './values.js';
 
@@ -139,6 +140,20 @@ function asPyNumber(v: PyValue): pyNumber.PyNumber | undefined {
 /** An int beyond ±2^53 comes back as a bigint; the interpreter holds ints as JS numbers. */
 function fromPyNumber(v: pyNumber.PyNumber | boolean): PyValue {
   return typeof v === 'bigint' ? Number(v) : v;
+}
+
+/**
+ * The rows of a list of run-time length, in a box of their own: ops on it register no view of the list, so a later
+ * `append` does not change what they read.
+ */
+function rowsOf(list: StackedRows): TensorBox {
+  return new TensorBox(list.box.value);
+}
+
+/** A list's (or tuple's) items, or the rows of a list of run-time length. */
+function listItems(v: PyValue): ListItems | undefined {
+  if (v instanceof StackedRows) return v;
+  return v instanceof PyList || v instanceof PyTuple ? v.items : undefined;
 }
 
 function tensorOf(v: PyValue): TensorType | undefined {
@@ -567,11 +582,13 @@ const BUILTINS: Record<string, Builtin> = {
   'torch.add': (it, [a, b], kw) => {
     if (typeof a === 'string' && typeof b === 'string') return a + b;
     if ((a instanceof PyList || a instanceof PyTuple) && (b instanceof PyList || b instanceof PyTuple)) return new PyList([...a.items, ...b.items]);
+    const [rowsA, rowsB] = [listItems(a), listItems(b)];
+    if (rowsA && rowsB) return new StackedRows(new TensorBox(it.catRows(rowsA, rowsB)));
     return arith(pyNumber.add)(it, [a, b], kw);
   },
   // `l += other` on a list extends it in place.
   'torch.add_': (it, [l, other]) => {
-    if (!(l instanceof PyList) || !(other instanceof PyList || other instanceof PyTuple)) return NOT_BUILTIN;
+    if (!(l instanceof PyList || l instanceof StackedRows) || !listItems(other)) return NOT_BUILTIN;
     BUILTINS['torch.extend'](it, [l, other], new Map());
     return l;
   },
@@ -656,7 +673,7 @@ const BUILTINS: Record<string, Builtin> = {
   },
   'torch.len': (it, [v]) => {
     if (v instanceof PyList || v instanceof PyTuple) return v.items.length;
-    if (v instanceof StackedRows) return it.callOp('aten', 'size', [new TensorBox(v.rows), 0], new Map());
+    if (v instanceof StackedRows) return it.callOp('aten', 'size', [rowsOf(v), 0], new Map());
     if (v instanceof PyDict) return v.map.size;
     if (typeof v === 'string') return v.length;
     const t = tensorOf(v);
@@ -693,22 +710,23 @@ const BUILTINS: Record<string, Builtin> = {
     const t = tensorOf(x);
     return t ? complexPartOf(t.dtype) !== undefined : NOT_BUILTIN;
   },
-  // The rows a loop stacked: stack is the rows moved to `dim`; cat merges that dim with the next.
+  // A list of run-time length: stack is its rows moved to `dim`; cat merges that dim with the next.
   'torch.stack': (it, [l, dim], kw) => {
     if (!(l instanceof StackedRows)) return NOT_BUILTIN;
-    return it.callOp('aten', 'movedim', [new TensorBox(l.rows), 0, dim ?? kw.get('dim') ?? 0], new Map());
+    return it.callOp('aten', 'movedim', [rowsOf(l), 0, dim ?? kw.get('dim') ?? 0], new Map());
   },
   'torch.cat': (it, [l, dim], kw) => {
     if (!(l instanceof StackedRows)) return NOT_BUILTIN;
-    const rank = l.rows.tensor.shape.length - 1;
+    const rank = l.box.value.tensor.shape.length - 1;
     const given = Number(dim ?? kw.get('dim') ?? 0);
     const d = given < 0 ? given + rank : given;
-    const moved = it.callOp('aten', 'movedim', [new TensorBox(l.rows), 0, d], new Map());
+    const moved = it.callOp('aten', 'movedim', [rowsOf(l), 0, d], new Map());
     return it.callOp('aten', 'flatten', [moved, d, d + 1], new Map());
   },
-  'torch.append': (_it, [l, v]) => {
-    if (!(l instanceof PyList)) return NOT_BUILTIN;
-    l.items.push(v);
+  'torch.append': (it, [l, v]) => {
+    if (l instanceof StackedRows) it.extendRows(l, [v]);
+    else if (l instanceof PyList) l.items.push(v);
+    else return NOT_BUILTIN;
     return l;
   },
   'torch.insert': (_it, [l, i, v]) => {
@@ -717,6 +735,11 @@ const BUILTINS: Record<string, Builtin> = {
     return null;
   },
   'torch.extend': (it, [l, other]) => {
+    const items = listItems(other);
+    if ((l instanceof StackedRows || other instanceof StackedRows) && (l instanceof PyList || l instanceof StackedRows) && items) {
+      it.extendRows(l, items);
+      return null;
+    }
     if (!(l instanceof PyList) || !(other instanceof PyList || other instanceof PyTuple)) return NOT_BUILTIN;
     it.budget.sequence(l.items.length + other.items.length, 'an extended list');
     it.budget.build(other.items.length, 'an extended list');
@@ -790,10 +813,11 @@ const BUILTINS: Record<string, Builtin> = {
     return l instanceof PyTuple ? new PyTuple(out) : new PyList(out);
   },
   'torch.__getitem__': (it, [c, key]) => {
+    if (c instanceof StackedRows) return it.callOp('aten', 'select', [rowsOf(c), 0, key], new Map());
     if (c instanceof PyList || c instanceof PyTuple) {
       const i = index(c.items.length, num(key) as number);
       if (i < 0 || i >= c.items.length) return it.fail('TRACE_TYPE', `list index ${String(key)} out of range`);
-      return c.items[i];
+      return it.current(c.items[i]);
     }
     if (c instanceof PyDict) {
       if (!c.map.has(key as DictKey)) return it.fail('TRACE_RAISE', `the model looks up a missing key ${String(key)}`);

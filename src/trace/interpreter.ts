@@ -8,6 +8,7 @@ import { PyFloat } from '../archive/types.js';
 import { tensorValues } from '../archive/tensor-data.js';
 import { fail, TsonnxError, type SourceLocation, type ConversionWarning, type WarningCode } from '../errors.js';
 import { BoundArgs, type FreshDims } from '../ops/args.js';
+import { scalarTypeOf } from '../ops/dtypes.js';
 import type { Registry } from '../ops/registry.js';
 // The op definitions the interpreter binds calls to and infers shapes with.
 import type { Expr, FunctionDef, Pos, Stmt, TypeExpr } from '../script/ast.js';
@@ -35,6 +36,7 @@ import {
   Uninitialized,
   typeName,
   type DictKey,
+  type ListItems,
   type PyValue,
 } from './values.js';
 
@@ -45,6 +47,10 @@ interface Branch {
   readonly boxes: Map<TensorBox, GValue>;
   /** Lists of the enclosing code the branch changed, with their items at its end. */
   readonly lists: Map<PyList, PyValue[]>;
+  /** Lists of run-time length at the branch's end: the enclosing code's and those the branch made so. */
+  readonly stacked: ReadonlyMap<PyList, StackedRows>;
+  /** Graph values the branch made (its nodes' outputs and its parameters): valid only inside its block. */
+  readonly made: ReadonlySet<GValue>;
   readonly raised?: TsonnxError;
 }
 
@@ -63,6 +69,20 @@ function mergeTypes(a: ValueType, b: ValueType, prefix: string): ValueType {
   if (a.dtype !== b.dtype) throw new TsonnxError('TRACE_UNSUPPORTED', `the two paths of control flow on tensor data give ${a.dtype} and ${b.dtype} tensors`);
   if (a.shape.length !== b.shape.length) return { kind: 'tensor', dtype: a.dtype, shape: a.shape.map((_, i) => `${prefix}_${i}`) };
   return { kind: 'tensor', dtype: a.dtype, shape: a.shape.map((d, i) => (d === b.shape[i] ? d : `${prefix}_${i}`)) };
+}
+
+/** Whether tensors of type `b` can be rows of the same list as tensors of type `a`: one dtype and rank, equal known sizes. */
+function sameRowType(a: TensorType, b: TensorType): boolean {
+  return a.dtype === b.dtype && a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i] || typeof d !== 'number' || typeof b.shape[i] !== 'number');
+}
+
+/** The type of one row of a stacked tensor. */
+function rowType(rows: TensorType): TensorType {
+  return { kind: 'tensor', dtype: rows.dtype, shape: rows.shape.slice(1) };
+}
+
+function describeTensorType(t: TensorType): string {
+  return `${t.dtype}[${t.shape.join(',')}]`;
 }
 
 function sameType(a: ValueType, b: ValueType): boolean {
@@ -94,6 +114,47 @@ function assignedNames(stmts: readonly Stmt[], into = new Set<string>()): Set<st
 function sameValue(a: PyValue, b: PyValue): boolean {
   if (a instanceof PyFloat && b instanceof PyFloat) return a.value === b.value;
   return a === b;
+}
+
+/** Whether `v` is (or holds) a graph value the branch made, which exists only inside its block. */
+function madeOn(v: PyValue, branch: Branch): boolean {
+  if (v instanceof PyTuple || v instanceof PyList) return v.items.some((x) => madeOn(x, branch));
+  const g = v instanceof TensorBox ? v.value : v instanceof GValue ? v : v instanceof StackedRows ? v.box.value : undefined;
+  return g !== undefined && branch.made.has(g);
+}
+
+/**
+ * How a value a loop carries is made of graph values: a tensor, a run-time Python number, a list of tensors as its
+ * rows (`StackedRows`), or a tuple of such.
+ */
+type Layout = 'tensor' | 'number' | 'rows' | { readonly items: readonly Layout[]; readonly className?: string };
+
+function sameLayout(a: Layout, b: Layout): boolean {
+  if (typeof a === 'string' || typeof b === 'string') return a === b;
+  return a.items.length === b.items.length && a.items.every((x, i) => sameLayout(x, b.items[i]));
+}
+
+/** The value of `layout` made of `values` (taken from `at.next` on). */
+function assemble(layout: Layout, values: readonly GValue[], at = { next: 0 }): PyValue {
+  if (layout === 'tensor') return new TensorBox(values[at.next++]);
+  if (layout === 'number') return values[at.next++];
+  if (layout === 'rows') return new StackedRows(new TensorBox(values[at.next++]));
+  return new PyTuple(layout.items.map((item) => assemble(item, values, at)), layout.className);
+}
+
+/** A name or a tensor written in place that a loop on tensor data carries, as the graph values it is made of. */
+interface Carried {
+  readonly name: string;
+  /** The tensor written in place, when it is one. */
+  readonly box?: TensorBox;
+  /**
+   * Undefined until a pass of the body shows what the name holds, when it held no graph values before the loop: it
+   * was uninitialized, or a list (`list`), which the loop carries as its rows.
+   */
+  layout: Layout | undefined;
+  readonly list?: PyList;
+  initial: GValue[];
+  types: ValueType[];
 }
 
 class ReturnSignal {
@@ -182,6 +243,14 @@ export class Interpreter {
   private target: GNode[] = this.nodes;
   /** Boxes an in-place op rebinds while a branch runs, with their values before it. */
   private boxWrites: Map<TensorBox, GValue> | undefined;
+  /**
+   * Lists whose length came to depend on tensor data (appended to on some paths of an if on tensor data, or once
+   * per trip of a loop on it), with their rows: every read of such a list by name reads the rows. Each branch
+   * runs on its own copy.
+   */
+  private stackedLists = new Map<PyList, StackedRows>();
+  /** Lists read (other than by `append`) while a loop body on tensor data runs: none of them can be a scan output. */
+  private listReads: Set<PyList> | undefined;
   readonly parameters: GParameter[] = [];
   readonly warnings: ConversionWarning[] = [];
   /** Symbolic dims carried through 0-d tensors (`NumToTensor(torch.size(x, 0))` in traced code). */
@@ -484,8 +553,12 @@ export class Interpreter {
   callNamed(path: string, args: PyValue[], kwargs: Map<string, PyValue>): PyValue {
     const unsafe = unsafeCallee(path);
     if (unsafe) return this.fail('UNSAFE_OP', unsafeMessage(unsafe, path));
+    if (!path.endsWith('.append')) args.forEach((a) => this.noteListRead(a));
     const builtin = callBuiltin(this, path, args, kwargs);
     if (builtin !== NOT_BUILTIN) return builtin;
+    if ([...args, ...kwargs.values()].some((a) => a instanceof StackedRows)) {
+      return this.fail('TRACE_UNSUPPORTED', `${path.replace(/^torch\./, '')}() on a list whose length depends on tensor data is not supported (len, indexing, append, extend, +, torch.stack and torch.cat are)`);
+    }
     const [head, ...rest] = path.split('.');
     if (head === 'torch' && rest.length === 1) return this.callOp('aten', rest[0], args, kwargs);
     if (head === 'ops' && rest.length === 2) return this.callOp(rest[0], rest[1], args, kwargs);
@@ -847,7 +920,13 @@ export class Interpreter {
     });
   }
 
+  /** Notes that the code reads a list while a loop body on tensor data runs. */
+  private noteListRead(v: PyValue): void {
+    if (this.listReads && v instanceof PyList) this.listReads.add(v);
+  }
+
   iterate(v: PyValue): PyValue[] {
+    this.noteListRead(v);
     if (v instanceof PyList || v instanceof PyTuple) return [...v.items];
     if (v instanceof PyDict) return [...v.map.keys()];
     if (typeof v === 'string') return [...v];
@@ -913,6 +992,7 @@ export class Interpreter {
   }
 
   truthy(v: PyValue): boolean {
+    this.noteListRead(v);
     if (typeof v === 'boolean') return v;
     if (typeof v === 'number') return v !== 0;
     if (v instanceof PyFloat) return v.value !== 0;
@@ -974,8 +1054,11 @@ export class Interpreter {
     const writes = new Map<TensorBox, GValue>();
     const branchEnv = new Map(env);
     const listsBefore = new Map([...env.values()].filter((v): v is PyList => v instanceof PyList).map((l) => [l, [...l.items]]));
+    const savedStacked = this.stackedLists;
+    const stacked = new Map(savedStacked);
     this.target = nodes;
     this.boxWrites = writes;
+    this.stackedLists = stacked;
     let raised: TsonnxError | undefined;
     try {
       this.withFrame({ ...frame, env: branchEnv }, run);
@@ -985,6 +1068,7 @@ export class Interpreter {
     } finally {
       this.target = savedTarget;
       this.boxWrites = savedWrites;
+      this.stackedLists = savedStacked;
     }
     // A tensor the branch made is the branch's own: its writes stay in the block, never an output.
     const local = new Set<GValue>(params);
@@ -1001,7 +1085,12 @@ export class Interpreter {
       lists.set(list, [...list.items]);
       list.items.splice(0, list.items.length, ...items);
     }
-    return { nodes, env: branchEnv, boxes: after, lists, raised };
+    return { nodes, env: branchEnv, boxes: after, lists, stacked, made: local, raised };
+  }
+
+  /** Lists the branch made of run-time length (or gave other rows than the enclosing code's). */
+  private newlyStacked(branch: Branch): PyList[] {
+    return [...branch.stacked].filter(([list, rows]) => this.stackedLists.get(list) !== rows).map(([list]) => list);
   }
 
   /**
@@ -1025,6 +1114,7 @@ export class Interpreter {
       for (const [k, v] of taken.env) frame.env.set(k, v);
       for (const [box, v] of taken.boxes) this.rebind(box, v);
       for (const [list, items] of taken.lists) list.items.splice(0, list.items.length, ...items);
+      for (const list of this.newlyStacked(taken)) this.stackedLists.set(list, taken.stacked.get(list) as StackedRows);
       return;
     }
     const outputs: GValue[] = [];
@@ -1038,42 +1128,76 @@ export class Interpreter {
       elseResults.push(b);
       return out;
     };
-    // Values that differ between the paths (tensors, or Python numbers as run-time scalars) become one If output.
+    // A value on a path as a graph value in its block: Python numbers become constants, and an uninitialized value
+    // (which that path never reads) a placeholder of the other path's type.
+    const onPath = (v: PyValue, path: Branch, like: GValue | undefined, name: string): GValue | undefined => {
+      if (v instanceof TensorBox) return v.value;
+      if (v instanceof GValue) return v;
+      if (v instanceof Uninitialized) return like && this.placeholder(like.type, name, path.nodes);
+      return this.numberConstant(v, name, path.nodes);
+    };
+    const listOn = (v: PyValue, path: Branch): ListItems | undefined => {
+      if (v instanceof StackedRows) return v;
+      return v instanceof PyList ? (path.stacked.get(v) ?? path.lists.get(v) ?? v.items) : undefined;
+    };
+    // A value one path leaves uninitialized is the other's, unless that path made it: then it is an If output.
+    const mergePaths = (a: PyValue, b: PyValue, name: string, what: string): PyValue => {
+      if (a === b || sameValue(a, b)) return a;
+      if (a instanceof Uninitialized && !madeOn(b, other)) return b;
+      if (b instanceof Uninitialized && !madeOn(a, then)) return a;
+      return mergeValues(a, b, name, what);
+    };
+    // Values that differ between the paths become one If output: tensors, Python numbers as run-time scalars, a
+    // value one path leaves uninitialized; tuples and lists item by item, lists as their rows when their lengths differ.
     const mergeValues = (a: PyValue, b: PyValue, name: string, what: string): PyValue => {
-      const ga = a instanceof TensorBox ? a.value : a instanceof GValue ? a : this.numberConstant(a, name, then.nodes);
-      const gb = b instanceof TensorBox ? b.value : b instanceof GValue ? b : this.numberConstant(b, name, other.nodes);
-      if (!ga || !gb) return this.fail('TRACE_UNSUPPORTED', `${what} different ${typeName(a)} values on the two paths of an if on tensor data`);
+      const tuple = a instanceof PyTuple ? a : b instanceof PyTuple ? b : undefined;
+      if (tuple) {
+        const n = tuple.items.length;
+        const itemsOf = (v: PyValue) => (v instanceof PyTuple && v.items.length === n ? v.items : v instanceof Uninitialized ? Array<PyValue>(n).fill(v) : undefined);
+        const [ia, ib] = [itemsOf(a), itemsOf(b)];
+        if (ia && ib) return new PyTuple(ia.map((x, i) => mergePaths(x, ib[i], name, what)), tuple.className);
+      }
+      const [la, lb] = [listOn(a, then), listOn(b, other)];
+      if (la && lb) {
+        const merged = mergeLists(la, lb, what);
+        return merged instanceof StackedRows ? merged : new PyList([...merged]);
+      }
+      const first = a instanceof Uninitialized ? undefined : onPath(a, then, undefined, name);
+      const gb = onPath(b, other, first, name);
+      const ga = first ?? onPath(a, then, gb, name);
+      if (!ga || !gb) return this.fail('TRACE_UNSUPPORTED', `${what} a ${typeName(a)} and a ${typeName(b)} on the two paths of an if on tensor data`);
       const merged = merge(ga, gb);
       return merged.type.kind === 'tensor' ? new TensorBox(merged) : merged;
+    };
+    const mergeLists = (a: ListItems, b: ListItems, what: string): ListItems => {
+      if (a === b) return a;
+      if (!(a instanceof StackedRows) && !(b instanceof StackedRows) && a.length === b.length) {
+        return a.map((x, i) => mergePaths(x, b[i], 'item', what));
+      }
+      // Their lengths differ: each path's list as its rows, of a shape the other path's give when it has none.
+      const rowOf = (l: ListItems | GValue | undefined) => (l instanceof StackedRows ? rowType(l.box.value.tensor) : l instanceof GValue ? rowType(l.tensor) : undefined);
+      const first = a instanceof StackedRows || a.length ? this.emitInto(then.nodes, () => this.rowsTensor(a, rowOf(b))) : undefined;
+      const rowsB = this.emitInto(other.nodes, () => this.rowsTensor(b, rowOf(first)));
+      const rowsA = first ?? this.emitInto(then.nodes, () => this.rowsTensor(a, rowOf(rowsB)));
+      this.requireRow(rowType(rowsA.tensor), rowType(rowsB.tensor));
+      return new StackedRows(new TensorBox(merge(rowsA, rowsB)));
     };
     const names = new Set([...then.env.keys(), ...other.env.keys()]);
     for (const name of names) {
       const a = then.env.get(name);
       const b = other.env.get(name);
-      if (a === b || a === undefined || b === undefined) {
-        if (a !== undefined && b !== undefined) frame.env.set(name, a);
-        continue;
-      }
-      if (a instanceof Uninitialized) frame.env.set(name, b);
-      else if (b instanceof Uninitialized) frame.env.set(name, a);
-      else {
-        frame.env.set(name, sameValue(a, b) ? a : mergeValues(a, b, name, `variable ${name} takes`));
-      }
+      // A name only one path defines is one the code after the if does not read.
+      if (a !== undefined && b !== undefined) frame.env.set(name, mergePaths(a, b, name, `variable ${name} takes`));
     }
     for (const box of new Set([...then.boxes.keys(), ...other.boxes.keys()])) {
       const merged = merge(then.boxes.get(box) ?? box.value, other.boxes.get(box) ?? box.value);
       this.rebind(box, merged);
     }
-    // A list changed on a path keeps its length on both; items that differ become If outputs.
-    for (const list of new Set([...then.lists.keys(), ...other.lists.keys()])) {
-      const a = then.lists.get(list) ?? list.items;
-      const b = other.lists.get(list) ?? list.items;
-      if (a.length !== b.length) this.fail('TRACE_UNSUPPORTED', `a list has ${a.length} items on one path of an if on tensor data and ${b.length} on the other`);
-      const items = a.map((x, i) => {
-        const y = b[i];
-        return x === y || sameValue(x, y) ? x : mergeValues(x, y, 'item', 'a list holds');
-      });
-      list.items.splice(0, list.items.length, ...items);
+    // A list changed on a path keeps its items where both paths leave it as long; else it becomes its rows.
+    for (const list of new Set([...then.lists.keys(), ...other.lists.keys(), ...this.newlyStacked(then), ...this.newlyStacked(other)])) {
+      const merged = mergeLists(listOn(list, then) as ListItems, listOn(list, other) as ListItems, 'a list holds');
+      if (merged instanceof StackedRows) this.stackedLists.set(list, merged);
+      else list.items.splice(0, list.items.length, ...merged);
     }
     this.emit({
       op: 'prim::If',
@@ -1102,6 +1226,18 @@ export class Interpreter {
     return { trip: this.graphValue(trip, 'range') as GValue, start, step };
   }
 
+  /** A value a loop on tensor data carries, as its layout and the graph values it is made of. */
+  private carriedParts(v: PyValue | undefined, name: string, row?: TensorType): { layout: Layout; values: GValue[] } {
+    if (v instanceof StackedRows) return { layout: 'rows', values: [v.box.value] };
+    if (v instanceof PyList) return { layout: 'rows', values: [this.rowsTensor(v.items, row)] };
+    if (v instanceof PyTuple) {
+      const parts = v.items.map((x) => this.carriedParts(x, name));
+      return { layout: { items: parts.map((p) => p.layout), className: v.className }, values: parts.flatMap((p) => p.values) };
+    }
+    const value = this.graphValue(v, name);
+    return { layout: value.type.kind === 'tensor' ? 'tensor' : 'number', values: [value] };
+  }
+
   /** A value a loop on tensor data can carry, as a graph value (numbers become constants). */
   private graphValue(v: PyValue | undefined, name: string): GValue {
     if (v instanceof TensorBox) return v.value;
@@ -1122,11 +1258,81 @@ export class Interpreter {
     return value;
   }
 
+  /** Runs `run` with the nodes it emits going into `nodes` (the block of a path already interpreted). */
+  private emitInto<T>(nodes: GNode[], run: () => T): T {
+    const saved = this.target;
+    this.target = nodes;
+    try {
+      return run();
+    } finally {
+      this.target = saved;
+    }
+  }
+
+  /**
+   * A value of `type` where nothing reads it (a variable a path leaves uninitialized, a list with no rows yet), its
+   * nodes added to `into`: zeros, with 0 for sizes known only at run time.
+   */
+  private placeholder(type: ValueType, name: string, into: GNode[]): GValue {
+    if (type.kind === 'scalar') return this.numberConstant(type.scalar === 'float' ? new PyFloat(0) : type.scalar === 'bool' ? false : 0, name, into) as GValue;
+    if (type.kind !== 'tensor') return this.fail('TRACE_UNSUPPORTED', `${name} is a ${type.kind} on one path of control flow on tensor data and not set on the other`);
+    const shape = new PyList(type.shape.map((d) => (typeof d === 'number' ? d : 0)));
+    return this.emitInto(into, () => (this.callNamed('torch.zeros', [shape], new Map([['dtype', scalarTypeOf(type.dtype)]])) as TensorBox).value);
+  }
+
+  /**
+   * A list's tensors stacked along a new first dim (the rows of a list of run-time length as they are), each of
+   * type `row` when it is given; a list with no items is no rows of that type.
+   */
+  rowsTensor(list: ListItems, row: TensorType | undefined): GValue {
+    if (list instanceof StackedRows) return list.box.value;
+    const rows = list.filter((x): x is TensorBox => x instanceof TensorBox);
+    if (rows.length < list.length) {
+      const other = list.find((x) => !(x instanceof TensorBox)) as PyValue;
+      return this.fail('TRACE_UNSUPPORTED', `a list holding a ${typeName(other)} changes length on the paths of control flow on tensor data; only a list of tensors of one shape can (its items become one stacked tensor)`);
+    }
+    if (rows.length === 0) {
+      if (!row) return this.fail('TRACE_UNSUPPORTED', 'a list whose length depends on tensor data gets no tensor to tell the type of its rows');
+      return this.placeholder({ kind: 'tensor', dtype: row.dtype, shape: [0, ...row.shape] }, 'rows', this.target);
+    }
+    const expected = row ?? rows[0].value.tensor;
+    for (const item of rows) this.requireRow(expected, item.value.tensor);
+    return (this.callOp('aten', 'stack', [new PyList(rows), 0], new Map()) as TensorBox).value;
+  }
+
+  /** Refuses a tensor of type `given` in a list of run-time length whose rows are of type `expected`. */
+  private requireRow(expected: TensorType, given: TensorType): void {
+    if (!sameRowType(expected, given)) {
+      this.fail('TRACE_UNSUPPORTED', `a list whose length depends on tensor data is kept as one stacked tensor, so its tensors must share dtype and shape: ${describeTensorType(expected)} and ${describeTensorType(given)}`);
+    }
+  }
+
+  /** The rows of `a` followed by those of `b`, lists of which at least one has a run-time length. */
+  catRows(a: ListItems, b: ListItems): GValue {
+    const stacked = [a, b].find((l): l is StackedRows => l instanceof StackedRows);
+    const row = stacked && rowType(stacked.box.value.tensor);
+    if (!(a instanceof StackedRows) && a.length === 0) return this.rowsTensor(b, row);
+    if (!(b instanceof StackedRows) && b.length === 0) return this.rowsTensor(a, row);
+    const first = this.rowsTensor(a, row);
+    const second = this.rowsTensor(b, rowType(first.tensor));
+    this.requireRow(rowType(first.tensor), rowType(second.tensor));
+    return (this.callOp('aten', 'cat', [new PyList([new TensorBox(first), new TensorBox(second)]), 0], new Map()) as TensorBox).value;
+  }
+
+  /** `list.extend(items)` (and `append`) where either has a run-time length: the list's rows grow by `items`'. */
+  extendRows(list: PyList | StackedRows, items: ListItems): void {
+    if (list instanceof StackedRows) this.rebind(list.box, this.catRows(list, items));
+    else this.stackedLists.set(list, new StackedRows(new TensorBox(this.catRows(list.items, items))));
+  }
+
   /**
    * A `for` over a range or a `while` whose bound depends on tensor data: the body is interpreted
    * into the block of a `prim::Loop` node, carrying the variables it assigns and the outer tensors
    * it writes in place. The body runs again until the carried set and shapes settle: shapes that
    * change between iterations become symbolic; a pass that finds a new carried value is discarded.
+   * A name uninitialized before the loop (a value TorchScript's compiler sets only with a flag, for a `return`
+   * inside the loop) starts as a placeholder of the type the body gives it; a list the body appends to on some
+   * of its paths only is stacked before the loop and carried as its rows.
    */
   private symbolicLoop(
     body: readonly Stmt[],
@@ -1141,26 +1347,34 @@ export class Interpreter {
   ): void {
     const frame = this.frame as Frame;
     const pos = this.pos;
-    const carriedNames = [...assignedNames(body)].filter((n) => frame.env.has(n) && (spec.carriable?.has(n) ?? true));
-    const carriedBoxes: TensorBox[] = [];
-    const initial = carriedNames.map((n) => this.graphValue(frame.env.get(n), n));
+    const carried: Carried[] = [...assignedNames(body)]
+      .filter((n) => frame.env.has(n) && (spec.carriable?.has(n) ?? true))
+      .map((name) => {
+        const v = this.current(frame.env.get(name) as PyValue);
+        if (v instanceof Uninitialized || v instanceof PyList) return { name, layout: undefined, list: v instanceof PyList ? v : undefined, initial: [], types: [] };
+        const { layout, values } = this.carriedParts(v, name);
+        return { name, layout, initial: values, types: values.map((x) => x.type) };
+      });
     const cond = this.graphValue(spec.cond, 'cond');
-    let types: ValueType[] = initial.map((v) => v.type);
     const dims = this.options.freshDims.next('loop');
     for (let pass = 0; pass < 6; pass++) {
       const iteration = new GValue({ kind: 'scalar', scalar: 'int' }, 'iteration');
       const condIn = new GValue({ kind: 'scalar', scalar: 'bool' }, 'cond');
-      const hints = [...carriedNames, ...carriedBoxes.map(() => 'state')];
-      const params = types.map((t, i) => new GValue(t, hints[i]));
+      const params = carried.map((c) => c.types.map((t) => new GValue(t, c.name)));
       const env = new Map(frame.env);
-      carriedNames.forEach((n, i) => env.set(n, params[i].type.kind === 'tensor' ? new TensorBox(params[i]) : params[i]));
-      let results: GValue[] = [];
+      carried.forEach((c, i) => {
+        if (!c.box) env.set(c.name, c.layout ? assemble(c.layout, params[i]) : (c.list ?? new Uninitialized()));
+      });
+      let results: Array<{ layout: Layout; values: GValue[] } | undefined> = [];
       let condOut: GValue | undefined;
       const views = this.snapshotViews();
+      const enclosingReads = this.listReads;
+      const reads = new Set<PyList>();
+      this.listReads = reads;
       const branch = this.runBranch(
         env,
         () => {
-          carriedBoxes.forEach((box, i) => this.rebind(box, params[carriedNames.length + i]));
+          carried.forEach((c, i) => c.box && this.rebind(c.box, params[i][0]));
           if (spec.index) {
             const { start, step, target } = spec.index;
             const offset = this.callNamed('torch.mul', [iteration, step], new Map());
@@ -1169,80 +1383,116 @@ export class Interpreter {
           try {
             this.execBlock(body);
           } catch (e) {
-            if (e instanceof BreakSignal || e instanceof ContinueSignal) this.fail('TRACE_UNSUPPORTED', 'break and continue in a loop on tensor data are not supported');
+            if (e instanceof BreakSignal || e instanceof ContinueSignal) {
+              this.fail('TRACE_UNSUPPORTED', 'a break or continue statement in a loop on tensor data (TorchScript\'s compiler saves none: it makes them a flag the loop condition reads)');
+            }
             throw e;
           }
           const env = (this.frame as Frame).env;
-          results = [...carriedNames.map((n) => this.graphValue(env.get(n), n)), ...carriedBoxes.map((box) => box.value)];
+          results = carried.map((c) => {
+            if (c.box) return { layout: 'tensor', values: [c.box.value] };
+            const v = this.current(env.get(c.name) as PyValue);
+            // A name still holding the list it held before the loop is that list, which the loop changes in place.
+            if (c.list && v === c.list) return undefined;
+            if (!(v instanceof Uninitialized)) return this.carriedParts(v, c.name, c.layout === 'rows' ? rowType(c.types[0] as TensorType) : undefined);
+            return c.layout && { layout: c.layout, values: c.types.map((t) => this.placeholder(t, c.name, this.target)) };
+          });
           condOut = this.graphValue(spec.test ? this.eval(spec.test) : true, 'cond');
         },
-        [iteration, condIn, ...params],
+        [iteration, condIn, ...params.flat()],
       );
+      this.listReads = enclosingReads;
+      reads.forEach((list) => enclosingReads?.add(list));
       // Views the body registered refer to its own values: outside the block they mean nothing.
       this.restoreViews(views);
       this.pos = pos;
       if (branch.raised) throw branch.raised;
-      const scans = this.scanRows(branch.lists);
+      // Lists of the enclosing code whose length the body makes depend on tensor data: their rows so far, carried
+      // from the next pass on.
+      const outerLists = new Set([...frame.env.values()].filter((v): v is PyList => v instanceof PyList));
+      const stackedInBody = this.newlyStacked(branch).filter((l) => outerLists.has(l));
+      const appendedTo = new Map([...branch.lists].filter(([list]) => !stackedInBody.includes(list)));
+      const { scans, toStack } = this.listChanges(appendedTo, reads);
+      for (const list of stackedInBody) toStack.push({ list, row: rowType((branch.stacked.get(list) as StackedRows).box.value.tensor) });
+      for (const { list, row } of toStack) this.stackedLists.set(list, new StackedRows(new TensorBox(this.rowsTensor(list.items, row))));
+      // A name uninitialized before the loop starts as placeholders of what the body gives it, a list as its rows
+      // of the type the body's rows have; one the body leaves as it was is not carried.
+      const unknown = carried.filter((c) => !c.layout);
+      for (const c of unknown) {
+        const result = results[carried.indexOf(c)];
+        if (!result) continue;
+        c.layout = result.layout;
+        c.initial = c.list
+          ? [this.rowsTensor(c.list.items, result.layout === 'rows' ? rowType(result.values[0].tensor) : undefined)]
+          : result.values.map((v) => this.placeholder(v.type, c.name, this.target));
+        c.types = c.initial.map((v) => v.type);
+      }
+      carried.splice(0, carried.length, ...carried.filter((c) => c.layout));
+      if (toStack.length || unknown.length) continue;
+      for (const [i, c] of carried.entries()) {
+        if (!sameLayout(c.layout as Layout, (results[i] as { layout: Layout }).layout)) {
+          this.fail('TRACE_UNSUPPORTED', `a loop on tensor data gives ${c.name} another structure than it had before the loop`);
+        }
+      }
       // A view of a written tensor is recomputed from it after the loop, so only the base is carried.
       const isViewOfWritten = (box: TensorBox): boolean => {
         for (let b = box.view?.base; b; b = b.view?.base) if (branch.boxes.has(b)) return true;
         return false;
       };
-      const written = [...branch.boxes.keys()].filter((box) => !carriedBoxes.includes(box) && !isViewOfWritten(box));
+      const written = [...branch.boxes.keys()].filter((box) => !carried.some((c) => c.box === box) && !isViewOfWritten(box));
       if (written.length) {
-        for (const box of written) {
-          carriedBoxes.push(box);
-          initial.push(box.value);
-          types.push(box.value.type);
-        }
+        for (const box of written) carried.push({ name: 'state', box, layout: 'tensor', initial: [box.value], types: [box.value.type] });
         continue;
       }
-      const settled = results.map((r, i) => mergeTypes(types[i], r.type, `${dims}_${i}`));
-      if (settled.every((t, i) => sameType(t, types[i]))) {
-        const outputs = types.map((t, i) => new GValue(t, hints[i]));
+      let flatIndex = 0;
+      const settled = carried.map((c, i) => c.types.map((t, j) => mergeTypes(t, (results[i] as { values: GValue[] }).values[j].type, `${dims}_${flatIndex++}`)));
+      if (settled.every((types, i) => types.every((t, j) => sameType(t, carried[i].types[j])))) {
+        const outputs = carried.map((c) => c.types.map((t) => new GValue(t, c.name)));
         const trips = this.options.freshDims.next('loop_trips');
         const stacked = scans.map(({ row }) => new GValue({ kind: 'tensor', dtype: row.tensor.dtype, shape: [trips, ...row.tensor.shape] }, 'rows'));
+        const bodyResults = results.flatMap((r) => (r as { values: GValue[] }).values);
         this.emit({
           op: 'prim::Loop',
-          args: new Map<string, Arg>([['trip', spec.trip], ['cond', cond], ['initial', initial]]),
-          outputs: [...outputs, ...stacked],
-          blocks: [{ params: [iteration, condIn, ...params], nodes: branch.nodes, results: [condOut as GValue, ...results, ...scans.map((s) => s.row)] }],
+          args: new Map<string, Arg>([['trip', spec.trip], ['cond', cond], ['initial', carried.flatMap((c) => c.initial)]]),
+          outputs: [...outputs.flat(), ...stacked],
+          blocks: [{ params: [iteration, condIn, ...params.flat()], nodes: branch.nodes, results: [condOut as GValue, ...bodyResults, ...scans.map((s) => s.row)] }],
           scope: frame.scope,
           location: this.location(),
         });
-        carriedNames.forEach((n, i) => frame.env.set(n, outputs[i].type.kind === 'tensor' ? new TensorBox(outputs[i]) : outputs[i]));
-        carriedBoxes.forEach((box, i) => this.rebind(box, outputs[carriedNames.length + i]));
-        scans.forEach(({ list }, i) => {
-          // Rows appended before the loop (by the trips a while ran unrolled) come first.
-          const earlier = list.items.length === 0 ? undefined : this.callOp('aten', 'stack', [list, 0], new Map());
-          const rows = earlier === undefined
-            ? stacked[i]
-            : (this.callOp('aten', 'cat', [new PyList([earlier, new TensorBox(stacked[i])]), 0], new Map()) as TensorBox).value;
-          for (const [name, v] of frame.env) if (v === list) frame.env.set(name, new StackedRows(rows));
+        carried.forEach((c, i) => {
+          if (c.box) this.rebind(c.box, outputs[i][0]);
+          else frame.env.set(c.name, assemble(c.layout as Layout, outputs[i]));
         });
+        // Rows appended before the loop (by the trips a while ran unrolled) come first.
+        scans.forEach(({ list }, i) => this.extendRows(list, new StackedRows(new TensorBox(stacked[i]))));
         return;
       }
-      types = settled;
+      carried.forEach((c, i) => (c.types = settled[i]));
     }
     this.fail('TRACE_UNSUPPORTED', 'the values a loop on tensor data carries do not settle');
   }
 
   /**
-   * The tensors a loop body appended to lists of the enclosing code (`changed`: each list's items at
-   * the body's end): each list must have got exactly one tensor, a scan output of the Loop, after the
-   * items it held, tensors of the row's type (rows a `while` appended in the trips it ran unrolled); any
-   * other change has no ONNX form.
+   * How a loop body changed lists of the enclosing code (`changed`: each list's items at the body's end; `read`: the
+   * lists it read other than by appending). One that got one tensor appended and that the body does not read is a
+   * scan output of the Loop; one that got tensors appended otherwise is stacked before the loop and carried as its
+   * rows, so the body reads its length and items at run time; any other change has no ONNX form.
    */
-  private scanRows(changed: ReadonlyMap<PyList, readonly PyValue[]>): Array<{ list: PyList; row: GValue }> {
-    return [...changed].map(([list, items]) => {
-      const row = items[items.length - 1];
-      const earlierRow = (v: PyValue, i: number) =>
-        v === items[i] && v instanceof TensorBox && row instanceof TensorBox && sameType(v.value.type, row.value.type);
-      if (items.length !== list.items.length + 1 || !(row instanceof TensorBox) || !list.items.every(earlierRow)) {
-        return this.fail('TRACE_UNSUPPORTED', 'a loop on tensor data changes a list; only appending one tensor per iteration (to a list of tensors like it) is supported');
+  private listChanges(
+    changed: ReadonlyMap<PyList, readonly PyValue[]>,
+    read: ReadonlySet<PyList>,
+  ): { scans: Array<{ list: PyList; row: GValue }>; toStack: Array<{ list: PyList; row: TensorType }> } {
+    const scans: Array<{ list: PyList; row: GValue }> = [];
+    const toStack: Array<{ list: PyList; row: TensorType }> = [];
+    for (const [list, items] of changed) {
+      const appended = items.slice(list.items.length);
+      if (!appended.length || !list.items.every((v, i) => v === items[i]) || !appended.every((v): v is TensorBox => v instanceof TensorBox)) {
+        return this.fail('TRACE_UNSUPPORTED', 'a loop on tensor data changes a list other than by appending tensors to it');
       }
-      return { list, row: row.value };
-    });
+      if (appended.length === 1 && !read.has(list)) scans.push({ list, row: appended[0].value });
+      else toStack.push({ list, row: appended[0].value.tensor });
+    }
+    return { scans, toStack };
   }
 
   /** The views registered now, to put back after code whose views must not outlive it. */
@@ -1365,7 +1615,7 @@ export class Interpreter {
 
   lookup(name: string): PyValue {
     const env = this.env();
-    if (env.has(name)) return env.get(name) as PyValue;
+    if (env.has(name)) return this.current(env.get(name) as PyValue);
     switch (name) {
       case 'torch':
       case 'ops':
@@ -1378,6 +1628,11 @@ export class Interpreter {
         return new PyFloat(NaN);
     }
     return new Namespace(`builtins.${name}`);
+  }
+
+  /** A value as the code reads it now: a list that came to have a run-time length is its rows. */
+  current(v: PyValue): PyValue {
+    return v instanceof PyList ? (this.stackedLists.get(v) ?? v) : v;
   }
 
   private resolveQualified(path: string): PyValue {

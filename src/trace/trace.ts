@@ -12,7 +12,7 @@ import { Interpreter, type StateSeed } from './interpreter.js';
 import { engineLimit, type TraceLimits } from './limits.js';
 import { refuseUnsafeCode } from './safety.js';
 import { seedOf, settleState, stateOutputs, writesOf, type StateInit } from './state.js';
-import { PyDict, PyList, PyTuple, TensorBox, typeName, type PyValue } from './values.js';
+import { PyDict, PyList, PyTuple, StackedRows, TensorBox, typeName, type PyValue } from './values.js';
 
 export interface TraceOptions {
   /** The op definitions (`createOpRegistry()` from src/ops). */
@@ -135,9 +135,10 @@ function flattenOutputs(it: Interpreter, v: PyValue, name: string | undefined, o
     // A run-time Python float is written as a known one is: a float32 0-d tensor, as torch.tensor(x) makes it.
     flattenOutputs(it, it.callNamed('torch.tensor', [v], new Map()), name, out, suffix);
   } else if (v instanceof GValue) out.push({ name: name === undefined ? undefined : name + suffix, value: v });
-  else if (v instanceof PyTuple) v.items.forEach((x) => flattenOutputs(it, x, undefined, out, suffix));
-  else if (v instanceof PyList) v.items.forEach((x, i) => flattenOutputs(it, x, undefined, out, `${suffix}_${i}`));
-  else if (v instanceof PyDict) for (const [k, x] of v.map) flattenOutputs(it, x, String(k), out, suffix);
+  else if (v instanceof PyTuple) v.items.forEach((x) => flattenOutputs(it, it.current(x), undefined, out, suffix));
+  else if (v instanceof PyList) v.items.forEach((x, i) => flattenOutputs(it, it.current(x), undefined, out, `${suffix}_${i}`));
+  else if (v instanceof PyDict) for (const [k, x] of v.map) flattenOutputs(it, it.current(x), String(k), out, suffix);
+  else if (v instanceof StackedRows) fail('TRACE_UNSUPPORTED', 'forward() returns a list whose length depends on tensor data: ONNX outputs are a fixed set of tensors (return torch.stack(list) instead)');
   else if (typeof v === 'number' || typeof v === 'boolean' || v instanceof PyFloat) {
     const dtype = v instanceof PyFloat ? 'float32' : typeof v === 'boolean' ? 'bool' : 'int64';
     const value = v instanceof PyFloat ? v.value : Number(v);

@@ -123,15 +123,23 @@ export class MethodOfValue {
 }
 
 /**
- * A list that a loop on tensor data appended one tensor to per iteration: the Loop's scan output,
- * its rows stacked along a new first dim. `len`, `torch.stack` and `torch.cat` read it.
+ * A list of tensors whose length depends on tensor data, as its items stacked along a new first dim: a Loop's
+ * scan output (one tensor appended per iteration), or a list appended to on some paths of an if on tensor data.
+ * `append` rebinds the box to the rows with one more (so If and Loop merge it as any tensor written in place);
+ * `len`, indexing, `+`, `torch.stack` and `torch.cat` read it.
  */
 export class StackedRows {
-  readonly kind = 'stacked list';
-  constructor(readonly rows: GValue) {}
+  readonly kind = 'list of run-time length';
+  constructor(readonly box: TensorBox) {}
 }
 
-/** `uninitialized(T)`: only ever seen on paths that raise. */
+/** A list's items, or the rows of a list of run-time length. */
+export type ListItems = readonly PyValue[] | StackedRows;
+
+/**
+ * `uninitialized(T)`: a value no path that reads it has set: on paths that raise, and where TorchScript's
+ * compiler turns a `return` inside a loop into a flag and a value set only when the flag is.
+ */
 export class Uninitialized {
   readonly kind = 'uninitialized';
 }

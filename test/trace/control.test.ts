@@ -51,8 +51,66 @@ function expectStatic(r: ConvertReport): void {
   expect(r.nodes.Loop).toBeUndefined();
 }
 
+/** The same check for the cases `<prefix>_<path>` that run one module on inputs taking each path. */
+function forPaths(prefix: string, paths: string[], check: (r: ConvertReport) => void): Record<string, (r: ConvertReport) => void> {
+  return Object.fromEntries(paths.map((path) => [`${prefix}_${path}`, check]));
+}
+
 /** What each case's ONNX graph must look like, beyond matching PyTorch's numbers. */
 const CHECKS: Record<string, (r: ConvertReport, c: ControlCase) => void> = {
+  // TorchScript saves break and continue as a flag the loop condition reads and the rest of the body under ifs.
+  // The first trip of range(6) runs unrolled (its two ifs on the data are Ifs; the row it appends on one path makes
+  // the list a stacked tensor of run-time length), the rest is one Loop carrying the rows.
+  ...forPaths('loop_break_continue', ['first', 'mid', 'never'], (r) => {
+    expect(r.nodes.Loop).toBe(1);
+    expect(r.nodes.If).toBe(2);
+    expect(r.outputs.map((o) => o.shape.length)).toEqual([1, 0, 2]);
+    expect(typeof r.outputs[0].shape[0]).toBe('string');
+  }),
+  // A loop on tensor data from its first trip: the empty list is stacked before it and carried as its rows.
+  ...forPaths('data_loop_break_continue', ['first', 'mid', 'never', 'zero'], (r) => {
+    expect(r.nodes.Loop).toBe(1);
+    expect(r.nodes.If).toBeUndefined();
+    expect(r.outputs.map((o) => o.shape.length)).toEqual([2, 0, 1]);
+    expect(typeof r.outputs[0].shape[0]).toBe('string');
+  }),
+  ...forPaths('while_nested_break', ['first', 'mid', 'never'], (r) => {
+    expect(r.nodes.Loop).toBe(1);
+    expect(r.nodes.If).toBe(1);
+  }),
+  // The returned tuple is uninitialized until the flag is set: If outputs with placeholders, carried by the Loop.
+  ...forPaths('loop_return', ['first', 'mid', 'never'], (r) => {
+    expect(r.nodes.Loop).toBe(1);
+    expect(r.outputs.map((o) => o.shape)).toEqual([[1, 3], []]);
+  }),
+  ...forPaths('while_data_break_write', ['first', 'mid', 'never'], (r) => {
+    expect(r.nodes.Loop).toBe(1);
+    expect(r.outputs.map((o) => o.shape)).toEqual([[2, 2], []]);
+  }),
+  // A list the body reads (its length, its last row) is carried as its rows, not a scan output the body cannot see.
+  ...forPaths('loop_reads_rows', ['break', 'never', 'short'], (r) => {
+    expect(r.nodes.Loop).toBe(1);
+    expect(r.outputs.map((o) => o.shape.length)).toEqual([2, 0]);
+    expect(typeof r.outputs[0].shape[0]).toBe('string');
+  }),
+  ...forPaths('while_reads_last', ['none', 'once', 'long'], (r) => {
+    expect(r.nodes.Loop).toBe(1);
+    expect(r.outputs.map((o) => o.shape.slice(1))).toEqual([[1, 2], []]);
+  }),
+  // A list name the body rebinds to another list is carried as its rows.
+  ...forPaths('loop_reassigns_list', ['none', 'long'], (r) => {
+    expect(r.nodes.Loop).toBe(1);
+    expect(r.outputs.map((o) => o.shape.length)).toEqual([2, 0]);
+  }),
+  ...forPaths('data_loop_fresh_list', ['six', 'zero'], (r) => {
+    expect(r.nodes.Loop).toBe(1);
+    expect(typeof r.outputs[0].shape[0]).toBe('string');
+  }),
+  // The inner loop (its first trip unrolled, then a Loop) runs in the outer Loop's body: one Loop at the top.
+  ...forPaths('nested_loops_break', ['inner', 'outer', 'never'], (r) => {
+    expect(r.nodes.Loop).toBe(1);
+    expect(r.outputs.map((o) => o.shape)).toEqual([[2], []]);
+  }),
   if_attribute: (r) => expectStatic(r),
   if_int_argument: (r) => {
     expectStatic(r);

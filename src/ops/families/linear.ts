@@ -4,6 +4,7 @@ import { fail } from '../../errors.js';
 import { type Dim, GValue, type ValueType } from '../../ir/torch-graph.js';
 import type { BoundArgs } from '../args.js';
 import { broadcastShapes, castTo, type NamedTensor, rankOf, requireSameDtype, shapeOf, tensorOf } from '../helpers.js';
+import { reduce, reshape, transpose } from '../opset.js';
 import type { LowerContext, OpDef } from '../registry.js';
 
 /** Element types MatMul and Gemm accept, with the opset that added them. */
@@ -167,6 +168,75 @@ function einsumPlan(a: BoundArgs): EinsumPlan {
   return planEinsum(a.schema.name, a.str('equation'), a.tensors('tensors').map(shapeOf));
 }
 
+/** The product of known sizes; undefined when one is known only at run time. */
+function knownProduct(sizes: readonly Dim[]): number | undefined {
+  let product = 1;
+  for (const size of sizes) {
+    if (typeof size !== 'number') return undefined;
+    product *= size;
+  }
+  return product;
+}
+
+/**
+ * Einsum before opset 12 (where ONNX Einsum starts) for two operands, as torch.einsum computes it: labels
+ * one operand alone has and the output lacks are summed out, then each operand is permuted to (batch, free,
+ * contracted) labels, grouped into one batched matrix product (MatMul), and the result permuted to the
+ * output's order. Repeated labels (diagonals), an ellipsis and size-1 broadcasting still need Einsum.
+ */
+function lowerEinsumAsMatMul(ctx: LowerContext, a: BoundArgs): string[] {
+  const op = 'aten::einsum';
+  const operands = a.tensors('tensors');
+  const { equation } = einsumPlan(a);
+  const needsEinsum = (why: string): never => fail('OP_OPSET', `${op} "${a.str('equation')}" ${why} needs opset 12 or later (ONNX Einsum)`);
+  const [lhs, output] = equation.split('->');
+  const terms = lhs.split(',');
+  if (terms.length !== 2) needsEinsum(`with ${terms.length} operands`);
+  if (equation.includes(ELLIPSIS)) needsEinsum('with an ellipsis');
+  if ([...terms, output].some((t) => new Set(t).size !== t.length)) needsEinsum('with a repeated subscript');
+  checkProductType(ctx, op, operands[0].tensor.dtype);
+  const shapes = operands.map(shapeOf);
+  const sizes = new Map<string, Dim>();
+  terms.forEach((term, i) => [...term].forEach((label, d) => {
+    if (sizes.has(label) && sizes.get(label) !== shapes[i][d]) needsEinsum('broadcasting a size-1 subscript');
+    sizes.set(label, shapes[i][d]);
+  }));
+  const sizeOf = (label: string): Dim => sizes.get(label) as Dim;
+  // Labels of one operand alone that the output drops are summed out first.
+  const inputs = operands.map((operand, i) => {
+    const term = terms[i];
+    const summed = [...term].filter((l) => !terms[1 - i].includes(l) && !output.includes(l));
+    const x = ctx.input(operand);
+    if (!summed.length) return x;
+    terms[i] = [...term].filter((l) => !summed.includes(l)).join('');
+    return reduce(ctx, 'ReduceSum', x, summed.map((l) => term.indexOf(l)), false);
+  });
+  const [left, right] = terms;
+  const batch = [...output].filter((l) => left.includes(l) && right.includes(l));
+  const contracted = [...left].filter((l) => right.includes(l) && !output.includes(l));
+  const leftFree = [...left].filter((l) => !right.includes(l));
+  const rightFree = [...right].filter((l) => !left.includes(l));
+  /** Permutes an operand to `order` and, unless its two groups are single labels, reshapes them to one dim each. */
+  const arrange = (x: string, term: string, rows: string[], columns: string[]): string => {
+    const order = [...batch, ...rows, ...columns];
+    const permuted = transpose(ctx, x, order.map((l) => term.indexOf(l)));
+    if (rows.length === 1 && columns.length === 1) return permuted;
+    const grouped = [knownProduct(rows.map(sizeOf)), knownProduct(columns.map(sizeOf))];
+    if (grouped.some((n) => n === undefined)) needsEinsum('grouping subscripts of sizes known only at run time');
+    // 0 copies the input's dim: the batch dims stay as they are.
+    return reshape(ctx, permuted, ctx.b.int64s([...batch.map(() => 0), ...(grouped as number[])]));
+  };
+  const product = ctx.b.op1('MatMul', [arrange(inputs[0], left, leftFree, contracted), arrange(inputs[1], right, contracted, rightFree)]);
+  let result = product;
+  if (leftFree.length !== 1 || rightFree.length !== 1) {
+    const freeSizes = [...leftFree, ...rightFree].map(sizeOf);
+    if (freeSizes.some((n) => typeof n !== 'number')) needsEinsum('with free subscripts of sizes known only at run time');
+    result = reshape(ctx, product, ctx.b.int64s([...batch.map(() => 0), ...(freeSizes as number[])]));
+  }
+  const produced = [...batch, ...leftFree, ...rightFree];
+  return [transpose(ctx, result, [...output].map((l) => produced.indexOf(l)))];
+}
+
 export const linearOps: readonly OpDef[] = [
   {
     schemas: ['aten::linear(Tensor input, Tensor weight, Tensor? bias=None) -> Tensor'],
@@ -260,6 +330,7 @@ export const linearOps: readonly OpDef[] = [
     schemas: ['aten::einsum(str equation, Tensor[] tensors, *, int[]? path=None) -> Tensor'],
     infer: (a): ValueType[] => [tensorOf(a.tensors('tensors')[0]?.tensor.dtype ?? 'float32', einsumPlan(a).shape)],
     lower: {
+      7: lowerEinsumAsMatMul,
       12: (ctx, a) => {
         const inputs = a.tensors('tensors').map((t) => ctx.input(t));
         return [ctx.b.op1('Einsum', inputs, { equation: einsumPlan(a).equation })];

@@ -179,6 +179,30 @@ describe('einsum', () => {
     expectClose(out.data, matmul(a, b, 3, 4, 2));
     const { graph } = lowerOp({ op: 'aten::einsum', args: ['ba, ca', [tensorValue('float32', [3, 4]), tensorValue('float32', [5, 4])]] }, 12);
     expect(graph.nodes[0].attrs).toEqual({ equation: 'ba,ca->bc' });
-    expect(() => lowerOp({ op: 'aten::einsum', args: ['ij,jk', [tensorValue('float32', [3, 4]), tensorValue('float32', [4, 2])]] }, 11)).toThrow(/opset 12/);
+  });
+
+  it('is one batched MatMul between permutes below opset 12', async () => {
+    const a = pattern(24);
+    const b = pattern(12, 37, 101, 51, 0.1);
+    // 'jbi,bj->bi': b is a batch label, j is contracted; the MatMul reads [b, i, j] x [b, j, 1].
+    const out = await run('aten::einsum', ['jbi,bj->bi', [{ shape: [3, 2, 4], data: a }, { shape: [2, 3], data: b.slice(0, 6) }]], 11);
+    expect(out.dims).toEqual([2, 4]);
+    const want = [];
+    for (let batch = 0; batch < 2; batch++) {
+      for (let i = 0; i < 4; i++) {
+        let sum = 0;
+        for (let j = 0; j < 3; j++) sum += a[j * 8 + batch * 4 + i] * b[batch * 3 + j];
+        want.push(sum);
+      }
+    }
+    expectClose(out.data, want);
+    const { graph } = lowerOp({ op: 'aten::einsum', args: ['bhid,bhjd->bhij', [tensorValue('float32', [2, 3, 5, 4]), tensorValue('float32', [2, 3, 6, 4])]] }, 11);
+    expect(graph.nodes.map((n) => n.opType)).toEqual(['Transpose', 'MatMul']);
+    const refuse = (equation: string, shapes: number[][]) =>
+      expect(() => lowerOp({ op: 'aten::einsum', args: [equation, shapes.map((s) => tensorValue('float32', s))] }, 11)).toThrow(/opset 12/);
+    refuse('ii->i', [[4, 4]]);
+    refuse('ij,jk,kl->il', [[2, 3], [3, 4], [4, 5]]);
+    refuse('...ij,...jk->...ik', [[2, 3, 4], [2, 4, 5]]);
+    refuse('ij,jk->ik', [[3, 1], [4, 5]]);
   });
 });
