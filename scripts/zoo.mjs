@@ -54,7 +54,8 @@ function parseOptions() {
 /** Runs dist/cli.js as a child process; returns { report } or { error } (the first line tsonnx printed). */
 function convertCase(c, opset, output, extraArgs = []) {
   const method = c.method === 'forward' ? [] : ['--method', c.method];
-  const args = [cliPath, join(c.dir, 'model.pt'), output, ...c.args.flatMap((a) => ['--input', a]), ...method, '--opset', String(opset), '--json', ...extraArgs];
+  const options = Object.entries(c.tsonnxOptions).flatMap(([flag, value]) => [`--${flag}`, String(value)]);
+  const args = [cliPath, join(c.dir, 'model.pt'), output, ...c.args.flatMap((a) => ['--input', a]), ...method, ...options, '--opset', String(opset), '--json', ...extraArgs];
   const result = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 << 20, timeout: CONVERT_TIMEOUT_MS });
   if (result.error) return { error: result.error.code === 'ETIMEDOUT' ? `timed out after ${CONVERT_TIMEOUT_MS / 60000} min` : result.error.message };
   if (result.status !== 0) {

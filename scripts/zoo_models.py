@@ -58,6 +58,9 @@ class ZooCase(NamedTuple):
     mkldnn: bool = True
     # False: torch.jit.trace(strict=False), which lets a traced forward return a dict.
     trace_strict: bool = True
+    # tsonnx options the case converts with (case.json `tsonnx_options`, passed by scripts/zoo.mjs as --name value),
+    # such as the quantized engine whose arithmetic PyTorch's reference outputs come from.
+    tsonnx_options: Optional[dict] = None
 
     @property
     def key(self):
@@ -232,9 +235,10 @@ def scripted(name, factory, extra=None, spec=IMAGE):
                    'statistics, all-zero weight tensors redrawn')
 
 
-def lite(name, build, specs, description):
+def lite(name, build, specs, description, tsonnx_options=None):
     """A model as apps ship it: scripted, through optimize_for_mobile, saved with _save_for_lite_interpreter."""
-    return ZooCase(name, 'lite', build, specs, OPSETS, f'{description}; optimize_for_mobile, saved for the lite interpreter')
+    return ZooCase(name, 'lite', build, specs, OPSETS, f'{description}; optimize_for_mobile, saved for the lite interpreter',
+                   tsonnx_options=tsonnx_options)
 
 
 def x86_engine():
@@ -281,7 +285,7 @@ def quantized(name, extra=None, spec=IMAGE, modes=('trace', 'script'), x86=False
                    'batches; untrained weights, calibrated BatchNorm statistics), {}; compared within one step of '
                    'the output')
     return [ZooCase(f'quantized_{"x86_" if x86 else ""}{name}', mode, build, [spec], QUANTIZED_OPSETS,
-                    description.format(f'{mode}d'))
+                    description.format(f'{mode}d'), tsonnx_options={'quantized-engine': engine})
             for mode in modes]
 
 
@@ -401,9 +405,10 @@ def video_models():
             for case in dense('video', name, [clips.get(name, SMALL_CLIP)])]
 
 
-# Detection (issue 10): torchvision's detection builders on one 320x320 picture, scripted. torch.jit.trace refuses
-# them in 1.13 and 2.6 alike: their eval-mode output is a list of per-image dicts ("Only tensors, lists, tuples of
-# tensors, or dictionary of tensors can be output from traced functions").
+# Detection (issue 10): torchvision's detection builders on one 320x320 picture, scripted, and traced inside
+# FirstImageDetections: torch.jit.trace refuses the models themselves in 1.13 and 2.6 alike, as their eval-mode
+# output is a list of per-image dicts ("Only tensors, lists, tuples of tensors, or dictionary of tensors can be
+# output from traced functions").
 DETECTION_SIZE = 320
 DETECTION_OPSETS = [11, 17]
 # Scores closer than this could be ordered differently by float rounding in sort, topk and nms (onnxruntime's scores
@@ -520,11 +525,26 @@ def detection(name, **extra):
         if not name.startswith('ssd'):
             options.update(min_size=DETECTION_SIZE, max_size=DETECTION_SIZE)
     settings = ', '.join(f'{k}={v}' for k, v in options.items())
-    return ZooCase(name, 'script', detection_factory(name, options), [[detection_image()]], DETECTION_OPSETS,
-                   f'torchvision {name}(weights=None, weights_backbone=None, {settings}), scripted, on one '
+    build = detection_factory(name, options)
+    description = (f'torchvision {name}(weights=None, weights_backbone=None, {settings}), {{}}, on one '
                    f'{DETECTION_SIZE}x{DETECTION_SIZE} picture: random norm affine weights, BatchNorm statistics '
-                   'calibrated on the picture, heads redrawn so no two scores are within '
-                   f'{DETECTION_MIN_SCORE_GAP}')
+                   f'calibrated on the picture, heads redrawn so no two scores are within {DETECTION_MIN_SCORE_GAP}')
+    return [ZooCase(name, 'script', build, [[detection_image()]], DETECTION_OPSETS, description.format('scripted')),
+            ZooCase(name, 'trace', lambda: FirstImageDetections(build()), [[detection_image()]], DETECTION_OPSETS,
+                    description.format('traced inside FirstImageDetections'))]
+
+
+class FirstImageDetections(nn.Module):
+    """A detection model returning its first image's detections as a tuple (boxes, labels, scores, ... in the dict's
+    order): torch.jit.trace cannot return the model's own list of dicts."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+        self.detection_seed = model.detection_seed
+
+    def forward(self, images: List[Tensor]):
+        return tuple(self.model(images)[0].values())
 
 
 MODELS = [
@@ -574,7 +594,8 @@ MODELS = [
          'nn.LSTM(16, 32, num_layers=2) with an initial state'),
     lite('gru', module_factory(BidirectionalGRU), ['float32[2,7,16]'], 'nn.GRU(16, 32, bidirectional=True, batch_first=True)'),
     lite('quantized_mobilenet_v2', quantized_factory('mobilenet_v2', {}, IMAGE), [IMAGE],
-         'torchvision quantized mobilenet_v2 (qnnpack engine, static quantization calibrated on seeded random batches)'),
+         'torchvision quantized mobilenet_v2 (qnnpack engine, static quantization calibrated on seeded random batches)',
+         {'quantized-engine': 'qnnpack'}),
     *quantized('mobilenet_v2'),
     *quantized('mobilenet_v3_large'),
     *quantized('resnet18'),
@@ -669,19 +690,19 @@ MODELS = [
     *sequence('decoder_transformer', TinyDecoder, ['int64[2,16]'],
               'decoder-only transformer (vocabulary 100, width 64, 4 heads, 2 pre-norm layers, learned positions, '
               'causal mask), eval mode'),
-    # Detection (issue 10): the 12 torchvision detection builders, scripted (see DETECTION_SIZE).
-    detection('fasterrcnn_resnet50_fpn'),
-    detection('fasterrcnn_resnet50_fpn_v2'),
-    detection('fasterrcnn_mobilenet_v3_large_fpn'),
-    detection('fasterrcnn_mobilenet_v3_large_320_fpn'),
-    detection('maskrcnn_resnet50_fpn'),
-    detection('maskrcnn_resnet50_fpn_v2'),
-    detection('keypointrcnn_resnet50_fpn'),
-    detection('retinanet_resnet50_fpn'),
-    detection('retinanet_resnet50_fpn_v2'),
-    detection('fcos_resnet50_fpn'),
-    detection('ssd300_vgg16'),
-    detection('ssdlite320_mobilenet_v3_large'),
+    # Detection (issue 10): the 12 torchvision detection builders, scripted and traced (see DETECTION_SIZE).
+    *detection('fasterrcnn_resnet50_fpn'),
+    *detection('fasterrcnn_resnet50_fpn_v2'),
+    *detection('fasterrcnn_mobilenet_v3_large_fpn'),
+    *detection('fasterrcnn_mobilenet_v3_large_320_fpn'),
+    *detection('maskrcnn_resnet50_fpn'),
+    *detection('maskrcnn_resnet50_fpn_v2'),
+    *detection('keypointrcnn_resnet50_fpn'),
+    *detection('retinanet_resnet50_fpn'),
+    *detection('retinanet_resnet50_fpn_v2'),
+    *detection('fcos_resnet50_fpn'),
+    *detection('ssd300_vgg16'),
+    *detection('ssdlite320_mobilenet_v3_large'),
 ]
 
 
@@ -761,6 +782,8 @@ def make_case(case_dir, case):
         record['output_names'] = output_names
     if case.method != 'forward':
         record['method'] = case.method
+    if case.tsonnx_options:
+        record['tsonnx_options'] = case.tsonnx_options
     if hasattr(model, 'output_step'):
         record['tolerance'] = model.output_step
     elif case.tolerance is not None:

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { ConvertOptions, OperatorExportType, TrainingMode } from './convert.js';
 import { fail } from './errors.js';
+import { parseQuantizedEngine } from './ops/quantized-engine.js';
 import type { StateInit } from './trace/state.js';
 
 export { exportKwargsOf } from './pipeline.js';
@@ -118,6 +119,7 @@ const OWN_KEYWORDS: Record<string, Setter> = {
   state_init: (o, v, k) => (o.stateInit = stateInit(k, v)),
   fp16: (o, v, k) => (o.fp16 = bool(k, v)),
   fp16_io: (o, v, k) => (o.fp16Io = bool(k, v)),
+  quantized_engine: (o, v, k) => (o.quantizedEngine = parseQuantizedEngine(v, k)),
 };
 
 /** The torch.onnx.export keyword names a config may use. */

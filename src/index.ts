@@ -7,4 +7,6 @@ export { optionsFromExportKwargs, readExportConfig } from './config.js';
 export { checkModel } from './check.js';
 export type { CheckOptions, CheckReport, CheckedValue } from './check.js';
 export { TsonnxError } from './errors.js';
+export { DEFAULT_QUANTIZED_ENGINE, QUANTIZED_ENGINES } from './ops/quantized-engine.js';
+export type { QuantizedEngine } from './ops/quantized-engine.js';
 export type { ConversionWarning, ErrorCode, SourceLocation, WarningCode } from './errors.js';

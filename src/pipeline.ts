@@ -10,6 +10,7 @@ import type { OnnxModel } from './ir/onnx-graph.js';
 import { lower, type DynamicAxes, type OperatorExportType } from './lower/lower.js';
 import { FreshDims } from './ops/args.js';
 import { createOpRegistry } from './ops/index.js';
+import { DEFAULT_QUANTIZED_ENGINE, parseQuantizedEngine, type QuantizedEngine } from './ops/quantized-engine.js';
 import type { WriteReport } from './onnx/model-stream.js';
 import { optimizeModel } from './onnx/optimize.js';
 import { DEFAULT_OPSET, irVersionForOpset, MAX_OPSET, MIN_OPSET } from './onnx/versions.js';
@@ -61,6 +62,11 @@ export interface ConvertOptions {
   fp16?: boolean;
   /** With `fp16`: float32 inputs and the float16 outputs are float16 in the model's signature. */
   fp16Io?: boolean;
+  /**
+   * The quantized engine whose integer arithmetic quantized ops reproduce (PyTorch's
+   * torch.backends.quantized.engine when the model ran): 'qnnpack' (default) or 'onednn'.
+   */
+  quantizedEngine?: QuantizedEngine;
 }
 
 export type ConvertStage = 'archive' | 'trace' | 'passes' | 'lower' | 'write';
@@ -152,6 +158,7 @@ export function describeModel(model: OnnxModel, source: { name: string; sha256: 
     state_init: options.stateInit ?? 'auto',
     fp16: options.fp16 ?? false,
     fp16_io: options.fp16Io ?? false,
+    quantized_engine: options.quantizedEngine ?? DEFAULT_QUANTIZED_ENGINE,
   };
   model.docString = `Converted by tsonnx ${version} from the TorchScript archive ${name}`;
   model.metadataProps = [
@@ -185,12 +192,14 @@ export interface ConversionPlan {
   readonly dynamicAxes: DynamicAxes;
   /** Warnings the options themselves give. */
   readonly warnings: ConversionWarning[];
+  readonly quantizedEngine: QuantizedEngine;
 }
 
 export function planConversion(options: ConvertOptions): ConversionPlan {
   const opset = options.opsetVersion ?? DEFAULT_OPSET;
   requireSupportedOpset(opset);
   if (options.fp16Io && !options.fp16) fail('OPTION_INVALID', 'fp16Io (--fp16-io) needs fp16 (--fp16)');
+  const quantizedEngine = options.quantizedEngine === undefined ? DEFAULT_QUANTIZED_ENGINE : parseQuantizedEngine(options.quantizedEngine, 'quantizedEngine (--quantized-engine)');
   const specs = options.inputs?.map(parseInputSpec);
   const warnings: ConversionWarning[] = [];
   const dynamicAxes = normalizeDynamicAxes(options.dynamicAxes, warnings);
@@ -201,7 +210,7 @@ export function planConversion(options: ConvertOptions): ConversionPlan {
     keepInitializersAsInputs = true;
   }
   const training = options.training ?? 'eval';
-  return { resolved: { opset, training, operatorExportType, keepInitializersAsInputs }, specs, dynamicAxes, warnings };
+  return { resolved: { opset, training, operatorExportType, keepInitializersAsInputs }, specs, dynamicAxes, warnings, quantizedEngine };
 }
 
 /** Seconds per stage, and `onStage` told as each starts. */
@@ -251,6 +260,7 @@ export function buildModel(
     stateInit: options.stateInit,
     inputNames: options.inputNames,
     dynamicAxes,
+    quantizedEngine: plan.quantizedEngine,
   });
   clock.lap('trace', 'passes');
   graph = runPasses(graph, { foldBatchNorm: training === 'eval' && options.doConstantFolding !== false && options.exportParams !== false });
@@ -268,6 +278,7 @@ export function buildModel(
     customOpsets: new Map(Object.entries(options.customOpsets ?? {})),
     dynamicAxes,
     float32Boundary: options.fp16 && !options.fp16Io,
+    quantizedEngine: plan.quantizedEngine,
   }));
   if (graph.state) model.metadataProps = [...(model.metadataProps ?? []), ...stateMetadata(graph.state, model.graph.inputs, model.graph.outputs)];
   const warnings = [...plan.warnings];

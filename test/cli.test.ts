@@ -247,7 +247,7 @@ describe('cli help', () => {
     expect(flags('Inputs:')).toEqual(['--input', '--method', '--lift-state', '--state-init']);
     expect(flags('ONNX model:')).toEqual([
       '--opset', '--input-names', '--output-names', '--dynamic-axes', '--export-params', '--no-export-params',
-      '--keep-initializers-as-inputs', '--no-keep-initializers-as-inputs', '--fp16', '--fp16-io', '--custom-opset',
+      '--keep-initializers-as-inputs', '--no-keep-initializers-as-inputs', '--fp16', '--fp16-io', '--quantized-engine', '--custom-opset',
     ]);
     expect(flags('torch.onnx.export options:')).toEqual(['--config', '--training', '--operator-export-type', '--no-constant-folding', '--verbose']);
     expect(flags('Output and reporting:')).toEqual(['--strict', '--json', '--quiet', '--check', '--version', '--help']);

@@ -46,6 +46,8 @@ export function loadCase(dir) {
     tolerance: json.tolerance,
     // The root module's method the case ran (tsonnx --method), when not forward.
     method: json.method ?? 'forward',
+    // tsonnx options PyTorch's outputs need, by command-line flag name without its dashes: { 'quantized-engine': 'onednn' }.
+    tsonnxOptions: json.tsonnx_options ?? {},
   };
 }
 

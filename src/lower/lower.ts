@@ -14,6 +14,7 @@ import { ONNX_DTYPE, type OnnxAttrs, type OnnxGraph, type OnnxModel, type OnnxVa
 import { BoundArgs, type FreshDims } from '../ops/args.js';
 import { nodeInputs } from '../ir/values-read.js';
 import { loweringFor, type LowerContext, type Registry } from '../ops/registry.js';
+import { DEFAULT_QUANTIZED_ENGINE, type QuantizedEngine } from '../ops/quantized-engine.js';
 
 export interface LowerOptions {
   /** The op definitions (`createOpRegistry()` from src/ops). */
@@ -40,6 +41,8 @@ export interface LowerOptions {
    * without `--fp16-io`: the model computes in float16, its callers keep float32 tensors).
    */
   float32Boundary?: boolean;
+  /** The quantized engine whose integer arithmetic quantized ops reproduce (DEFAULT_QUANTIZED_ENGINE when absent). */
+  quantizedEngine?: QuantizedEngine;
 }
 
 /** Value name → axis → dim_param. */
@@ -229,7 +232,7 @@ class Lowerer {
   }
 
   private ctx(node: GNode): LowerContext {
-    return { opset: this.options.opset, node, b: this.b, input: (v) => this.input(v), parameter: (v) => this.archiveTensor(v), isRead: (v) => this.valuesRead().has(v) };
+    return { opset: this.options.opset, quantizedEngine: this.options.quantizedEngine ?? DEFAULT_QUANTIZED_ENGINE, node, b: this.b, input: (v) => this.input(v), parameter: (v) => this.archiveTensor(v), isRead: (v) => this.valuesRead().has(v) };
   }
 
   private readValues?: Set<GValue>;

@@ -10,9 +10,12 @@ import type { BoundArgs } from './args.js';
 import { complexAware } from './complex.js';
 import type { OnnxBuilder } from './builder.js';
 import { parseSchema, type Schema } from './schema.js';
+import type { QuantizedEngine } from './quantized-engine.js';
 
 export interface LowerContext {
   readonly opset: number;
+  /** The quantized engine whose integer arithmetic quantized ops reproduce (src/ops/quantized-engine.ts). */
+  readonly quantizedEngine: QuantizedEngine;
   readonly node: GNode;
   readonly b: OnnxBuilder;
   /** ONNX value name of a graph value. */

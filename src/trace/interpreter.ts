@@ -9,6 +9,7 @@ import { tensorValues } from '../archive/tensor-data.js';
 import { fail, TsonnxError, type SourceLocation, type ConversionWarning, type WarningCode } from '../errors.js';
 import { BoundArgs, type FreshDims } from '../ops/args.js';
 import { scalarTypeOf } from '../ops/dtypes.js';
+import { DEFAULT_QUANTIZED_ENGINE, type QuantizedEngine } from '../ops/quantized-engine.js';
 import type { Registry } from '../ops/registry.js';
 // The op definitions the interpreter binds calls to and infers shapes with.
 import type { Expr, FunctionDef, Pos, Stmt, TypeExpr } from '../script/ast.js';
@@ -209,6 +210,8 @@ export interface InterpreterOptions {
   limits?: TraceLimits;
   /** Every float32 and float64 tensor the archive stores (parameters, buffers, constants) is float16 (`--fp16`). */
   halfTensors?: boolean;
+  /** The quantized engine whose arithmetic ops on quantized tensors reproduce (DEFAULT_QUANTIZED_ENGINE when absent). */
+  quantizedEngine?: QuantizedEngine;
 }
 
 /** A module attribute forward() assigns. */
@@ -572,6 +575,7 @@ export class Interpreter {
         name,
         args,
         kwargs,
+        this.options.quantizedEngine ?? DEFAULT_QUANTIZED_ENGINE,
         (op, opArgs, opKwargs) => this.callRegistered(ns, op, opArgs, opKwargs),
         (box, result) => {
           this.rebind(box, result.value);

@@ -12,6 +12,7 @@
 import { PyFloat } from '../archive/types.js';
 import type { QuantType, TensorType } from '../ir/torch-graph.js';
 import { scalarTypeOf } from '../ops/dtypes.js';
+import type { QuantizedEngine } from '../ops/quantized-engine.js';
 import { PyList, PyTuple, TensorBox, type PyValue } from './values.js';
 
 /** Ops defined on quantized tensors themselves (src/ops/families/quantized.ts). */
@@ -25,11 +26,15 @@ const MOVES_ELEMENTS = new Set([
 ]);
 
 /**
- * Ops whose quantized kernel sums the integers (q - zero point) exactly and requantizes the sum: run
- * on those integers as floats (exact below 2^24) and quantized at scale 1, which rounds half to even
- * as PyTorch does. Through the real values, float sums would decide ties differently.
+ * Ops whose quantized kernel sums the integers exactly and requantizes the sum, by engine: run on the
+ * integers (q - zero point) as floats (exact below 2^24) and quantized at scale 1, which rounds half to
+ * even as PyTorch does. Through the real values, float sums would decide ties differently. (The onednn
+ * engine's mean dequantizes, averages the floats and quantizes again, as the generic path does.)
  */
-const AVERAGES_INTEGERS = new Set(['adaptive_avg_pool2d']);
+const AVERAGES_INTEGERS: Readonly<Record<QuantizedEngine, ReadonlySet<string>>> = {
+  qnnpack: new Set(['adaptive_avg_pool2d', 'mean']),
+  onednn: new Set(['adaptive_avg_pool2d']),
+};
 
 /** Ops whose quantized kernel writes fixed output parameters (PyTorch's fixed-qparams ops), by dtype. */
 const FIXED_OUTPUT: Readonly<Record<string, Readonly<Record<'quint8' | 'qint8', QuantType>>>> = {
@@ -40,24 +45,40 @@ const FIXED_OUTPUT: Readonly<Record<string, Readonly<Record<'quint8' | 'qint8', 
 
 type Call = (name: string, args: PyValue[], kwargs: Map<string, PyValue>) => PyValue;
 
-/** adaptive_avg_pool2d(x, 1) of a tensor whose spatial size is known. */
-function isGlobalAverage(base: string, args: readonly PyValue[], type: TensorType): boolean {
-  const size = args[1];
-  const ones = size === 1 || ((size instanceof PyList || size instanceof PyTuple) && size.items.every((d) => d === 1));
-  return base === 'adaptive_avg_pool2d' && ones && type.shape.length >= 2 && type.shape.slice(-2).every((d) => typeof d === 'number');
+const isOnes = (size: PyValue | undefined): boolean => size === 1 || ((size instanceof PyList || size instanceof PyTuple) && size.items.length > 0 && size.items.every((d) => d === 1));
+
+/**
+ * The innermost dims an average runs over, when they are the last two of a tensor whose sizes there are
+ * known: adaptive_avg_pool2d(x, 1), or mean over [-2, -1] (as [2, 3] of a 4-D tensor).
+ */
+function globalAverageDims(base: string, args: readonly PyValue[], kwargs: ReadonlyMap<string, PyValue>, type: TensorType): boolean {
+  const rank = type.shape.length;
+  if (rank < 2 || !type.shape.slice(-2).every((d) => typeof d === 'number')) return false;
+  if (base === 'adaptive_avg_pool2d') return isOnes(args[1] ?? kwargs.get('output_size'));
+  const dims = args[1] ?? kwargs.get('dim');
+  const dtype = args[3] ?? kwargs.get('dtype');
+  if (base !== 'mean' || !(dims instanceof PyList || dims instanceof PyTuple) || (dtype !== undefined && dtype !== null)) return false;
+  const axes = dims.items.map((d) => (typeof d === 'number' ? (d + rank) % rank : -1)).sort((a, b) => a - b);
+  return axes.length === 2 && axes[0] === rank - 2 && axes[1] === rank - 1;
 }
 
 /**
- * PyTorch's quantized global average: the integer sum times the float multiplier input scale /
- * (output scale x count), the product rounded to float32, then half to even (requantize_from_int).
- * Measured against PyTorch on 2x2 to 28x28 windows: the rounded multiplier decides which side of a
- * tie a mean lands (mobilenet_v3_large's squeeze-excitation averages of 196 values).
+ * PyTorch's quantized average over the last two dims of `centered` (the integers minus the zero point, as floats),
+ * keeping those dims as ones (`keepdim`: else dropped), as the output's integers minus the zero point: the sum
+ * times a float32 multiplier, the product rounded to float32, then half to even. The multiplier is the engine's:
+ * qnnpack's global average pooling (adaptive_avg_pool2d and mean alike) takes input scale / (output scale x
+ * count), each step in float32; PyTorch's native channels-last adaptive_avg_pool2d kernel (the onednn engine's:
+ * a quantized conv's output is channels-last) takes 1 / count. Measured exact against PyTorch 1.13 and 2.6 on
+ * 61,440 channels of 5x5 to 28x28 windows each; the rounded multiplier decides which side of a tie a mean lands
+ * (mobilenet_v3_large's averages of 196 values). PyTorch's native kernel for contiguous (not channels-last)
+ * tensors rounds differently (half away from zero), so a model that pools its quantized input directly
+ * converts within one step there.
  */
-function globalAverage(integers: PyValue, type: TensorType, call: Call): PyValue {
+function globalAverage(centered: PyValue, type: TensorType, keepdim: boolean, engine: QuantizedEngine, call: Call): PyValue {
   const count = (type.shape.slice(-2) as number[]).reduce((a, b) => a * b, 1);
   const scale = Math.fround(type.quant?.scale ?? 1);
-  const multiplier = Math.fround(scale / Math.fround(scale * count));
-  return call('mul', [call('sum', [integers, new PyList([-2, -1]), true], new Map()), new PyFloat(multiplier)], new Map());
+  const multiplier = engine === 'qnnpack' ? Math.fround(scale / Math.fround(scale * count)) : Math.fround(1 / count);
+  return call('mul', [call('sum', [centered, new PyList([-2, -1]), keepdim], new Map()), new PyFloat(multiplier)], new Map());
 }
 
 function isQuantizedBox(v: PyValue | undefined): v is TensorBox {
@@ -92,6 +113,7 @@ export function callOnQuantized(
   name: string,
   args: PyValue[],
   kwargs: Map<string, PyValue>,
+  engine: QuantizedEngine,
   call: Call,
   rebind: (box: TensorBox, result: TensorBox) => void,
 ): PyValue | undefined {
@@ -102,7 +124,7 @@ export function callOnQuantized(
   if (!source) return undefined;
   const type = source.value.tensor;
   if (MOVES_ELEMENTS.has(base)) return withQuant(call(name, args, kwargs), type.quant);
-  const integers = AVERAGES_INTEGERS.has(base) && type.quant !== undefined;
+  const integers = AVERAGES_INTEGERS[engine].has(base) && type.quant !== undefined && globalAverageDims(base, args, kwargs, type);
   const dequantize = (v: PyValue): PyValue => {
     if (isQuantizedBox(v) && integers) {
       const float = call('to', [call('int_repr', [v], new Map()), scalarTypeOf('float32')], new Map());
@@ -126,7 +148,8 @@ export function callOnQuantized(
   };
   const floatArgs = args.map(dequantize);
   const floatKwargs = new Map([...kwargs].map(([k, v]) => [k, dequantize(v)]));
-  const result = quantize(integers && isGlobalAverage(base, args, type) ? globalAverage(floatArgs[0], type, call) : call(base, floatArgs, floatKwargs));
+  const keepdim = base === 'adaptive_avg_pool2d' || (args[2] ?? kwargs.get('keepdim')) === true;
+  const result = quantize(integers ? globalAverage(floatArgs[0], type, keepdim, engine, call) : call(base, floatArgs, floatKwargs));
   if (inplace && args[0] instanceof TensorBox && result instanceof TensorBox) {
     rebind(args[0], result);
     return args[0];

@@ -2,6 +2,7 @@
 import type { Archive, PickleValue } from '../archive/types.js';
 import { isTensorRef, PyFloat } from '../archive/types.js';
 import { fail, TsonnxError, type SourceLocation } from '../errors.js';
+import type { QuantizedEngine } from '../ops/quantized-engine.js';
 import type { FunctionDef, Param } from '../script/ast.js';
 import { ClassLoader } from './classes.js';
 import { GValue, type GInput, type TorchGraph } from '../ir/torch-graph.js';
@@ -43,6 +44,8 @@ export interface TraceOptions {
   halfTensors?: boolean;
   /** Budgets bounding the work the archive's code can cause (DEFAULT_TRACE_LIMITS when absent). */
   limits?: TraceLimits;
+  /** The quantized engine whose arithmetic ops on quantized tensors reproduce (DEFAULT_QUANTIZED_ENGINE when absent). */
+  quantizedEngine?: QuantizedEngine;
 }
 
 /** Elements of a `Tuple[Tensor, ...]` (or `Optional[Tuple[...]]`) parameter, else undefined. */
@@ -189,7 +192,7 @@ function run(
   options: TraceOptions,
   liftedState: ReadonlyMap<string, StateSeed> | undefined,
 ): { interpreter: Interpreter; graph: TorchGraph; entry: SourceLocation } {
-  const it = new Interpreter(archive, loader, { registry: options.registry, freshDims: options.freshDims, training: options.training, liftedState, limits: options.limits, halfTensors: options.halfTensors });
+  const it = new Interpreter(archive, loader, { registry: options.registry, freshDims: options.freshDims, training: options.training, liftedState, limits: options.limits, halfTensors: options.halfTensors, quantizedEngine: options.quantizedEngine });
   const method = options.method ?? 'forward';
   const stated = options.inputs?.length ? options.inputs : tracedInputSpecs(archive, method);
   const given = options.halfTensors ? stated?.map(halfInputSpec) : stated;

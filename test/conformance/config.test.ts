@@ -70,7 +70,7 @@ describe('optionsFromExportKwargs', () => {
         code: 'OPTION_INVALID',
         message:
           `export.json: unknown keys export_modules_as_functions, dynamo; expected torch.onnx.export keywords: ${CONFIG_KEYS.join(', ')}` +
-          "; tsonnx's own: inputs, method, lift_state, state_init, fp16, fp16_io; files",
+          "; tsonnx's own: inputs, method, lift_state, state_init, fp16, fp16_io, quantized_engine; files",
       }),
     );
   });
@@ -99,6 +99,9 @@ describe('tsonnx keys and per-file entries', () => {
       inputs: ['float32[1,3,8,8]'], method: 'encode', liftState: true, stateInit: 'zeros', fp16: true, fp16Io: false,
     });
     expect(() => optionsFromExportKwargs({ state_init: 'reset' }, 'c')).toThrow('c: state_init must be one of auto, stored, zeros');
+    expect(optionsFromExportKwargs({ quantized_engine: 'onednn' })).toEqual({ quantizedEngine: 'onednn' });
+    expect(() => optionsFromExportKwargs({ quantized_engine: 'arm' })).toThrow('quantized_engine "arm" is not known; choose qnnpack or onednn');
+    expect(() => optionsFromExportKwargs({ quantized_engine: 'fbgemm' })).toThrow("quantized_engine fbgemm: FBGEMM's arithmetic is not reproduced");
   });
 
   it('applies the files entries whose glob matches the archive, in order, over the top level', () => {

@@ -52,7 +52,7 @@ describe('model fields per opset', () => {
         opset_version: 13, input_names: ['image'], output_names: null, dynamic_axes: { image: { 0: 'batch' } }, export_params: true,
         do_constant_folding: true, training: 'eval', operator_export_type: 'onnx', keep_initializers_as_inputs: false, custom_opsets: {}, verbose: false,
       }),
-      'tsonnx.conversion_options': JSON.stringify({ inputs: conformanceCase('conv_bn_dropout').args, method: 'forward', lift_state: false, state_init: 'auto', fp16: false, fp16_io: false }),
+      'tsonnx.conversion_options': JSON.stringify({ inputs: conformanceCase('conv_bn_dropout').args, method: 'forward', lift_state: false, state_init: 'auto', fp16: false, fp16_io: false, quantized_engine: 'qnnpack' }),
     });
     // The recorded options, given back as a --config, make the same file.
     const again = outputPath('again');

@@ -47,6 +47,11 @@ export interface Case {
   description?: string;
   /** Sum of every input value, as Python computed it (the project's fixtures only). */
   checksum?: number;
+  /**
+   * The conversion options PyTorch's outputs need (case.json `tsonnx_options`, by command-line flag name:
+   * `{"quantized-engine": "onednn"}`), under their API names (`{ quantizedEngine: 'onednn' }`).
+   */
+  options: Record<string, unknown>;
 }
 
 export const DEFAULT_OPSETS: [number, number] = [9, 21];
@@ -120,7 +125,11 @@ interface CaseJson {
   tolerance?: number;
   description?: string;
   checksum?: number;
+  tsonnx_options?: Record<string, unknown>;
 }
+
+/** `quantized-engine` → `quantizedEngine`. */
+const camelCase = (flag: string): string => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 export function loadCase(dir: string): Case {
   const jsonPath = join(dir, 'case.json');
@@ -149,6 +158,7 @@ export function loadCase(dir: string): Case {
     tolerance: json.tolerance,
     description: json.description,
     checksum: json.checksum,
+    options: Object.fromEntries(Object.entries(json.tsonnx_options ?? {}).map(([flag, value]) => [camelCase(flag), value])),
   };
 }
 

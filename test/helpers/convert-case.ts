@@ -17,7 +17,7 @@ export function tempPath(name: string): string {
 /** Converts `c` at `opset` and asserts onnxruntime's outputs equal PyTorch's. */
 export async function expectParity(c: Case, opset: number): Promise<ConvertReport> {
   const out = tempPath(`${c.name}-${opset}.onnx`);
-  const report = await convert(join(c.dir, 'model.pt'), out, { inputs: c.args, opsetVersion: opset });
+  const report = await convert(join(c.dir, 'model.pt'), out, { ...c.options, inputs: c.args, opsetVersion: opset });
   const inputNames = report.inputs.map((i) => i.name);
   const tensorArgs = c.args.map((a, i) => ({ spec: a, index: i })).filter((a) => /\[/.test(a.spec));
   const feeds = c.inputs.filter((input) => tensorArgs.some((a) => a.index === input.index));

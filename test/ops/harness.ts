@@ -12,6 +12,7 @@ import { onnxDtypeOf } from '../../src/ops/helpers.js';
 import type { OnnxGraph } from '../../src/ir/onnx-graph.js';
 import { BoundArgs, FreshDims } from '../../src/ops/args.js';
 import { createOpRegistry } from '../../src/ops/index.js';
+import { DEFAULT_QUANTIZED_ENGINE } from '../../src/ops/quantized-engine.js';
 import { loweringFor, type LowerContext } from '../../src/ops/registry.js';
 import type { Schema } from '../../src/ops/schema.js';
 import onnxProto from 'onnx-proto';
@@ -135,6 +136,7 @@ export function lowerOp(call: Call, opset: number): LoweredOp {
   };
   const ctx: LowerContext = {
     opset,
+    quantizedEngine: DEFAULT_QUANTIZED_ENGINE,
     node,
     b,
     input: (v) => {

@@ -129,3 +129,20 @@ describe('quantized::add_scalar and mul_scalar', () => {
     expect(infer({ op: 'quantized::mul_scalar', args: [x, 0] })[0]).toMatchObject({ quant: { scale: 1, zeroPoint: 0 } });
   });
 });
+
+describe('--quantized-engine', () => {
+  const fixture = join(import.meta.dirname, '..', '..', 'fixtures', 'ops', 'q_engine_onednn', 'torch113', 'model.pt');
+
+  it('names the engines it reproduces when given another', async () => {
+    const out = join(tempDir(), 'engine.onnx');
+    const options = { inputs: ['float32[4,8,12,12]'] };
+    await expect(convert(fixture, out, { ...options, quantizedEngine: 'arm' as never })).rejects.toMatchObject({
+      code: 'OPTION_INVALID',
+      message: 'quantizedEngine (--quantized-engine) "arm" is not known; choose qnnpack or onednn',
+    });
+    await expect(convert(fixture, out, { ...options, quantizedEngine: 'x86' as never })).rejects.toMatchObject({
+      code: 'OPTION_INVALID',
+      message: expect.stringContaining("x86 engine (FBGEMM or oneDNN per layer, chosen by the CPU)'s arithmetic is not reproduced"),
+    });
+  });
+});

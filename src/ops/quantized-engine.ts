@@ -1,0 +1,37 @@
+/**
+ * The quantized engine whose integer arithmetic a conversion reproduces (PyTorch's
+ * `torch.backends.quantized.engine` when the model ran). It belongs to the PyTorch run, not to the
+ * archive: every engine writes the same packed-params state (the unpacked int8 weight, the float
+ * bias, the conv config), so the archive cannot tell which engine its outputs came from.
+ *
+ * - `qnnpack`: PyTorch's QNNPACK kernels (phones, and any engine=qnnpack run): int32 bias inside
+ *   the conv/linear sum; quantized::add in QNNPACK's fixed point; global average pooling and mean
+ *   over the spatial dims as the integer sum times a float multiplier, rounded half to even.
+ * - `onednn`: PyTorch's oneDNN conv/linear kernels (the x86 engine of builds without FBGEMM) as
+ *   PyTorch 1.x computes them (oneDNN 2.x), with PyTorch's native kernels for every other op: the
+ *   float bias and the output zero point added in oneDNN's float steps on reciprocal scales;
+ *   quantized::add on values dequantized with a fused multiply-add; channels-last global average
+ *   pooling by the integer sum times 1/count.
+ */
+import { fail } from '../errors.js';
+
+export const QUANTIZED_ENGINES = ['qnnpack', 'onednn'] as const;
+export type QuantizedEngine = (typeof QUANTIZED_ENGINES)[number];
+/** Phones' engine, whose integers are the same on every CPU. */
+export const DEFAULT_QUANTIZED_ENGINE: QuantizedEngine = 'qnnpack';
+
+/** Engines PyTorch has whose arithmetic tsonnx does not reproduce (they could not be measured). */
+const UNMEASURED_ENGINES: Readonly<Record<string, string>> = {
+  fbgemm: 'FBGEMM',
+  x86: 'the x86 engine (FBGEMM or oneDNN per layer, chosen by the CPU)',
+};
+
+/** The engine named `name` (`what`: the option's name in messages); OPTION_INVALID, listing the choices, for any other. */
+export function parseQuantizedEngine(name: unknown, what = 'quantized engine'): QuantizedEngine {
+  if ((QUANTIZED_ENGINES as readonly unknown[]).includes(name)) return name as QuantizedEngine;
+  const choices = `choose ${QUANTIZED_ENGINES.join(' or ')}`;
+  if (typeof name === 'string' && name in UNMEASURED_ENGINES) {
+    return fail('OPTION_INVALID', `${what} ${name}: ${UNMEASURED_ENGINES[name]}'s arithmetic is not reproduced (the PyTorch builds tsonnx is tested with have no such engine); ${choices}`);
+  }
+  return fail('OPTION_INVALID', `${what} ${JSON.stringify(name)} is not known; ${choices}`);
+}
