@@ -296,6 +296,12 @@ def x86_engine():
     return next(e for e in ('x86', 'fbgemm', 'onednn') if e in engines)
 
 
+def tsonnx_engine(engine):
+    """tsonnx's --quantized-engine for PyTorch's `engine` in this PyTorch: oneDNN's arithmetic changed with PyTorch 2.0
+    (oneDNN 3.x), so PyTorch 1.x's onednn is tsonnx's onednn-torch1."""
+    return 'onednn-torch1' if engine == 'onednn' and torch.__version__.startswith('1.') else engine
+
+
 def quantized_factory(name, extra, spec, engine='qnnpack'):
     """A torchvision quantizable model, statically quantized as its quantize=True path does (the engine's default
     qconfig): untrained weights (seed 0) with calibrated BatchNorm statistics, fused, observed on 4 seeded random
@@ -334,7 +340,7 @@ def quantized(name, extra=None, spec=IMAGE, modes=('trace', 'script'), x86=False
                    'batches; untrained weights, calibrated BatchNorm statistics), {}; compared within one step of '
                    'the output')
     return [ZooCase(f'quantized_{"x86_" if x86 else ""}{name}', mode, build, [spec], QUANTIZED_OPSETS,
-                    description.format(f'{mode}d'), tsonnx_options={'quantized-engine': engine})
+                    description.format(f'{mode}d'), tsonnx_options={'quantized-engine': tsonnx_engine(engine)})
             for mode in modes]
 
 
