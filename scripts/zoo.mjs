@@ -184,23 +184,26 @@ function docName(fp16) {
 
 /**
  * Updates docs/zoo.md (or zoo-fp16.md): this run's rows replace the table's rows of the same model, mode and
- * PyTorch version; the other rows stay, so runs over a few --models add to the table. The prose above the
+ * PyTorch version (with --opsets, only those of the same opset); the other rows stay, so runs over a few --models
+ * or opsets add to the table. The prose above the
  * summary line describes every kind of row and is kept by hand; only its first line (what last updated the
  * table, on which machine) and the summary count are rewritten. Returns the summary.
  */
-function updateDoc(rows, fp16) {
+function updateDoc(rows, fp16, byOpset) {
   const path = join(projectRoot, 'docs', docName(fp16));
   const existing = existsSync(path) ? readFileSync(path, 'utf8').split('\n') : [fp16 ? '# Model zoo with --fp16' : '# Model zoo', ''];
   const summaryAt = existing.findIndex((l) => /^\*\*\d+ ok of \d+\*\*$/.test(l));
   const prose = summaryAt < 0 ? existing.filter((l) => !l.startsWith('|')) : existing.slice(0, summaryAt);
-  const replaced = new Set(rows.map((r) => rowKey(r.model, r.mode, r.torch)));
+  // A case's row without an opset says it was not made; any new row of that case replaces it.
+  const key = (r) => `${rowKey(r.model, r.mode, r.torch)}${byOpset && Number(r.opset) ? ` ${r.opset}` : ''}`;
+  const replaced = new Set([...rows.map(key), ...rows.map((r) => rowKey(r.model, r.mode, r.torch))]);
   const kept = existing
     .filter((l) => l.startsWith('| ') && !l.startsWith('| model |'))
     .map((line) => {
       const [model, mode, torch, opset, result] = lineCells(line);
       return { line, model: model.replaceAll('\\|', '|'), mode, torch, opset: Number(opset) || 0, ok: result.startsWith('ok') };
     })
-    .filter((r) => !replaced.has(rowKey(r.model, r.mode, r.torch)));
+    .filter((r) => !replaced.has(key(r)));
   const all = [...kept, ...rows.map((r) => ({ ...r, opset: Number(r.opset) || 0, line: tableLine(r, fp16) }))];
   // Grouped by model and mode, so one case's results under both PyTorch versions sit together; highest opset first.
   all.sort((a, b) => a.model.localeCompare(b.model) || modeOrder(a.mode) - modeOrder(b.mode) || a.torch.localeCompare(b.torch, undefined, { numeric: true }) || b.opset - a.opset);
@@ -253,7 +256,7 @@ async function main() {
     }
   }
   for (const r of rows) process.stdout.write(`${tableLine(r, options.fp16)}\n`);
-  const summary = updateDoc(rows, options.fp16);
+  const summary = updateDoc(rows, options.fp16, options.opsets !== undefined);
   process.stdout.write(`\n${summary} in docs/${docName(options.fp16)}\n`);
   log(`wrote docs/${docName(options.fp16)}`);
 }

@@ -56,6 +56,8 @@ class ZooCase(NamedTuple):
     method: str = 'forward'  # the root module's method converted (tsonnx --method), scripted cases only
     # False: PyTorch's reference outputs come from its native kernels, not oneDNN's (see audio_model).
     mkldnn: bool = True
+    # False: torch.jit.trace(strict=False), which lets a traced forward return a dict.
+    trace_strict: bool = True
     # tsonnx options the case converts with (case.json `tsonnx_options`, passed by scripts/zoo.mjs as --name value),
     # such as the quantized engine whose arithmetic PyTorch's reference outputs come from.
     tsonnx_options: Optional[dict] = None
@@ -69,8 +71,9 @@ class ZooCase(NamedTuple):
 CALIBRATION_BATCH = 2
 
 
-def calibrate_norm(model, spec, batch_size=CALIBRATION_BATCH):
-    """Sets every BatchNorm's running statistics to those of a random batch, as training would.
+def calibrate_norm(model, specs, batch_size=CALIBRATION_BATCH):
+    """Sets every BatchNorm's running statistics to those of a random batch (one per tensor spec of forward()'s
+    arguments), as training would.
 
     Untrained weights with fresh statistics (mean 0, variance 1) let activations grow or vanish layer
     after layer (inception_v3 outputs ~1e14), which makes a relative tolerance meaningless; calibrated
@@ -80,9 +83,12 @@ def calibrate_norm(model, spec, batch_size=CALIBRATION_BATCH):
     norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     if not norms:
         return model
-    match = TENSOR_SPEC.match(spec)
-    shape = [batch_size] + [int(d) for d in match.group(2).split(',')[1:]]
-    batch = torch.randn(shape, generator=torch.Generator().manual_seed(1)).to(DTYPES_BY_NAME[match.group(1)])
+    generator = torch.Generator().manual_seed(1)
+    batch = []
+    for spec in specs:
+        match = TENSOR_SPEC.match(spec)
+        shape = [batch_size] + [int(d) for d in match.group(2).split(',')[1:]]
+        batch.append(torch.randn(shape, generator=generator).to(DTYPES_BY_NAME[match.group(1)]))
     momenta = [m.momentum for m in norms]
     for m in norms:
         m.reset_running_stats()
@@ -90,7 +96,7 @@ def calibrate_norm(model, spec, batch_size=CALIBRATION_BATCH):
     torch.manual_seed(1)  # dropout and stochastic depth draw in training mode
     model.train()
     with torch.no_grad():
-        model(batch)
+        model(*batch)
     for m, momentum in zip(norms, momenta):
         m.momentum = momentum
     return model
@@ -122,7 +128,7 @@ def torchvision_factory(factory, extra, spec, calibration_batch=CALIBRATION_BATC
             legacy = {('pretrained_backbone' if k == 'weights_backbone' else k): v for k, v in extra.items()}
             model = factory(pretrained=False, **legacy)
         # Random affine weights (randomize_norm's statistics are then replaced by calibrated ones).
-        return calibrate_norm(randomize_norm(redraw_zero_weights(model)), spec, calibration_batch).eval()
+        return calibrate_norm(randomize_norm(redraw_zero_weights(model)), [spec], calibration_batch).eval()
     return build
 
 
@@ -290,6 +296,12 @@ def x86_engine():
     return next(e for e in ('x86', 'fbgemm', 'onednn') if e in engines)
 
 
+def tsonnx_engine(engine):
+    """tsonnx's --quantized-engine for PyTorch's `engine` in this PyTorch: oneDNN's arithmetic changed with PyTorch 2.0
+    (oneDNN 3.x), so PyTorch 1.x's onednn is tsonnx's onednn-torch1."""
+    return 'onednn-torch1' if engine == 'onednn' and torch.__version__.startswith('1.') else engine
+
+
 def quantized_factory(name, extra, spec, engine='qnnpack'):
     """A torchvision quantizable model, statically quantized as its quantize=True path does (the engine's default
     qconfig): untrained weights (seed 0) with calibrated BatchNorm statistics, fused, observed on 4 seeded random
@@ -328,7 +340,7 @@ def quantized(name, extra=None, spec=IMAGE, modes=('trace', 'script'), x86=False
                    'batches; untrained weights, calibrated BatchNorm statistics), {}; compared within one step of '
                    'the output')
     return [ZooCase(f'quantized_{"x86_" if x86 else ""}{name}', mode, build, [spec], QUANTIZED_OPSETS,
-                    description.format(f'{mode}d'), tsonnx_options={'quantized-engine': engine})
+                    description.format(f'{mode}d'), tsonnx_options={'quantized-engine': tsonnx_engine(engine)})
             for mode in modes]
 
 
@@ -404,6 +416,48 @@ def sequence(name, make, specs, description):
     return [ZooCase(name, mode, build, specs, OPSETS, f'{description}, {mode}d: untrained (seed 0), random norm affine weights')
             for mode in ('trace', 'script')]
 
+
+# Issue 10's dense-prediction builders: torchvision.models.segmentation, .video and .optical_flow.
+DENSE_OPSETS = [11, 17]
+SEGMENTATION_IMAGE = 'float32[1,3,128,128]'
+# 8 frames of 64x64: every block of the ResNet-style video models and Swin3D keeps at least one position.
+SMALL_CLIP = 'float32[1,3,8,64,64]'
+# MViT's positional embeddings are sized for 16x224x224; S3D's final AvgPool3d((2, 7, 7)) needs 224x224 and
+# at least 9 frames (kept at 16).
+FULL_CLIP = 'float32[1,3,16,224,224]'
+# RAFT: two images whose sides are multiples of 8: a 16x20 feature grid, correlation levels 16x20 down to 2x2.
+# Its grid_sample divides by each level's width - 1, so a level 1 wide (a 64x96 image's 1x1) divides by zero.
+FLOW_IMAGE = 'float32[1,3,128,160]'
+FLOW_UPDATES = 4  # the scripted cases' num_flow_updates argument; traced cases run the default 12
+
+
+def dense(module, name, specs, extra=None, arguments=(), modes=('trace', 'script'), note='', mkldnn=True):
+    """torchvision.models.<module>.<name>(weights=None, **extra), untrained (seed 0), random norm affine weights and
+    calibrated BatchNorm statistics, traced and scripted with `specs` (scripted cases also get `arguments`, plain
+    values torch.jit.trace cannot take). Segmentation models return a dict, which tracing takes with strict=False.
+    mkldnn=False: the reference comes from PyTorch's native kernels (see audio_model)."""
+    def build():
+        torch.manual_seed(0)
+        model = getattr(getattr(tvm, module), name)(weights=None, **(extra or {}))
+        return calibrate_norm(randomize_norm(redraw_zero_weights(model)), specs).eval()
+    config = ''.join(f', {k}={v}' for k, v in (extra or {}).items())
+    cases = []
+    for mode in modes:
+        given = list(specs) + (list(arguments) if mode == 'script' else [])
+        shown = ', '.join(str(s) for s in given)
+        cases.append(ZooCase(name, mode, build, given, DENSE_OPSETS,
+                             f'torchvision {module}.{name}(weights=None{config}) on {shown}, {mode}d: untrained (seed 0), '
+                             f'random norm affine weights, calibrated BatchNorm statistics{note}',
+                             trace_strict=module != 'segmentation', mkldnn=mkldnn))
+    return cases
+
+
+def video_models():
+    """Every builder of torchvision.models.video this torchvision has (Swin3D arrived in 0.15)."""
+    clips = {'mvit_v1_b': FULL_CLIP, 'mvit_v2_s': FULL_CLIP, 's3d': FULL_CLIP}
+    names = ['r3d_18', 'mc3_18', 'r2plus1d_18', 's3d', 'mvit_v1_b', 'mvit_v2_s', 'swin3d_t', 'swin3d_s', 'swin3d_b']
+    return [case for name in names if hasattr(tvm.video, name)
+            for case in dense('video', name, [clips.get(name, SMALL_CLIP)])]
 
 
 # Detection (issue 10): torchvision's detection builders on one 320x320 picture, scripted, and traced inside
@@ -550,9 +604,20 @@ class FirstImageDetections(nn.Module):
 
 MODELS = [
     *classifiers(),
-    # Returns {'out': ...}; 128x128 keeps PyTorch's run and the comparison quick.
-    scripted('lraspp_mobilenet_v3_large', tvm.segmentation.lraspp_mobilenet_v3_large, {'weights_backbone': None},
-             'float32[1,3,128,128]'),
+    # Issue 10's dense prediction: segmentation (dicts {'out', 'aux'}; lraspp has no aux head; 128x128 keeps
+    # PyTorch's run and the comparison quick), video ([N,3,T,H,W] clips) and optical flow (RAFT: a list of flows).
+    *dense('segmentation', 'fcn_resnet50', [SEGMENTATION_IMAGE], {'weights_backbone': None, 'aux_loss': True}),
+    *dense('segmentation', 'fcn_resnet101', [SEGMENTATION_IMAGE], {'weights_backbone': None, 'aux_loss': True}),
+    *dense('segmentation', 'deeplabv3_resnet50', [SEGMENTATION_IMAGE], {'weights_backbone': None, 'aux_loss': True}),
+    *dense('segmentation', 'deeplabv3_resnet101', [SEGMENTATION_IMAGE], {'weights_backbone': None, 'aux_loss': True}),
+    *dense('segmentation', 'deeplabv3_mobilenet_v3_large', [SEGMENTATION_IMAGE],
+           {'weights_backbone': None, 'aux_loss': True}),
+    *dense('segmentation', 'lraspp_mobilenet_v3_large', [SEGMENTATION_IMAGE], {'weights_backbone': None}),
+    *video_models(),
+    # RAFT's feature encoder runs both images as one batch of 2, where PyTorch 2.6's oneDNN convolutions are wrong on
+    # this machine (see audio_model): its flows differ from the native kernels' by up to 0.96.
+    *dense('optical_flow', 'raft_small', [FLOW_IMAGE, FLOW_IMAGE], arguments=[FLOW_UPDATES], mkldnn=False),
+    *dense('optical_flow', 'raft_large', [FLOW_IMAGE, FLOW_IMAGE], arguments=[FLOW_UPDATES], mkldnn=False),
     lite('mobilenet_v2', torchvision_factory(tvm.mobilenet_v2, {}, IMAGE), [IMAGE], 'torchvision mobilenet_v2, untrained'),
     lite('mobilenet_v3_small', torchvision_factory(tvm.mobilenet_v3_small, {}, IMAGE), [IMAGE],
          'torchvision mobilenet_v3_small, untrained'),
@@ -712,7 +777,7 @@ def make_case(case_dir, case):
     args = tuple(example_inputs(case.name, case.specs))
     archive = os.path.join(case_dir, 'model.pt')
     with torch.no_grad():
-        compiled = compile_module(model, args, case.mode)
+        compiled = compile_module(model, args, case.mode, strict=case.trace_strict)
         if case.mode == 'lite':
             compiled._save_for_lite_interpreter(archive)
         else:

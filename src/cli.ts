@@ -12,7 +12,7 @@ import type { ConvertOptions, ConvertReport, ConvertStage } from './convert.js';
 import { errorRecord, TsonnxError } from './errors.js';
 import { resolveOutput, STDOUT_PATH } from './onnx/output-target.js';
 import { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET } from './onnx/versions.js';
-import { DEFAULT_QUANTIZED_ENGINE, parseQuantizedEngine, QUANTIZED_ENGINES } from './ops/quantized-engine.js';
+import { DEFAULT_QUANTIZED_ENGINE, parseQuantizedEngine, QUANTIZED_ENGINE_USES, QUANTIZED_ENGINES } from './ops/quantized-engine.js';
 import { parseInputSpec } from './trace/inputs.js';
 import { packageVersion } from './version.js';
 
@@ -403,7 +403,7 @@ function addConversionOptions(command: Command): Command {
     .addOption(option('--no-keep-initializers-as-inputs', 'do not list initializers as inputs (the default with --operator-export-type onnx)', GROUP.model))
     .addOption(option('--fp16', 'weights and compute in float16 (as module.half() on half inputs); inputs and outputs stay float32', GROUP.model))
     .addOption(option('--fp16-io', 'with --fp16: float32 inputs and outputs become float16 too', GROUP.model))
-    .addOption(option('--quantized-engine <name>', `the quantized engine whose integer arithmetic a quantized model's ops reproduce, as torch.backends.quantized.engine was when PyTorch ran it (the archive does not record it): ${QUANTIZED_ENGINES.join(' or ')} (default ${DEFAULT_QUANTIZED_ENGINE})`, GROUP.model).argParser(parsed((v) => parseQuantizedEngine(v, '--quantized-engine'))))
+    .addOption(option('--quantized-engine <name>', `the quantized engine whose integer arithmetic a quantized model's ops reproduce, as torch.backends.quantized.engine was when PyTorch ran it (the archive does not record it): ${QUANTIZED_ENGINES.map((e) => `${e} (${QUANTIZED_ENGINE_USES[e]})`).join(', ')}; default ${DEFAULT_QUANTIZED_ENGINE}`, GROUP.model).argParser(parsed((v) => parseQuantizedEngine(v, '--quantized-engine'))))
     .addOption(option('--custom-opset <domain=version>', 'opset version of a custom domain, repeatable (custom_opsets)', GROUP.model).argParser(customOpset))
     .addOption(option('--config <file>', 'JSON object of torch.onnx.export keyword arguments (and tsonnx\'s, and per-file ones under "files"); flags given here win', GROUP.exporter))
     .addOption(option('--training <mode>', 'eval (default), preserve or training (training)', GROUP.exporter).argParser(parsed((v) => parseTrainingMode(v, '--training'))))

@@ -64,7 +64,8 @@ export interface ConvertOptions {
   fp16Io?: boolean;
   /**
    * The quantized engine whose integer arithmetic quantized ops reproduce (PyTorch's
-   * torch.backends.quantized.engine when the model ran): 'qnnpack' (default) or 'onednn'.
+   * torch.backends.quantized.engine when the model ran): 'qnnpack' (default), 'onednn' (PyTorch 2.x) or
+   * 'onednn-torch1' (the onednn engine of PyTorch 1.x).
    */
   quantizedEngine?: QuantizedEngine;
 }

@@ -7,18 +7,32 @@
  * - `qnnpack`: PyTorch's QNNPACK kernels (phones, and any engine=qnnpack run): int32 bias inside
  *   the conv/linear sum; quantized::add in QNNPACK's fixed point; global average pooling and mean
  *   over the spatial dims as the integer sum times a float multiplier, rounded half to even.
- * - `onednn`: PyTorch's oneDNN conv/linear kernels (the x86 engine of builds without FBGEMM) as
- *   PyTorch 1.x computes them (oneDNN 2.x), with PyTorch's native kernels for every other op: the
- *   float bias and the output zero point added in oneDNN's float steps on reciprocal scales;
- *   quantized::add on values dequantized with a fused multiply-add; channels-last global average
- *   pooling by the integer sum times 1/count.
+ * - `onednn`: PyTorch 2.x's oneDNN conv/linear kernels (oneDNN 3.x; the x86 engine of builds without
+ *   FBGEMM), with PyTorch's native kernels for every other op: the int32 sum times input scale x
+ *   weight scale, plus the float bias, times 1/output scale, plus the output zero point, each step in
+ *   float32; quantized::add on values dequantized with a fused multiply-add; channels-last global
+ *   average pooling by the integer sum times 1/count.
+ * - `onednn-torch1`: the same engine as PyTorch 1.x computes it (oneDNN 2.x): conv/linear add the
+ *   float bias and the output zero point in oneDNN 2's float steps on reciprocal scales; the other ops
+ *   as `onednn`.
  */
 import { fail } from '../errors.js';
 
-export const QUANTIZED_ENGINES = ['qnnpack', 'onednn'] as const;
+export const QUANTIZED_ENGINES = ['qnnpack', 'onednn', 'onednn-torch1'] as const;
 export type QuantizedEngine = (typeof QUANTIZED_ENGINES)[number];
+/** What each engine is, for --help. */
+export const QUANTIZED_ENGINE_USES: Readonly<Record<QuantizedEngine, string>> = {
+  qnnpack: 'phones, and engine=qnnpack runs',
+  onednn: 'x86 onednn as PyTorch 2.x computes it',
+  'onednn-torch1': 'x86 onednn as PyTorch 1.x computes it',
+};
 /** Phones' engine, whose integers are the same on every CPU. */
 export const DEFAULT_QUANTIZED_ENGINE: QuantizedEngine = 'qnnpack';
+
+/** Whether `engine` is one of PyTorch's oneDNN arithmetics (they differ in conv/linear requantization only). */
+export function isOnednn(engine: QuantizedEngine): boolean {
+  return engine === 'onednn' || engine === 'onednn-torch1';
+}
 
 /** Engines PyTorch has whose arithmetic tsonnx does not reproduce (they could not be measured). */
 const UNMEASURED_ENGINES: Readonly<Record<string, string>> = {
@@ -29,7 +43,7 @@ const UNMEASURED_ENGINES: Readonly<Record<string, string>> = {
 /** The engine named `name` (`what`: the option's name in messages); OPTION_INVALID, listing the choices, for any other. */
 export function parseQuantizedEngine(name: unknown, what = 'quantized engine'): QuantizedEngine {
   if ((QUANTIZED_ENGINES as readonly unknown[]).includes(name)) return name as QuantizedEngine;
-  const choices = `choose ${QUANTIZED_ENGINES.join(' or ')}`;
+  const choices = `choose ${QUANTIZED_ENGINES.slice(0, -1).join(', ')} or ${QUANTIZED_ENGINES[QUANTIZED_ENGINES.length - 1]}`;
   if (typeof name === 'string' && name in UNMEASURED_ENGINES) {
     return fail('OPTION_INVALID', `${what} ${name}: ${UNMEASURED_ENGINES[name]}'s arithmetic is not reproduced (the PyTorch builds tsonnx is tested with have no such engine); ${choices}`);
   }

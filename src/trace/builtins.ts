@@ -390,12 +390,33 @@ function index(len: number, i: number): number {
   return i < 0 ? i + len : i;
 }
 
-function sliceBounds(len: number, start: PyValue, end: PyValue, step: PyValue): [number, number, number] {
-  const s = num(step) ?? 1;
-  const clamp = (v: number) => Math.max(0, Math.min(len, v < 0 ? v + len : v));
-  const lo = start === null || start === undefined ? 0 : clamp(num(start) as number);
-  const hi = end === null || end === undefined || (num(end) as number) >= INT64_MAX ? len : clamp(num(end) as number);
-  return [lo, hi, s];
+/**
+ * Python's adjusted slice bounds over `len` items (PySlice_AdjustIndices, which TorchScript's list and string
+ * slices follow): the first index and the one it stops before; a negative step walks back from the end. An open
+ * bound may come printed as int64's extreme, which lies beyond either end.
+ */
+function sliceRange(len: number, start: PyValue, end: PyValue, step: number): [number, number] {
+  const bound = (v: PyValue, open: number): number => {
+    if (v === null || v === undefined) return open;
+    const n = num(v) as number;
+    if (n < 0) return n + len < 0 ? (step < 0 ? -1 : 0) : n + len;
+    return n >= len ? (step < 0 ? len - 1 : len) : n;
+  };
+  return [bound(start, step < 0 ? len - 1 : 0), bound(end, step < 0 ? -1 : len)];
+}
+
+/** The indices `items[start:end:step]` picks, in order (`l[::-1]` reverses). */
+function sliceIndices(len: number, start: PyValue, end: PyValue, step: number): number[] {
+  const [from, to] = sliceRange(len, start, end, step);
+  const picked: number[] = [];
+  for (let i = from; step > 0 ? i < to : i > to; i += step) picked.push(i);
+  return picked;
+}
+
+/** [start, end) of a unit-step slice of `len` items, as str.count and str.rfind read their bounds. */
+function sliceBounds(len: number, start: PyValue, end: PyValue): [number, number] {
+  const [from, to] = sliceRange(len, start, end, 1);
+  return [from, Math.max(from, to)];
 }
 
 export interface PythonRange {
@@ -758,7 +779,7 @@ const BUILTINS: Record<string, Builtin> = {
   'torch.count': (_it, [l, v, start, end]) => {
     if (l instanceof PyList) return l.items.filter((x) => pyEquals(x, v)).length;
     if (typeof l !== 'string' || typeof v !== 'string') return NOT_BUILTIN;
-    const [lo, hi] = sliceBounds(l.length, start ?? null, end ?? null, 1);
+    const [lo, hi] = sliceBounds(l.length, start ?? null, end ?? null);
     const part = l.slice(lo, hi);
     // Non-overlapping occurrences; the empty string occurs between every two characters and at both ends.
     return v === '' ? part.length + 1 : part.split(v).length - 1;
@@ -782,12 +803,12 @@ const BUILTINS: Record<string, Builtin> = {
   },
   'torch.list': (_it, [l]) => (l instanceof PyList || l instanceof PyTuple ? new PyList([...l.items]) : NOT_BUILTIN),
   'torch.copy': (_it, [l]) => (l instanceof PyList ? new PyList([...l.items]) : l instanceof PyDict ? new PyDict(new Map(l.map)) : NOT_BUILTIN),
-  'torch.slice': (_it, [l, start, end, step]) => {
+  'torch.slice': (it, [l, start, end, step]) => {
     if (!(l instanceof PyList || l instanceof PyTuple || typeof l === 'string')) return NOT_BUILTIN;
     const items = typeof l === 'string' ? [...l] : l.items;
-    const [lo, hi, s] = sliceBounds(items.length, start ?? null, end ?? null, step ?? 1);
-    const out: PyValue[] = [];
-    for (let i = lo; i < hi; i += s) out.push(items[i]);
+    const s = num(step ?? 1) ?? 1;
+    if (s === 0) return it.fail('TRACE_RAISE', 'the model raises RuntimeError: slice step cannot be zero');
+    const out = sliceIndices(items.length, start ?? null, end ?? null, s).map((i) => items[i]);
     if (typeof l === 'string') return out.join('');
     return l instanceof PyTuple ? new PyTuple(out) : new PyList(out);
   },
@@ -852,7 +873,7 @@ const BUILTINS: Record<string, Builtin> = {
   'torch.rstrip': (_it, [a, chars]) => (typeof a === 'string' ? stripString(a, chars, false, true) : NOT_BUILTIN),
   'torch.rfind': (_it, [a, b, start, end]) => {
     if (typeof a !== 'string' || typeof b !== 'string') return NOT_BUILTIN;
-    const [lo, hi] = sliceBounds(a.length, start ?? null, end ?? null, 1);
+    const [lo, hi] = sliceBounds(a.length, start ?? null, end ?? null);
     const i = a.slice(lo, hi).lastIndexOf(b);
     return i < 0 ? -1 : i + lo;
   },

@@ -34,6 +34,7 @@ const MOVES_ELEMENTS = new Set([
 const AVERAGES_INTEGERS: Readonly<Record<QuantizedEngine, ReadonlySet<string>>> = {
   qnnpack: new Set(['adaptive_avg_pool2d', 'mean']),
   onednn: new Set(['adaptive_avg_pool2d']),
+  'onednn-torch1': new Set(['adaptive_avg_pool2d']),
 };
 
 /** Ops whose quantized kernel writes fixed output parameters (PyTorch's fixed-qparams ops), by dtype. */

@@ -100,7 +100,8 @@ describe('tsonnx keys and per-file entries', () => {
     });
     expect(() => optionsFromExportKwargs({ state_init: 'reset' }, 'c')).toThrow('c: state_init must be one of auto, stored, zeros');
     expect(optionsFromExportKwargs({ quantized_engine: 'onednn' })).toEqual({ quantizedEngine: 'onednn' });
-    expect(() => optionsFromExportKwargs({ quantized_engine: 'arm' })).toThrow('quantized_engine "arm" is not known; choose qnnpack or onednn');
+    expect(optionsFromExportKwargs({ quantized_engine: 'onednn-torch1' })).toEqual({ quantizedEngine: 'onednn-torch1' });
+    expect(() => optionsFromExportKwargs({ quantized_engine: 'arm' })).toThrow('quantized_engine "arm" is not known; choose qnnpack, onednn or onednn-torch1');
     expect(() => optionsFromExportKwargs({ quantized_engine: 'fbgemm' })).toThrow("quantized_engine fbgemm: FBGEMM's arithmetic is not reproduced");
   });
 

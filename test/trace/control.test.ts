@@ -218,7 +218,7 @@ const CHECKS: Record<string, (r: ConvertReport, c: ControlCase) => void> = {
   },
   list_ops: (r) => {
     expectStatic(r);
-    expect(r.outputs.map((o) => o.shape)).toEqual([[2, 2, 3], [2, 3], [10, 3], [2, 3], [2, 3], []]);
+    expect(r.outputs.map((o) => o.shape)).toEqual([[2, 2, 3], [2, 3], [10, 3], [2, 3], [2, 3], [], [6, 2, 3]]);
   },
   tuple_namedtuple: (r) => expect(r.outputs).toHaveLength(2),
   dict_ops: (r, c) => {

@@ -22,6 +22,7 @@ import { type Arg, type Dim, GValue, type QuantType, type TensorType } from '../
 import type { BoundArgs } from '../args.js';
 import { layerNorm, standardize } from '../builders.js';
 import { axis, broadcastShapes, shapeOf, tensorOf } from '../helpers.js';
+import { isOnednn } from '../quantized-engine.js';
 import { numbers, PACKED_LINEAR, packedLinear, weightQuantization } from '../quantized-weights.js';
 import { clipFloat32 } from '../opset.js';
 import { roundHalfToEven } from '../python-number.js';
@@ -334,10 +335,9 @@ function lowerConv(ctx: LowerContext, a: BoundArgs, relu: boolean): string[] {
   if (zeroPoints.some((z) => z !== zeroPoints[0])) return fail('OP_UNSUPPORTED', `${op}: per-channel weight zero points that differ are not supported`);
   const sum = b.op1('ConvInteger', [ctx.input(x), w.values, zeroPointConstant(ctx, dtype, quant.zeroPoint), b.scalar('uint8', zeroPoints[0] + 128)], attrs);
   const rank = shapeOf(x).length;
-  const y =
-    ctx.quantizedEngine === 'onednn'
-      ? onednnRequantized(ctx, op, b.op1('Cast', [sum], { to: ONNX_DTYPE.float32 }), quant.scale, w.scales, p.bias, output, dtype, 1, rank)
-      : qnnpackRequantized(ctx, op, sum, quant.scale, w.scales, p.bias, output, dtype, 1, rank);
+  const y = isOnednn(ctx.quantizedEngine)
+    ? onednnRequantized(ctx, op, b.op1('Cast', [sum], { to: ONNX_DTYPE.float32 }), quant.scale, w.scales, p.bias, output, dtype, 1, rank)
+    : qnnpackRequantized(ctx, op, sum, quant.scale, w.scales, p.bias, output, dtype, 1, rank);
   return [relu ? clampBelowAtZero(ctx, y, dtype, output) : y];
 }
 
@@ -359,7 +359,7 @@ function integerTransposedConv(ctx: LowerContext, op: string, x: GValue, p: Pack
   if (!ref || ref.dtype !== 'qint8' || scales.length !== 1 || (p.bias && biasRef?.dtype !== 'float32')) return undefined;
   const bytes = tensorBytes(ref);
   const shifted = Float32Array.from(new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length), (w) => w - zeroPoints[0]);
-  const onednn = ctx.quantizedEngine === 'onednn';
+  const onednn = isOnednn(ctx.quantizedEngine);
   const int32Steps = p.bias && !onednn ? int32Bias(ctx, p.bias, quant.scale, scales)?.values : undefined;
   const largestBias = Math.max(0, ...(int32Steps ?? []).map(Math.abs));
   if (shifted.reduce((sum, w) => sum + Math.abs(w), 0) * 255 + largestBias >= 2 ** 24) return undefined;
@@ -404,30 +404,41 @@ function qnnpackRequantized(ctx: LowerContext, op: string, sum: string, inputSca
 }
 
 /**
- * The onednn engine's requantization of a conv's or linear's int32 sum (given as float32, exact below 2^24), in
- * oneDNN's float32 steps on PyTorch's reciprocal scales (1/s of each scale, in float32): the bias times
- * 1/input scale x 1/weight scale added to the sum, times the multiplier (1/output scale) / (1/input scale x
- * 1/weight scale), plus the output zero point, rounded half to even and saturated. Measured exact against PyTorch
- * 1.13 on every conv and linear of torchvision's resnet18, resnet50, mobilenet_v2 and googlenet quantized with
- * onednn, and on 1,000,000 random linear and conv outputs; the multiplier of the other engines (input scale x
- * weight scale / output scale) with the bias / output scale added after it, or the zero point added after
- * rounding, left 8 to 54 values per model one step off. The sum has rank `rank`, output channels along
+ * The onednn engines' requantization of a conv's or linear's int32 sum (given as float32, exact below 2^24), each
+ * step in float32, rounded half to even and saturated at the end. The sum has rank `rank`, output channels along
  * `channelAxis`.
+ *
+ * `onednn` (PyTorch 2.x, oneDNN 3.x): the sum times (input scale x weight scale), plus the float bias, times
+ * 1/output scale, plus the output zero point. Measured exact against PyTorch 2.6 on 1,971,200 outputs of single
+ * per-channel convs (3x3, 1x1 up to 2048 input channels, depthwise 3x3) and linears (up to 4096 inputs), with and
+ * without fused ReLU; the zero point added after rounding left 7 of them one step off.
+ *
+ * `onednn-torch1` (PyTorch 1.x, oneDNN 2.x), on PyTorch's reciprocal scales (1/s of each scale, in float32): the
+ * bias times 1/input scale x 1/weight scale added to the sum, times the multiplier (1/output scale) / (1/input
+ * scale x 1/weight scale), plus the output zero point. Measured exact against PyTorch 1.13 on every conv and linear
+ * of torchvision's resnet18, resnet50, mobilenet_v2 and googlenet quantized with onednn, and on 1,000,000 random
+ * linear and conv outputs; the multiplier of the other engines (input scale x weight scale / output scale) with
+ * the bias / output scale added after it, or the zero point added after rounding, left 8 to 54 values per model
+ * one step off.
  */
 function onednnRequantized(ctx: LowerContext, op: string, sum: string, inputScale: number, weightScales: readonly number[], bias: GValue | undefined, output: QuantType, dtype: QuantizedDtype, channelAxis: number, rank: number): string {
   const b = ctx.b;
   const reciprocal = (v: number) => Math.fround(1 / v);
-  const biasScales = weightScales.map((s) => Math.fround(reciprocal(inputScale) * reciprocal(s)));
   const perChannel = (values: readonly number[]) =>
     values.length > 1 ? b.constant('float32', Array.from({ length: rank }, (_, i) => (i === channelAxis ? values.length : 1)), values) : b.scalar('float32', values[0]);
+  const biasRef = bias && ctx.parameter?.(bias);
+  if (bias && (!biasRef || biasRef.dtype !== 'float32')) return fail('OP_UNSUPPORTED', `${op}: the bias is not a stored float32 tensor`);
+  const biasValues = biasRef ? numbers(biasRef).map(Math.fround) : undefined;
   let y = sum;
-  if (bias) {
-    const biasRef = ctx.parameter?.(bias);
-    if (!biasRef || biasRef.dtype !== 'float32') return fail('OP_UNSUPPORTED', `${op}: the bias is not a stored float32 tensor`);
-    const steps = numbers(biasRef).map((v, i) => Math.fround(Math.fround(v) * biasScales[biasScales.length > 1 ? i : 0]));
-    y = b.op1('Add', [y, perChannel(steps)]);
+  if (ctx.quantizedEngine === 'onednn') {
+    y = b.op1('Mul', [y, perChannel(weightScales.map((s) => Math.fround(Math.fround(inputScale) * Math.fround(s))))]);
+    if (biasValues) y = b.op1('Add', [y, perChannel(biasValues)]);
+    y = b.op1('Mul', [y, b.scalar('float32', reciprocal(output.scale))]);
+  } else {
+    const biasScales = weightScales.map((s) => Math.fround(reciprocal(inputScale) * reciprocal(s)));
+    if (biasValues) y = b.op1('Add', [y, perChannel(biasValues.map((v, i) => Math.fround(v * biasScales[biasScales.length > 1 ? i : 0])))]);
+    y = b.op1('Mul', [y, perChannel(biasScales.map((s) => Math.fround(reciprocal(output.scale) / s)))]);
   }
-  y = b.op1('Mul', [y, perChannel(biasScales.map((s) => Math.fround(reciprocal(output.scale) / s)))]);
   y = b.op1('Add', [y, b.scalar('float32', output.zeroPoint)]);
   return b.op1('QuantizeLinear', [y, b.scalar('float32', 1), zeroPointConstant(ctx, dtype, 0)]);
 }
@@ -464,10 +475,9 @@ function lowerLinear(ctx: LowerContext, a: BoundArgs, relu: boolean): string[] {
   const w = uint8Weight(ctx, op, weight, [1, 0]);
   const sum = b.op1('MatMulInteger', [ctx.input(x), w.values, zeroPointConstant(ctx, dtype, quant.zeroPoint), w.zeroPoint]);
   const rank = shapeOf(x).length;
-  const y =
-    ctx.quantizedEngine === 'onednn'
-      ? onednnRequantized(ctx, op, b.op1('Cast', [sum], { to: ONNX_DTYPE.float32 }), quant.scale, w.scales, bias, output, dtype, rank - 1, rank)
-      : qnnpackRequantized(ctx, op, sum, quant.scale, w.scales, bias, output, dtype, rank - 1, rank);
+  const y = isOnednn(ctx.quantizedEngine)
+    ? onednnRequantized(ctx, op, b.op1('Cast', [sum], { to: ONNX_DTYPE.float32 }), quant.scale, w.scales, bias, output, dtype, rank - 1, rank)
+    : qnnpackRequantized(ctx, op, sum, quant.scale, w.scales, bias, output, dtype, rank - 1, rank);
   return [relu ? clampBelowAtZero(ctx, y, dtype, output) : y];
 }
 
@@ -596,9 +606,9 @@ function binaryOp(name: string, opType: 'Add' | 'Mul', relu: boolean): OpDef {
     lower:
       opType === 'Add'
         ? {
-            10: (ctx, a) => (ctx.quantizedEngine === 'onednn' ? [nativeAdd(ctx, a, relu)] : lowerFloat(ctx, a)),
+            10: (ctx, a) => (isOnednn(ctx.quantizedEngine) ? [nativeAdd(ctx, a, relu)] : lowerFloat(ctx, a)),
             12: (ctx, a) => {
-              const exact = ctx.quantizedEngine === 'onednn' ? nativeAdd(ctx, a, relu) : qnnpackAdd(ctx, a, relu);
+              const exact = isOnednn(ctx.quantizedEngine) ? nativeAdd(ctx, a, relu) : qnnpackAdd(ctx, a, relu);
               return exact ? [exact] : lowerFloat(ctx, a);
             },
           }

@@ -371,6 +371,75 @@ function lowerGridSampler(ctx: LowerContext, a: BoundArgs): string[] {
   return [ctx.b.op1('GridSample', [ctx.input(g.input), ctx.input(g.grid)], attrs)];
 }
 
+/**
+ * Below opset 16 (no GridSample), 2-D bilinear and nearest sampling with zeros or border padding as PyTorch's CPU
+ * kernel computes it: pixel coordinates unnormalized in its order of operations, each of the four neighbours (or the
+ * nearest pixel, rounded half to even) read with GatherElements from the flattened image at its clamped index, and
+ * weighted by PyTorch's corner weights times whether it lies inside the image. Needs the image's height and width.
+ */
+function lowerGridSamplerByGather(ctx: LowerContext, a: BoundArgs): string[] {
+  const g = gridSampleArgs(a);
+  const [height, width] = shapeOf(g.input).slice(2);
+  const unsupported = g.rank === 5 ? 'volumetric (5-D) grid sampling' : g.mode === 'bicubic' ? 'bicubic grid sampling'
+    : g.padding === 'reflection' ? 'grid sampling with reflection padding'
+      : typeof height !== 'number' || typeof width !== 'number' ? 'grid sampling of an image whose size is known only at run time' : undefined;
+  if (unsupported) needOpset(ctx, 16, `${unsupported} (GridSample)`);
+  const [h, w] = [height as number, width as number];
+  const b = ctx.b;
+  const dtype = g.input.tensor.dtype;
+  const num = (v: number) => b.scalar(dtype, v);
+  const input = ctx.input(g.input);
+  const grid = ctx.input(g.grid);
+  // Pixel coordinates as PyTorch's vectorized CPU kernel computes them: (c + 1) * (size - 1) / 2 with
+  // align_corners, else (c + 1) * size / 2 - 0.5.
+  const pixel = (axis: number, size: number) => {
+    const c = b.op1('Add', [b.op1('Gather', [grid, b.int64s([axis])], { axis: 3 }), num(1)]);
+    const p = g.alignCorners
+      ? b.op1('Mul', [c, num((size - 1) / 2)])
+      : b.op1('Sub', [b.op1('Mul', [c, num(size / 2)]), num(0.5)]);
+    return g.padding === 'border' ? b.op1('Min', [b.op1('Max', [p, num(0)]), num(size - 1)]) : p;
+  };
+  const ix = pixel(0, w); // [N, Ho, Wo, 1]
+  const iy = pixel(1, h);
+  const flat = b.op1('Reshape', [input, b.int64s([0, 0, h * w])]);
+  const batchChannels = slice(ctx, b.op1('Shape', [input]), [{ axis: 0, start: 0, end: 2, step: 1 }]);
+  const gridShape = b.op1('Shape', [grid]);
+  const points = b.op1('Mul', [b.op1('Gather', [gridShape, b.int64s([1])], { axis: 0 }), b.op1('Gather', [gridShape, b.int64s([2])], { axis: 0 })]);
+  const expandTo = b.op1('Concat', [batchChannels, points], { axis: 0 });
+  // The value at integral pixel (x, y), [N, C, Ho * Wo], times `weight` and whether it lies inside the image.
+  const read = (x: string, y: string, weight: string) => {
+    const inside = b.op1('And', [
+      b.op1('And', [b.op1('Greater', [x, num(-1)]), b.op1('Less', [x, num(w)])]),
+      b.op1('And', [b.op1('Greater', [y, num(-1)]), b.op1('Less', [y, num(h)])]),
+    ]);
+    const clamp = (v: string, size: number) => b.op1('Min', [b.op1('Max', [v, num(0)]), num(size - 1)]);
+    const at = b.op1('Add', [b.op1('Mul', [clamp(y, h), num(w)]), clamp(x, w)]);
+    const index = b.op1('Reshape', [castTo(ctx, at, dtype, 'int64'), b.int64s([0, 1, -1])]);
+    const values = b.op1('GatherElements', [flat, b.op1('Expand', [index, expandTo])], { axis: 2 });
+    const scale = b.op1('Reshape', [b.op1('Mul', [weight, castTo(ctx, inside, 'bool', dtype)]), b.int64s([0, 1, -1])]);
+    return b.op1('Mul', [values, scale]);
+  };
+  let sum: string;
+  if (g.mode === 'nearest') {
+    sum = read(b.op1('Round', [ix]), b.op1('Round', [iy]), num(1));
+  } else {
+    const x0 = b.op1('Floor', [ix]);
+    const y0 = b.op1('Floor', [iy]);
+    const x1 = b.op1('Add', [x0, num(1)]);
+    const y1 = b.op1('Add', [y0, num(1)]);
+    const [east, west] = [b.op1('Sub', [ix, x0]), b.op1('Sub', [x1, ix])];
+    const [south, north] = [b.op1('Sub', [iy, y0]), b.op1('Sub', [y1, iy])];
+    sum = [
+      read(x0, y0, b.op1('Mul', [west, north])),
+      read(x1, y0, b.op1('Mul', [east, north])),
+      read(x0, y1, b.op1('Mul', [west, south])),
+      read(x1, y1, b.op1('Mul', [east, south])),
+    ].reduce((total, term) => b.op1('Add', [total, term]));
+  }
+  const outShape = b.op1('Concat', [batchChannels, slice(ctx, gridShape, [{ axis: 0, start: 1, end: 3, step: 1 }])], { axis: 0 });
+  return [b.op1('Reshape', [sum, outShape])];
+}
+
 /** torch's linspace_from_neg_one in float32: -1..1, pulled in to pixel centres without align_corners. */
 function gridCoordinates(steps: number, alignCorners: boolean): number[] {
   const f = Math.fround;
@@ -504,7 +573,7 @@ export const resizeOps: readonly OpDef[] = [
       const grid = shapeOf(g.grid);
       return [tensorOf(g.input.tensor.dtype, [grid[0], shapeOf(g.input)[1], ...grid.slice(1, -1)])];
     },
-    lower: { 16: lowerGridSampler },
+    lower: { 11: lowerGridSamplerByGather, 16: lowerGridSampler },
   },
   {
     schemas: [

@@ -1315,6 +1315,7 @@ function lowerTensorSplit(ctx: LowerContext, a: BoundArgs): string[] {
     return pieces.map(({ start, end }) => slice(ctx, x, [{ axis: d, start, end, step: 1 }]));
   }
   // Sections of a dynamic dim: the first n % s pieces have n // s + 1 elements, the others n // s.
+  needOpset(ctx, 13, 'tensor_split into sections of a dim known only at run time (Split sizes as an input)');
   const b = ctx.b;
   const s = pieces.length;
   const size = b.op1('Gather', [b.op1('Shape', [x]), b.int64s([d])], { axis: 0 });
@@ -1751,7 +1752,7 @@ export const shapeOps: readonly OpDef[] = [
       'aten::tensor_split.tensor_indices_or_sections(Tensor(a -> *) self, Tensor tensor_indices_or_sections, int dim=0) -> Tensor(a)[]',
     ],
     infer: inferTensorSplit,
-    lower: { 13: lowerTensorSplit },
+    lower: { 7: lowerTensorSplit },
   },
   { schemas: ['aten::nonzero_numpy(Tensor self) -> Tensor[]'], infer: inferNonzeroNumpy, lower: { 9: lowerNonzeroNumpy } },
   {

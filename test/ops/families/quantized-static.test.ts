@@ -138,7 +138,7 @@ describe('--quantized-engine', () => {
     const options = { inputs: ['float32[4,8,12,12]'] };
     await expect(convert(fixture, out, { ...options, quantizedEngine: 'arm' as never })).rejects.toMatchObject({
       code: 'OPTION_INVALID',
-      message: 'quantizedEngine (--quantized-engine) "arm" is not known; choose qnnpack or onednn',
+      message: 'quantizedEngine (--quantized-engine) "arm" is not known; choose qnnpack, onednn or onednn-torch1',
     });
     await expect(convert(fixture, out, { ...options, quantizedEngine: 'x86' as never })).rejects.toMatchObject({
       code: 'OPTION_INVALID',

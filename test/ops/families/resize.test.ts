@@ -324,6 +324,21 @@ describe('grid_sampler and affine_grid_generator', () => {
     expect(() => lowerOp({ op: 'aten::grid_sampler', args: [volume, tensorValue('float32', [1, 2, 2, 2, 3]), 0, 0, false] }, 19)).toThrow(/needs opset 20/);
   });
 
+  it('samples bilinearly with GatherElements before opset 16, zeros outside the image', async () => {
+    const image = tensorValue('float32', [1, 1, 2, 3]);
+    const grid = tensorValue('float32', [1, 2, 2, 2]);
+    const feeds = new Map([[image, [0, 1, 2, 3, 4, 5]], [grid, [-1, -1, 1, 1, 0, 0, 1.5, 0]]]);
+    const { graph } = lowerOp({ op: 'aten::grid_sampler', args: [image, grid, 0, 0, true] }, 11);
+    expect(opTypes(graph)).toContain('GatherElements');
+    expect(opTypes(graph)).not.toContain('GridSample');
+    // (-1, -1) and (1, 1) are corners; (0, 0) lies between 1 and 4; x = 2.5 is half outside: 0.5 * (2 + 5) / 2.
+    const [out] = await runOp({ op: 'aten::grid_sampler', args: [image, grid, 0, 0, true] }, { opset: 11, feeds });
+    expect(out.dims).toEqual([1, 1, 2, 2]);
+    expectClose(out.data, [0, 5, 2.5, 1.75]);
+    const bicubic = [image, grid, 2, 0, true];
+    expect(() => lowerOp({ op: 'aten::grid_sampler', args: bicubic }, 15)).toThrow(/bicubic grid sampling \(GridSample\) needs opset 16/);
+  });
+
   it('names GridSample modes by opset: bilinear/bicubic at 16, linear/cubic from 20', () => {
     const args = [tensorValue('float32', [1, 1, 4, 4]), tensorValue('float32', [1, 2, 2, 2]), 2, 2, true];
     expect(lowerOp({ op: 'aten::grid_sampler', args }, 16).graph.nodes[0].attrs).toEqual({ align_corners: 1, mode: 'bicubic', padding_mode: 'reflection' });

@@ -432,6 +432,13 @@ describe('lowerings', () => {
     expect(() => lowerOp({ op: 'aten::flip', args: [x, [0]] }, 9)).toThrow(expect.objectContaining({ code: 'OP_OPSET' }));
   });
 
+  it('splits known bounds with Slice at any opset, sections of a dynamic dim from opset 13', () => {
+    const x = tensorValue('float32', [2, 7]);
+    expect(opTypes(lowerOp({ op: 'aten::tensor_split', args: [x, 3, 1], overload: 'sections' }, 7).graph).filter((t) => t === 'Slice')).toHaveLength(3);
+    const dynamic = tensorValue('float32', [2, 'n']);
+    expect(() => lowerOp({ op: 'aten::tensor_split', args: [dynamic, 3, 1], overload: 'sections' }, 12)).toThrow(/tensor_split into sections .* needs opset 13/);
+  });
+
   it('uses Squeeze/Unsqueeze/Split attributes before opset 13 and inputs from 13', () => {
     const x = tensorValue('float32', [2, 3]);
     const at = (opset: number) => lowerOp({ op: 'aten::unbind', args: [x, 1] }, opset).graph.nodes.filter((n) => n.opType !== 'Identity');
@@ -602,6 +609,7 @@ const MORE_CASES: OpCase[] = [
     inputs: [{ shape: [2, 'n'], run: [2, 5] }],
     call: ([x]) => ({ op: 'aten::tensor_split', args: [x, 3, 1], overload: 'sections' }),
     want: [[[2, 2], [0, 1, 5, 6]], [[2, 2], [2, 3, 7, 8]], [[2, 1], [4, 9]]],
+    opsets: [13, 21],
   },
   {
     label: 'torch.tensor_split(X(7), [5,2,-1])',
