@@ -99,6 +99,8 @@ interface Uint8Weight {
   readonly zeroPoint: string;
   /** The stored scales, one or one per output channel. */
   readonly scales: readonly number[];
+  /** The stored int8 zero points, one or one per output channel. */
+  readonly zeroPoints: readonly number[];
   /** The stored weight. */
   readonly source: GValue;
 }
@@ -142,7 +144,7 @@ function uint8Weight(ctx: LowerContext, op: string, weight: GValue, perm?: reado
   });
   const shifted = zeroPoints.map((z) => z + 128);
   const zeroPoint = shifted.length > 1 ? b.constant('uint8', [shifted.length], shifted) : b.scalar('uint8', shifted[0]);
-  return { values: name, zeroPoint, scales, source: weight };
+  return { values: name, zeroPoint, scales, zeroPoints, source: weight };
 }
 
 /** A qint8 weight as the float tensor it stands for (scales per output channel along `channelAxis`). */
@@ -331,9 +333,8 @@ function lowerConv(ctx: LowerContext, a: BoundArgs, relu: boolean): string[] {
   }
   if (dtype !== 'quint8') return fail('OP_UNSUPPORTED', `${op}: qint8 activations are not supported (PyTorch's CPU kernels take quint8)`);
   const w = uint8Weight(ctx, op, p.weight);
-  const { zeroPoints } = weightQuantization(ctx, op, w.source);
-  if (zeroPoints.some((z) => z !== zeroPoints[0])) return fail('OP_UNSUPPORTED', `${op}: per-channel weight zero points that differ are not supported`);
-  const sum = b.op1('ConvInteger', [ctx.input(x), w.values, zeroPointConstant(ctx, dtype, quant.zeroPoint), b.scalar('uint8', zeroPoints[0] + 128)], attrs);
+  if (w.zeroPoints.some((z) => z !== w.zeroPoints[0])) return fail('OP_UNSUPPORTED', `${op}: per-channel weight zero points that differ are not supported`);
+  const sum = b.op1('ConvInteger', [ctx.input(x), w.values, zeroPointConstant(ctx, dtype, quant.zeroPoint), b.scalar('uint8', w.zeroPoints[0] + 128)], attrs);
   const rank = shapeOf(x).length;
   const y = isOnednn(ctx.quantizedEngine)
     ? onednnRequantized(ctx, op, b.op1('Cast', [sum], { to: ONNX_DTYPE.float32 }), quant.scale, w.scales, p.bias, output, dtype, 1, rank)
@@ -374,6 +375,12 @@ function integerTransposedConv(ctx: LowerContext, op: string, x: GValue, p: Pack
   return b.op1('QuantizeLinear', [scaled, b.scalar('float32', 1), zeroPointConstant(ctx, dtype, output.zeroPoint)]);
 }
 
+/** One value, or one per output channel along `channelAxis` of a rank-`rank` tensor (broadcasting over the rest). */
+function channelConstant(ctx: LowerContext, type: 'int32' | 'float32', values: readonly number[], channelAxis: number, rank: number): string {
+  if (values.length > 1) return ctx.b.constant(type, Array.from({ length: rank }, (_, i) => (i === channelAxis ? values.length : 1)), values);
+  return ctx.b.scalar(type, values[0]);
+}
+
 /**
  * QNNPACK's requantization multipliers (generate_requantization_scales): weight scale x input scale, times the
  * reciprocal of the output scale, each step in float32. Measured on torchvision's resnet50 quantized with qnnpack:
@@ -391,8 +398,7 @@ function qnnpackMultipliers(inputScale: number, weightScales: readonly number[],
  */
 function qnnpackRequantized(ctx: LowerContext, op: string, sum: string, inputScale: number, weightScales: readonly number[], bias: GValue | undefined, output: QuantType, dtype: QuantizedDtype, channelAxis: number, rank: number): string {
   const b = ctx.b;
-  const perChannel = (type: 'int32' | 'float32', values: readonly number[]) =>
-    values.length > 1 ? b.constant(type, Array.from({ length: rank }, (_, i) => (i === channelAxis ? values.length : 1)), values) : b.scalar(type, values[0]);
+  const perChannel = (type: 'int32' | 'float32', values: readonly number[]) => channelConstant(ctx, type, values, channelAxis, rank);
   let y = sum;
   if (bias) {
     const q = int32Bias(ctx, bias, inputScale, weightScales);
@@ -424,8 +430,7 @@ function qnnpackRequantized(ctx: LowerContext, op: string, sum: string, inputSca
 function onednnRequantized(ctx: LowerContext, op: string, sum: string, inputScale: number, weightScales: readonly number[], bias: GValue | undefined, output: QuantType, dtype: QuantizedDtype, channelAxis: number, rank: number): string {
   const b = ctx.b;
   const reciprocal = (v: number) => Math.fround(1 / v);
-  const perChannel = (values: readonly number[]) =>
-    values.length > 1 ? b.constant('float32', Array.from({ length: rank }, (_, i) => (i === channelAxis ? values.length : 1)), values) : b.scalar('float32', values[0]);
+  const perChannel = (values: readonly number[]) => channelConstant(ctx, 'float32', values, channelAxis, rank);
   const biasRef = bias && ctx.parameter?.(bias);
   if (bias && (!biasRef || biasRef.dtype !== 'float32')) return fail('OP_UNSUPPORTED', `${op}: the bias is not a stored float32 tensor`);
   const biasValues = biasRef ? numbers(biasRef).map(Math.fround) : undefined;
