@@ -415,9 +415,13 @@ function qnnpackRequantized(ctx: LowerContext, op: string, sum: string, inputSca
  * `channelAxis`.
  *
  * `onednn` (PyTorch 2.x, oneDNN 3.x): the sum times (input scale x weight scale), plus the float bias, times
- * 1/output scale, plus the output zero point. Measured exact against PyTorch 2.6 on 1,971,200 outputs of single
+ * 1/output scale, plus the output zero point. The scales are those oneDNN is given: PyTorch hands it 1/s and it
+ * takes 1/(1/s) back in float32, which is s one unit in the last place off for about 1 scale in 8. That round trip
+ * applies to the input scale, and to the weight scales of linears only (`weightScalesRoundTripped`: PyTorch 2.6
+ * gives convs their weight scales as they are). Measured exact against PyTorch 2.6 on 1,971,200 outputs of single
  * per-channel convs (3x3, 1x1 up to 2048 input channels, depthwise 3x3) and linears (up to 4096 inputs), with and
- * without fused ReLU; the zero point added after rounding left 7 of them one step off.
+ * without fused ReLU, and on every conv and linear of torchvision's quantized mobilenet_v2 (the scales as stored
+ * put 6 of its 5.6 M conv outputs one step off); the zero point added after rounding left 7 one step off.
  *
  * `onednn-torch1` (PyTorch 1.x, oneDNN 2.x), on PyTorch's reciprocal scales (1/s of each scale, in float32): the
  * bias times 1/input scale x 1/weight scale added to the sum, times the multiplier (1/output scale) / (1/input
@@ -427,16 +431,19 @@ function qnnpackRequantized(ctx: LowerContext, op: string, sum: string, inputSca
  * the bias / output scale added after it, or the zero point added after rounding, left 8 to 54 values per model
  * one step off.
  */
-function onednnRequantized(ctx: LowerContext, op: string, sum: string, inputScale: number, weightScales: readonly number[], bias: GValue | undefined, output: QuantType, dtype: QuantizedDtype, channelAxis: number, rank: number): string {
+function onednnRequantized(ctx: LowerContext, op: string, sum: string, inputScale: number, weightScales: readonly number[], bias: GValue | undefined, output: QuantType, dtype: QuantizedDtype, channelAxis: number, rank: number, weightScalesRoundTripped = false): string {
   const b = ctx.b;
   const reciprocal = (v: number) => Math.fround(1 / v);
+  const roundTripped = (v: number) => reciprocal(reciprocal(v));
   const perChannel = (values: readonly number[]) => channelConstant(ctx, 'float32', values, channelAxis, rank);
   const biasRef = bias && ctx.parameter?.(bias);
   if (bias && (!biasRef || biasRef.dtype !== 'float32')) return fail('OP_UNSUPPORTED', `${op}: the bias is not a stored float32 tensor`);
   const biasValues = biasRef ? numbers(biasRef).map(Math.fround) : undefined;
   let y = sum;
   if (ctx.quantizedEngine === 'onednn') {
-    y = b.op1('Mul', [y, perChannel(weightScales.map((s) => Math.fround(Math.fround(inputScale) * Math.fround(s))))]);
+    const activationScale = roundTripped(inputScale);
+    const weightScalesSeen = weightScales.map((s) => (weightScalesRoundTripped ? roundTripped(s) : Math.fround(s)));
+    y = b.op1('Mul', [y, perChannel(weightScalesSeen.map((s) => Math.fround(activationScale * s)))]);
     if (biasValues) y = b.op1('Add', [y, perChannel(biasValues)]);
     y = b.op1('Mul', [y, b.scalar('float32', reciprocal(output.scale))]);
   } else {
@@ -481,7 +488,7 @@ function lowerLinear(ctx: LowerContext, a: BoundArgs, relu: boolean): string[] {
   const sum = b.op1('MatMulInteger', [ctx.input(x), w.values, zeroPointConstant(ctx, dtype, quant.zeroPoint), w.zeroPoint]);
   const rank = shapeOf(x).length;
   const y = isOnednn(ctx.quantizedEngine)
-    ? onednnRequantized(ctx, op, b.op1('Cast', [sum], { to: ONNX_DTYPE.float32 }), quant.scale, w.scales, bias, output, dtype, rank - 1, rank)
+    ? onednnRequantized(ctx, op, b.op1('Cast', [sum], { to: ONNX_DTYPE.float32 }), quant.scale, w.scales, bias, output, dtype, rank - 1, rank, true)
     : qnnpackRequantized(ctx, op, sum, quant.scale, w.scales, bias, output, dtype, rank - 1, rank);
   return [relu ? clampBelowAtZero(ctx, y, dtype, output) : y];
 }
