@@ -1,6 +1,7 @@
 /** The page: picks an archive, shows what it holds, collects the options and shows the worker's progress and results. */
 import type { InspectReport } from '../src/inspect-archive.js';
 import { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET } from '../src/onnx/versions.js';
+import { DEFAULT_QUANTIZED_ENGINE, QUANTIZED_ENGINE_USES, QUANTIZED_ENGINES, type QuantizedEngine } from '../src/ops/quantized-engine.js';
 import type { ConvertReport, ConvertStage, OperatorExportType, TrainingMode } from '../src/pipeline.js';
 import type { PageRequest, WorkerConvertOptions, WorkerReply } from './protocol.js';
 
@@ -25,6 +26,7 @@ const ui = {
   dynamicAxes: $<HTMLInputElement>('dynamic-axes'),
   training: $<HTMLSelectElement>('training'),
   operatorExportType: $<HTMLSelectElement>('operator-export-type'),
+  quantizedEngine: $<HTMLSelectElement>('quantized-engine'),
   liftState: $<HTMLInputElement>('lift-state'),
   convert: $<HTMLButtonElement>('convert'),
   progress: $<HTMLElement>('progress'),
@@ -41,6 +43,8 @@ const current: { file?: File; storedInputs?: string[]; urls: string[] } = { urls
 ui.opset.min = String(MIN_OPSET);
 ui.opset.max = String(MAX_OPSET);
 ui.opset.value = String(DEFAULT_OPSET);
+ui.quantizedEngine.innerHTML = QUANTIZED_ENGINES.map((engine) => `<option value="${engine}" title="${QUANTIZED_ENGINE_USES[engine]}">${engine}</option>`).join('');
+ui.quantizedEngine.value = DEFAULT_QUANTIZED_ENGINE;
 
 function send(request: PageRequest): void {
   worker.postMessage(request);
@@ -131,6 +135,7 @@ function formOptions(): WorkerConvertOptions | undefined {
     dynamicAxes,
     training: ui.training.value as TrainingMode,
     operatorExportType: ui.operatorExportType.value as OperatorExportType,
+    quantizedEngine: ui.quantizedEngine.value as QuantizedEngine,
     liftState: ui.liftState.checked || undefined,
   };
 }

@@ -32,6 +32,7 @@ interface Form {
   training?: string;
   operatorExportType?: string;
   liftState?: boolean;
+  quantizedEngine?: string;
 }
 
 interface Case {
@@ -72,6 +73,13 @@ const CASES: Case[] = [
     form: { inputs: ['float32[1,3,4]'], liftState: true },
     args: ['--input', 'float32[1,3,4]', '--lift-state'],
     prefilled: '',
+  },
+  {
+    name: 'a model quantized with the onednn engine of PyTorch 2.6',
+    archive: join(fixturesRoot, 'ops', 'q_engine_onednn', 'torch26', 'model.pt'),
+    form: { quantizedEngine: 'onednn' },
+    args: ['--quantized-engine', 'onednn'],
+    prefilled: 'float32[4,8,12,12]',
   },
 ];
 
@@ -130,6 +138,7 @@ describe.skipIf(!hasChromium)('the page in Chromium', () => {
     if (form.training) await page.selectOption('#training', form.training);
     if (form.operatorExportType) await page.selectOption('#operator-export-type', form.operatorExportType);
     if (form.liftState) await page.check('#lift-state');
+    if (form.quantizedEngine) await page.selectOption('#quantized-engine', form.quantizedEngine);
   }
 
   async function convertInPage(): Promise<string> {
