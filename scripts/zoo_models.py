@@ -115,16 +115,16 @@ def redraw_zero_weights(model):
     return model
 
 
-def torchvision_factory(factory, extra, spec, calibration_batch=CALIBRATION_BATCH):
-    """A builder for a torchvision model: weights drawn after torch.manual_seed(0), norm layers made non-trivial."""
+def torchvision_factory(factory, extra, spec, calibration_batch=CALIBRATION_BATCH, seed=0):
+    """A builder for a torchvision model: weights drawn after torch.manual_seed(seed), norm layers made non-trivial."""
     def build():
-        torch.manual_seed(0)
+        torch.manual_seed(seed)
         try:
             model = factory(weights=None, **extra)
         except TypeError as error:  # torchvision before 0.13 has no weights= argument
             if 'weights' not in str(error):
                 raise
-            torch.manual_seed(0)
+            torch.manual_seed(seed)
             legacy = {('pretrained_backbone' if k == 'weights_backbone' else k): v for k, v in extra.items()}
             model = factory(pretrained=False, **legacy)
         # Random affine weights (randomize_norm's statistics are then replaced by calibrated ones).
@@ -251,6 +251,31 @@ CLASSIFIER_OPTIONS = {
 }
 
 
+# The zoo's default tolerance (scripts/lib/cases.mjs DEFAULT_TOLERANCE): |got - want| <= absolute + relative * |want|.
+ZOO_TOLERANCE = (1e-4, 1e-3)
+CLASSIFIER_SEEDS = range(8)
+
+
+def well_conditioned(name, factory, extra, spec, calibration_batch, mkldnn):
+    """A builder for classifier `name` whose weights are drawn with the first seed of CLASSIFIER_SEEDS for which
+    PyTorch's float32 output on the case's input agrees with its float64 output within ZOO_TOLERANCE (the seed is
+    the model's `weight_seed`, recorded in case.json). Some untrained draws amplify float32 rounding until no
+    float32 implementation can match PyTorch: from PyTorch 2.6, efficientnet_v2_m with seed 0 outputs 3.7e3 on its
+    64x64 input, where PyTorch's own float32 and float64 runs differ by 771 (seed 1: 0.70, 2.9e-6 apart)."""
+    def build():
+        (x,) = example_inputs(name, [spec])
+        for seed in CLASSIFIER_SEEDS:
+            model = torchvision_factory(factory, extra, spec, calibration_batch, seed)()
+            with torch.no_grad(), torch.backends.mkldnn.flags(enabled=mkldnn):
+                single = model(x).double()
+                exact = copy.deepcopy(model).double()(x.double())
+            if bool(((single - exact).abs() <= ZOO_TOLERANCE[0] + ZOO_TOLERANCE[1] * exact.abs()).all()):
+                model.weight_seed = seed
+                return model
+        raise ValueError(f'{name}: no seed in {CLASSIFIER_SEEDS} gives float32 outputs within {ZOO_TOLERANCE} of float64')
+    return build
+
+
 def classifiers():
     """Every classification builder of torchvision.models (list_models(module=torchvision.models)), traced and
     scripted."""
@@ -269,12 +294,13 @@ def classifiers():
         full_size = name in FULL_SIZE_CLASSIFIERS or name.startswith(FULL_SIZE_FAMILIES)
         extra, spec = CLASSIFIER_OPTIONS.get(name, ({}, IMAGE if full_size else SMALL_IMAGE))
         calibration_batch = SMALL_IMAGE_CALIBRATION_BATCH if spec == SMALL_IMAGE else CALIBRATION_BATCH
-        build = once(name, torchvision_factory(getattr(tvm, name), extra, spec, calibration_batch))
+        mkldnn = name not in ONEDNN_WRONG_CLASSIFIERS
+        build = once(name, well_conditioned(name, getattr(tvm, name), extra, spec, calibration_batch, mkldnn))
         for mode in ('trace', 'script'):
             cases.append(ZooCase(name, mode, build, [spec], CLASSIFIER_OPSETS,
-                                 f'torchvision {name}, {mode}d: untrained (seed 0), random norm affine weights, calibrated '
-                                 'BatchNorm statistics, all-zero weight tensors redrawn',
-                                 mkldnn=name not in ONEDNN_WRONG_CLASSIFIERS))
+                                 f'torchvision {name}, {mode}d: untrained (weight_seed: the first seed whose float32 '
+                                 'output agrees with float64), random norm affine weights, calibrated BatchNorm '
+                                 'statistics, all-zero weight tensors redrawn', mkldnn=mkldnn))
     return cases
 
 
@@ -310,7 +336,8 @@ def quantized_factory(name, extra, spec, engine='qnnpack'):
     its kernels add pairs of uint8 x int8 products in int16 with saturation, so those references hold for CPUs with
     VNNI (the machine that makes the zoo) and may differ on others (fbgemm's and x86's 7-bit activations cannot
     saturate). The model's `output_step` (its last quantized layer's scale) is the case's tolerance."""
-    float_build = torchvision_factory(getattr(tvm.quantization, name), {'quantize': False, **extra}, spec)
+    calibration_batch = SMALL_IMAGE_CALIBRATION_BATCH if spec == SMALL_IMAGE else CALIBRATION_BATCH
+    float_build = torchvision_factory(getattr(tvm.quantization, name), {'quantize': False, **extra}, spec, calibration_batch)
 
     def build():
         torch.backends.quantized.engine = engine
@@ -635,17 +662,19 @@ MODELS = [
     *quantized('resnet18'),
     *quantized('resnet50'),
     *quantized('shufflenet_v2_x0_5'),
-    # Scripted, these two return their namedtuple with None aux outputs, which a case cannot record.
-    *quantized('googlenet', {'aux_logits': False, 'init_weights': True}, modes=('trace',)),
-    *quantized('inception_v3', {'aux_logits': False, 'init_weights': True}, 'float32[1,3,299,299]', modes=('trace',)),
+    # Scripted, these two return their namedtuple, whose None aux outputs are no outputs.
+    *quantized('googlenet', {'aux_logits': False, 'init_weights': True}),
+    *quantized('inception_v3', {'aux_logits': False, 'init_weights': True}, 'float32[1,3,299,299]'),
+    # 16 GFLOPs at 224x224; its adaptive pooling takes 64x64.
+    *quantized('resnext101_32x8d', spec=SMALL_IMAGE),
     *quantized('mobilenet_v2', x86=True),
     *quantized('mobilenet_v3_large', x86=True),
     *quantized('resnet18', x86=True),
     *quantized('resnet50', x86=True),
     *quantized('shufflenet_v2_x0_5', x86=True),
-    *quantized('googlenet', {'aux_logits': False, 'init_weights': True}, modes=('trace',), x86=True),
-    *quantized('inception_v3', {'aux_logits': False, 'init_weights': True}, 'float32[1,3,299,299]', modes=('trace',),
-               x86=True),
+    *quantized('googlenet', {'aux_logits': False, 'init_weights': True}, x86=True),
+    *quantized('inception_v3', {'aux_logits': False, 'init_weights': True}, 'float32[1,3,299,299]', x86=True),
+    *quantized('resnext101_32x8d', spec=SMALL_IMAGE, x86=True),
     *transform('audio_spectrogram', lambda T: T.Spectrogram(), [WAVE], 'Spectrogram() (n_fft 400, power 2)'),
     *transform('audio_spectrogram_complex', lambda T: T.Spectrogram(n_fft=512, power=None), [WAVE],
                'Spectrogram(n_fft=512, power=None): the complex spectrum as its real view'),
@@ -824,6 +853,8 @@ def make_case(case_dir, case):
         record['tolerance'] = case.tolerance
     if hasattr(model, 'detection_seed'):
         record['head_seed'] = model.detection_seed
+    if hasattr(model, 'weight_seed'):
+        record['weight_seed'] = model.weight_seed
     # case.json last, through a rename: its presence is what marks the folder complete.
     partial = os.path.join(case_dir, 'case.json.partial')
     with open(partial, 'w') as f:
