@@ -40,6 +40,8 @@ CLASSIFIER_OPSETS = [11, 17]
 OPSETS = [14, 17]
 # QLinearConv and MatMulInteger need 10, per-channel DequantizeLinear 13; issue 9 asks for 13 and 17.
 QUANTIZED_OPSETS = [13, 17]
+# How a case's description names its mode.
+PARTICIPLES = {'trace': 'traced', 'script': 'scripted', 'lite': 'saved for the lite interpreter'}
 # Issue 10 asks for parity at 17 and at 11 where the ops allow (TimeStretch rounds phases: Round needs 11).
 TRANSFORM_OPSETS = [11, 17]
 WAVE = 'float32[1,16000]'  # one second at 16 kHz
@@ -298,7 +300,7 @@ def classifiers():
         build = once(name, well_conditioned(name, getattr(tvm, name), extra, spec, calibration_batch, mkldnn))
         for mode in ('trace', 'script'):
             cases.append(ZooCase(name, mode, build, [spec], CLASSIFIER_OPSETS,
-                                 f'torchvision {name}, {mode}d: untrained (weight_seed: the first seed whose float32 '
+                                 f'torchvision {name}, {PARTICIPLES[mode]}: untrained (weight_seed: the first seed whose float32 '
                                  'output agrees with float64), random norm affine weights, calibrated BatchNorm '
                                  'statistics, all-zero weight tensors redrawn', mkldnn=mkldnn))
     return cases
@@ -367,7 +369,7 @@ def quantized(name, extra=None, spec=IMAGE, modes=('trace', 'script'), x86=False
                    'batches; untrained weights, calibrated BatchNorm statistics), {}; compared within one step of '
                    'the output')
     return [ZooCase(f'quantized_{"x86_" if x86 else ""}{name}', mode, build, [spec], QUANTIZED_OPSETS,
-                    description.format(f'{mode}d'), tsonnx_options={'quantized-engine': tsonnx_engine(engine)})
+                    description.format(PARTICIPLES[mode]), tsonnx_options={'quantized-engine': tsonnx_engine(engine)})
             for mode in modes]
 
 
@@ -377,7 +379,7 @@ def transform(name, make, specs, description, tolerance=None):
         import torchaudio.transforms
         torch.manual_seed(0)
         return make(torchaudio.transforms).eval()
-    return [ZooCase(name, mode, build, specs, TRANSFORM_OPSETS, f'torchaudio {description}, {mode}d', tolerance)
+    return [ZooCase(name, mode, build, specs, TRANSFORM_OPSETS, f'torchaudio {description}, {PARTICIPLES[mode]}', tolerance)
             for mode in ('trace', 'script')]
 
 
@@ -428,7 +430,7 @@ def audio_model(name, make, specs, description, modes=('trace', 'script'), metho
         import torchaudio.models
         torch.manual_seed(0)
         return randomize_norm(make(torchaudio.models)).eval()
-    return [ZooCase(name, mode, build, specs, AUDIO_OPSETS, f'torchaudio {description}, {mode}d: untrained (seed 0), '
+    return [ZooCase(name, mode, build, specs, AUDIO_OPSETS, f'torchaudio {description}, {PARTICIPLES[mode]}: untrained (seed 0), '
                     'random norm affine weights and statistics', tolerance, method, mkldnn=False)
             for mode in modes]
 
@@ -440,7 +442,7 @@ def lengths(*values):
 
 def sequence(name, make, specs, description):
     build = module_factory(make)
-    return [ZooCase(name, mode, build, specs, OPSETS, f'{description}, {mode}d: untrained (seed 0), random norm affine weights')
+    return [ZooCase(name, mode, build, specs, OPSETS, f'{description}, {PARTICIPLES[mode]}: untrained (seed 0), random norm affine weights')
             for mode in ('trace', 'script')]
 
 
@@ -473,7 +475,7 @@ def dense(module, name, specs, extra=None, arguments=(), modes=('trace', 'script
         given = list(specs) + (list(arguments) if mode == 'script' else [])
         shown = ', '.join(str(s) for s in given)
         cases.append(ZooCase(name, mode, build, given, DENSE_OPSETS,
-                             f'torchvision {module}.{name}(weights=None{config}) on {shown}, {mode}d: untrained (seed 0), '
+                             f'torchvision {module}.{name}(weights=None{config}) on {shown}, {PARTICIPLES[mode]}: untrained (seed 0), '
                              f'random norm affine weights, calibrated BatchNorm statistics{note}',
                              trace_strict=module != 'segmentation', mkldnn=mkldnn))
     return cases
