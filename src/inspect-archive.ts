@@ -10,6 +10,7 @@ import { requireSupportedOpset } from './pipeline.js';
 import { fail } from './errors.js';
 import { DTYPE_BYTES } from './ir/onnx-graph.js';
 import { createOpRegistry } from './ops/index.js';
+import { callsEngineArithmetic, DEFAULT_QUANTIZED_ENGINE, QUANTIZED_ENGINE_USES, QUANTIZED_ENGINES } from './ops/quantized-engine.js';
 import { lowestOpset, type Registry } from './ops/registry.js';
 import type { AttributeExpr, CallExpr, ClassDef, Expr, FunctionDef, Param, TypeExpr } from './script/ast.js';
 import { dottedName } from './script/ast.js';
@@ -101,6 +102,8 @@ export interface InspectReport {
   exampleInputs?: string[];
   /** A command that converts the archive with those inputs. */
   command?: string;
+  /** Whether the model is statically quantized, so that its integers depend on the engine PyTorch ran (`--quantized-engine`). */
+  staticallyQuantized: boolean;
 }
 
 // ---------- archive inspection ----------
@@ -168,6 +171,7 @@ class Inspector {
     const root = this.classDef(this.archive.module.className);
     const methods = root ? [...root.members].filter((m): m is FunctionDef => m.kind === 'def').map((fn) => methodReport(fn)) : [];
     const forward = methods.find((m) => m.name === 'forward');
+    const ops = this.ops();
     return {
       path: this.archive.path,
       archive: {
@@ -182,8 +186,9 @@ class Inspector {
       methods: methods.filter((m) => m !== forward && !m.name.startsWith('__')),
       totals: this.totals,
       opset: this.opset,
-      ops: this.ops(),
+      ops,
       ...this.exampleCommand(),
+      staticallyQuantized: callsEngineArithmetic(ops.map((u) => u.op)),
     };
   }
 
@@ -426,6 +431,10 @@ export function formatInspectReport(r: InspectReport | ModelInspectReport): stri
   lines.push(`  weights   ${count(t.parameters)} parameters (${bytesText(t.parameterBytes)}), ${count(t.buffers)} buffer elements (${bytesText(t.bufferBytes)})`);
   if (r.exampleInputs) lines.push(`  inputs    ${r.exampleInputs.join(' ')} (stored by the trace)`);
   if (r.command) lines.push(`  convert   ${r.command}`);
+  if (r.staticallyQuantized) {
+    const engines = QUANTIZED_ENGINES.map((e) => `${e}${e === DEFAULT_QUANTIZED_ENGINE ? ', the default' : ''}: ${QUANTIZED_ENGINE_USES[e]}`).join('; ');
+    lines.push(`  engine    statically quantized: its integers depend on the engine PyTorch ran it with, which the archive does not record; name it with --quantized-engine (${engines})`);
+  }
   lines.push('', 'modules');
   const tree = (m: ModuleReport, depth: number) => {
     const name = m.path === '' ? '(root)' : m.path.split('.').at(-1);

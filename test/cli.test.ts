@@ -497,7 +497,8 @@ describe('cli inspect', () => {
     const r = run(['inspect', conformance('conv_bn_dropout'), '--json', '--opset', '9']);
     expect(r.status).toBe(0);
     const report = JSON.parse(r.stdout);
-    expect(Object.keys(report)).toEqual(['path', 'archive', 'modules', 'forward', 'methods', 'totals', 'opset', 'ops']);
+    expect(Object.keys(report)).toEqual(['path', 'archive', 'modules', 'forward', 'methods', 'totals', 'opset', 'ops', 'staticallyQuantized']);
+    expect(report.staticallyQuantized).toBe(false);
     expect(Object.keys(report.archive)).toEqual(['version', 'byteorder', 'records', 'kind', 'producer', 'hints']);
     expect(report.opset).toBe(9);
     expect(report.modules.children.map((m: { path: string }) => m.path)).toEqual(['conv', 'bn', 'drop']);

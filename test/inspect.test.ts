@@ -190,6 +190,18 @@ describe('inspect', () => {
     expect(r.totals.parameters).toBe(198656);
   });
 
+  it('says when a model is statically quantized, so that its integers depend on --quantized-engine', async () => {
+    const quantized = await inspect(fixture('ops', 'q_conv2d', 'torch26', 'model.pt'));
+    expect(quantized.staticallyQuantized).toBe(true);
+    const line = formatInspectReport(quantized).split('\n').find((l) => l.startsWith('  engine'));
+    expect(line).toMatch(/^  engine {4}statically quantized: .* --quantized-engine \(qnnpack, the default: .*; onednn: .*; onednn-torch1: .*\)$/);
+    const dynamic = await inspect(fixture('ops', 'q_dynamic_lstm', 'torch26', 'model.pt'));
+    expect(dynamic.ops.map((u) => u.op)).toContain('aten::quantized_lstm');
+    expect(dynamic.staticallyQuantized).toBe(false);
+    expect(formatInspectReport(dynamic)).not.toContain('  engine');
+    expect((await inspect(convBnDropout)).staticallyQuantized).toBe(false);
+  });
+
   it('formats a text report', async () => {
     const text = formatInspectReport(await inspect(fixture('archive', '2.6', 'cnn_traced.pt'), { opset: 13 }));
     const lines = text.split('\n');

@@ -34,6 +34,16 @@ export function isOnednn(engine: QuantizedEngine): boolean {
   return engine === 'onednn' || engine === 'onednn-torch1';
 }
 
+/**
+ * Whether ops an archive calls (`aten::quantize_per_tensor`, `quantized::conv2d_relu`) include static quantization,
+ * whose integers depend on the engine PyTorch ran: quantizing to a tensor, or a quantized:: op on quantized tensors.
+ * Dynamic quantization's ops (float in, float out) and the packing calls computed while converting do not.
+ */
+export function callsEngineArithmetic(ops: readonly string[]): boolean {
+  return ops.some((op) => op === 'aten::quantize_per_tensor' || op === 'aten::quantize_per_channel' ||
+    (op.startsWith('quantized::') && !/_dynamic(_fp16)?$|_prepack$|_unpack$/.test(op)));
+}
+
 /** Engines PyTorch has whose arithmetic tsonnx does not reproduce (they could not be measured). */
 const UNMEASURED_ENGINES: Readonly<Record<string, string>> = {
   fbgemm: 'FBGEMM',
