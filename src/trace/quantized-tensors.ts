@@ -72,8 +72,9 @@ function globalAverageDims(base: string, args: readonly PyValue[], kwargs: Reado
  * a quantized conv's output is channels-last) takes 1 / count. Measured exact against PyTorch 1.13 and 2.6 on
  * 61,440 channels of 5x5 to 28x28 windows each; the rounded multiplier decides which side of a tie a mean lands
  * (mobilenet_v3_large's averages of 196 values). Under onednn, PyTorch's kernel for contiguous (not
- * channels-last) tensors rounds otherwise (55 of 5,120 averages a step away, no simple rounding found), so a
- * model that pools a contiguous quantized tensor converts within one step there; qnnpack's is layout-blind.
+ * channels-last) tensors takes the stored integers' sum times (1/H)/W (55 of 5,120 averages a step away); the
+ * trace does not track layouts, so a model that pools a contiguous quantized tensor converts within one step
+ * there. qnnpack's kernel is the same for both layouts.
  */
 function globalAverage(centered: PyValue, type: TensorType, keepdim: boolean, engine: QuantizedEngine, call: Call): PyValue {
   const count = (type.shape.slice(-2) as number[]).reduce((a, b) => a * b, 1);
