@@ -49,10 +49,10 @@ type Call = (name: string, args: PyValue[], kwargs: Map<string, PyValue>) => PyV
 const isOnes = (size: PyValue | undefined): boolean => size === 1 || ((size instanceof PyList || size instanceof PyTuple) && size.items.length > 0 && size.items.every((d) => d === 1));
 
 /**
- * The innermost dims an average runs over, when they are the last two of a tensor whose sizes there are
- * known: adaptive_avg_pool2d(x, 1), or mean over [-2, -1] (as [2, 3] of a 4-D tensor).
+ * Whether the op averages over the last two dims of a tensor whose sizes there are known:
+ * adaptive_avg_pool2d(x, 1), or mean over [-2, -1] (as [2, 3] of a 4-D tensor).
  */
-function globalAverageDims(base: string, args: readonly PyValue[], kwargs: ReadonlyMap<string, PyValue>, type: TensorType): boolean {
+function isGlobalAverage(base: string, args: readonly PyValue[], kwargs: ReadonlyMap<string, PyValue>, type: TensorType): boolean {
   const rank = type.shape.length;
   if (rank < 2 || !type.shape.slice(-2).every((d) => typeof d === 'number')) return false;
   if (base === 'adaptive_avg_pool2d') return isOnes(args[1] ?? kwargs.get('output_size'));
@@ -126,7 +126,7 @@ export function callOnQuantized(
   if (!source) return undefined;
   const type = source.value.tensor;
   if (MOVES_ELEMENTS.has(base)) return withQuant(call(name, args, kwargs), type.quant);
-  const integers = AVERAGES_INTEGERS[engine].has(base) && type.quant !== undefined && globalAverageDims(base, args, kwargs, type);
+  const integers = AVERAGES_INTEGERS[engine].has(base) && type.quant !== undefined && isGlobalAverage(base, args, kwargs, type);
   const dequantize = (v: PyValue): PyValue => {
     if (isQuantizedBox(v) && integers) {
       const float = call('to', [call('int_repr', [v], new Map()), scalarTypeOf('float32')], new Map());
